@@ -1,0 +1,206 @@
+"""One exception tree for everything interop raises, organised by what the caller can do.
+
+```
+InteropError                      base: catch this to catch everything of ours
+├── InputError                    the caller passed something wrong; nothing was sent
+│   ├── InvalidAddressError       malformed, or mixed-case with a bad EIP-55 checksum
+│   ├── InvalidAmountError        negative, float, non-integer, unparseable unit
+│   ├── UnknownChainError         no chain with that id / name / alias ("did you mean ...?")
+│   ├── InsufficientFundsError    value + fees exceed the balance
+│   ├── UnsafeRecipientError      the recipient cannot receive (or own) funds on the destination
+│   └── MissingSignerError        a write was asked for but no signer is configured
+├── ConfigError                   chain definitions / files / devnet set-up are wrong
+│   └── DevnetError               a devnet process or install step failed
+├── RpcError                      talking to a node failed
+│   ├── RpcUnreachableError       no URL of the chain answered (after retries and fallback)
+│   ├── RpcResponseError          the node answered with a JSON-RPC error
+│   │   └── ExecutionRevertedError  eth_call / estimateGas reverted (data kept)
+│   ├── ChainIdMismatchError      the URL serves another chain than configured: never sign for it
+│   └── RpcTimeoutError           a request or a wait ran out of time
+├── TransactionError              a transaction was sent but did not do what was asked
+│   ├── TransactionFailedError    mined with status 0
+│   └── ReceiptTimeoutError       not mined within the timeout (it may still be mined later)
+└── BridgeError                   a cross-chain flow cannot do the next step
+    ├── UnsupportedOperationError the stack / route does not offer this
+    ├── NotReadyError             the step is not possible yet (e.g. finalize before ready)
+    ├── AlreadyDoneError          the step already happened (e.g. prove twice, execute twice)
+    └── MessageNotFoundError      e.g. a receipt contains no withdrawal
+```
+
+Foreign exceptions (aiohttp, web3, eth-abi) are mapped at one boundary each, with `raise ... from`.
+Messages never contain private keys; `details` is for humans, `cause` for debugging.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AlreadyDoneError",
+    "BridgeError",
+    "ChainIdMismatchError",
+    "ConfigError",
+    "DevnetError",
+    "ExecutionRevertedError",
+    "InputError",
+    "InsufficientFundsError",
+    "InteropError",
+    "InvalidAddressError",
+    "InvalidAmountError",
+    "MessageNotFoundError",
+    "MissingSignerError",
+    "NotReadyError",
+    "ReceiptTimeoutError",
+    "RpcError",
+    "RpcResponseError",
+    "RpcTimeoutError",
+    "RpcUnreachableError",
+    "TransactionError",
+    "TransactionFailedError",
+    "UnknownChainError",
+    "UnsafeRecipientError",
+    "UnsupportedOperationError",
+]
+
+
+class InteropError(Exception):
+    """Base of every error interop raises.
+
+    `message` is one short sentence a person can act on; `details` adds context (chain, method,
+    values); `hint` says what to do about it.
+    """
+
+    def __init__(self, message: str, *, details: str | None = None, hint: str | None = None) -> None:
+        self.message = message
+        self.details = details
+        self.hint = hint
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        parts = [self.message]
+        if self.details:
+            parts.append(f"Details: {self.details}")
+        if self.hint:
+            parts.append(f"Hint: {self.hint}")
+        return "\n".join(parts)
+
+
+class InputError(InteropError, ValueError):
+    """The caller passed something wrong; nothing was sent."""
+
+
+class InvalidAddressError(InputError):
+    """Malformed address, or mixed-case with a wrong EIP-55 checksum."""
+
+
+class InvalidAmountError(InputError):
+    """Negative, float, non-integer or unparseable amount."""
+
+
+class UnknownChainError(InputError, LookupError):
+    """No chain with that id, name or alias is configured."""
+
+    def __init__(self, query: object, suggestions: list[str] | None = None) -> None:
+        self.query = query
+        self.suggestions = suggestions or []
+        hint = f"did you mean {', '.join(self.suggestions)}?" if self.suggestions else None
+        super().__init__(f"unknown chain {query!r}", hint=hint)
+
+
+class InsufficientFundsError(InputError):
+    """Value plus fees exceed the sender's balance."""
+
+    def __init__(self, message: str, *, balance: int, required: int, **kw: Any) -> None:
+        self.balance = balance
+        self.required = required
+        super().__init__(message, **kw)
+
+
+class UnsafeRecipientError(InputError):
+    """The recipient cannot receive, or would not own, the funds on the destination chain."""
+
+
+class MissingSignerError(InputError):
+    """A write was requested but no signer (account) is configured."""
+
+
+class ConfigError(InteropError):
+    """Chain definitions, files or devnet set-up are wrong."""
+
+
+class DevnetError(ConfigError):
+    """A devnet process or install step failed."""
+
+
+class RpcError(InteropError):
+    """Talking to a node failed."""
+
+
+class RpcUnreachableError(RpcError):
+    """No URL of the chain answered, after retries and fallback."""
+
+
+class RpcResponseError(RpcError):
+    """The node answered with a JSON-RPC error object."""
+
+    def __init__(self, message: str, *, code: int | None = None, data: Any = None, **kw: Any) -> None:
+        self.code = code
+        self.data = data
+        super().__init__(message, **kw)
+
+
+class ExecutionRevertedError(RpcResponseError):
+    """`eth_call` or `eth_estimateGas` reverted; `data` holds the revert data if any."""
+
+
+class ChainIdMismatchError(RpcError):
+    """The RPC URL serves a different chain than configured. interop never signs for it."""
+
+    def __init__(self, url: str, expected: int, actual: int) -> None:
+        self.url = url
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"RPC {url} serves chain id {actual}, but it is configured for chain id {expected}",
+            hint="check the RPC URL; nothing was signed or sent",
+        )
+
+
+class RpcTimeoutError(RpcError, TimeoutError):
+    """A request or a wait ran out of time."""
+
+
+class TransactionError(InteropError):
+    """A transaction was sent but did not do what was asked."""
+
+    def __init__(self, message: str, *, tx_hash: str | None = None, **kw: Any) -> None:
+        self.tx_hash = tx_hash
+        super().__init__(message, **kw)
+
+
+class TransactionFailedError(TransactionError):
+    """Mined with status 0 (reverted)."""
+
+
+class ReceiptTimeoutError(TransactionError, TimeoutError):
+    """Not mined within the timeout. It may still be mined later: keep the hash."""
+
+
+class BridgeError(InteropError):
+    """A cross-chain flow cannot perform the requested step."""
+
+
+class UnsupportedOperationError(BridgeError):
+    """The stack or route does not offer this operation."""
+
+
+class NotReadyError(BridgeError):
+    """The step is not possible yet (for example finalize before the challenge period ends)."""
+
+
+class AlreadyDoneError(BridgeError):
+    """The step already happened (for example proving twice or executing twice)."""
+
+
+class MessageNotFoundError(BridgeError, LookupError):
+    """The expected message or withdrawal is not where it should be (e.g. not in the receipt)."""

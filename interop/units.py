@@ -1,0 +1,70 @@
+"""Exact unit conversion: ether/gwei strings or Decimals to int wei, and back. Never floats."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from interop.errors import InvalidAmountError
+
+__all__ = ["UNITS", "ether", "format_ether", "format_units", "gwei", "parse_amount", "parse_units"]
+
+UNITS: dict[str, int] = {"wei": 0, "kwei": 3, "mwei": 6, "gwei": 9, "szabo": 12, "finney": 15, "ether": 18, "eth": 18}
+
+_AMOUNT = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([a-zA-Z]*)\s*$")
+
+
+def parse_units(value: str | int | Decimal, decimals: int) -> int:
+    """Convert a decimal amount to integer base units, exactly; refuse what does not fit."""
+    if isinstance(value, float) or isinstance(value, bool):
+        raise InvalidAmountError(
+            f"refusing float amount {value!r}: floats are not exact",
+            hint="pass a string such as '0.1' or a decimal.Decimal",
+        )
+    try:
+        d = Decimal(value) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError) as exc:
+        raise InvalidAmountError(f"not a number: {value!r}") from exc
+    if not d.is_finite():
+        raise InvalidAmountError(f"amount must be finite, got {value!r}")
+    if d < 0:
+        raise InvalidAmountError(f"amount must not be negative, got {value!r}")
+    scaled = d.scaleb(decimals)
+    if scaled != scaled.to_integral_value():
+        raise InvalidAmountError(f"{value!r} has more than {decimals} decimal places")
+    return int(scaled)
+
+
+def ether(value: str | int | Decimal) -> int:
+    """`ether("0.1")` -> 100000000000000000 wei."""
+    return parse_units(value, 18)
+
+
+def gwei(value: str | int | Decimal) -> int:
+    """`gwei(2)` -> 2000000000 wei."""
+    return parse_units(value, 9)
+
+
+def parse_amount(text: str, default_unit: str = "ether") -> int:
+    """Parse CLI-style amounts: '0.1ether', '0.1 eth', '5gwei', '123wei', '0.5' (default unit)."""
+    m = _AMOUNT.match(text) if isinstance(text, str) else None
+    if not m:
+        raise InvalidAmountError(f"cannot parse amount {text!r}", hint="write e.g. 0.1ether, 5gwei or 1000wei")
+    number, unit = m.group(1), (m.group(2).lower() or default_unit)
+    if unit not in UNITS:
+        raise InvalidAmountError(f"unknown unit {unit!r} in {text!r}", hint=f"use one of {', '.join(UNITS)}")
+    return parse_units(number, UNITS[unit])
+
+
+def format_units(value: int, decimals: int) -> str:
+    """Exact decimal string of an integer amount, trailing zeros stripped."""
+    sign = "-" if value < 0 else ""
+    q, r = divmod(abs(value), 10**decimals)
+    if r == 0:
+        return f"{sign}{q}"
+    frac = str(r).rjust(decimals, "0").rstrip("0")
+    return f"{sign}{q}.{frac}"
+
+
+def format_ether(value: int) -> str:
+    return format_units(value, 18)
