@@ -70,7 +70,9 @@ class InteropError(Exception):
     values); `hint` says what to do about it.
     """
 
-    def __init__(self, message: str, *, details: str | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, details: str | None = None, hint: str | None = None
+    ) -> None:
         self.message = message
         self.details = details
         self.hint = hint
@@ -143,7 +145,9 @@ class RpcUnreachableError(RpcError):
 class RpcResponseError(RpcError):
     """The node answered with a JSON-RPC error object."""
 
-    def __init__(self, message: str, *, code: int | None = None, data: Any = None, **kw: Any) -> None:
+    def __init__(
+        self, message: str, *, code: int | None = None, data: Any = None, **kw: Any
+    ) -> None:
         self.code = code
         self.data = data
         super().__init__(message, **kw)

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from typing import NewType
 
-from eth_utils import keccak, to_checksum_address
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 
 from interop.errors import InvalidAddressError, InvalidAmountError
 
 __all__ = [
+    "ZERO_ADDRESS",
     "Address",
     "ChainId",
     "Hash32",
     "TxHash",
     "Wei",
-    "ZERO_ADDRESS",
     "hex_to_bytes",
     "to_address",
     "to_hash32",

@@ -9,14 +9,23 @@ from interop.errors import InvalidAmountError
 
 __all__ = ["UNITS", "ether", "format_ether", "format_units", "gwei", "parse_amount", "parse_units"]
 
-UNITS: dict[str, int] = {"wei": 0, "kwei": 3, "mwei": 6, "gwei": 9, "szabo": 12, "finney": 15, "ether": 18, "eth": 18}
+UNITS: dict[str, int] = {
+    "wei": 0,
+    "kwei": 3,
+    "mwei": 6,
+    "gwei": 9,
+    "szabo": 12,
+    "finney": 15,
+    "ether": 18,
+    "eth": 18,
+}
 
 _AMOUNT = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([a-zA-Z]*)\s*$")
 
 
 def parse_units(value: str | int | Decimal, decimals: int) -> int:
     """Convert a decimal amount to integer base units, exactly; refuse what does not fit."""
-    if isinstance(value, float) or isinstance(value, bool):
+    if isinstance(value, (float, bool)):
         raise InvalidAmountError(
             f"refusing float amount {value!r}: floats are not exact",
             hint="pass a string such as '0.1' or a decimal.Decimal",
@@ -49,10 +58,14 @@ def parse_amount(text: str, default_unit: str = "ether") -> int:
     """Parse CLI-style amounts: '0.1ether', '0.1 eth', '5gwei', '123wei', '0.5' (default unit)."""
     m = _AMOUNT.match(text) if isinstance(text, str) else None
     if not m:
-        raise InvalidAmountError(f"cannot parse amount {text!r}", hint="write e.g. 0.1ether, 5gwei or 1000wei")
+        raise InvalidAmountError(
+            f"cannot parse amount {text!r}", hint="write e.g. 0.1ether, 5gwei or 1000wei"
+        )
     number, unit = m.group(1), (m.group(2).lower() or default_unit)
     if unit not in UNITS:
-        raise InvalidAmountError(f"unknown unit {unit!r} in {text!r}", hint=f"use one of {', '.join(UNITS)}")
+        raise InvalidAmountError(
+            f"unknown unit {unit!r} in {text!r}", hint=f"use one of {', '.join(UNITS)}"
+        )
     return parse_units(number, UNITS[unit])
 
 

@@ -17,7 +17,7 @@ from types import MappingProxyType
 from interop.errors import ConfigError
 from interop.types import Address
 
-__all__ = ["Chain", "NativeCurrency", "Stack", "ContractName", "MULTICALL3"]
+__all__ = ["MULTICALL3", "Chain", "ContractName", "NativeCurrency", "Stack"]
 
 MULTICALL3 = Address("0xcA11bde05977b3631167028862bE2a173976CA11")
 

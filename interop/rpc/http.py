@@ -55,7 +55,9 @@ class HttpTransport:
             raise RpcUnreachableError(f"cannot reach {self.url}", details=str(exc)) from exc
 
     async def request(self, method: str, params: Sequence[Any] = ()) -> Any:
-        body = await self._post({"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": list(params)})
+        body = await self._post(
+            {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": list(params)}
+        )
         if "error" in body and body["error"] is not None:
             raise error_from_response(body["error"], method)
         return body.get("result")
@@ -65,7 +67,8 @@ class HttpTransport:
             return []
         first = next(self._ids)
         payload = [
-            {"jsonrpc": "2.0", "id": first + i, "method": m, "params": list(p)} for i, (m, p) in enumerate(calls)
+            {"jsonrpc": "2.0", "id": first + i, "method": m, "params": list(p)}
+            for i, (m, p) in enumerate(calls)
         ]
         for _ in range(len(calls) - 1):
             next(self._ids)

@@ -1,0 +1,47 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each sets up what it needs:
+# a virtualenv in .venv, the package with its dev extras, and the devnet's npm packages
+# (anvil, OP Stack and Arbitrum contract artifacts, solc-js) in a cache folder outside the repo.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+export INTEROP_CACHE_DIR ?= $(HOME)/.cache/interop
+
+.PHONY: setup npm test lint typecheck unit integration demo bench devnet clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	@touch $(STAMP)
+
+npm: $(STAMP)
+	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	$(PY) -m interop.devnet.install
+
+setup: $(STAMP) npm
+
+lint: setup
+	$(VENV)/bin/ruff check interop tests examples benchmarks
+
+typecheck: setup
+	$(VENV)/bin/mypy interop
+
+test: lint typecheck
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+unit: setup
+	$(VENV)/bin/pytest -q tests/unit
+
+demo: setup
+	$(PY) examples/demo.py
+
+bench: setup
+	$(PY) benchmarks/balances.py
+
+devnet: setup
+	$(VENV)/bin/interop devnet
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

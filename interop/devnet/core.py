@@ -1,0 +1,175 @@
+"""The `Devnet`: several anvil nodes plus stack components (real bridge contracts, relayers).
+
+Start order: every anvil node (in parallel), the helper contracts every chain gets (Multicall3),
+then each component in order (OP Stack, Arbitrum, ...). Stop order is the reverse, every error is
+collected, and only processes this object started are stopped (by PID, through `AnvilNode`).
+
+A component is anything with `name`, `async start(devnet)` and `async stop()`; it deploys its
+contracts through `devnet.transport(chain_id)`, records addresses in `devnet.chains` (as new
+`Chain` values via `devnet.update_chain`), and may run relayer tasks until stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from interop.chains.model import Chain, Stack
+from interop.devnet.anvil import DEV_ACCOUNTS, AnvilNode, AnvilOptions
+from interop.errors import DevnetError
+from interop.rpc.base import Transport
+from interop.rpc.http import HttpTransport
+
+__all__ = ["Devnet", "DevnetChainSpec", "DevnetComponent", "DevnetConfig"]
+
+log = logging.getLogger("interop.devnet")
+
+
+@runtime_checkable
+class DevnetComponent(Protocol):
+    name: str
+
+    async def start(self, devnet: Devnet) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class DevnetChainSpec:
+    """One devnet chain: its `Chain` data (no RPC yet) and the anvil flags it needs."""
+
+    chain: Chain
+    anvil_args: tuple[str, ...] = ()
+
+
+@dataclass
+class DevnetConfig:
+    chains: Sequence[DevnetChainSpec] = ()
+    components: Sequence[DevnetComponent] = ()
+    log_dir: Path | None = None
+    install_multicall3: bool = True
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class Devnet:
+    """A local multi-chain network. `async with Devnet.default() as dn:` then `dn.chains`."""
+
+    def __init__(self, config: DevnetConfig) -> None:
+        if not config.chains:
+            raise DevnetError("a devnet needs at least one chain")
+        self.config = config
+        self.nodes: dict[int, AnvilNode] = {}
+        self.chains: dict[int, Chain] = {s.chain.id: s.chain for s in config.chains}
+        self.components: list[DevnetComponent] = list(config.components)
+        self._transports: dict[int, HttpTransport] = {}
+        self._started: list[DevnetComponent] = []
+        self.log_dir = config.log_dir or Path(tempfile.mkdtemp(prefix="interop-devnet-"))
+        self.running = False
+
+    @classmethod
+    def default(cls, **kw: Any) -> Devnet:
+        """L1 + OP Stack L2s + Arbitrum L2, with whatever stack components are available."""
+        from interop.devnet.presets import default_config
+
+        return cls(default_config(**kw))
+
+    @property
+    def accounts(self) -> tuple[tuple[str, str], ...]:
+        """The funded test accounts (address, private key). Public keys: devnet only."""
+        return DEV_ACCOUNTS
+
+    def chain(self, chain_id: int) -> Chain:
+        return self.chains[chain_id]
+
+    def update_chain(self, chain: Chain) -> None:
+        self.chains[chain.id] = chain
+
+    def transport(self, chain_id: int) -> Transport:
+        """A shared keep-alive transport to one node, owned (and closed) by the devnet."""
+        t = self._transports.get(chain_id)
+        if t is None:
+            t = HttpTransport(self.nodes[chain_id].url)
+            self._transports[chain_id] = t
+        return t
+
+    def l1_id(self) -> int:
+        for c in self.chains.values():
+            if c.stack is Stack.L1:
+                return c.id
+        raise DevnetError("devnet has no L1")
+
+    async def start(self) -> None:
+        if self.running:
+            raise DevnetError("devnet already running")
+        try:
+            for spec in self.config.chains:
+                node = AnvilNode(
+                    AnvilOptions(
+                        chain_id=spec.chain.id,
+                        name=spec.chain.name,
+                        extra_args=list(spec.anvil_args),
+                    ),
+                    log_dir=self.log_dir,
+                )
+                self.nodes[spec.chain.id] = node
+            await asyncio.gather(*(n.start() for n in self.nodes.values()))
+            for cid, node in self.nodes.items():
+                self.chains[cid] = self.chains[cid].with_rpc(node.url)
+            if self.config.install_multicall3:
+                from interop.devnet.helpers import install_multicall3
+
+                await asyncio.gather(*(install_multicall3(self, cid) for cid in self.nodes))
+            for comp in self.components:
+                log.info("starting devnet component %s", comp.name)
+                await comp.start(self)
+                self._started.append(comp)
+            self.running = True
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        errors: list[BaseException] = []
+        for comp in reversed(self._started):
+            try:
+                await comp.stop()
+            except Exception as exc:  # collect, keep stopping the rest
+                errors.append(exc)
+        self._started.clear()
+        for t in self._transports.values():
+            with contextlib.suppress(Exception):
+                await t.aclose()
+        self._transports.clear()
+        for node in reversed(list(self.nodes.values())):
+            try:
+                await node.stop()
+            except Exception as exc:
+                errors.append(exc)
+        self.running = False
+        if errors:
+            raise DevnetError(
+                "errors while stopping the devnet", details="; ".join(map(str, errors))
+            )
+
+    async def fast_forward(self, seconds: int) -> None:
+        """Advance time on every node by `seconds` and mine a block on each."""
+
+        async def one(cid: int) -> None:
+            t = self.transport(cid)
+            await t.request("evm_increaseTime", [int(seconds)])
+            await t.request("evm_mine", [])
+
+        await asyncio.gather(*(one(cid) for cid in self.nodes))
+
+    async def __aenter__(self) -> Devnet:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()

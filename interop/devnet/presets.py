@@ -1,0 +1,46 @@
+"""The default devnet: L1 900, OP Stack L2s 901/902, Arbitrum L2 903, with every stack component
+whose module is present (components are optional so the core runs alone)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from interop.chains.data.devnet import DEVNET_ARB, DEVNET_L1, DEVNET_OP, DEVNET_OP2
+from interop.devnet.core import DevnetChainSpec, DevnetComponent, DevnetConfig
+
+__all__ = ["default_config"]
+
+OP_ANVIL_ARGS = ("--network", "optimism", "--hardfork", "holocene")
+
+
+def _component(module: str, factory: str, **kw: Any) -> DevnetComponent | None:
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            return None
+        raise
+    comp: DevnetComponent = getattr(mod, factory)(**kw)
+    return comp
+
+
+def default_config(*, opstack: bool = True, arbitrum: bool = True, **extra: Any) -> DevnetConfig:
+    chains = [DevnetChainSpec(DEVNET_L1)]
+    comps: list[DevnetComponent] = []
+    if opstack:
+        chains += [
+            DevnetChainSpec(DEVNET_OP, OP_ANVIL_ARGS),
+            DevnetChainSpec(DEVNET_OP2, OP_ANVIL_ARGS),
+        ]
+        c = _component(
+            "interop.devnet.opstack", "make_component", l1_id=900, l2_ids=(901, 902), **extra
+        )
+        if c is not None:
+            comps.append(c)
+    if arbitrum:
+        chains.append(DevnetChainSpec(DEVNET_ARB))
+        c = _component("interop.devnet.arbitrum", "make_component", l1_id=900, l2_id=903, **extra)
+        if c is not None:
+            comps.append(c)
+    return DevnetConfig(chains=chains, components=comps)
