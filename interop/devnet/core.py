@@ -98,6 +98,13 @@ class Devnet:
             self._transports[chain_id] = t
         return t
 
+    def component(self, name: str) -> DevnetComponent:
+        """A started component by name (e.g. "opstack", "arbitrum"); KeyError if absent."""
+        for comp in self.components:
+            if comp.name == name:
+                return comp
+        raise KeyError(f"devnet has no component {name!r}")
+
     def l1_id(self) -> int:
         for c in self.chains.values():
             if c.stack is Stack.L1:
