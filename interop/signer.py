@@ -1,19 +1,32 @@
 """Signers: anything with `address` and `sign_transaction(dict)` like eth-account's LocalAccount.
 
-`Signer` is a protocol so hardware wallets or KMS wrappers fit. `redacted()` wraps an account so
-that its repr/str never shows key material, whatever the wrapped object does.
+`Signer` is a protocol so hardware wallets or KMS wrappers fit. `SafeSigner` wraps one so that key
+material never leaks through the usual side doors: repr/str/format (and so logging and
+tracebacks of our own frames), pickling and copying, and the messages of errors raised while
+building or using it. It also enforces EIP-155 at the signing boundary: a transaction without a
+chain id is refused, whoever builds it.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+import os
+from typing import Any, NoReturn, Protocol, runtime_checkable
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from interop.errors import InputError
+from interop.errors import InputError, MissingSignerError
 
-__all__ = ["SafeSigner", "Signer", "account_from_env", "account_from_key"]
+__all__ = [
+    "SafeSigner",
+    "Signer",
+    "account_from_env",
+    "account_from_key",
+    "redact",
+    "require_signer",
+]
+
+_REDACTED = "<redacted>"
 
 
 @runtime_checkable
@@ -26,12 +39,38 @@ class Signer(Protocol):
         ...
 
 
+def redact(text: str, secret: bytes | None) -> str:
+    """`text` with every hex spelling of `secret` (any case, with or without 0x) removed."""
+    if not secret:
+        return text
+    h = secret.hex()
+    out, low = [], text.lower()
+    i = 0
+    while True:
+        j = low.find(h, i)
+        if j < 0:
+            out.append(text[i:])
+            break
+        start = j - 2 if j >= 2 and low[j - 2 : j] == "0x" else j
+        out.append(text[i:start] + _REDACTED)
+        i = j + len(h)
+    return "".join(out)
+
+
+def _key_bytes(inner: object) -> bytes | None:
+    key = getattr(inner, "key", None)
+    return bytes(key) if isinstance(key, bytes | bytearray) else None
+
+
 class SafeSigner:
     """Wraps any signer so that repr/str/logging show only the address, never the key."""
 
     __slots__ = ("_inner",)
+    _inner: Signer
 
     def __init__(self, inner: Signer) -> None:
+        if isinstance(inner, SafeSigner):
+            inner = inner._inner
         self._inner = inner
 
     @property
@@ -39,22 +78,56 @@ class SafeSigner:
         return str(self._inner.address)
 
     def sign_transaction(self, transaction_dict: dict[str, Any]) -> Any:
-        return self._inner.sign_transaction(transaction_dict)
+        """Sign; refuses a transaction without an int `chainId` (EIP-155 always)."""
+        chain_id = transaction_dict.get("chainId")
+        if isinstance(chain_id, bool) or not isinstance(chain_id, int) or chain_id <= 0:
+            raise InputError(
+                "refusing to sign a transaction without a chain id",
+                hint="set chainId (EIP-155) so the signature cannot be replayed on another chain",
+            )
+        try:
+            return self._inner.sign_transaction(transaction_dict)
+        except Exception as exc:
+            # `from None`: the original traceback's frames hold the key in their locals.
+            msg = redact(f"{type(exc).__name__}: {exc}", _key_bytes(self._inner))
+            raise InputError("cannot sign the transaction", details=msg) from None
 
     def __repr__(self) -> str:
         return f"SafeSigner(address={self.address})"
 
     __str__ = __repr__
 
-    def __getstate__(self) -> None:
+    def __format__(self, spec: str) -> str:
+        return format(repr(self), spec)
+
+    def __getstate__(self) -> NoReturn:
         raise TypeError("signers cannot be pickled")
 
-    def __reduce__(self) -> Any:
-        raise TypeError("signers cannot be pickled")
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("signers cannot be pickled or copied")
+
+    def __reduce_ex__(self, protocol: Any) -> NoReturn:
+        raise TypeError("signers cannot be pickled or copied")
+
+
+def require_signer(signer: Signer | None, action: str = "send a transaction") -> Signer:
+    """The signer, or `MissingSignerError` saying what needed one."""
+    if signer is None:
+        raise MissingSignerError(
+            f"a signer is needed to {action}, but none is configured",
+            hint="pass account=account_from_env() (reads INTEROP_PRIVATE_KEY)",
+        )
+    return signer
 
 
 def account_from_key(private_key: str | bytes) -> SafeSigner:
-    """Build a signer from a hex private key; the error never echoes the key."""
+    """Build a signer from a hex private key; no error ever echoes the key (or its length)."""
+    if isinstance(private_key, str):
+        private_key = private_key.strip()
+    elif not isinstance(private_key, bytes | bytearray):
+        raise InputError(
+            f"a private key must be str or bytes, got {type(private_key).__name__}"
+        ) from None
     try:
         acct: LocalAccount = Account.from_key(private_key)
     except Exception:
@@ -65,10 +138,7 @@ def account_from_key(private_key: str | bytes) -> SafeSigner:
 
 
 def account_from_env(var: str = "INTEROP_PRIVATE_KEY") -> SafeSigner:
-    import os
-
-    from interop.errors import MissingSignerError
-
+    """Signer from an environment variable, so keys never appear in argv or shell history."""
     key = os.environ.get(var)
     if not key:
         raise MissingSignerError(

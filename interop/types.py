@@ -14,6 +14,7 @@ from eth_utils.crypto import keccak
 from interop.errors import InvalidAddressError, InvalidAmountError
 
 __all__ = [
+    "MAX_UINT256",
     "ZERO_ADDRESS",
     "Address",
     "ChainId",
@@ -37,6 +38,8 @@ Hash32 = NewType("Hash32", str)
 """A 0x-prefixed, lower-case, 32-byte hex string."""
 
 TxHash = Hash32
+
+MAX_UINT256 = 2**256 - 1
 
 ZERO_ADDRESS = Address("0x0000000000000000000000000000000000000000")
 
@@ -104,6 +107,8 @@ def to_wei_int(value: object) -> int:
         )
     if value < 0:
         raise InvalidAmountError(f"amount must not be negative, got {value}")
+    if value > MAX_UINT256:
+        raise InvalidAmountError(f"amount {value} does not fit in uint256")
     return value
 
 

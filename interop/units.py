@@ -6,6 +6,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from interop.errors import InvalidAmountError
+from interop.types import MAX_UINT256
 
 __all__ = ["UNITS", "ether", "format_ether", "format_units", "gwei", "parse_amount", "parse_units"]
 
@@ -38,10 +39,28 @@ def parse_units(value: str | int | Decimal, decimals: int) -> int:
         raise InvalidAmountError(f"amount must be finite, got {value!r}")
     if d < 0:
         raise InvalidAmountError(f"amount must not be negative, got {value!r}")
-    scaled = d.scaleb(decimals)
-    if scaled != scaled.to_integral_value():
+    # Integer arithmetic: Decimal.scaleb rounds to the context precision (28 digits), which
+    # silently changed amounts with more significant digits.
+    _, digits, exponent = d.as_tuple()
+    assert isinstance(exponent, int)
+    coefficient = int("".join(map(str, digits)) or "0")
+    shift = exponent + decimals
+    if coefficient == 0:
+        return 0
+    # Bounds first: "1e999999999" must fail fast, not compute a billion-digit power of ten.
+    if len(digits) + shift > 78:
+        raise InvalidAmountError(f"amount {value!r} does not fit in uint256")
+    if -shift > len(digits):
         raise InvalidAmountError(f"{value!r} has more than {decimals} decimal places")
-    return int(scaled)
+    if shift >= 0:
+        result = coefficient * int(10**shift)
+    else:
+        result, r = divmod(coefficient, int(10 ** (-shift)))
+        if r:
+            raise InvalidAmountError(f"{value!r} has more than {decimals} decimal places")
+    if result > MAX_UINT256:
+        raise InvalidAmountError(f"amount {value!r} does not fit in uint256")
+    return result
 
 
 def ether(value: str | int | Decimal) -> int:
