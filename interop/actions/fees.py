@@ -63,9 +63,10 @@ class Fees:
         return gas * self.max_fee_per_gas
 
     def tx_fields(self) -> dict[str, int]:
-        """The fee fields (and type) for an eth-account transaction dict."""
+        """The fee fields (and type) for an eth-account transaction dict (legacy: no type key,
+        which eth-account encodes as type 0)."""
         if self.legacy:
-            return {"type": 0, "gasPrice": self.max_fee_per_gas}
+            return {"gasPrice": self.max_fee_per_gas}
         return {
             "type": 2,
             "maxFeePerGas": self.max_fee_per_gas,
