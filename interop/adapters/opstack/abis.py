@@ -1,0 +1,142 @@
+"""The few OP Stack contract functions and events the adapter uses, as human-readable signatures.
+
+Kept in our code (not loaded from npm artifacts) so the adapter runs without the devnet packages.
+Signatures match contracts-bedrock (OptimismPortal 2.x / OptimismPortal2 3.x, L2OutputOracle,
+DisputeGameFactory, FaultDisputeGame, CrossDomainMessenger, StandardBridge, GasPriceOracle).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
+from eth_utils.crypto import keccak
+
+from interop.types import Address, Hash32, to_hash32
+
+__all__ = ["PREDEPLOYS", "Fn", "event_topic"]
+
+
+def _split_top(s: str) -> list[str]:
+    out: list[str] = []
+    depth, cur = 0, ""
+    for ch in s:
+        if ch == "," and depth == 0:
+            out.append(cur)
+            cur = ""
+            continue
+        depth += (ch == "(") - (ch == ")")
+        cur += ch
+    if cur:
+        out.append(cur)
+    return out
+
+
+@dataclass(frozen=True)
+class Fn:
+    """One function: `Fn("name(type,...)", ("outtype", ...))`; tuples written as `(t1,t2)`."""
+
+    signature: str
+    outputs: tuple[str, ...] = ()
+
+    @property
+    def inputs(self) -> list[str]:
+        inner = self.signature[self.signature.index("(") + 1 : -1]
+        return _split_top(inner)
+
+    @property
+    def selector(self) -> bytes:
+        return keccak(self.signature.encode())[:4]
+
+    def encode(self, *args: Any) -> bytes:
+        return self.selector + abi_encode(self.inputs, list(args))
+
+    def decode(self, data: bytes) -> tuple[Any, ...]:
+        return tuple(abi_decode(list(self.outputs), data))
+
+
+def event_topic(signature: str) -> Hash32:
+    return to_hash32(keccak(signature.encode()))
+
+
+PREDEPLOYS: dict[str, Address] = {
+    "L2CrossDomainMessenger": Address("0x4200000000000000000000000000000000000007"),
+    "L2StandardBridge": Address("0x4200000000000000000000000000000000000010"),
+    "L2ToL1MessagePasser": Address("0x4200000000000000000000000000000000000016"),
+    "L1Block": Address("0x4200000000000000000000000000000000000015"),
+    "GasPriceOracle": Address("0x420000000000000000000000000000000000000F"),
+}
+LEGACY_ERC20_ETH = Address("0xDeadDeAddeAddEAddeadDEaDDEAdDeaDDeAD0000")
+
+WD_TUPLE = "(uint256,address,address,uint256,uint256,bytes)"
+OUTPUT_ROOT_PROOF = "(bytes32,bytes32,bytes32,bytes32)"
+
+# OptimismPortal / OptimismPortal2
+DEPOSIT_TRANSACTION = Fn("depositTransaction(address,uint256,uint64,bool,bytes)")
+MINIMUM_GAS_LIMIT = Fn("minimumGasLimit(uint64)", ("uint64",))
+PORTAL_VERSION = Fn("version()", ("string",))
+PROVE_WITHDRAWAL = Fn(f"proveWithdrawalTransaction({WD_TUPLE},uint256,{OUTPUT_ROOT_PROOF},bytes[])")
+FINALIZE_WITHDRAWAL = Fn(f"finalizeWithdrawalTransaction({WD_TUPLE})")
+FINALIZE_WITHDRAWAL_EXTERNAL = Fn(f"finalizeWithdrawalTransactionExternalProof({WD_TUPLE},address)")
+FINALIZED_WITHDRAWALS = Fn("finalizedWithdrawals(bytes32)", ("bool",))
+PROVEN_WITHDRAWALS_LEGACY = Fn("provenWithdrawals(bytes32)", ("bytes32", "uint128", "uint128"))
+PROVEN_WITHDRAWALS_2 = Fn("provenWithdrawals(bytes32,address)", ("address", "uint64"))
+CHECK_WITHDRAWAL = Fn("checkWithdrawal(bytes32,address)")
+RESPECTED_GAME_TYPE = Fn("respectedGameType()", ("uint32",))
+RESPECTED_GAME_TYPE_UPDATED_AT = Fn("respectedGameTypeUpdatedAt()", ("uint64",))
+DISPUTE_GAME_BLACKLIST = Fn("disputeGameBlacklist(address)", ("bool",))
+PROOF_MATURITY_DELAY = Fn("proofMaturityDelaySeconds()", ("uint256",))
+DISPUTE_GAME_FINALITY_DELAY = Fn("disputeGameFinalityDelaySeconds()", ("uint256",))
+NUM_PROOF_SUBMITTERS = Fn("numProofSubmitters(bytes32)", ("uint256",))
+PROOF_SUBMITTERS = Fn("proofSubmitters(bytes32,uint256)", ("address",))
+
+# L2OutputOracle
+GET_L2_OUTPUT_INDEX_AFTER = Fn("getL2OutputIndexAfter(uint256)", ("uint256",))
+GET_L2_OUTPUT = Fn("getL2Output(uint256)", ("(bytes32,uint128,uint128)",))
+LATEST_BLOCK_NUMBER = Fn("latestBlockNumber()", ("uint256",))
+LATEST_OUTPUT_INDEX = Fn("latestOutputIndex()", ("uint256",))
+FINALIZATION_PERIOD = Fn("finalizationPeriodSeconds()", ("uint256",))
+SUBMISSION_INTERVAL = Fn("submissionInterval()", ("uint256",))
+L2_BLOCK_TIME = Fn("l2BlockTime()", ("uint256",))
+
+# DisputeGameFactory / FaultDisputeGame
+GAME_COUNT = Fn("gameCount()", ("uint256",))
+FIND_LATEST_GAMES = Fn(
+    "findLatestGames(uint32,uint256,uint256)", ("(uint256,bytes32,uint64,bytes32,bytes)[]",)
+)
+GAME_AT_INDEX = Fn("gameAtIndex(uint256)", ("uint32", "uint64", "address"))
+GAME_STATUS = Fn("status()", ("uint8",))
+GAME_RESOLVED_AT = Fn("resolvedAt()", ("uint64",))
+GAME_CREATED_AT = Fn("createdAt()", ("uint64",))
+GAME_L2_BLOCK_NUMBER = Fn("l2BlockNumber()", ("uint256",))
+GAME_MAX_CLOCK_DURATION = Fn("maxClockDuration()", ("uint64",))
+GAME_ROOT_CLAIM = Fn("rootClaim()", ("bytes32",))
+GAME_TYPE = Fn("gameType()", ("uint32",))
+
+# CrossDomainMessenger (both sides)
+SEND_MESSAGE = Fn("sendMessage(address,bytes,uint32)")
+MESSAGE_NONCE = Fn("messageNonce()", ("uint256",))
+BASE_GAS = Fn("baseGas(bytes,uint32)", ("uint64",))
+SUCCESSFUL_MESSAGES = Fn("successfulMessages(bytes32)", ("bool",))
+FAILED_MESSAGES = Fn("failedMessages(bytes32)", ("bool",))
+SENT_MESSAGE_TOPIC = event_topic("SentMessage(address,address,bytes,uint256,uint256)")
+SENT_MESSAGE_EXT1_TOPIC = event_topic("SentMessageExtension1(address,uint256)")
+
+# Standard bridges / message passer
+DEPOSIT_ETH_TO = Fn("depositETHTo(address,uint32,bytes)")
+WITHDRAW_TO = Fn("withdrawTo(address,address,uint256,uint32,bytes)")
+INITIATE_WITHDRAWAL = Fn("initiateWithdrawal(address,uint256,bytes)")
+SENT_MESSAGES = Fn("sentMessages(bytes32)", ("bool",))
+
+# GasPriceOracle
+GET_L1_FEE = Fn("getL1Fee(bytes)", ("uint256",))
+GET_L1_FEE_UPPER_BOUND = Fn("getL1FeeUpperBound(uint256)", ("uint256",))
+
+WITHDRAWAL_PROVEN_EXT1_TOPIC = event_topic("WithdrawalProvenExtension1(bytes32,address)")
+
+
+def topics_of(names: Sequence[str]) -> list[Hash32]:
+    return [event_topic(n) for n in names]

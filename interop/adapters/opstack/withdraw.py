@@ -1,0 +1,472 @@
+"""Withdrawals L2 -> L1: initiate, status, time-to-prove / time-to-finalize, prove, finalize.
+
+Two portal generations, chosen from chain data (`OpContracts.generation`):
+- "portal" (legacy): outputs come from `L2OutputOracle`; a proof is final after
+  `finalizationPeriodSeconds` from the proof's timestamp.
+- "portal2" (fault proofs): outputs are `DisputeGameFactory` games of the portal's respected
+  game type; finalizing needs the game resolved DEFENDER_WINS, the proof matured
+  (`proofMaturityDelaySeconds`) and the game final (`disputeGameFinalityDelaySeconds`). A proof
+  made against a game later blacklisted, or of a game type no longer respected, must be redone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from interop.adapters.base import Status
+from interop.adapters.opstack import abis as A
+from interop.adapters.opstack.common import (
+    OpContracts,
+    call_fn,
+    call_one,
+    check_pair,
+    latest_timestamp,
+    send_fn,
+)
+from interop.adapters.opstack.formulas import (
+    L2_TO_L1_MESSAGE_PASSER,
+    MESSAGE_PASSED_TOPIC,
+    WithdrawalMessage,
+    decode_message_passed,
+    output_root,
+    withdrawal_storage_slot,
+)
+from interop.client import ChainClient
+from interop.errors import (
+    AlreadyDoneError,
+    BridgeError,
+    ExecutionRevertedError,
+    MessageNotFoundError,
+    NotReadyError,
+    RpcResponseError,
+)
+from interop.rpc.models import Receipt
+from interop.signer import Signer
+from interop.types import (
+    ZERO_ADDRESS,
+    Address,
+    Hash32,
+    hex_to_bytes,
+    to_address,
+    to_hash32,
+    to_wei_int,
+)
+
+__all__ = [
+    "OutputProposal",
+    "WithdrawalStatus",
+    "build_initiate_withdrawal",
+    "build_prove_withdrawal",
+    "finalize_withdrawal",
+    "get_output_for_block",
+    "get_withdrawal_status",
+    "get_withdrawals",
+    "initiate_withdrawal",
+    "prove_withdrawal",
+]
+
+# Native states (viem's names) and their place in the uniform model.
+NATIVE_TO_STATUS: dict[str, Status] = {
+    "waiting-to-prove": Status.WAITING_TO_PROVE,
+    "ready-to-prove": Status.READY_TO_PROVE,
+    "waiting-to-finalize": Status.WAITING_TO_FINALIZE,
+    "ready-to-finalize": Status.READY_TO_FINALIZE,
+    "finalized": Status.FINALIZED,
+}
+
+GAME_STATUS_CHALLENGER_WINS = 1
+GAME_STATUS_DEFENDER_WINS = 2
+DEFAULT_WITHDRAW_GAS = 100_000
+
+
+# ---------------------------------------------------------------- initiate
+
+
+async def build_initiate_withdrawal(
+    l1: ChainClient,
+    l2: ChainClient,
+    *,
+    value: int,
+    to: str,
+    data: bytes = b"",
+    path: str = "passer",
+    gas_limit: int | None = None,
+) -> tuple[Address, bytes, int]:
+    """(to, calldata, value) of the L2 transaction that starts a withdrawal.
+
+    path "passer": `L2ToL1MessagePasser.initiateWithdrawal(to, gasLimit, data)`, the L1 call is
+    made by the portal itself; "bridge": `L2StandardBridge.withdrawTo` (relayed on L1 by the
+    messenger and bridge, gas limit is the bridge's minGasLimit).
+    """
+    value = to_wei_int(value)
+    check_pair(l1, l2)
+    rcp = to_address(to)
+    if path == "bridge":
+        gas = gas_limit or 200_000
+        return (
+            A.PREDEPLOYS["L2StandardBridge"],
+            A.WITHDRAW_TO.encode(A.LEGACY_ERC20_ETH, rcp, value, gas, data),
+            value,
+        )
+    if gas_limit is None:
+        try:
+            est = await l1.estimate_gas({"to": rcp, "data": "0x" + data.hex()})
+            gas_limit = max(est * 6 // 5, 21_000)
+        except (ExecutionRevertedError, RpcResponseError):
+            gas_limit = DEFAULT_WITHDRAW_GAS
+    return L2_TO_L1_MESSAGE_PASSER, A.INITIATE_WITHDRAWAL.encode(rcp, gas_limit, data), value
+
+
+async def initiate_withdrawal(
+    l1: ChainClient,
+    l2: ChainClient,
+    signer: Signer | None,
+    *,
+    value: int,
+    to: str,
+    data: bytes = b"",
+    path: str = "passer",
+    gas_limit: int | None = None,
+) -> Receipt:
+    target, calldata, val = await build_initiate_withdrawal(
+        l1, l2, value=value, to=to, data=data, path=path, gas_limit=gas_limit
+    )
+    return await send_fn(l2, signer, target, calldata, value=val)
+
+
+def get_withdrawals(receipt: Receipt) -> list[WithdrawalMessage]:
+    """Every `MessagePassed` in an L2 receipt; `MessageNotFoundError` if there is none."""
+    out = [
+        decode_message_passed(log)
+        for log in receipt.logs
+        if log.address == L2_TO_L1_MESSAGE_PASSER
+        and log.topics
+        and log.topics[0] == MESSAGE_PASSED_TOPIC
+    ]
+    if not out:
+        raise MessageNotFoundError(
+            f"transaction {receipt.transaction_hash} contains no withdrawal",
+            hint="pass the hash of the L2 transaction that initiated the withdrawal",
+        )
+    return out
+
+
+# ---------------------------------------------------------------- outputs / games
+
+
+@dataclass(frozen=True)
+class OutputProposal:
+    """An L2 output usable to prove: oracle output (legacy) or dispute game (portal2)."""
+
+    index: int
+    """Output index (legacy) or game index in the factory (portal2)."""
+    root: Hash32
+    l2_block_number: int
+    timestamp: int
+    game: Address | None = None
+
+
+async def _latest_games(l1: ChainClient, c: OpContracts, limit: int = 50) -> list[OutputProposal]:
+    assert c.dispute_game_factory is not None
+    count = int(await call_one(l1, c.dispute_game_factory, A.GAME_COUNT))
+    if count == 0:
+        return []
+    gtype = int(await call_one(l1, c.portal, A.RESPECTED_GAME_TYPE))
+    (games,) = await call_fn(
+        l1, c.dispute_game_factory, A.FIND_LATEST_GAMES, gtype, count - 1, min(limit, count)
+    )
+    out = []
+    for idx, metadata, ts, root, extra in games:
+        proxy = to_address(bytes(metadata)[-20:])
+        out.append(
+            OutputProposal(
+                index=int(idx),
+                root=to_hash32(bytes(root)),
+                l2_block_number=int.from_bytes(bytes(extra)[:32], "big"),
+                timestamp=int(ts),
+                game=proxy,
+            )
+        )
+    return out
+
+
+async def get_output_for_block(
+    l1: ChainClient, c: OpContracts, l2_block: int
+) -> OutputProposal | None:
+    """The output that covers `l2_block`, or None if none was proposed yet."""
+    if c.generation == "portal2":
+        for g in await _latest_games(l1, c):
+            if g.l2_block_number < l2_block or g.game is None:
+                continue
+            if await call_one(l1, c.portal, A.DISPUTE_GAME_BLACKLIST, g.game):
+                continue
+            if int(await call_one(l1, g.game, A.GAME_STATUS)) == GAME_STATUS_CHALLENGER_WINS:
+                continue
+            return g
+        return None
+    assert c.l2_output_oracle is not None
+    latest = int(await call_one(l1, c.l2_output_oracle, A.LATEST_BLOCK_NUMBER))
+    if latest < l2_block:
+        return None
+    idx = int(await call_one(l1, c.l2_output_oracle, A.GET_L2_OUTPUT_INDEX_AFTER, l2_block))
+    root, ts, num = await call_one(l1, c.l2_output_oracle, A.GET_L2_OUTPUT, idx)
+    return OutputProposal(idx, to_hash32(bytes(root)), int(num), int(ts))
+
+
+# ---------------------------------------------------------------- status
+
+
+@dataclass(frozen=True)
+class WithdrawalStatus:
+    native: str
+    status: Status
+    seconds_to_next: int | None = None
+    proof_submitter: Address | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+async def _proof_submitters(l1: ChainClient, c: OpContracts, whash: str) -> list[Address]:
+    n = int(await call_one(l1, c.portal, A.NUM_PROOF_SUBMITTERS, hex_to_bytes(whash)))
+    out = []
+    for i in range(n):
+        out.append(
+            to_address(await call_one(l1, c.portal, A.PROOF_SUBMITTERS, hex_to_bytes(whash), i))
+        )
+    return out
+
+
+async def _time_to_next_output(l1: ChainClient, c: OpContracts) -> int | None:
+    """Seconds until the next output/game is expected, from the interval between the last two."""
+    now = await latest_timestamp(l1)
+    if c.generation == "portal2":
+        games = await _latest_games(l1, c, limit=2)
+        if len(games) < 2:
+            return None
+        interval = abs(games[0].timestamp - games[1].timestamp)
+        return max(0, games[0].timestamp + interval - now)
+    assert c.l2_output_oracle is not None
+    interval = int(await call_one(l1, c.l2_output_oracle, A.SUBMISSION_INTERVAL)) * int(
+        await call_one(l1, c.l2_output_oracle, A.L2_BLOCK_TIME)
+    )
+    idx = int(await call_one(l1, c.l2_output_oracle, A.LATEST_OUTPUT_INDEX))
+    _, ts, _ = await call_one(l1, c.l2_output_oracle, A.GET_L2_OUTPUT, idx)
+    return max(0, int(ts) + interval - now)
+
+
+async def get_withdrawal_status(
+    l1: ChainClient,
+    l2: ChainClient,
+    withdrawal: WithdrawalMessage,
+    l2_block: int,
+    *,
+    proof_submitter: str | None = None,
+) -> WithdrawalStatus:
+    """Where a withdrawal stands, with the seconds until it moves on when that is knowable.
+
+    `proof_submitter` (portal2) picks whose proof to look at; default: the latest submitter.
+    """
+    c = check_pair(l1, l2)
+    whash = hex_to_bytes(withdrawal.withdrawal_hash)
+    if await call_one(l1, c.portal, A.FINALIZED_WITHDRAWALS, whash):
+        return WithdrawalStatus("finalized", Status.FINALIZED)
+    now = await latest_timestamp(l1)
+    if c.generation == "portal":
+        assert c.l2_output_oracle is not None
+        root, ts, idx = await call_fn(l1, c.portal, A.PROVEN_WITHDRAWALS_LEGACY, whash)
+        if int(ts) == 0:
+            out = await get_output_for_block(l1, c, l2_block)
+            if out is None:
+                return WithdrawalStatus(
+                    "waiting-to-prove",
+                    Status.WAITING_TO_PROVE,
+                    await _time_to_next_output(l1, c),
+                )
+            return WithdrawalStatus("ready-to-prove", Status.READY_TO_PROVE, 0)
+        period = int(await call_one(l1, c.l2_output_oracle, A.FINALIZATION_PERIOD))
+        # The oracle's output must still be the one proven against (else: prove again).
+        cur_root, _, _ = await call_one(l1, c.l2_output_oracle, A.GET_L2_OUTPUT, int(idx))
+        if bytes(cur_root) != bytes(root):
+            return WithdrawalStatus("ready-to-prove", Status.READY_TO_PROVE, 0)
+        left = int(ts) + period - now
+        if left >= 0:
+            return WithdrawalStatus("waiting-to-finalize", Status.WAITING_TO_FINALIZE, left + 1)
+        return WithdrawalStatus("ready-to-finalize", Status.READY_TO_FINALIZE, 0)
+
+    submitters = (
+        [to_address(proof_submitter)]
+        if proof_submitter
+        else await _proof_submitters(l1, c, withdrawal.withdrawal_hash)
+    )
+    proven_game, proven_ts, submitter = ZERO_ADDRESS, 0, None
+    for s in reversed(submitters):
+        g, ts = await call_fn(l1, c.portal, A.PROVEN_WITHDRAWALS_2, whash, s)
+        if int(ts) != 0:
+            proven_game, proven_ts, submitter = to_address(g), int(ts), s
+            break
+    if proven_ts == 0:
+        out = await get_output_for_block(l1, c, l2_block)
+        if out is None:
+            return WithdrawalStatus(
+                "waiting-to-prove", Status.WAITING_TO_PROVE, await _time_to_next_output(l1, c)
+            )
+        return WithdrawalStatus("ready-to-prove", Status.READY_TO_PROVE, 0)
+    assert submitter is not None
+    # A proof on a blacklisted / lost / no-longer-respected game must be redone.
+    blacklisted = bool(await call_one(l1, c.portal, A.DISPUTE_GAME_BLACKLIST, proven_game))
+    gstatus = int(await call_one(l1, proven_game, A.GAME_STATUS))
+    gtype = int(await call_one(l1, proven_game, A.GAME_TYPE))
+    respected = int(await call_one(l1, c.portal, A.RESPECTED_GAME_TYPE))
+    updated_at = int(await call_one(l1, c.portal, A.RESPECTED_GAME_TYPE_UPDATED_AT))
+    created = int(await call_one(l1, proven_game, A.GAME_CREATED_AT))
+    details = {"game": proven_game, "proven_at": proven_ts}
+    if (
+        blacklisted
+        or gstatus == GAME_STATUS_CHALLENGER_WINS
+        or gtype != respected
+        or created <= updated_at
+    ):
+        details["reprove_reason"] = (
+            "blacklisted"
+            if blacklisted
+            else "challenger-wins"
+            if gstatus == GAME_STATUS_CHALLENGER_WINS
+            else "game-type-changed"
+        )
+        return WithdrawalStatus("ready-to-prove", Status.READY_TO_PROVE, 0, submitter, details)
+    try:
+        await l1.call(c.portal, A.CHECK_WITHDRAWAL.encode(whash, submitter))
+        return WithdrawalStatus(
+            "ready-to-finalize", Status.READY_TO_FINALIZE, 0, submitter, details
+        )
+    except (ExecutionRevertedError, RpcResponseError):
+        pass
+    maturity = int(await call_one(l1, c.portal, A.PROOF_MATURITY_DELAY))
+    finality = int(await call_one(l1, c.portal, A.DISPUTE_GAME_FINALITY_DELAY))
+    resolved_at = int(await call_one(l1, proven_game, A.GAME_RESOLVED_AT))
+    if resolved_at == 0:
+        clock = int(await call_one(l1, proven_game, A.GAME_MAX_CLOCK_DURATION))
+        resolved_at = max(created + clock, now)  # earliest an unchallenged game can resolve
+    ready_at = max(proven_ts + maturity, resolved_at + finality) + 1
+    return WithdrawalStatus(
+        "waiting-to-finalize",
+        Status.WAITING_TO_FINALIZE,
+        max(0, ready_at - now),
+        submitter,
+        details,
+    )
+
+
+# ---------------------------------------------------------------- prove / finalize
+
+
+@dataclass(frozen=True)
+class ProveArgs:
+    withdrawal: WithdrawalMessage
+    output: OutputProposal
+    output_root_proof: tuple[bytes, bytes, bytes, bytes]
+    withdrawal_proof: list[bytes]
+
+    def calldata(self) -> bytes:
+        return A.PROVE_WITHDRAWAL.encode(
+            self.withdrawal.as_tuple(),
+            self.output.index,
+            self.output_root_proof,
+            self.withdrawal_proof,
+        )
+
+
+async def build_prove_withdrawal(
+    l1: ChainClient, l2: ChainClient, withdrawal: WithdrawalMessage, l2_block: int
+) -> ProveArgs:
+    """Find the output covering the withdrawal's block and build the storage proof against it.
+
+    Checks our recomputed output root against the proposed one before anything is sent.
+    """
+    c = check_pair(l1, l2)
+    out = await get_output_for_block(l1, c, l2_block)
+    if out is None:
+        raise NotReadyError(
+            f"no output proposed yet for L2 block {l2_block} of {l2.chain.name}",
+            hint="wait for the next output / dispute game (see time_to_prove)",
+        )
+    block = await l2.get_block(out.l2_block_number)
+    slot = withdrawal_storage_slot(withdrawal.withdrawal_hash)
+    proof = await l2.get_proof(L2_TO_L1_MESSAGE_PASSER, [slot], out.l2_block_number)
+    state_root = hex_to_bytes(block["stateRoot"])
+    storage_root = hex_to_bytes(proof["storageHash"])
+    block_hash = hex_to_bytes(block["hash"])
+    if output_root(state_root, storage_root, block_hash) != out.root:
+        raise BridgeError(
+            f"output root for L2 block {out.l2_block_number} does not match the proposal",
+            details=f"proposal {out.root} index {out.index}",
+            hint="the L2 RPC may serve another chain or a reorged block",
+        )
+    storage_proof = [hex_to_bytes(p) for p in proof["storageProof"][0]["proof"]]
+    return ProveArgs(
+        withdrawal, out, (b"\x00" * 32, state_root, storage_root, block_hash), storage_proof
+    )
+
+
+async def prove_withdrawal(
+    l1: ChainClient,
+    l2: ChainClient,
+    signer: Signer | None,
+    withdrawal: WithdrawalMessage,
+    l2_block: int,
+) -> Receipt:
+    """Prove on L1. `AlreadyDoneError` if already proven (and still valid) or finalized."""
+    c = check_pair(l1, l2)
+    st = await get_withdrawal_status(
+        l1,
+        l2,
+        withdrawal,
+        l2_block,
+        proof_submitter=signer.address if (signer and c.generation == "portal2") else None,
+    )
+    if st.status in (Status.WAITING_TO_FINALIZE, Status.READY_TO_FINALIZE, Status.FINALIZED):
+        raise AlreadyDoneError(
+            f"withdrawal {withdrawal.withdrawal_hash} is already proven ({st.native})"
+        )
+    args = await build_prove_withdrawal(l1, l2, withdrawal, l2_block)
+    return await send_fn(l1, signer, c.portal, args.calldata())
+
+
+async def finalize_withdrawal(
+    l1: ChainClient,
+    l2: ChainClient,
+    signer: Signer | None,
+    withdrawal: WithdrawalMessage,
+    l2_block: int,
+    *,
+    proof_submitter: str | None = None,
+) -> Receipt:
+    """Finalize on L1. `NotReadyError` before ready, `AlreadyDoneError` if finalized."""
+    c = check_pair(l1, l2)
+    st = await get_withdrawal_status(l1, l2, withdrawal, l2_block, proof_submitter=proof_submitter)
+    if st.status is Status.FINALIZED:
+        raise AlreadyDoneError(f"withdrawal {withdrawal.withdrawal_hash} is already finalized")
+    if st.status is not Status.READY_TO_FINALIZE:
+        raise NotReadyError(
+            f"withdrawal {withdrawal.withdrawal_hash} cannot be finalized yet ({st.native})",
+            details=f"about {st.seconds_to_next}s to the next step"
+            if st.seconds_to_next is not None
+            else None,
+        )
+    if (
+        c.generation == "portal2"
+        and st.proof_submitter is not None
+        and signer is not None
+        and to_address(signer.address) != st.proof_submitter
+    ):
+        data = A.FINALIZE_WITHDRAWAL_EXTERNAL.encode(withdrawal.as_tuple(), st.proof_submitter)
+    else:
+        data = A.FINALIZE_WITHDRAWAL.encode(withdrawal.as_tuple())
+    # The portal requires enough gas to forward withdrawal.gas_limit to the target.
+    gas = None
+    if signer is not None:
+        est = await l1.estimate_gas(
+            {"from": signer.address, "to": c.portal, "data": "0x" + data.hex()}
+        )
+        gas = max(est * 6 // 5, withdrawal.gas_limit + 200_000)
+    return await send_fn(l1, signer, c.portal, data, gas=gas)
