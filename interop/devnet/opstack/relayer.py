@@ -1,0 +1,321 @@
+"""The devnet's op-node + op-proposer stand-in, one `L2Relayer` per L2.
+
+What a real OP chain does off-chain, done here against the real contracts:
+- derivation: every `TransactionDeposited` log of the L2's portal becomes the exact 0x7E deposit
+  transaction an op-node would derive (F's `formulas.py` builds it), sent with
+  `eth_sendRawTransaction`. anvil executes a duplicate deposit twice, so the receipt of the
+  deterministic hash is checked before sending; automine gives one deposit per L2 block, in log
+  order.
+- L1 info: `L1Block` gets the L1 head's number, timestamp, base fee, hash and blob base fee, so
+  `GasPriceOracle` answers L1-fee estimates (written to storage; see predeploys.py).
+- proposals: OptimismPortal2 chains get a `FaultDisputeGame` (game type 0) for the newest L2 block
+  whenever the L2 has advanced; legacy chains get an `L2OutputOracle` output for every L2 block.
+- resolution: unchallenged games are resolved (`resolveClaim(0, 0)` then `resolve()`) once their
+  clock has run out, which on the devnet happens after `Devnet.fast_forward`.
+
+`step()` does one round of all four and is what both the background loop and `sync()` run, under
+one lock per L2, so a caller that awaits `sync()` knows every deposit so far is relayed and the L2
+head has an output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from eth_utils.crypto import keccak
+
+from interop.adapters.opstack.formulas import (
+    TRANSACTION_DEPOSITED_TOPIC,
+    DepositEvent,
+    decode_transaction_deposited,
+)
+from interop.chains.model import ContractName
+from interop.client import ChainClient
+from interop.devnet.opstack.artifacts import load
+from interop.devnet.opstack.chainops import Sender, output_root_at, wait_receipt
+from interop.devnet.opstack.deploy_l1 import (
+    BASEFEE_SCALAR,
+    BLOBBASEFEE_SCALAR,
+    GAME_TYPE_CANNON,
+    L1Deployment,
+    OpStackParams,
+    game_extra_data,
+)
+from interop.devnet.opstack.predeploys import set_l1_block_values
+from interop.errors import RpcResponseError
+from interop.types import Address, Hash32, hex_to_bytes, to_address, to_hash32
+
+__all__ = ["Game", "L2Relayer"]
+
+log = logging.getLogger("interop.devnet.opstack")
+
+DISPUTE_GAME_CREATED_TOPIC = to_hash32(keccak(b"DisputeGameCreated(address,uint32,bytes32)"))
+IN_PROGRESS, CHALLENGER_WINS, DEFENDER_WINS = 0, 1, 2
+_PROPOSE_GAS = 250_000
+_RESOLVE_GAS = 1_000_000
+
+
+@dataclass
+class Game:
+    """A dispute game the proposer (or anyone) created on the factory."""
+
+    index: int
+    address: Address
+    l2_block: int
+    root: Hash32
+    created_at: int
+    status: int = IN_PROGRESS
+
+
+class L2Relayer:
+    """Relays deposits to, and proposes outputs for, one L2."""
+
+    def __init__(
+        self,
+        l1: ChainClient,
+        l2: ChainClient,
+        deployment: L1Deployment,
+        proposer: Sender,
+        params: OpStackParams,
+        *,
+        batcher: Address,
+        start_block: int = 0,
+    ) -> None:
+        self.l1 = l1
+        self.l2 = l2
+        self.dep = deployment
+        self.proposer = proposer
+        self.params = params
+        self.batcher = batcher
+        self.lock = asyncio.Lock()
+        self.cursor = start_block - 1
+        self.relayed = 0
+        self.games: list[Game] = []
+        self.errors = 0
+        self.last_error: BaseException | None = None
+        self._failed_deposits: set[Hash32] = set()
+        self._l1_info_hash: str | None = None
+
+    @property
+    def l2_id(self) -> int:
+        return self.dep.l2_id
+
+    def _addr(self, name: str) -> Address:
+        return self.dep.addresses[name]
+
+    async def step(self) -> None:
+        """One round: L1 info, deposits, proposal, resolution. Callers hold `self.lock`."""
+        await self.update_l1_info()
+        await self.relay_deposits()
+        if self.dep.generation == "portal2":
+            await self.propose_game()
+            await self.resolve_games()
+        else:
+            await self.propose_outputs()
+
+    # ------------------------------------------------------------------ L1 -> L2
+
+    async def update_l1_info(self) -> None:
+        block = await self.l1.get_block("latest")
+        if block["hash"] == self._l1_info_hash:
+            return
+        try:
+            blob_fee = int(await self.l1.request("eth_blobBaseFee"), 16)
+        except RpcResponseError:
+            blob_fee = 1
+        await set_l1_block_values(
+            self.l2,
+            number=int(block["number"], 16),
+            timestamp=int(block["timestamp"], 16),
+            basefee=int(block.get("baseFeePerGas") or "0x0", 16),
+            block_hash=hex_to_bytes(block["hash"]),
+            blob_base_fee=blob_fee,
+            batcher_hash=b"\x00" * 12 + hex_to_bytes(self.batcher),
+            base_fee_scalar=BASEFEE_SCALAR,
+            blob_base_fee_scalar=BLOBBASEFEE_SCALAR,
+        )
+        self._l1_info_hash = block["hash"]
+
+    async def relay_deposits(self) -> None:
+        head = await self.l1.block_number()
+        if head < self.cursor:  # the L1 was reverted to a snapshot
+            self.cursor = head
+        if head == self.cursor:
+            return
+        logs = await self.l1.get_logs(
+            address=self._addr(ContractName.OPTIMISM_PORTAL),
+            topics=[TRANSACTION_DEPOSITED_TOPIC],
+            from_block=self.cursor + 1,
+            to_block=head,
+        )
+        for lg in sorted(logs, key=lambda x: (x.block_number, x.log_index)):
+            await self._relay_one(decode_transaction_deposited(lg))
+        self.cursor = head
+
+    async def _relay_one(self, ev: DepositEvent) -> None:
+        raw = ev.encode()
+        tx_hash = to_hash32(keccak(raw))
+        if tx_hash in self._failed_deposits or await self.l2.get_receipt(tx_hash) is not None:
+            return
+        try:
+            await self.l2.send_raw_transaction(raw)
+        except RpcResponseError as exc:
+            if "insufficient" not in exc.message.lower():
+                raise
+            # A real chain includes such a deposit as failed but keeps the mint; anvil refuses it
+            # at the RPC, so apply the mint ourselves and never try it again.
+            bal = await self.l2.get_balance(ev.from_address)
+            await self.l2.request("anvil_setBalance", [ev.from_address, hex(bal + ev.mint)])
+            self._failed_deposits.add(tx_hash)
+            log.warning("deposit %s refused by the L2 node (%s); mint applied", tx_hash, exc)
+            return
+        rcpt = await wait_receipt(self.l2, tx_hash)
+        self.relayed += 1
+        log.debug("relayed deposit %s to L2 %d block %d", tx_hash, self.l2_id, rcpt.block_number)
+
+    # ------------------------------------------------------------------ proposals (portal 2)
+
+    async def _refresh_games(self) -> None:
+        dgf = self._addr(ContractName.DISPUTE_GAME_FACTORY)
+        art = load("DisputeGameFactory")
+        (count,) = art.decode("gameCount", await self.l1.call(dgf, art.call("gameCount")))
+        if count == len(self.games):
+            if count == 0:
+                return
+            _, _, last = art.decode(
+                "gameAtIndex", await self.l1.call(dgf, art.call("gameAtIndex", count - 1)), 1
+            )
+            if to_address(last) == self.games[-1].address:
+                return
+        known = {g.address: g for g in self.games}
+        games: list[Game] = []
+        fdg = load("FaultDisputeGame")
+        for i in range(count):
+            gtype, ts, proxy = art.decode(
+                "gameAtIndex", await self.l1.call(dgf, art.call("gameAtIndex", i)), 1
+            )
+            addr = to_address(proxy)
+            if int(gtype) != GAME_TYPE_CANNON:
+                continue
+            if addr in known:
+                games.append(known[addr])
+                continue
+            (n,) = fdg.decode("l2BlockNumber", await self.l1.call(addr, fdg.call("l2BlockNumber")))
+            (root,) = fdg.decode("rootClaim", await self.l1.call(addr, fdg.call("rootClaim")))
+            (st,) = fdg.decode("status", await self.l1.call(addr, fdg.call("status")))
+            games.append(Game(i, addr, int(n), to_hash32(bytes(root)), int(ts), int(st)))
+        self.games = games
+
+    async def _anchor_block(self) -> int:
+        asr = load("AnchorStateRegistry")
+        _, n = asr.decode(
+            "anchors",
+            await self.l1.call(
+                self._addr(ContractName.ANCHOR_STATE_REGISTRY),
+                asr.call("anchors", GAME_TYPE_CANNON),
+            ),
+            1,
+        )
+        return int(n)
+
+    async def propose_game(self) -> Game | None:
+        """Create a game for the L2 head unless one already covers it."""
+        await self._refresh_games()
+        head = await self.l2.block_number()
+        covered = self.games[-1].l2_block if self.games else await self._anchor_block()
+        if head <= covered:
+            return None
+        root, _ = await output_root_at(self.l2, head)
+        dgf = self._addr(ContractName.DISPUTE_GAME_FACTORY)
+        art = load("DisputeGameFactory")
+        (bond,) = art.decode(
+            "initBonds", await self.l1.call(dgf, art.call("initBonds", GAME_TYPE_CANNON)), 1
+        )
+        rcpt = await self.proposer.send(
+            dgf,
+            art.call("create", GAME_TYPE_CANNON, hex_to_bytes(root), game_extra_data(head)),
+            value=int(bond),
+            what=f"DisputeGameFactory.create for L2 {self.l2_id} block {head}",
+        )
+        created = [
+            lg for lg in rcpt.logs if lg.topics and lg.topics[0] == DISPUTE_GAME_CREATED_TOPIC
+        ]
+        addr = to_address(hex_to_bytes(created[0].topics[1])[12:])
+        ts = int((await self.l1.get_block(rcpt.block_number))["timestamp"], 16)
+        game = Game(len(self.games), addr, head, root, ts)
+        self.games.append(game)
+        log.debug("game %s for L2 %d block %d", addr, self.l2_id, head)
+        return game
+
+    async def resolve_games(self) -> int:
+        """Resolve every unresolved game whose clock has expired; return how many."""
+        pending = [g for g in self.games if g.status == IN_PROGRESS]
+        if not pending:
+            return 0
+        now = int((await self.l1.get_block("latest"))["timestamp"], 16)
+        fdg = load("FaultDisputeGame")
+        done = 0
+        for g in pending:
+            if now - g.created_at < self.params.max_clock_duration:
+                break
+            (st,) = fdg.decode("status", await self.l1.call(g.address, fdg.call("status")))
+            if int(st) != IN_PROGRESS:
+                g.status = int(st)
+                continue
+            (resolved,) = fdg.decode(
+                "resolvedSubgames",
+                await self.l1.call(g.address, fdg.call("resolvedSubgames", 0)),
+                1,
+            )
+            if not resolved:
+                await self.proposer.send(
+                    g.address,
+                    fdg.call("resolveClaim", 0, 0),
+                    gas=_RESOLVE_GAS,
+                    what=f"resolveClaim game {g.address}",
+                )
+            await self.proposer.send(
+                g.address, fdg.call("resolve"), gas=_RESOLVE_GAS, what=f"resolve game {g.address}"
+            )
+            (st,) = fdg.decode("status", await self.l1.call(g.address, fdg.call("status")))
+            g.status = int(st)
+            done += 1
+        return done
+
+    # ------------------------------------------------------------------ proposals (legacy)
+
+    async def propose_outputs(self) -> int:
+        """Post an L2OutputOracle output for every L2 block not yet covered; return how many."""
+        l2oo = self._addr(ContractName.L2_OUTPUT_ORACLE)
+        art = load("L2OutputOracle")
+        (nxt,) = art.decode(
+            "nextBlockNumber", await self.l1.call(l2oo, art.call("nextBlockNumber"))
+        )
+        head = await self.l2.block_number()
+        posted = 0
+        for n in range(int(nxt), head + 1):
+            root, _ = await output_root_at(self.l2, n)
+            await self.proposer.send(
+                l2oo,
+                art.call("proposeL2Output", hex_to_bytes(root), n, b"\x00" * 32, 0),
+                gas=_PROPOSE_GAS,
+                what=f"proposeL2Output L2 {self.l2_id} block {n}",
+            )
+            posted += 1
+        return posted
+
+    async def latest_output_block(self) -> int:
+        """The highest L2 block an output / game covers (from the contracts, not our memory)."""
+        if self.dep.generation == "portal2":
+            await self._refresh_games()
+            return self.games[-1].l2_block if self.games else await self._anchor_block()
+        art = load("L2OutputOracle")
+        (n,) = art.decode(
+            "latestBlockNumber",
+            await self.l1.call(
+                self._addr(ContractName.L2_OUTPUT_ORACLE), art.call("latestBlockNumber")
+            ),
+        )
+        return int(n)
