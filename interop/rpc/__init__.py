@@ -1,0 +1,29 @@
+"""JSON-RPC transport: the one seam between interop and nodes.
+
+`HttpTransport` (one URL: batching, retry, timeouts), `FallbackTransport` (several URLs of one
+chain), `MockTransport` (unit tests), `make_transport` (picks one of the first two), and
+`fetch_logs` (`eth_getLogs` with range splitting). See docs/transport.md.
+"""
+
+from interop.rpc.base import Call, Transport
+from interop.rpc.fallback import FallbackTransport, make_transport
+from interop.rpc.http import HttpTransport, redact_url
+from interop.rpc.logs import fetch_logs, is_range_error
+from interop.rpc.mock import MockTransport
+from interop.rpc.retry import DEFAULT_RETRY, NO_RETRY, RetryPolicy, is_idempotent
+
+__all__ = [
+    "DEFAULT_RETRY",
+    "NO_RETRY",
+    "Call",
+    "FallbackTransport",
+    "HttpTransport",
+    "MockTransport",
+    "RetryPolicy",
+    "Transport",
+    "fetch_logs",
+    "is_idempotent",
+    "is_range_error",
+    "make_transport",
+    "redact_url",
+]
