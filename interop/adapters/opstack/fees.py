@@ -10,7 +10,6 @@ from interop.actions.tx import suggest_fees
 from interop.adapters.opstack import abis as A
 from interop.adapters.opstack.common import call_one
 from interop.client import ChainClient
-from interop.errors import ExecutionRevertedError, RpcResponseError
 from interop.types import hex_to_bytes
 
 __all__ = ["L2FeeEstimate", "estimate_l2_fee", "unsigned_eip1559"]
