@@ -27,6 +27,7 @@ __all__ = [
 ]
 
 _REDACTED = "<redacted>"
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
 @runtime_checkable
@@ -123,7 +124,14 @@ def require_signer(signer: Signer | None, action: str = "send a transaction") ->
 def account_from_key(private_key: str | bytes) -> SafeSigner:
     """Build a signer from a hex private key; no error ever echoes the key (or its length)."""
     if isinstance(private_key, str):
+        # Exactly 64 hex digits: eth-account would left-pad an odd-length string, so a key
+        # with its last digit cut off would silently load as a different account.
         private_key = private_key.strip()
+        body = private_key[2:] if private_key[:2] in ("0x", "0X") else private_key
+        if len(body) != 64 or not all(c in _HEX for c in body):
+            raise InputError(
+                "invalid private key (not shown)", hint="a private key is 64 hex digits"
+            ) from None
     elif not isinstance(private_key, bytes | bytearray):
         raise InputError(
             f"a private key must be str or bytes, got {type(private_key).__name__}"
