@@ -1,4 +1,18 @@
-"""Arbitrum (Nitro) adapter: deposits, retryable tickets and withdrawals through the canonical
-Inbox / ArbSys / Outbox. See docs/arbitrum.md."""
+"""Arbitrum (Nitro) adapter: ETH deposits, retryable tickets and withdrawals / L2->L1 messages
+through the canonical Inbox, ArbSys and Outbox. See docs/arbitrum.md.
+
+The plain functions live in `deposit`, `retryable`, `withdraw` (build / estimate / execute /
+status / time-to / wait); `formulas` holds the byte-exact hashes shared with the devnet.
+"""
 
 from __future__ import annotations
+
+from interop.adapters.arbitrum.adapter import ArbitrumAdapter
+from interop.adapters.arbitrum.common import ArbContracts, RetryableUnderfundedError
+
+__all__ = ["ArbContracts", "ArbitrumAdapter", "RetryableUnderfundedError", "adapter_factory"]
+
+
+def adapter_factory() -> ArbitrumAdapter:
+    """Entry point (`interop.adapters` group)."""
+    return ArbitrumAdapter()
