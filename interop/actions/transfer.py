@@ -24,7 +24,7 @@ from interop.actions.tx import (
     wait_for_receipt,
 )
 from interop.client import ChainClient
-from interop.errors import InsufficientFundsError
+from interop.errors import InsufficientFundsError, RpcResponseError
 from interop.rpc.models import Receipt
 from interop.signer import Signer, require_signer
 from interop.types import Address, Hash32, to_address, to_wei_int
@@ -109,9 +109,23 @@ async def send_native(
             hint="nothing was signed or sent",
         )
 
-    tx_hash = await send_transaction(
-        client, signer, to=recipient, value=amount, gas=gas_, nonces=nonces, fees=fees_
-    )
+    try:
+        tx_hash = await send_transaction(
+            client, signer, to=recipient, value=amount, gas=gas_, nonces=nonces, fees=fees_
+        )
+    except RpcResponseError as exc:
+        # Concurrent sends can spend the balance between our check and the node's: same error.
+        if "insufficient funds" not in exc.message.lower():
+            raise
+        balance = await client.get_balance(sender, "pending")
+        raise InsufficientFundsError(
+            f"{sender} cannot cover {format_ether(required)} on {client.chain.name}: "
+            "the node refused the transaction",
+            balance=balance,
+            required=required,
+            details=exc.message,
+            hint="nothing was sent; other pending transactions may have spent the balance",
+        ) from exc
     receipt = await wait_for_receipt(client, tx_hash, timeout=timeout) if wait else None
     return TransferResult(
         tx_hash=tx_hash,

@@ -192,6 +192,27 @@ async def test_insufficient_funds_refused_before_sending(devnet: Devnet) -> None
     assert r.receipt is not None and r.value == affordable
 
 
+async def test_overspending_concurrent_sends_refused_by_node_mapped(devnet: Devnet) -> None:
+    client = _client(devnet, 903)
+    poor = account_from_key(keccak(b"interop tests: transfer / overspending account"))
+    balance = ether("0.01")
+    await devnet.transport(903).request("anvil_setBalance", [poor.address, hex(balance)])
+    fees = await estimate_fees(client)
+    # Each passes the pre-send balance check alone (they run concurrently), only two fit: the
+    # third is refused by the node and must surface as InsufficientFundsError too.
+    value = (balance - 2 * fees.max_cost(21_000)) // 2
+    nonces = NonceManager()
+    outcomes = await asyncio.gather(
+        *(send_native(client, poor, _fresh_address(), value, nonces=nonces) for _ in range(3)),
+        return_exceptions=True,
+    )
+    sent = [o for o in outcomes if isinstance(o, TransferResult)]
+    refused = [o for o in outcomes if isinstance(o, InsufficientFundsError)]
+    assert (len(sent), len(refused)) == (2, 1), outcomes
+    assert refused[0].balance < refused[0].required
+    assert await client.get_nonce(poor.address) == 2
+
+
 class SpySigner:
     def __init__(self, inner: SafeSigner) -> None:
         self.inner = inner
