@@ -88,6 +88,14 @@ async def _recorder(client: ChainClient) -> str:
     return addr
 
 
+async def _back_portal(env: Env, l2_id: int, signer: SafeSigner, value: int) -> None:
+    """Devnet L2 accounts start funded without any ETH locked on L1; lock `value` in the portal
+    (a plain send is a deposit to oneself) so that withdrawals of it are backed."""
+    portal = OpContracts.of(env.c[l2_id].chain).portal
+    l1 = env.c[L1]
+    await wait_for_receipt(l1, await send_transaction(l1, signer, to=portal, value=value))
+
+
 async def _slot(client: ChainClient, addr: str, i: int) -> int:
     return int.from_bytes(await client.get_storage_at(addr, i), "big")
 
@@ -127,6 +135,7 @@ async def _withdraw_flow(env: Env, l2_id: int, account: int, path: str) -> None:
     signer, rcp, value = _signer(account), _fresh(), ether("0.0456") + 11
     ctx = env.ctx(l2_id, L1, signer)
     l1 = env.c[L1]
+    await _back_portal(env, l2_id, signer, value)
     t0 = time.perf_counter()
     ref = await env.adapter.initiate(
         ctx, BridgeRequest(FlowKind.ETH, value, to_address(rcp), options={"path": path})
@@ -141,6 +150,11 @@ async def _withdraw_flow(env: Env, l2_id: int, account: int, path: str) -> None:
     t0 = time.perf_counter()
     await env.op.sync()
     st = await env.adapter.status(ctx, ref)
+    if st.status is Status.WAITING_TO_PROVE:
+        # A fault-proof game is only usable once L1 time has moved past its creation.
+        assert st.seconds_to_next is not None and st.seconds_to_next <= 1
+        await env.devnet.fast_forward(1)
+        st = await env.adapter.status(ctx, ref)
     assert st.status is Status.READY_TO_PROVE and st.next_step == "prove"
     with pytest.raises(NotReadyError):  # finalize before proving
         from interop.adapters.opstack.withdraw import finalize_withdrawal
@@ -226,6 +240,7 @@ async def test_message_l2_to_l1_legacy(env: Env) -> None:
     target = await _recorder(l1)
     word = os.urandom(32)
     ctx = env.ctx(OP_LEGACY, L1, signer)
+    await _back_portal(env, OP_LEGACY, signer, 777)
     ref = await env.adapter.initiate(
         ctx, BridgeRequest(FlowKind.MESSAGE, 777, to_address(target), data=word)
     )

@@ -40,6 +40,7 @@ from interop.errors import (
     MessageNotFoundError,
     NotReadyError,
     RpcResponseError,
+    TransactionFailedError,
 )
 from interop.rpc.models import Receipt
 from interop.signer import Signer
@@ -75,6 +76,7 @@ NATIVE_TO_STATUS: dict[str, Status] = {
     "finalized": Status.FINALIZED,
 }
 
+WITHDRAWAL_FINALIZED_TOPIC = A.event_topic("WithdrawalFinalized(bytes32,bool)")
 GAME_STATUS_CHALLENGER_WINS = 1
 GAME_STATUS_DEFENDER_WINS = 2
 DEFAULT_WITHDRAW_GAS = 100_000
@@ -196,8 +198,10 @@ async def get_output_for_block(
 ) -> OutputProposal | None:
     """The output that covers `l2_block`, or None if none was proposed yet."""
     if c.generation == "portal2":
+        # The portal only accepts a proof made strictly after the game's creation time.
+        now = await latest_timestamp(l1)
         for g in await _latest_games(l1, c):
-            if g.l2_block_number < l2_block or g.game is None:
+            if g.l2_block_number < l2_block or g.game is None or g.timestamp >= now:
                 continue
             if await call_one(l1, c.portal, A.DISPUTE_GAME_BLACKLIST, g.game):
                 continue
@@ -324,7 +328,7 @@ async def get_withdrawal_status(
         blacklisted
         or gstatus == GAME_STATUS_CHALLENGER_WINS
         or gtype != respected
-        or created <= updated_at
+        or created < updated_at
     ):
         details["reprove_reason"] = (
             "blacklisted"
@@ -469,4 +473,18 @@ async def finalize_withdrawal(
             {"from": signer.address, "to": c.portal, "data": "0x" + data.hex()}
         )
         gas = max(est * 6 // 5, withdrawal.gas_limit + 200_000)
-    return await send_fn(l1, signer, c.portal, data, gas=gas)
+    rcpt = await send_fn(l1, signer, c.portal, data, gas=gas)
+    for log in rcpt.logs:
+        if (
+            log.address == c.portal
+            and log.topics[:2] == (WITHDRAWAL_FINALIZED_TOPIC, withdrawal.withdrawal_hash)
+            and not int.from_bytes(log.data[:32], "big")
+        ):
+            # The portal marks it finalized even when the call to the target failed: the
+            # value is not recoverable, so say so loudly instead of reporting success.
+            raise TransactionFailedError(
+                f"withdrawal {withdrawal.withdrawal_hash} finalized but its L1 call failed",
+                tx_hash=rcpt.transaction_hash,
+                hint="the target reverted or ran out of gas (or the portal lacked funds)",
+            )
+    return rcpt
