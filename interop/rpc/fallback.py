@@ -28,6 +28,7 @@ from interop.errors import (
     RpcUnreachableError,
 )
 from interop.rpc.base import Call, Transport
+from interop.rpc.http import HttpTransport
 from interop.rpc.retry import all_idempotent, is_idempotent, request_never_sent
 
 __all__ = ["FallbackTransport", "make_transport"]
@@ -151,14 +152,12 @@ def make_transport(
     expected_chain_id: int | None = None,
     cooldown: float = 30.0,
     **http_opts: Any,
-) -> Transport:
+) -> HttpTransport | FallbackTransport:
     """One `HttpTransport` for one URL, a `FallbackTransport` over several.
 
     `http_opts` go to every `HttpTransport` (timeout, retry, max_batch_size, max_body_bytes,
     max_concurrency, headers).
     """
-    from interop.rpc.http import HttpTransport
-
     if isinstance(urls, str):
         urls = [urls]
     if not urls:

@@ -283,10 +283,11 @@ class HttpTransport:
         )
 
     async def _exchange(self, body: bytes, *, retryable: bool, what: str) -> Any:
+        async def once() -> Any:
+            return await self._post_once(body)
+
         try:
-            return await run_with_retry(
-                lambda: self._post_once(body), policy=self.retry, retryable=retryable
-            )
+            return await run_with_retry(once, policy=self.retry, retryable=retryable)
         except TransientError as te:
             raise self._public(te, what) from te.cause
 

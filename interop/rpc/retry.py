@@ -167,7 +167,11 @@ async def run_with_retry(
         retry=retry_if_exception(lambda e: isinstance(e, TransientError)),
         reraise=True,
     )
-    result: T = await retrying(fn)
+
+    async def attempt() -> T:  # tenacity awaits only coroutine functions
+        return await fn()
+
+    result: T = await retrying(attempt)
     return result
 
 
