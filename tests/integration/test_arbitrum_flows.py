@@ -1,0 +1,291 @@
+"""Arbitrum flows end to end on the devnet: real nitro-contracts Bridge / Inbox / Outbox on the L1
+anvil, the devnet's emulated Nitro L2 (see interop/devnet/arbitrum/README.md).
+
+Accounts: this file uses its own keys (keccak of a fixed string) funded with `anvil_setBalance`,
+so it never shares nonces with other tests. Recipients are fresh random addresses, so their
+balances are exact to the wei.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from eth_utils.crypto import keccak
+
+from interop.adapters.arbitrum import RetryableUnderfundedError, adapter_factory
+from interop.adapters.arbitrum import formulas as F
+from interop.adapters.arbitrum.abis import (
+    OUTBOX_CALCULATE_ITEM_HASH,
+    OUTBOX_CALCULATE_MERKLE_ROOT,
+)
+from interop.adapters.arbitrum.common import ArbContracts, call_fn
+from interop.adapters.arbitrum.withdraw import outbox_proof
+from interop.adapters.base import (
+    AdapterContext,
+    BridgeRequest,
+    Direction,
+    FlowKind,
+    FlowRef,
+    Status,
+)
+from interop.aliasing import apply_l1_to_l2_alias
+from interop.client import ChainClient
+from interop.devnet.core import Devnet
+from interop.errors import AlreadyDoneError, NotReadyError, UnsafeRecipientError
+from interop.signer import SafeSigner, account_from_key
+from interop.types import to_address
+from interop.units import ether
+
+pytestmark = pytest.mark.integration
+
+L1, ARB = 900, 903
+
+# Runtime code that records (caller, callvalue, first calldata word) in slots 0, 1, 2:
+# CALLER PUSH1 0 SSTORE CALLVALUE PUSH1 1 SSTORE PUSH1 0 CALLDATALOAD PUSH1 2 SSTORE STOP
+RECORDER_CODE = "0x33600055346001556000356002" + "5500"
+
+
+def _key(name: str) -> str:
+    return "0x" + keccak(f"interop arbitrum adapter test: {name}".encode()).hex()
+
+
+def _fresh() -> str:
+    return to_address(os.urandom(20))
+
+
+class Env:
+    def __init__(self, devnet: Devnet) -> None:
+        self.devnet = devnet
+        self.arb: Any = devnet.component("arbitrum")
+        self.l1 = ChainClient(devnet.chain(L1), devnet.transport(L1), owns_transport=False)
+        # the child chain is reached through its RPC shim (chain.rpc_urls[0]), as a user would
+        self.l2 = ChainClient(devnet.chain(ARB))
+        self.raw_l2 = devnet.transport(ARB)
+        self.adapter = adapter_factory()
+        self.contracts = ArbContracts.of(devnet.chain(ARB), L1)
+
+    async def user(self, name: str, l1_eth: int = ether("10"), l2_eth: int = 0) -> SafeSigner:
+        s = account_from_key(_key(name))
+        await self.l1.request("anvil_setBalance", [s.address, hex(l1_eth)])
+        if l2_eth:
+            await self.raw_l2.request("anvil_setBalance", [s.address, hex(l2_eth)])
+        return s
+
+    def ctx(self, src: int, dst: int, signer: SafeSigner | None) -> AdapterContext:
+        c = {L1: self.l1, ARB: self.l2}
+        return AdapterContext(c[src], c[dst], signer)
+
+    async def recorder_l2(self) -> str:
+        addr = _fresh()
+        await self.raw_l2.request("anvil_setCode", [addr, RECORDER_CODE])
+        return addr
+
+
+@pytest.fixture(scope="module")
+async def env(devnet: Devnet) -> AsyncIterator[Env]:
+    e = Env(devnet)
+    yield e
+    await e.l2.aclose()
+
+
+async def _slot(client: ChainClient, addr: str, i: int) -> int:
+    return int.from_bytes(await client.get_storage_at(addr, i), "big")
+
+
+# ------------------------------------------------------------------ deposits
+
+
+async def test_deposit_eth_exact(env: Env) -> None:
+    signer = await env.user("depositor")
+    value = ether("0.0123") + 7
+    ctx = env.ctx(L1, ARB, signer)
+    l1_before = await env.l1.get_balance(signer.address)
+    l2_before = await env.l2.get_balance(signer.address)
+    ref = await env.adapter.initiate(
+        ctx, BridgeRequest(FlowKind.ETH, value, to_address(signer.address))
+    )
+    assert ref.direction is Direction.L1_TO_L2
+    assert int(ref.data["message_kind"]) == F.L1_MESSAGE_TYPE_ETH_DEPOSIT
+    l1_rcpt = await env.l1.get_receipt(ref.tx_hash)
+    assert l1_rcpt is not None
+    assert await env.l1.get_balance(signer.address) == l1_before - value - l1_rcpt.fee
+    await env.arb.sync()
+    st = await env.adapter.wait(ctx, ref, timeout=30)
+    assert st.status is Status.FINALIZED and st.native == "DEPOSITED"
+    # the L2 knows the deposit by the hash we computed from the L1 receipt alone
+    l2_rcpt = await env.l2.get_receipt(str(ref.data["child_tx_hash"]))
+    assert l2_rcpt is not None and l2_rcpt.succeeded
+    assert await env.l2.get_balance(signer.address) == l2_before + value
+    again = await env.adapter.flow_from_tx(ctx, ref.tx_hash)
+    assert again.data == ref.data
+    with pytest.raises(AlreadyDoneError):
+        await env.adapter.execute_next(ctx, ref)
+
+
+async def test_deposit_from_contract_sender_is_refused(env: Env) -> None:
+    signer = await env.user("contract-sender")
+    # give the account code (as an EIP-7702 delegation would): the Inbox would alias it
+    await env.l1.request("anvil_setCode", [signer.address, "0x00"])
+    try:
+        nonce = await env.l1.get_nonce(signer.address)
+        with pytest.raises(UnsafeRecipientError):
+            await env.adapter.initiate(
+                env.ctx(L1, ARB, signer),
+                BridgeRequest(FlowKind.ETH, ether("0.01"), to_address(signer.address)),
+            )
+        assert await env.l1.get_nonce(signer.address) == nonce
+    finally:
+        await env.l1.request("anvil_setCode", [signer.address, "0x"])
+
+
+# ------------------------------------------------------------------ retryables
+
+
+async def test_retryable_auto_redeem_succeeds(env: Env) -> None:
+    signer = await env.user("retryable-ok")
+    target = await env.recorder_l2()
+    word = os.urandom(32)
+    call_value = 12345
+    ctx = env.ctx(L1, ARB, signer)
+    ref = await env.adapter.initiate(
+        ctx, BridgeRequest(FlowKind.MESSAGE, call_value, to_address(target), data=word)
+    )
+    await env.arb.sync()
+    st = await env.adapter.wait(ctx, ref, timeout=30)
+    assert st.status is Status.FINALIZED and st.native == "REDEEMED", st
+    # executed on L2 as a call from the aliased L1 sender, with the call value and data
+    assert await _slot(env.l2, target, 0) == int(apply_l1_to_l2_alias(signer.address), 16)
+    assert await _slot(env.l2, target, 1) == call_value
+    assert await _slot(env.l2, target, 2) == int.from_bytes(word, "big")
+    assert await env.l2.get_balance(target) == call_value
+
+
+async def test_retryable_failed_auto_redeem_then_manual_redeem(env: Env) -> None:
+    signer = await env.user("retryable-manual", l2_eth=ether("1"))
+    target = await env.recorder_l2()
+    word = os.urandom(32)
+    ctx = env.ctx(L1, ARB, signer)
+    # 3 cold SSTOREs need ~66k gas: 25k is enough to pass intrinsic checks but not to run
+    ref = await env.adapter.initiate(
+        ctx, BridgeRequest(FlowKind.MESSAGE, 0, to_address(target), data=word, gas_limit=25_000)
+    )
+    await env.arb.sync()
+    st = await env.adapter.wait(ctx, ref, timeout=30)
+    assert st.status is Status.NEEDS_MANUAL_ACTION, st
+    assert st.native == "FUNDS_DEPOSITED_ON_CHILD" and st.next_step == "redeem"
+    assert len(st.details["failed_redeems"]) == 1
+    assert await _slot(env.l2, target, 2) == 0
+    ref = FlowRef.from_json(ref.to_json())
+    redeem_hash = await env.adapter.execute_next(ctx, ref)
+    assert redeem_hash is not None
+    await env.arb.sync()
+    st = await env.adapter.wait(ctx, ref, timeout=30)
+    assert st.status is Status.FINALIZED and st.native == "REDEEMED", st
+    assert await _slot(env.l2, target, 2) == int.from_bytes(word, "big")
+    with pytest.raises(AlreadyDoneError):
+        await env.adapter.execute_next(ctx, ref)
+
+
+async def test_retryable_with_too_little_submission_cost_is_refused(env: Env) -> None:
+    signer = await env.user("retryable-cheap")
+    ctx = env.ctx(L1, ARB, signer)
+    nonce = await env.l1.get_nonce(signer.address)
+    req = BridgeRequest(
+        FlowKind.MESSAGE,
+        0,
+        to_address(_fresh()),
+        data=b"\x01" * 100,
+        options={"max_submission_cost": 1},
+    )
+    with pytest.raises(RetryableUnderfundedError) as ei:
+        await env.adapter.initiate(ctx, req)
+    assert ei.value.required > 1 and ei.value.provided == 1
+    # value below what the Inbox requires is refused too
+    req2 = BridgeRequest(
+        FlowKind.MESSAGE, 10**15, to_address(_fresh()), options={"deposit": 10**15}
+    )
+    with pytest.raises(RetryableUnderfundedError):
+        await env.adapter.initiate(ctx, req2)
+    assert await env.l1.get_nonce(signer.address) == nonce  # nothing was sent
+
+
+# ------------------------------------------------------------------ withdrawals
+
+
+async def test_withdraw_eth_full_cycle(env: Env) -> None:
+    signer = await env.user("withdrawer", l2_eth=ether("1"))
+    dest, value = _fresh(), ether("0.0456") + 11
+    ctx = env.ctx(ARB, L1, signer)
+    ref = await env.adapter.initiate(ctx, BridgeRequest(FlowKind.ETH, value, to_address(dest)))
+    assert ref.direction is Direction.L2_TO_L1
+    ref = FlowRef.from_json(ref.to_json())
+    st = await env.adapter.status(ctx, ref)
+    assert st.status is Status.WAITING_TO_FINALIZE and st.native == "UNCONFIRMED"
+    assert st.seconds_to_next is not None and st.seconds_to_next > 0
+    with pytest.raises(NotReadyError):
+        await env.adapter.execute_next(ctx, ref)
+    await env.arb.sync()
+    await env.devnet.fast_forward(int(env.arb.confirm_period_seconds) + 1)
+    await env.arb.sync()
+    st = await env.adapter.status(ctx, ref)
+    assert st.status is Status.READY_TO_FINALIZE and st.native == "CONFIRMED", st
+
+    # our item hash and proof agree with the real Outbox's own pure functions
+    send = await _send_of(env, ref)
+    (item,) = await call_fn(
+        env.l1,
+        env.contracts.outbox,
+        OUTBOX_CALCULATE_ITEM_HASH,
+        send.caller,
+        send.destination,
+        send.arb_block_num,
+        send.eth_block_num,
+        send.timestamp,
+        send.callvalue,
+        send.data,
+    )
+    assert "0x" + bytes(item).hex() == send.hash
+    p = await outbox_proof(env.l1, env.l2, env.contracts, send)
+    (root,) = await call_fn(
+        env.l1, env.contracts.outbox, OUTBOX_CALCULATE_MERKLE_ROOT, p.proof, send.position, item
+    )
+    assert bytes(root) == p.root
+
+    assert await env.l1.get_balance(dest) == 0
+    exec_hash = await env.adapter.execute_next(ctx, ref)
+    assert exec_hash is not None
+    assert await env.l1.get_balance(dest) == value
+    st = await env.adapter.status(ctx, ref)
+    assert st.status is Status.FINALIZED and st.native == "EXECUTED"
+    with pytest.raises(AlreadyDoneError):
+        await env.adapter.execute_next(ctx, ref)
+    assert await env.l1.get_balance(dest) == value
+
+
+async def test_l2_to_l1_message_executes_on_l1(env: Env) -> None:
+    signer = await env.user("messenger", l2_eth=ether("1"))
+    target = _fresh()
+    await env.l1.request("anvil_setCode", [target, RECORDER_CODE])
+    word = os.urandom(32)
+    ctx = env.ctx(ARB, L1, signer)
+    ref = await env.adapter.initiate(
+        ctx, BridgeRequest(FlowKind.MESSAGE, 0, to_address(target), data=word)
+    )
+    again = await env.adapter.flow_from_tx(ctx, ref.tx_hash)
+    assert again.data == ref.data
+    await env.arb.sync()
+    await env.devnet.fast_forward(int(env.arb.confirm_period_seconds) + 1)
+    await env.arb.sync()
+    await env.adapter.execute_next(ctx, ref)
+    # the L1 call comes from the Bridge, which the real Outbox uses to execute sends
+    assert await _slot(env.l1, target, 0) == int(env.contracts.bridge, 16)
+    assert await _slot(env.l1, target, 2) == int.from_bytes(word, "big")
+
+
+async def _send_of(env: Env, ref: FlowRef) -> F.L2ToL1Tx:
+    from interop.adapters.arbitrum.adapter import _send_from_json
+
+    return _send_from_json(ref.data["send"])
