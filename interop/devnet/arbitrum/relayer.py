@@ -1,0 +1,565 @@
+"""The relayer: plays the Arbitrum sequencer and validator for the devnet.
+
+L1 -> L2: every delayed-inbox message (`MessageDelivered` + `InboxMessageDelivered` on the real
+Bridge/Inbox) is executed on the L2 anvil as Nitro would: an ETH deposit (kind 12) credits the
+destination without running its code; a retryable (kind 9) mints the deposit to the aliased
+sender, charges the submission fee, refunds the excess, escrows the call value in a ticket at
+ArbRetryableTx and, when gas limit / fee cap / balance allow, auto-redeems it as a call from the
+aliased sender. Manual `ArbRetryableTx.redeem` calls are executed the same way.
+
+L2 -> L1: when new `L2ToL1Tx` sends exist, an assertion (L2 block hash, send root, send count) is
+posted to the rollup stand-in; once its period has passed it is confirmed, which hands the send
+root to the real Outbox.
+
+Anvil cannot mine Arbitrum tx types, so each emulated tx is either a balance change plus an empty
+block (deposits) or an ordinary anvil tx (ticket creation as ArbOS 0xA4B05, retries as the aliased
+sender). `EmulatedTxStore` maps them to their Arbitrum hashes so the RPC shim can serve them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import rlp
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+from eth_utils.crypto import keccak
+
+from interop.adapters.arbitrum.formulas import (
+    ARB_RETRYABLE_TX,
+    ARB_SYS,
+    INBOX_MESSAGE_DELIVERED_TOPIC,
+    L1_MESSAGE_TYPE_ETH_DEPOSIT,
+    L1_MESSAGE_TYPE_SUBMIT_RETRYABLE,
+    MESSAGE_DELIVERED_TOPIC,
+    REDEEM_SCHEDULED_TOPIC,
+    decode_inbox_message_delivered,
+    decode_message_delivered,
+    decode_redeem_scheduled,
+    eth_deposit_tx_id,
+    num,
+    parse_eth_deposit_data,
+    parse_retryable_message_data,
+    retryable_creation_id,
+)
+from interop.actions.tx import send_transaction, wait_for_receipt
+from interop.client import ChainClient
+from interop.devnet.arbitrum.artifacts import calldata
+from interop.signer import Signer
+from interop.types import Address, hex_to_bytes, to_address, to_hash32
+
+__all__ = ["ARBOS", "EmulatedTx", "EmulatedTxStore", "Relayer", "retry_tx_hash"]
+
+log = logging.getLogger("interop.devnet.arbitrum")
+
+ARBOS = Address("0x00000000000000000000000000000000000A4B05")
+_ARBOS_FUNDS = 10**30
+_ZERO = "0x" + "00" * 20
+
+
+@dataclass
+class EmulatedTx:
+    """An Arbitrum-typed L2 tx as the shim serves it."""
+
+    hash: str
+    type: int
+    from_address: str
+    to: str | None
+    value: int
+    block_number: int
+    block_hash: str
+    anvil_hash: str | None = None
+    """The anvil tx carrying its effects (None for deposits: a balance change + empty block)."""
+    status: int = 1
+    fields: dict[str, Any] = field(default_factory=dict)
+    """Extra tx fields (requestId, ticketId, ...) for eth_getTransactionByHash."""
+
+
+class EmulatedTxStore:
+    """In-memory index shared by the relayer (writer) and the shim (reader)."""
+
+    def __init__(self) -> None:
+        self.by_hash: dict[str, EmulatedTx] = {}
+        self.by_anvil: dict[str, str] = {}
+        self.synthetic_by_block: dict[int, list[str]] = {}
+
+    def add(self, tx: EmulatedTx) -> None:
+        self.by_hash[tx.hash.lower()] = tx
+        if tx.anvil_hash:
+            self.by_anvil[tx.anvil_hash.lower()] = tx.hash.lower()
+        else:
+            self.synthetic_by_block.setdefault(tx.block_number, []).append(tx.hash.lower())
+
+    def get(self, h: str) -> EmulatedTx | None:
+        return self.by_hash.get(h.lower())
+
+    def arb_hash(self, anvil_hash: str) -> str | None:
+        return self.by_anvil.get(anvil_hash.lower())
+
+
+def retry_tx_hash(
+    chain_id: int,
+    nonce: int,
+    from_address: str,
+    gas_fee_cap: int,
+    gas: int,
+    to: str | None,
+    value: int,
+    data: bytes,
+    ticket_id: bytes,
+    refund_to: str,
+    max_refund: int,
+    submission_fee_refund: int,
+) -> bytes:
+    """Hash of an ArbitrumRetryTx (type 0x68), field order as Nitro's go-ethereum arb_types."""
+    fields = [
+        num(chain_id),
+        num(nonce),
+        hex_to_bytes(to_address(from_address)),
+        num(gas_fee_cap),
+        num(gas),
+        hex_to_bytes(to_address(to)) if to else b"",
+        num(value),
+        bytes(data),
+        bytes(ticket_id),
+        hex_to_bytes(to_address(refund_to)),
+        num(max_refund),
+        num(submission_fee_refund),
+    ]
+    return keccak(b"\x68" + rlp.encode(fields))
+
+
+class Relayer:
+    """One `step()` does all pending work; `run()` repeats it; `sync()` = one locked step."""
+
+    def __init__(
+        self,
+        l1: ChainClient,
+        l2: ChainClient,
+        validator: Signer,
+        *,
+        bridge: str,
+        inbox: str,
+        rollup: str,
+        store: EmulatedTxStore,
+        poll_interval: float = 0.1,
+        auto_confirm: bool = True,
+    ) -> None:
+        self.l1, self.l2 = l1, l2
+        self.validator = validator
+        self.bridge, self.inbox, self.rollup = bridge, inbox, rollup
+        self.store = store
+        self.poll_interval = poll_interval
+        self.auto_confirm = auto_confirm
+        self._lock = asyncio.Lock()
+        self._next_msg = 0
+        self._l1_scanned = -1
+        self._l2_redeem_scanned = -1
+        self._asserted_count = 0
+        self._task: asyncio.Task[None] | None = None
+        self.errors: list[BaseException] = []
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def prepare_l2(self) -> None:
+        await self.l2.request("anvil_setBalance", [ARBOS, hex(_ARBOS_FUNDS)])
+        await self.l2.request("anvil_impersonateAccount", [ARBOS])
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="arbitrum-relayer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.sync()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # keep relaying; surface the error in sync()/logs
+                log.warning("arbitrum relayer step failed: %s", exc)
+                self.errors.append(exc)
+            await asyncio.sleep(self.poll_interval)
+
+    async def sync(self) -> None:
+        """Execute every L1 message so far, every scheduled manual redeem, assert every L2 send,
+        and (if enabled) confirm every assertion whose period has passed."""
+        async with self._lock:
+            await self._l1_messages()
+            await self._manual_redeems()
+            await self._assert_sends()
+            if self.auto_confirm:
+                await self.confirm_ready()
+
+    # ------------------------------------------------------------------ L1 -> L2
+
+    async def _l1_messages(self) -> None:
+        latest = await self.l1.block_number()
+        await self.l2.request(
+            "anvil_setStorageAt", [ARB_SYS, "0x0", "0x" + latest.to_bytes(32, "big").hex()]
+        )
+        if latest <= self._l1_scanned:
+            return
+        start = self._l1_scanned + 1
+        delivered = await self.l1.get_logs(
+            address=self.bridge, topics=[MESSAGE_DELIVERED_TOPIC], from_block=start, to_block=latest
+        )
+        datas = await self.l1.get_logs(
+            address=self.inbox,
+            topics=[INBOX_MESSAGE_DELIVERED_TOPIC],
+            from_block=start,
+            to_block=latest,
+        )
+        by_num = {decode_inbox_message_delivered(x).message_num: x for x in datas}
+        for lg in sorted(delivered, key=lambda x: (x.block_number, x.log_index)):
+            md = decode_message_delivered(lg)
+            if md.message_index < self._next_msg:
+                continue
+            data_log = by_num.get(md.message_index)
+            if data_log is None:
+                continue  # another inbox (not ours); skip
+            data = decode_inbox_message_delivered(data_log).data
+            if md.kind == L1_MESSAGE_TYPE_ETH_DEPOSIT:
+                await self._deposit(md.message_index, md.sender, data)
+            elif md.kind == L1_MESSAGE_TYPE_SUBMIT_RETRYABLE:
+                await self._retryable(md.message_index, md.sender, md.base_fee_l1, data)
+            else:
+                log.info("arbitrum relayer: ignoring L1 message kind %d", md.kind)
+            self._next_msg = md.message_index + 1
+        self._l1_scanned = latest
+
+    async def _mine(self) -> tuple[int, str]:
+        await self.l2.request("evm_mine", [])
+        b = await self.l2.get_block("latest")
+        return int(b["number"], 16), str(b["hash"])
+
+    async def _balance(self, a: str) -> int:
+        return await self.l2.get_balance(a)
+
+    async def _set_balance(self, a: str, v: int) -> None:
+        await self.l2.request("anvil_setBalance", [a, hex(v)])
+
+    async def _add_balance(self, a: str, v: int) -> None:
+        if v > 0:
+            await self.l2.request("anvil_addBalance", [a, hex(v)])
+
+    async def _deposit(self, msg_num: int, sender: str, data: bytes) -> None:
+        dep = parse_eth_deposit_data(data)
+        tx_id = to_hash32(eth_deposit_tx_id(self.l2.chain.id, msg_num, sender, dep.to, dep.value))
+        if self.store.get(tx_id):
+            return
+        # Nitro's deposit tx mints to `to` without running its code: a balance change, then a block
+        await self._add_balance(dep.to, dep.value)
+        number, block_hash = await self._mine()
+        self.store.add(
+            EmulatedTx(
+                hash=tx_id,
+                type=0x64,
+                from_address=to_address(sender),
+                to=dep.to,
+                value=dep.value,
+                block_number=number,
+                block_hash=block_hash,
+                fields={"requestId": "0x" + msg_num.to_bytes(32, "big").hex()},
+            )
+        )
+
+    async def _arbos_tx(self, to: str, data: bytes, value: int = 0) -> dict[str, Any]:
+        h = await self.l2.request(
+            "eth_sendTransaction",
+            [
+                {
+                    "from": ARBOS,
+                    "to": to,
+                    "data": "0x" + data.hex(),
+                    "value": hex(value),
+                    "gas": hex(3_000_000),
+                }
+            ],
+        )
+        rcpt = await wait_for_receipt(self.l2, h, timeout=30, check=False)
+        if not rcpt.succeeded:
+            raise RuntimeError(f"ArbOS emulation tx to {to} reverted ({h})")
+        return rcpt.raw
+
+    async def _retryable(self, msg_num: int, sender: str, l1_base_fee: int, data: bytes) -> None:
+        r = parse_retryable_message_data(data)
+        ticket = retryable_creation_id(
+            self.l2.chain.id,
+            sender,
+            msg_num,
+            l1_base_fee,
+            r.dest_address,
+            r.l2_call_value,
+            r.l1_value,
+            r.max_submission_fee,
+            r.excess_fee_refund_address,
+            r.call_value_refund_address,
+            r.gas_limit,
+            r.max_fee_per_gas,
+            r.data,
+        )
+        ticket_id = to_hash32(ticket)
+        if self.store.get(ticket_id):
+            return
+        frm = to_address(sender)
+        dest: str | None = None if int(r.dest_address, 16) == 0 else r.dest_address
+        submission_fee = (1400 + 6 * len(r.data)) * l1_base_fee
+        # mint the deposit, burn the submission fee, refund its excess, escrow the call value
+        await self._add_balance(frm, r.l1_value)
+        bal = await self._balance(frm)
+        await self._set_balance(frm, bal - r.max_submission_fee - r.l2_call_value)
+        await self._add_balance(r.excess_fee_refund_address, r.max_submission_fee - submission_fee)
+        bal = await self._balance(frm)
+        block = await self.l2.get_block("latest")
+        base_fee = int(block.get("baseFeePerGas") or "0x0", 16)
+        max_gas_cost = r.gas_limit * r.max_fee_per_gas
+        auto = (
+            r.gas_limit >= 21_000
+            and r.max_fee_per_gas >= base_fee
+            and bal >= max_gas_cost
+            and r.gas_limit < 2**63
+        )
+        auto_arg = b""
+        retry_hash = b""
+        if auto:
+            gas_price_refund = (r.max_fee_per_gas - base_fee) * r.gas_limit
+            max_refund = max(
+                r.l1_value - r.l2_call_value - (r.max_submission_fee - submission_fee) - gas_price_refund,
+                0,
+            )
+            retry_hash = retry_tx_hash(
+                self.l2.chain.id,
+                0,
+                frm,
+                base_fee,
+                r.gas_limit,
+                dest,
+                r.l2_call_value,
+                r.data,
+                ticket,
+                r.excess_fee_refund_address,
+                max_refund,
+                submission_fee,
+            )
+            auto_arg = abi_encode(
+                ["bytes32", "address", "uint256", "uint256"],
+                [retry_hash, r.excess_fee_refund_address, max_refund, submission_fee],
+            )
+        else:
+            refund = min(max_gas_cost, bal)
+            await self._set_balance(frm, bal - refund)
+            await self._add_balance(r.excess_fee_refund_address, refund)
+        rcpt = await self._arbos_tx(
+            ARB_RETRYABLE_TX,
+            calldata(
+                "emuCreate(bytes32,address,address,address,uint64,bytes,bytes)",
+                ticket,
+                frm,
+                dest or _ZERO,
+                r.call_value_refund_address,
+                min(r.gas_limit, 2**64 - 1),
+                r.data,
+                auto_arg,
+            ),
+            value=r.l2_call_value,
+        )
+        self.store.add(
+            EmulatedTx(
+                hash=ticket_id,
+                type=0x69,
+                from_address=frm,
+                to=ARB_RETRYABLE_TX,
+                value=0,
+                block_number=int(rcpt["blockNumber"], 16),
+                block_hash=str(rcpt["blockHash"]),
+                anvil_hash=str(rcpt["transactionHash"]),
+                fields={
+                    "requestId": "0x" + msg_num.to_bytes(32, "big").hex(),
+                    "l1BaseFee": hex(l1_base_fee),
+                    "depositValue": hex(r.l1_value),
+                    "retryTo": dest,
+                    "retryValue": hex(r.l2_call_value),
+                    "retryData": "0x" + r.data.hex(),
+                    "beneficiary": r.call_value_refund_address,
+                    "maxSubmissionFee": hex(r.max_submission_fee),
+                    "refundTo": r.excess_fee_refund_address,
+                    "gas": hex(r.gas_limit),
+                    "maxFeePerGas": hex(r.max_fee_per_gas),
+                },
+            )
+        )
+        if auto:
+            await self._execute_retry(
+                ticket,
+                to_hash32(retry_hash),
+                gas=r.gas_limit,
+                max_fee=r.max_fee_per_gas,
+                prepaid=max_gas_cost,
+                refund_to=r.excess_fee_refund_address,
+            )
+
+    async def _execute_retry(
+        self,
+        ticket: bytes,
+        retry_hash: str,
+        *,
+        gas: int,
+        max_fee: int,
+        prepaid: int,
+        refund_to: str | None,
+    ) -> None:
+        """Run a ticket's retry as a tx from its aliased sender; settle escrow and refunds."""
+        (frm, to, value, _ben, _timeout, _tries, _gl, data) = abi_decode(
+            ["address", "address", "uint256", "address", "uint64", "uint64", "uint64", "bytes"],
+            await self.l2.call(ARB_RETRYABLE_TX, calldata("emuTicket(bytes32)", ticket)),
+        )
+        frm = to_address(frm)
+        bal0 = await self._balance(frm)
+        block = await self.l2.get_block("latest")
+        base_fee = int(block.get("baseFeePerGas") or "0x0", 16)
+        fee_cap = max(max_fee, 2 * base_fee + 1)
+        if prepaid == 0:  # manual redeem: the devnet mints the retry's gas money
+            await self._add_balance(frm, gas * fee_cap)
+        elif fee_cap * gas > bal0:
+            await self._add_balance(frm, fee_cap * gas - bal0)
+        await self._arbos_tx(ARB_RETRYABLE_TX, calldata("emuRelease(bytes32)", ticket))
+        tx: dict[str, Any] = {
+            "from": frm,
+            "value": hex(int(value)),
+            "data": "0x" + bytes(data).hex(),
+            "gas": hex(gas),
+            "maxFeePerGas": hex(fee_cap),
+            "maxPriorityFeePerGas": "0x0",
+        }
+        if int(to, 16) != 0:
+            tx["to"] = to_address(to)
+        await self.l2.request("anvil_impersonateAccount", [frm])
+        try:
+            h = await self.l2.request("eth_sendTransaction", [tx])
+        finally:
+            await self.l2.request("anvil_stopImpersonatingAccount", [frm])
+        rcpt = await wait_for_receipt(self.l2, h, timeout=30, check=False)
+        ok = rcpt.succeeded
+        await self._arbos_tx(
+            ARB_RETRYABLE_TX,
+            calldata("emuSettle(bytes32,bool)", ticket, ok),
+            value=0 if ok else int(value),
+        )
+        # the sender ends as before minus the prepaid gas; the unused part goes to the refund address
+        await self._set_balance(frm, max(bal0 - prepaid, 0))
+        if prepaid and refund_to:
+            await self._add_balance(refund_to, max(prepaid - rcpt.gas_used * rcpt.effective_gas_price, 0))
+        self.store.add(
+            EmulatedTx(
+                hash=retry_hash,
+                type=0x68,
+                from_address=frm,
+                to=to_address(to) if int(to, 16) else None,
+                value=int(value),
+                block_number=rcpt.block_number,
+                block_hash=rcpt.block_hash,
+                anvil_hash=rcpt.transaction_hash,
+                status=rcpt.status,
+                fields={"ticketId": "0x" + bytes(ticket).hex(), "refundTo": refund_to},
+            )
+        )
+
+    async def _manual_redeems(self) -> None:
+        latest = await self.l2.block_number()
+        if latest <= self._l2_redeem_scanned:
+            return
+        logs = await self.l2.get_logs(
+            address=ARB_RETRYABLE_TX,
+            topics=[REDEEM_SCHEDULED_TOPIC],
+            from_block=self._l2_redeem_scanned + 1,
+            to_block=latest,
+        )
+        self._l2_redeem_scanned = latest
+        for lg in logs:
+            ev = decode_redeem_scheduled(lg)
+            if ev.sequence_num == 0 or self.store.get(ev.retry_tx_hash):
+                continue
+            (_f, _t, _v, _b, timeout, _n, gas_limit, _d) = abi_decode(
+                ["address", "address", "uint256", "address", "uint64", "uint64", "uint64", "bytes"],
+                await self.l2.call(
+                    ARB_RETRYABLE_TX, calldata("emuTicket(bytes32)", hex_to_bytes(ev.ticket_id))
+                ),
+            )
+            if timeout == 0:
+                continue
+            await self._execute_retry(
+                hex_to_bytes(ev.ticket_id),
+                ev.retry_tx_hash,
+                gas=max(ev.donated_gas, int(gas_limit), 21_000),
+                max_fee=0,
+                prepaid=0,
+                refund_to=None,
+            )
+
+    # ------------------------------------------------------------------ L2 -> L1
+
+    async def _assert_sends(self) -> None:
+        latest = await self.l2.get_block("latest")
+        number = int(latest["number"], 16)
+        size, root = await self.send_state(number)
+        if size <= self._asserted_count:
+            return
+        h = await send_transaction(
+            self.l1,
+            self.validator,
+            to=self.rollup,
+            data=calldata(
+                "createAssertion(bytes32,uint64,bytes32,uint64)",
+                hex_to_bytes(latest["hash"]),
+                number,
+                root,
+                size,
+            ),
+        )
+        await wait_for_receipt(self.l1, h)
+        self._asserted_count = size
+
+    async def send_state(self, block: int | str) -> tuple[int, bytes]:
+        """(sendCount, sendRoot) of ArbSys' accumulator at an L2 block."""
+        out = await self.l2.call(
+            ARB_SYS, calldata("sendMerkleTreeState()"), block=block, sender=_ZERO
+        )
+        size, root, _partials = abi_decode(["uint256", "bytes32", "bytes32[]"], out)
+        return int(size), bytes(root)
+
+    async def confirm_ready(self) -> int:
+        """Confirm every assertion whose period has passed; return how many were confirmed."""
+        n = 0
+        while True:
+            try:
+                await self.l1.request(
+                    "eth_call",
+                    [
+                        {
+                            "from": self.validator.address,
+                            "to": self.rollup,
+                            "data": "0x" + calldata("confirmNextAssertion()").hex(),
+                        },
+                        "pending",
+                    ],
+                )
+            except Exception:
+                return n
+            h = await send_transaction(
+                self.l1, self.validator, to=self.rollup, data=calldata("confirmNextAssertion()"),
+                gas=300_000,
+            )
+            rcpt = await wait_for_receipt(self.l1, h, check=False)
+            if not rcpt.succeeded:
+                return n
+            n += 1

@@ -1,0 +1,335 @@
+"""JSON-RPC shim in front of the L2 anvil: Arbitrum's RPC where anvil cannot provide it.
+
+Everything is passed through, except:
+- receipts / transactions for emulated Arbitrum tx types (0x64 deposits, 0x69 retryable
+  creations, 0x68 retries) looked up by their Arbitrum hash, and anvil hashes rewritten to them
+  in receipts, logs and blocks;
+- blocks gain `sendRoot`, `sendCount`, `l1BlockNumber` (read from the ArbSys emulation's state at
+  that block); receipts gain `l1BlockNumber` and `gasUsedForL1`;
+- NodeInterface (0x…C8) is virtual as on Nitro: `eth_call` / `eth_estimateGas` to it are
+  answered here (`constructOutboxProof`, `gasEstimateComponents`, `blockL1Num`,
+  `nitroGenesisBlock`, `estimateRetryableTicket`).
+Batches are answered element by element.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import ClientSession, ClientTimeout, web
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+
+from interop.adapters.arbitrum.formulas import (
+    ARB_SYS,
+    L2_TO_L1_TX_TOPIC,
+    NODE_INTERFACE,
+    decode_l2_to_l1_tx,
+    send_leaf,
+    send_merkle_proof,
+    send_merkle_root,
+)
+from interop.aliasing import apply_l1_to_l2_alias
+from interop.devnet.arbitrum.artifacts import calldata, selector
+from interop.devnet.arbitrum.relayer import EmulatedTx, EmulatedTxStore
+from interop.rpc.models import Log
+from interop.types import hex_to_bytes
+
+__all__ = ["RpcShim"]
+
+_NI = NODE_INTERFACE.lower()
+_SEL_PROOF = selector("constructOutboxProof(uint64,uint64)")
+_SEL_GAS = selector("gasEstimateComponents(address,bool,bytes)")
+_SEL_L1NUM = selector("blockL1Num(uint64)")
+_SEL_GENESIS = selector("nitroGenesisBlock()")
+_SEL_ESTIMATE_RETRYABLE = selector(
+    "estimateRetryableTicket(address,uint256,address,uint256,address,address,bytes)"
+)
+_ZERO = "0x" + "00" * 20
+_BLOOM = "0x" + "00" * 256
+
+
+class _RpcFailure(Exception):
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.data = code, message, data
+
+
+class RpcShim:
+    """aiohttp server on 127.0.0.1:0; `url` after `start()`."""
+
+    def __init__(
+        self,
+        upstream: str,
+        store: EmulatedTxStore,
+        *,
+        l1_base_fee: Callable[[], Awaitable[int]] | None = None,
+    ) -> None:
+        self.upstream = upstream
+        self.store = store
+        self._l1_base_fee = l1_base_fee
+        self._session: ClientSession | None = None
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self) -> None:
+        self._session = ClientSession(timeout=ClientTimeout(total=60))
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_post("/", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # ------------------------------------------------------------------ plumbing
+
+    async def _up(self, method: str, params: list[Any]) -> Any:
+        assert self._session is not None
+        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+        async with self._session.post(self.upstream, json=body) as resp:
+            out = await resp.json(content_type=None)
+        if "error" in out:
+            e = out["error"]
+            raise _RpcFailure(int(e.get("code", -32000)), str(e.get("message")), e.get("data"))
+        return out.get("result")
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        try:
+            body = json.loads(await request.read())
+        except ValueError:
+            return web.json_response(
+                {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "parse error"}}
+            )
+        if isinstance(body, list):
+            out: Any = await asyncio.gather(*(self._one(x) for x in body))
+        else:
+            out = await self._one(body)
+        return web.json_response(out)
+
+    async def _one(self, req: dict[str, Any]) -> dict[str, Any]:
+        rid = req.get("id")
+        try:
+            result = await self._dispatch(str(req.get("method")), list(req.get("params") or []))
+        except _RpcFailure as f:
+            err: dict[str, Any] = {"code": f.code, "message": f.message}
+            if f.data is not None:
+                err["data"] = f.data
+            return {"jsonrpc": "2.0", "id": rid, "error": err}
+        except Exception as exc:
+            return {"jsonrpc": "2.0", "id": rid, "error": {"code": -32603, "message": str(exc)}}
+        return {"jsonrpc": "2.0", "id": rid, "result": result}
+
+    async def _dispatch(self, method: str, params: list[Any]) -> Any:
+        if method == "eth_getTransactionReceipt":
+            return await self._receipt(str(params[0]))
+        if method == "eth_getTransactionByHash":
+            return await self._transaction(str(params[0]))
+        if method in ("eth_getBlockByNumber", "eth_getBlockByHash"):
+            block = await self._up(method, params)
+            return await self._block(block, bool(params[1]) if len(params) > 1 else False)
+        if method == "eth_getLogs":
+            return [self._fix_log(x) for x in await self._up(method, params)]
+        if method in ("eth_call", "eth_estimateGas") and params:
+            tx = params[0] or {}
+            if str(tx.get("to") or "").lower() == _NI:
+                return await self._node_interface(method, tx, params[1:])
+        return await self._up(method, params)
+
+    # ------------------------------------------------------------------ txs
+
+    def _fix_log(self, lg: dict[str, Any]) -> dict[str, Any]:
+        arb = self.store.arb_hash(str(lg.get("transactionHash") or ""))
+        return {**lg, "transactionHash": arb} if arb else lg
+
+    async def _l1_block_at(self, block: str) -> str:
+        slot = await self._up("eth_getStorageAt", [ARB_SYS, "0x0", block])
+        return hex(int(slot, 16))
+
+    async def _receipt(self, h: str) -> Any:
+        em = self.store.get(h)
+        if em is None:
+            rcpt = await self._up("eth_getTransactionReceipt", [h])
+            if rcpt is None:
+                return None
+            arb = self.store.arb_hash(h)
+            if arb is not None:  # asked by anvil hash: answer as the Arbitrum tx
+                em = self.store.get(arb)
+            else:
+                return await self._arbify_receipt(rcpt)
+        assert em is not None
+        if em.anvil_hash is None:
+            rcpt = {
+                "transactionHash": em.hash,
+                "transactionIndex": "0x0",
+                "blockHash": em.block_hash,
+                "blockNumber": hex(em.block_number),
+                "from": em.from_address,
+                "to": em.to,
+                "cumulativeGasUsed": "0x0",
+                "gasUsed": "0x0",
+                "effectiveGasPrice": "0x0",
+                "contractAddress": None,
+                "logs": [],
+                "logsBloom": _BLOOM,
+                "status": hex(em.status),
+            }
+        else:
+            rcpt = dict(await self._up("eth_getTransactionReceipt", [em.anvil_hash]))
+            rcpt["from"] = em.from_address
+            rcpt["to"] = em.to
+            rcpt["status"] = hex(em.status)
+        rcpt["type"] = hex(em.type)
+        return await self._arbify_receipt(rcpt)
+
+    async def _arbify_receipt(self, rcpt: dict[str, Any]) -> dict[str, Any]:
+        rcpt = dict(rcpt)
+        arb = self.store.arb_hash(str(rcpt.get("transactionHash")))
+        if arb:
+            rcpt["transactionHash"] = arb
+        rcpt["logs"] = [
+            {**lg, "transactionHash": rcpt["transactionHash"]} for lg in rcpt.get("logs", [])
+        ]
+        rcpt["l1BlockNumber"] = await self._l1_block_at(str(rcpt["blockNumber"]))
+        rcpt.setdefault("gasUsedForL1", "0x0")
+        return rcpt
+
+    def _em_tx(self, em: EmulatedTx, base: dict[str, Any] | None) -> dict[str, Any]:
+        tx: dict[str, Any] = dict(base or {})
+        tx.update(
+            {
+                "hash": em.hash,
+                "type": hex(em.type),
+                "from": em.from_address,
+                "to": em.to,
+                "value": hex(em.value),
+                "blockHash": em.block_hash,
+                "blockNumber": hex(em.block_number),
+                "chainId": tx.get("chainId"),
+            }
+        )
+        tx.setdefault("transactionIndex", "0x0")
+        tx.setdefault("nonce", "0x0")
+        tx.setdefault("gas", "0x0")
+        tx.setdefault("gasPrice", "0x0")
+        tx.setdefault("input", "0x")
+        for k in ("v", "r", "s", "yParity"):
+            tx[k] = "0x0"
+        tx.update({k: v for k, v in em.fields.items() if v is not None})
+        return tx
+
+    async def _transaction(self, h: str) -> Any:
+        em = self.store.get(h)
+        if em is None:
+            return await self._up("eth_getTransactionByHash", [h])
+        base = await self._up("eth_getTransactionByHash", [em.anvil_hash]) if em.anvil_hash else None
+        out = self._em_tx(em, base)
+        if out.get("chainId") is None:
+            out["chainId"] = await self._up("eth_chainId", [])
+        return out
+
+    # ------------------------------------------------------------------ blocks
+
+    async def _block(self, block: Any, full: bool) -> Any:
+        if not block:
+            return block
+        block = dict(block)
+        number = int(block["number"], 16)
+        state = await self._up(
+            "eth_call",
+            [{"to": ARB_SYS, "from": _ZERO, "data": "0x" + calldata("sendMerkleTreeState()").hex()},
+             block["number"]],
+        )
+        size, root, _ = abi_decode(["uint256", "bytes32", "bytes32[]"], hex_to_bytes(state))
+        block["sendCount"] = hex(int(size))
+        block["sendRoot"] = "0x" + bytes(root).hex()
+        block["l1BlockNumber"] = await self._l1_block_at(block["number"])
+        synthetic = self.store.synthetic_by_block.get(number, [])
+        txs: list[Any] = []
+        for h in synthetic:
+            em = self.store.get(h)
+            if em is not None and em.block_hash.lower() == str(block["hash"]).lower():
+                txs.append(self._em_tx(em, None) if full else em.hash)
+        for t in block.get("transactions", []):
+            if full:
+                arb = self.store.arb_hash(str(t.get("hash")))
+                em = self.store.get(arb) if arb else None
+                txs.append(self._em_tx(em, t) if em else t)
+            else:
+                txs.append(self.store.arb_hash(str(t)) or t)
+        block["transactions"] = txs
+        return block
+
+    # ------------------------------------------------------------------ NodeInterface
+
+    async def _node_interface(self, method: str, tx: dict[str, Any], rest: list[Any]) -> Any:
+        data = hex_to_bytes(str(tx.get("data") or tx.get("input") or "0x"))
+        sel, args = data[:4], data[4:]
+        if method == "eth_estimateGas" and sel == _SEL_ESTIMATE_RETRYABLE:
+            sender, deposit, to, value, _ex, _cv, payload = abi_decode(
+                ["address", "uint256", "address", "uint256", "address", "address", "bytes"], args
+            )
+            frm = apply_l1_to_l2_alias(sender)
+            est: dict[str, Any] = {"from": frm, "value": hex(value), "data": "0x" + payload.hex()}
+            if int(to, 16):
+                est["to"] = to
+            override = {frm: {"balance": hex(deposit + value + 10**24)}}
+            gas = int(await self._up("eth_estimateGas", [est, "latest", override]), 16)
+            return hex(gas + 10_000)
+        if sel == _SEL_PROOF:
+            size, leaf = abi_decode(["uint64", "uint64"], args)
+            out = await self._outbox_proof(int(size), int(leaf))
+        elif sel == _SEL_GENESIS:
+            out = abi_encode(["uint256"], [0])
+        elif sel == _SEL_L1NUM:
+            (n,) = abi_decode(["uint64"], args)
+            out = abi_encode(["uint64"], [int(await self._l1_block_at(hex(n)), 16)])
+        elif sel == _SEL_GAS:
+            to, creation, payload = abi_decode(["address", "bool", "bytes"], args)
+            est = {"data": "0x" + payload.hex()}
+            if tx.get("from"):
+                est["from"] = tx["from"]
+            if tx.get("value"):
+                est["value"] = tx["value"]
+            if not creation:
+                est["to"] = to
+            gas = int(await self._up("eth_estimateGas", [est]), 16)
+            latest = await self._up("eth_getBlockByNumber", ["latest", False])
+            base = int(latest.get("baseFeePerGas") or "0x0", 16)
+            l1 = await self._l1_base_fee() if self._l1_base_fee else 0
+            out = abi_encode(["uint64", "uint64", "uint256", "uint256"], [gas, 0, base, l1])
+        else:
+            raise _RpcFailure(-32000, "execution reverted: NodeInterface method not emulated")
+        if method == "eth_estimateGas":
+            return hex(50_000)
+        return "0x" + out.hex()
+
+    async def _outbox_proof(self, size: int, leaf: int) -> bytes:
+        raw = await self._up(
+            "eth_getLogs",
+            [{"address": ARB_SYS, "topics": [L2_TO_L1_TX_TOPIC], "fromBlock": "0x0", "toBlock": "latest"}],
+        )
+        items: dict[int, bytes] = {}
+        for x in raw:
+            ev = decode_l2_to_l1_tx(Log.from_rpc(x))
+            items[ev.position] = hex_to_bytes(ev.hash)
+        if size == 0 or size > len(items) or leaf >= size:
+            raise _RpcFailure(-32000, "execution reverted: leaf does not exist")
+        leaves = [send_leaf(items[i]) for i in range(size)]
+        proof = send_merkle_proof(leaves, leaf)
+        root = send_merkle_root(leaves)
+        return abi_encode(["bytes32", "bytes32", "bytes32[]"], [items[leaf], root, proof])
