@@ -455,3 +455,23 @@ def test_public_surface() -> None:
     assert {"Chain", "ChainRegistry", "get_chain", "all_chains", "load_chains"} <= set(
         chains_pkg.__all__
     )
+
+
+def test_docs_table_matches_the_built_ins() -> None:
+    doc = Path(__file__).resolve().parents[2] / "docs" / "chains.md"
+    rows: dict[int, tuple[str, str, str, str]] = {}
+    for line in doc.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 6 and cells[0].isdigit():
+            rows[int(cells[0])] = (cells[1], cells[2].strip("`"), cells[3], cells[4])
+    registry = default_registry()
+    assert set(rows) == {c.id for c in BUILTIN_CHAINS}
+    for cid, (name, short, stack, parent) in rows.items():
+        chain = registry.get(cid)
+        expected_parent = registry.get(chain.parent_id).name if chain.parent_id else "-"
+        assert (name, short, stack, parent) == (
+            chain.name,
+            chain.short_name,
+            chain.stack.value,
+            expected_parent,
+        )
