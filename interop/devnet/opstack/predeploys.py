@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 from interop.client import ChainClient
 from interop.devnet.opstack.artifacts import load
-from interop.types import Address
+from interop.types import ZERO_ADDRESS, Address
 
 __all__ = [
     "GAS_PRICE_ORACLE",
@@ -46,6 +46,7 @@ PREDEPLOYS: dict[str, Address] = {
 }
 
 DEFAULT_L2_SENDER = 0x000000000000000000000000000000000000DEAD
+ZERO_ADDRESS_BALANCE = 10**9 * 10**18
 
 
 def _slots(contract: str, values: Mapping[str, int]) -> dict[int, int]:
@@ -107,6 +108,11 @@ async def install_predeploys(
         ),
         # Holocene implies Ecotone and Fjord: the oracle must use the Fjord fee formula too.
         _write(l2, GAS_PRICE_ORACLE, _slots("GasPriceOracle", {"isEcotone": 1, "isFjord": 1})),
+        # anvil charges the L1 data fee even inside eth_call / eth_estimateGas (op-geth does
+        # not), so once L1Block holds a base fee every call without `from` (sent as the zero
+        # address) would fail with "insufficient funds". Funding the zero address restores the
+        # op-geth behaviour for such calls; calls *from* an unfunded account still fail.
+        l2.request("anvil_setBalance", [ZERO_ADDRESS, hex(ZERO_ADDRESS_BALANCE)]),
     )
 
 

@@ -21,6 +21,7 @@ head has an output.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -244,6 +245,12 @@ class L2Relayer:
         ]
         addr = to_address(hex_to_bytes(created[0].topics[1])[12:])
         ts = int((await self.l1.get_block(rcpt.block_number))["timestamp"], 16)
+        # anvil gives every block of one wall-clock second the same timestamp, but
+        # OptimismPortal2 only finalizes withdrawals proven strictly after the game's creation.
+        # A real L1 never has two blocks in one second; one empty block a second later restores
+        # that, so a proof sent once the game is known can always be finalized.
+        with contextlib.suppress(RpcResponseError):
+            await self.l1.request("evm_mine", [ts + 1])
         game = Game(len(self.games), addr, head, root, ts)
         self.games.append(game)
         log.debug("game %s for L2 %d block %d", addr, self.l2_id, head)
