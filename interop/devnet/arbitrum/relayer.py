@@ -444,12 +444,21 @@ class Relayer:
         if int(to, 16) != 0:
             tx["to"] = to_address(to)
         await self.l2.request("anvil_impersonateAccount", [frm])
+        h: str | None = None
         try:
             h = await self.l2.request("eth_sendTransaction", [tx])
+        except Exception as exc:  # e.g. gas below intrinsic: on Nitro a failed retry
+            log.info("arbitrum retry %s rejected by the node: %s", retry_hash, exc)
         finally:
             await self.l2.request("anvil_stopImpersonatingAccount", [frm])
-        rcpt = await wait_for_receipt(self.l2, h, timeout=30, check=False)
-        ok = rcpt.succeeded
+        if h is not None:
+            rcpt = await wait_for_receipt(self.l2, h, timeout=30, check=False)
+            ok = rcpt.succeeded
+            number, block_hash, anvil_hash = rcpt.block_number, rcpt.block_hash, rcpt.transaction_hash
+            spent = rcpt.gas_used * rcpt.effective_gas_price
+        else:
+            ok, spent, anvil_hash = False, 0, None
+            number, block_hash = await self._mine()
         await self._arbos_tx(
             ARB_RETRYABLE_TX,
             calldata("emuSettle(bytes32,bool)", ticket, ok),
@@ -458,7 +467,7 @@ class Relayer:
         # the sender ends as before minus the prepaid gas; the unused part goes to the refund address
         await self._set_balance(frm, max(bal0 - prepaid, 0))
         if prepaid and refund_to:
-            await self._add_balance(refund_to, max(prepaid - rcpt.gas_used * rcpt.effective_gas_price, 0))
+            await self._add_balance(refund_to, max(prepaid - spent, 0))
         self.store.add(
             EmulatedTx(
                 hash=retry_hash,
@@ -466,10 +475,10 @@ class Relayer:
                 from_address=frm,
                 to=to_address(to) if int(to, 16) else None,
                 value=int(value),
-                block_number=rcpt.block_number,
-                block_hash=rcpt.block_hash,
-                anvil_hash=rcpt.transaction_hash,
-                status=rcpt.status,
+                block_number=number,
+                block_hash=block_hash,
+                anvil_hash=anvil_hash,
+                status=1 if ok else 0,
                 fields={"ticketId": "0x" + bytes(ticket).hex(), "refundTo": refund_to},
             )
         )

@@ -1,0 +1,302 @@
+"""The Arbitrum devnet component: real L1 bridge contracts, emulated L2 precompiles, RPC shim,
+relayer. Every flow ends on the REAL Bridge / Inbox / Outbox bytecode from nitro-contracts.
+
+Keys: our own (keccak of a fixed string), funded with anvil_setBalance, so test accounts 0-7
+stay free for the adapter tests. Balances are checked as exact deltas of addresses that pay no
+gas in between.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from eth_abi import decode as abi_decode
+from eth_utils.crypto import keccak
+
+from interop.actions.tx import send_transaction, wait_for_receipt
+from interop.adapters.arbitrum.formulas import (
+    ARB_RETRYABLE_TX,
+    ARB_SYS,
+    L2_TO_L1_TX_TOPIC,
+    MESSAGE_DELIVERED_TOPIC,
+    NODE_INTERFACE,
+    REDEEM_SCHEDULED_TOPIC,
+    TICKET_CREATED_TOPIC,
+    decode_l2_to_l1_tx,
+    decode_message_delivered,
+    decode_redeem_scheduled,
+    eth_deposit_tx_id,
+    l2_to_l1_item_hash,
+    retryable_creation_id,
+    verify_outbox_proof,
+)
+from interop.aliasing import apply_l1_to_l2_alias
+from interop.client import ChainClient
+from interop.devnet.arbitrum import ArbitrumDevnet
+from interop.devnet.arbitrum.artifacts import calldata
+from interop.devnet.core import Devnet
+from interop.errors import RpcResponseError
+from interop.signer import SafeSigner, account_from_key
+from interop.types import hex_to_bytes, to_address, to_hash32
+from interop.units import ether, gwei
+
+L1, L2 = 900, 903
+
+
+def _key(tag: str) -> SafeSigner:
+    return account_from_key(keccak(f"interop arbitrum devnet test {tag}".encode()))
+
+
+def _fresh(tag: str) -> str:
+    return to_address(keccak(f"interop arbitrum devnet fresh {tag}".encode())[:20])
+
+
+@pytest.fixture(scope="module")
+async def arb(devnet: Devnet) -> ArbitrumDevnet:
+    comp = devnet.component("arbitrum")
+    assert isinstance(comp, ArbitrumDevnet)
+    return comp
+
+
+@pytest.fixture
+async def clients(devnet: Devnet) -> AsyncIterator[tuple[ChainClient, ChainClient]]:
+    async with ChainClient(devnet.chain(L1)) as l1, ChainClient(devnet.chain(L2)) as l2:
+        yield l1, l2
+
+
+async def _funded(l1: ChainClient, l2: ChainClient, tag: str) -> SafeSigner:
+    s = _key(tag)
+    await l1.request("anvil_setBalance", [s.address, hex(ether("100"))])
+    await l2.request("anvil_setBalance", [s.address, hex(ether("100"))])
+    return s
+
+
+async def test_contracts_deployed_and_wired(
+    devnet: Devnet, arb: ArbitrumDevnet, clients: tuple[ChainClient, ChainClient]
+) -> None:
+    l1, l2 = clients
+    pc = devnet.chain(L2).parent_contracts[L1]
+    assert set(pc) == {"bridge", "inbox", "outbox", "rollup"}
+    for name in pc:
+        assert len(await l1.get_code(pc[name])) > 0, name
+    (rollup,) = abi_decode(["address"], await l1.call(pc["bridge"], calldata("rollup()")))
+    assert to_address(rollup) == pc["rollup"]
+    (outbox_rollup,) = abi_decode(["address"], await l1.call(pc["outbox"], calldata("rollup()")))
+    assert to_address(outbox_rollup) == pc["rollup"]
+    (allowed,) = abi_decode(
+        ["bool"], await l1.call(pc["bridge"], calldata("allowedDelayedInboxes(address)", pc["inbox"]))
+    )
+    assert allowed
+    assert devnet.chain(L2).rpc_urls[0] != arb.l2_node_url  # users see the shim
+    assert int(await l2.request("eth_chainId"), 16) == L2
+    for a in (ARB_SYS, ARB_RETRYABLE_TX, NODE_INTERFACE):
+        assert len(await l2.get_code(a)) > 0
+    (chain_id,) = abi_decode(["uint256"], await l2.call(ARB_SYS, calldata("arbChainID()")))
+    assert chain_id == L2
+    block = await l2.get_block("latest")
+    assert {"sendRoot", "sendCount", "l1BlockNumber"} <= set(block)
+
+
+async def test_deposit_eth_credits_l2_and_shim_serves_0x64_receipt(
+    devnet: Devnet, arb: ArbitrumDevnet, clients: tuple[ChainClient, ChainClient]
+) -> None:
+    l1, l2 = clients
+    user = await _funded(l1, l2, "depositor")
+    inbox = devnet.chain(L2).parent_contract("inbox", L1)
+    amount = ether("1.25")
+    before = await l2.get_balance(user.address)
+    h = await send_transaction(l1, user, to=inbox, value=amount, data=calldata("depositEth()"))
+    rcpt = await wait_for_receipt(l1, h)
+    md = decode_message_delivered(
+        next(x for x in rcpt.logs if x.topics[0] == MESSAGE_DELIVERED_TOPIC)
+    )
+    assert md.kind == 12
+    assert md.sender == apply_l1_to_l2_alias(user.address)  # the Inbox always aliases
+    await arb.sync()
+    assert await l2.get_balance(user.address) - before == amount
+    tx_id = to_hash32(eth_deposit_tx_id(L2, md.message_index, md.sender, user.address, amount))
+    l2_rcpt = await l2.request("eth_getTransactionReceipt", [tx_id])
+    assert l2_rcpt is not None and l2_rcpt["status"] == "0x1" and l2_rcpt["type"] == "0x64"
+    assert to_address(l2_rcpt["to"]) == user.address
+    tx = await l2.get_transaction(tx_id)
+    assert tx is not None and int(tx["value"], 16) == amount
+    block = await l2.request("eth_getBlockByNumber", [l2_rcpt["blockNumber"], False])
+    assert tx_id in block["transactions"]
+
+
+async def test_withdraw_eth_executes_on_real_outbox(
+    devnet: Devnet, arb: ArbitrumDevnet, clients: tuple[ChainClient, ChainClient]
+) -> None:
+    l1, l2 = clients
+    user = await _funded(l1, l2, "withdrawer")
+    executor = await _funded(l1, l2, "executor")
+    pc = devnet.chain(L2).parent_contracts[L1]
+    # make sure the bridge holds enough ETH whatever ran before
+    h = await send_transaction(l1, user, to=pc["inbox"], value=ether("2"), data=calldata("depositEth()"))
+    await wait_for_receipt(l1, h)
+    dest = _fresh("withdraw dest")
+    amount = ether("0.3")
+    h = await send_transaction(
+        l2, user, to=ARB_SYS, value=amount, data=calldata("withdrawEth(address)", dest)
+    )
+    rcpt = await wait_for_receipt(l2, h)
+    ev = decode_l2_to_l1_tx(next(x for x in rcpt.logs if x.topics[0] == L2_TO_L1_TX_TOPIC))
+    assert ev.caller == user.address and ev.destination == dest and ev.callvalue == amount
+    assert ev.arb_block_num == rcpt.block_number
+    item = l2_to_l1_item_hash(
+        ev.caller, ev.destination, ev.arb_block_num, ev.eth_block_num, ev.timestamp, ev.callvalue, ev.data
+    )
+    assert to_hash32(item) == ev.hash
+
+    await arb.sync()  # -> assertion posted
+    rollup, outbox = pc["rollup"], pc["outbox"]
+    (created,) = abi_decode(["uint64"], await l1.call(rollup, calldata("latestNodeCreated()")))
+    a = abi_decode(
+        ["bytes32", "bytes32", "uint64", "uint64", "uint64", "uint64", "bool"],
+        await l1.call(rollup, calldata("getAssertion(uint64)", created)),
+    )
+    send_count = int(a[2])
+    assert send_count > ev.position and not a[6]
+    # not executable before confirmation: the real Outbox does not know the root yet
+    proof_raw = await l2.call(
+        NODE_INTERFACE, calldata("constructOutboxProof(uint64,uint64)", send_count, ev.position)
+    )
+    send, root, proof = abi_decode(["bytes32", "bytes32", "bytes32[]"], proof_raw)
+    assert to_hash32(send) == ev.hash
+    assert bytes(root) == bytes(a[1])  # NodeInterface agrees with ArbSys' accumulator
+    assert verify_outbox_proof(root, proof, ev.position, item)
+    exec_data = calldata(
+        "executeTransaction(bytes32[],uint256,address,address,uint256,uint256,uint256,uint256,bytes)",
+        list(proof),
+        ev.position,
+        ev.caller,
+        ev.destination,
+        ev.arb_block_num,
+        ev.eth_block_num,
+        ev.timestamp,
+        ev.callvalue,
+        ev.data,
+    )
+    with pytest.raises(RpcResponseError):
+        await l1.call(outbox, exec_data, sender=executor.address)
+
+    await devnet.fast_forward(arb.confirm_period_seconds + 1)
+    await arb.sync()
+    (confirmed,) = abi_decode(["uint64"], await l1.call(rollup, calldata("latestConfirmed()")))
+    assert confirmed >= created
+    before = await l1.get_balance(dest)
+    h = await send_transaction(l1, executor, to=outbox, data=exec_data)
+    await wait_for_receipt(l1, h)
+    assert await l1.get_balance(dest) - before == amount
+    (spent,) = abi_decode(["bool"], await l1.call(outbox, calldata("isSpent(uint256)", ev.position)))
+    assert spent
+
+
+# runtime code: revert unless storage slot 0 is non-zero (PUSH1 0 SLOAD PUSH1 11 JUMPI
+# PUSH1 0 PUSH1 0 REVERT JUMPDEST STOP)
+_GATED = bytes.fromhex("600054600b5760006000fd5b00")
+
+
+async def _retryable(
+    l1: ChainClient,
+    l2: ChainClient,
+    user: SafeSigner,
+    inbox: str,
+    to: str,
+    call_value: int,
+    data: bytes,
+    gas_limit: int,
+) -> tuple[str, int]:
+    l1_base = int((await l1.get_block("latest"))["baseFeePerGas"], 16)
+    l2_base = int((await l2.get_block("latest"))["baseFeePerGas"], 16)
+    max_fee = 2 * l2_base + gwei(1)
+    submission = (1400 + 6 * len(data)) * l1_base * 3
+    value = submission + call_value + gas_limit * max_fee
+    h = await send_transaction(
+        l1,
+        user,
+        to=inbox,
+        value=value,
+        data=calldata(
+            "createRetryableTicket(address,uint256,uint256,address,address,uint256,uint256,bytes)",
+            to,
+            call_value,
+            submission,
+            user.address,
+            user.address,
+            gas_limit,
+            max_fee,
+            data,
+        ),
+    )
+    rcpt = await wait_for_receipt(l1, h)
+    md = decode_message_delivered(next(x for x in rcpt.logs if x.topics[0] == MESSAGE_DELIVERED_TOPIC))
+    ticket = retryable_creation_id(
+        L2, md.sender, md.message_index, md.base_fee_l1, to, call_value, value, submission,
+        user.address, user.address, gas_limit, max_fee, data,
+    )
+    return to_hash32(ticket), value
+
+
+async def test_retryable_auto_redeem(
+    devnet: Devnet, arb: ArbitrumDevnet, clients: tuple[ChainClient, ChainClient]
+) -> None:
+    l1, l2 = clients
+    user = await _funded(l1, l2, "retryable")
+    inbox = devnet.chain(L2).parent_contract("inbox", L1)
+    dest = _fresh("retryable dest")
+    before = await l2.get_balance(dest)
+    ticket, _ = await _retryable(l1, l2, user, inbox, dest, ether("0.1"), b"", 100_000)
+    await arb.sync()
+    rcpt = await l2.request("eth_getTransactionReceipt", [ticket])
+    assert rcpt["status"] == "0x1" and rcpt["type"] == "0x69"
+    topics = [lg["topics"][0] for lg in rcpt["logs"]]
+    assert TICKET_CREATED_TOPIC in topics and REDEEM_SCHEDULED_TOPIC in topics
+    from interop.rpc.models import Receipt
+
+    redeem = decode_redeem_scheduled(
+        next(x for x in Receipt.from_rpc(rcpt).logs if x.topics[0] == REDEEM_SCHEDULED_TOPIC)
+    )
+    assert redeem.ticket_id == ticket and redeem.sequence_num == 0
+    retry = await l2.request("eth_getTransactionReceipt", [redeem.retry_tx_hash])
+    assert retry["status"] == "0x1" and retry["type"] == "0x68"
+    assert await l2.get_balance(dest) - before == ether("0.1")
+
+
+async def test_retryable_failed_auto_redeem_then_manual_redeem(
+    devnet: Devnet, arb: ArbitrumDevnet, clients: tuple[ChainClient, ChainClient]
+) -> None:
+    l1, l2 = clients
+    user = await _funded(l1, l2, "manual redeem")
+    inbox = devnet.chain(L2).parent_contract("inbox", L1)
+    target = _fresh("gated target")
+    await l2.request("anvil_setCode", [target, "0x" + _GATED.hex()])
+    value = ether("0.05")
+    ticket, _ = await _retryable(l1, l2, user, inbox, target, value, b"", 100_000)
+    await arb.sync()
+    rcpt = await l2.get_receipt(ticket)
+    assert rcpt is not None and rcpt.succeeded
+    redeem = decode_redeem_scheduled(next(x for x in rcpt.logs if x.topics[0] == REDEEM_SCHEDULED_TOPIC))
+    retry = await l2.get_receipt(redeem.retry_tx_hash)
+    assert retry is not None and not retry.succeeded
+    assert await l2.get_balance(target) == 0
+    (timeout,) = abi_decode(
+        ["uint256"], await l2.call(ARB_RETRYABLE_TX, calldata("getTimeout(bytes32)", hex_to_bytes(ticket)))
+    )
+    assert timeout > int((await l2.get_block("latest"))["timestamp"], 16)
+
+    await l2.request("anvil_setStorageAt", [target, "0x0", "0x" + (1).to_bytes(32, "big").hex()])
+    h = await send_transaction(
+        l2, user, to=ARB_RETRYABLE_TX, data=calldata("redeem(bytes32)", hex_to_bytes(ticket)),
+        gas=300_000,
+    )
+    r2 = await wait_for_receipt(l2, h)
+    manual = decode_redeem_scheduled(next(x for x in r2.logs if x.topics[0] == REDEEM_SCHEDULED_TOPIC))
+    assert manual.sequence_num == 1 and manual.gas_donor == user.address
+    await arb.sync()
+    retry2 = await l2.get_receipt(manual.retry_tx_hash)
+    assert retry2 is not None and retry2.succeeded
+    assert await l2.get_balance(target) == value
+    with pytest.raises(RpcResponseError):  # ticket is gone after a successful redeem
+        await l2.call(ARB_RETRYABLE_TX, calldata("getTimeout(bytes32)", hex_to_bytes(ticket)))
