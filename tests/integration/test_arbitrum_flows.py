@@ -216,7 +216,14 @@ async def test_retryable_with_too_little_submission_cost_is_refused(env: Env) ->
 
 
 async def test_withdraw_eth_full_cycle(env: Env) -> None:
-    signer = await env.user("withdrawer", l2_eth=ether("1"))
+    signer = await env.user("withdrawer")
+    # fund L2 through a real deposit, so the L1 Bridge holds the ETH the withdrawal releases
+    dctx = env.ctx(L1, ARB, signer)
+    dref = await env.adapter.initiate(
+        dctx, BridgeRequest(FlowKind.ETH, ether("0.2"), to_address(signer.address))
+    )
+    await env.arb.sync()
+    assert (await env.adapter.wait(dctx, dref, timeout=30)).status is Status.FINALIZED
     dest, value = _fresh(), ether("0.0456") + 11
     ctx = env.ctx(ARB, L1, signer)
     ref = await env.adapter.initiate(ctx, BridgeRequest(FlowKind.ETH, value, to_address(dest)))

@@ -296,7 +296,16 @@ class ArbitrumAdapter:
             raise AlreadyDoneError(f"{ref.tx_hash} already arrived on {l2.chain.name}")
         if st.next_step != "redeem":
             raise NotReadyError(f"nothing to do for {ref.tx_hash} yet ({st.native})")
-        redeem_rcpt, _ = await R.redeem(l2, signer, str(ref.data["child_tx_hash"]))
+        retry_gas: int | None = None
+        l1_rcpt = await l1.get_receipt(ref.tx_hash)
+        if l1_rcpt is not None:
+            child = str(ref.data["child_tx_hash"])
+            for m in messages_from_receipt(l1_rcpt, c, c.l2_id):
+                if m.child_tx_hash == child and m.retryable is not None:
+                    retry_gas = await R.retry_gas_for(l2, m)
+        redeem_rcpt, _ = await R.redeem(
+            l2, signer, str(ref.data["child_tx_hash"]), retry_gas=retry_gas
+        )
         return redeem_rcpt.transaction_hash
 
     async def flow_from_tx(self, ctx: AdapterContext, tx_hash: str) -> FlowRef:

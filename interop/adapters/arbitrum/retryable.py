@@ -29,7 +29,7 @@ from interop.adapters.arbitrum.common import (
     check_alias_safety,
 )
 from interop.adapters.arbitrum.deposit import ParentToChildMessage, messages_from_receipt
-from interop.aliasing import apply_l1_to_l2_alias
+from interop.aliasing import apply_l1_to_l2_alias, undo_l1_to_l2_alias
 from interop.client import ChainClient
 from interop.errors import (
     AlreadyDoneError,
@@ -53,6 +53,7 @@ __all__ = [
     "estimate_retryable",
     "estimate_retryable_gas",
     "redeem",
+    "retry_gas_for",
     "retryable_status",
     "submission_fee",
 ]
@@ -63,6 +64,7 @@ which may rise ~12.5% a block. @arbitrum/sdk adds 300% by default."""
 GAS_PRICE_HEADROOM = 2
 GAS_LIMIT_HEADROOM_PCT = 20
 MIN_GAS_LIMIT = 21_000
+REDEEM_OVERHEAD_GAS = 50_000
 
 
 @dataclass(frozen=True)
@@ -349,7 +351,9 @@ async def retryable_status(l2: ChainClient, creation_id: str) -> RetryableState:
         if retry is not None:
             failed.append(s.retry_tx_hash)
     try:
-        (timeout,) = await call_fn(l2, F.ARB_RETRYABLE_TX, ARB_RETRYABLE_GET_TIMEOUT, ticket)
+        (timeout,) = await call_fn(
+            l2, F.ARB_RETRYABLE_TX, ARB_RETRYABLE_GET_TIMEOUT, bytes.fromhex(ticket[2:])
+        )
     except ExecutionRevertedError:
         return RetryableState(RetryableStatus.EXPIRED, rcpt, failed_redeems=tuple(failed))
     return RetryableState(
@@ -360,19 +364,39 @@ async def retryable_status(l2: ChainClient, creation_id: str) -> RetryableState:
     )
 
 
+async def retry_gas_for(l2: ChainClient, msg: ParentToChildMessage) -> int:
+    """Gas the ticket's call needs now (with headroom), from the L1 message it came from."""
+    r = msg.retryable
+    if r is None:
+        raise MessageNotFoundError("not a retryable message")
+    est = await estimate_retryable_gas(
+        l2,
+        undo_l1_to_l2_alias(msg.sender),
+        r.dest_address,
+        r.l2_call_value,
+        r.data,
+        excess_fee_refund_address=r.excess_fee_refund_address,
+        call_value_refund_address=r.call_value_refund_address,
+    )
+    return est * (100 + GAS_LIMIT_HEADROOM_PCT) // 100
+
+
 async def redeem(
     l2: ChainClient,
     signer: Signer,
     creation_id: str,
     *,
     gas: int | None = None,
+    retry_gas: int | None = None,
     timeout: float = 60.0,
 ) -> tuple[Receipt, Hash32 | None]:
     """`ArbRetryableTx.redeem(ticketId)`: retry a ticket whose auto-redeem failed.
 
     Returns the redeem receipt and the retry tx it scheduled. `AlreadyDoneError` if the ticket
     was already redeemed, `NotReadyError` if it does not exist yet, `BridgeError` if expired.
-    The redeem donates its remaining gas to the retry, so the estimate covers the call too.
+    The redeem donates its remaining gas to the retry: a Nitro node's estimate for `redeem`
+    already includes the retry, but to be safe against nodes whose estimate does not, pass
+    `retry_gas` (the ticket's call estimate, see `retry_gas_for`) and it is added on top.
     """
     state = await retryable_status(l2, creation_id)
     if state.status is RetryableStatus.REDEEMED:
@@ -384,6 +408,11 @@ async def redeem(
     if state.status is not RetryableStatus.FUNDS_DEPOSITED_ON_CHILD:
         raise BridgeError(f"retryable {creation_id} cannot be redeemed: {state.status.value}")
     data = ARB_RETRYABLE_REDEEM.encode(bytes.fromhex(creation_id[2:]))
+    if gas is None and retry_gas is not None:
+        own = await l2.estimate_gas(
+            {"from": signer.address, "to": F.ARB_RETRYABLE_TX, "data": "0x" + data.hex()}
+        )
+        gas = own + retry_gas + REDEEM_OVERHEAD_GAS
     tx_hash = await send_transaction(l2, signer, to=F.ARB_RETRYABLE_TX, data=data, gas=gas)
     rcpt = await wait_for_receipt(l2, tx_hash, timeout=timeout)
     scheduled = _redeems_in(rcpt, creation_id)
