@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from eth_abi import decode as abi_decode
+from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
 
 from interop.actions.tx import send_transaction, wait_for_receipt
@@ -85,7 +85,8 @@ async def test_contracts_deployed_and_wired(
     (outbox_rollup,) = abi_decode(["address"], await l1.call(pc["outbox"], calldata("rollup()")))
     assert to_address(outbox_rollup) == pc["rollup"]
     (allowed,) = abi_decode(
-        ["bool"], await l1.call(pc["bridge"], calldata("allowedDelayedInboxes(address)", pc["inbox"]))
+        ["bool"],
+        await l1.call(pc["bridge"], calldata("allowedDelayedInboxes(address)", pc["inbox"])),
     )
     assert allowed
     assert devnet.chain(L2).rpc_urls[0] != arb.l2_node_url  # users see the shim
@@ -133,7 +134,9 @@ async def test_withdraw_eth_executes_on_real_outbox(
     executor = await _funded(l1, l2, "executor")
     pc = devnet.chain(L2).parent_contracts[L1]
     # make sure the bridge holds enough ETH whatever ran before
-    h = await send_transaction(l1, user, to=pc["inbox"], value=ether("2"), data=calldata("depositEth()"))
+    h = await send_transaction(
+        l1, user, to=pc["inbox"], value=ether("2"), data=calldata("depositEth()")
+    )
     await wait_for_receipt(l1, h)
     dest = _fresh("withdraw dest")
     amount = ether("0.3")
@@ -145,7 +148,13 @@ async def test_withdraw_eth_executes_on_real_outbox(
     assert ev.caller == user.address and ev.destination == dest and ev.callvalue == amount
     assert ev.arb_block_num == rcpt.block_number
     item = l2_to_l1_item_hash(
-        ev.caller, ev.destination, ev.arb_block_num, ev.eth_block_num, ev.timestamp, ev.callvalue, ev.data
+        ev.caller,
+        ev.destination,
+        ev.arb_block_num,
+        ev.eth_block_num,
+        ev.timestamp,
+        ev.callvalue,
+        ev.data,
     )
     assert to_hash32(item) == ev.hash
 
@@ -189,7 +198,9 @@ async def test_withdraw_eth_executes_on_real_outbox(
     h = await send_transaction(l1, executor, to=outbox, data=exec_data)
     await wait_for_receipt(l1, h)
     assert await l1.get_balance(dest) - before == amount
-    (spent,) = abi_decode(["bool"], await l1.call(outbox, calldata("isSpent(uint256)", ev.position)))
+    (spent,) = abi_decode(
+        ["bool"], await l1.call(outbox, calldata("isSpent(uint256)", ev.position))
+    )
     assert spent
 
 
@@ -231,10 +242,23 @@ async def _retryable(
         ),
     )
     rcpt = await wait_for_receipt(l1, h)
-    md = decode_message_delivered(next(x for x in rcpt.logs if x.topics[0] == MESSAGE_DELIVERED_TOPIC))
+    md = decode_message_delivered(
+        next(x for x in rcpt.logs if x.topics[0] == MESSAGE_DELIVERED_TOPIC)
+    )
     ticket = retryable_creation_id(
-        L2, md.sender, md.message_index, md.base_fee_l1, to, call_value, value, submission,
-        user.address, user.address, gas_limit, max_fee, data,
+        L2,
+        md.sender,
+        md.message_index,
+        md.base_fee_l1,
+        to,
+        call_value,
+        value,
+        submission,
+        user.address,
+        user.address,
+        gas_limit,
+        max_fee,
+        data,
     )
     return to_hash32(ticket), value
 
@@ -277,22 +301,30 @@ async def test_retryable_failed_auto_redeem_then_manual_redeem(
     await arb.sync()
     rcpt = await l2.get_receipt(ticket)
     assert rcpt is not None and rcpt.succeeded
-    redeem = decode_redeem_scheduled(next(x for x in rcpt.logs if x.topics[0] == REDEEM_SCHEDULED_TOPIC))
+    redeem = decode_redeem_scheduled(
+        next(x for x in rcpt.logs if x.topics[0] == REDEEM_SCHEDULED_TOPIC)
+    )
     retry = await l2.get_receipt(redeem.retry_tx_hash)
     assert retry is not None and not retry.succeeded
     assert await l2.get_balance(target) == 0
     (timeout,) = abi_decode(
-        ["uint256"], await l2.call(ARB_RETRYABLE_TX, calldata("getTimeout(bytes32)", hex_to_bytes(ticket)))
+        ["uint256"],
+        await l2.call(ARB_RETRYABLE_TX, calldata("getTimeout(bytes32)", hex_to_bytes(ticket))),
     )
     assert timeout > int((await l2.get_block("latest"))["timestamp"], 16)
 
     await l2.request("anvil_setStorageAt", [target, "0x0", "0x" + (1).to_bytes(32, "big").hex()])
     h = await send_transaction(
-        l2, user, to=ARB_RETRYABLE_TX, data=calldata("redeem(bytes32)", hex_to_bytes(ticket)),
+        l2,
+        user,
+        to=ARB_RETRYABLE_TX,
+        data=calldata("redeem(bytes32)", hex_to_bytes(ticket)),
         gas=300_000,
     )
     r2 = await wait_for_receipt(l2, h)
-    manual = decode_redeem_scheduled(next(x for x in r2.logs if x.topics[0] == REDEEM_SCHEDULED_TOPIC))
+    manual = decode_redeem_scheduled(
+        next(x for x in r2.logs if x.topics[0] == REDEEM_SCHEDULED_TOPIC)
+    )
     assert manual.sequence_num == 1 and manual.gas_donor == user.address
     await arb.sync()
     retry2 = await l2.get_receipt(manual.retry_tx_hash)

@@ -79,8 +79,12 @@ class ArbitrumDevnet:
     async def start(self, devnet: Devnet) -> None:
         t0 = time.monotonic()
         signer = self.deployer
-        l1 = ChainClient(devnet.chain(self.l1_id), devnet.transport(self.l1_id), owns_transport=False)
-        l2 = ChainClient(devnet.chain(self.l2_id), devnet.transport(self.l2_id), owns_transport=False)
+        l1 = ChainClient(
+            devnet.chain(self.l1_id), devnet.transport(self.l1_id), owns_transport=False
+        )
+        l2 = ChainClient(
+            devnet.chain(self.l2_id), devnet.transport(self.l2_id), owns_transport=False
+        )
         self._clients = [l1, l2]
         await l1.request("anvil_setBalance", [signer.address, hex(10**24)])
         self.deployment = await deploy_l1(
@@ -99,7 +103,11 @@ class ArbitrumDevnet:
             await l2.request("anvil_setCode", [addr, "0x" + code.hex()])
         await l2.request(
             "anvil_setStorageAt",
-            [ARB_RETRYABLE_TX, "0x0", "0x" + self.retryable_lifetime_seconds.to_bytes(32, "big").hex()],
+            [
+                ARB_RETRYABLE_TX,
+                "0x0",
+                "0x" + self.retryable_lifetime_seconds.to_bytes(32, "big").hex(),
+            ],
         )
         self.l2_node_url = devnet.nodes[self.l2_id].url
 
@@ -163,7 +171,9 @@ class ArbitrumDevnet:
         self.relayer = None
         self.shim = None
         if errors:
-            raise DevnetError("errors while stopping the arbitrum component", details="; ".join(map(str, errors)))
+            raise DevnetError(
+                "errors while stopping the arbitrum component", details="; ".join(map(str, errors))
+            )
 
 
 def make_component(l1_id: int = 900, l2_id: int = 903, **kw: Any) -> ArbitrumDevnet:

@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from eth_abi import encode as abi_encode
+from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 
 from interop.devnet.install import ensure_packages
@@ -95,7 +95,9 @@ def nitro_artifact(name: str) -> Artifact:
         raise DevnetError(f"nitro-contracts artifact {name} not found at {path}") from exc
     if d.get("linkReferences"):
         raise DevnetError(f"nitro-contracts artifact {name} needs linking, unsupported")
-    return Artifact(name, d["abi"], hex_to_bytes(d["bytecode"]), hex_to_bytes(d["deployedBytecode"]))
+    return Artifact(
+        name, d["abi"], hex_to_bytes(d["bytecode"]), hex_to_bytes(d["deployedBytecode"])
+    )
 
 
 @cache

@@ -45,7 +45,9 @@ def compile_contracts() -> dict[str, Any]:
         "settings": {
             "optimizer": {"enabled": True, "runs": 200},
             "evmVersion": "cancun",
-            "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}},
+            "outputSelection": {
+                "*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}
+            },
         },
     }
     proc = subprocess.run(

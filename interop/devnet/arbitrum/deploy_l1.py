@@ -55,7 +55,9 @@ async def _call(client: ChainClient, signer: Signer, to: str, data: bytes) -> No
 async def _proxy(
     client: ChainClient, signer: Signer, impl: Address, admin: Address, init: bytes
 ) -> Address:
-    return await _deploy(client, signer, nitro_artifact("TransparentUpgradeableProxy"), impl, admin, init)
+    return await _deploy(
+        client, signer, nitro_artifact("TransparentUpgradeableProxy"), impl, admin, init
+    )
 
 
 async def deploy_l1(

@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import rlp
-from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
+from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 
+from interop.actions.tx import send_transaction, wait_for_receipt
 from interop.adapters.arbitrum.formulas import (
     ARB_RETRYABLE_TX,
     ARB_SYS,
@@ -46,7 +47,6 @@ from interop.adapters.arbitrum.formulas import (
     parse_retryable_message_data,
     retryable_creation_id,
 )
-from interop.actions.tx import send_transaction, wait_for_receipt
 from interop.client import ChainClient
 from interop.devnet.arbitrum.artifacts import calldata
 from interop.signer import Signer
@@ -334,7 +334,10 @@ class Relayer:
         if auto:
             gas_price_refund = (r.max_fee_per_gas - base_fee) * r.gas_limit
             max_refund = max(
-                r.l1_value - r.l2_call_value - (r.max_submission_fee - submission_fee) - gas_price_refund,
+                r.l1_value
+                - r.l2_call_value
+                - (r.max_submission_fee - submission_fee)
+                - gas_price_refund,
                 0,
             )
             retry_hash = retry_tx_hash(
@@ -451,13 +454,15 @@ class Relayer:
             log.info("arbitrum retry %s rejected by the node: %s", retry_hash, exc)
         finally:
             await self.l2.request("anvil_stopImpersonatingAccount", [frm])
+        anvil_hash: str | None = None
         if h is not None:
             rcpt = await wait_for_receipt(self.l2, h, timeout=30, check=False)
             ok = rcpt.succeeded
-            number, block_hash, anvil_hash = rcpt.block_number, rcpt.block_hash, rcpt.transaction_hash
+            number, block_hash = rcpt.block_number, str(rcpt.block_hash)
+            anvil_hash = str(rcpt.transaction_hash)
             spent = rcpt.gas_used * rcpt.effective_gas_price
         else:
-            ok, spent, anvil_hash = False, 0, None
+            ok, spent = False, 0
             number, block_hash = await self._mine()
         await self._arbos_tx(
             ARB_RETRYABLE_TX,
@@ -565,7 +570,10 @@ class Relayer:
             except Exception:
                 return n
             h = await send_transaction(
-                self.l1, self.validator, to=self.rollup, data=calldata("confirmNextAssertion()"),
+                self.l1,
+                self.validator,
+                to=self.rollup,
+                data=calldata("confirmNextAssertion()"),
                 gas=300_000,
             )
             rcpt = await wait_for_receipt(self.l1, h, check=False)

@@ -20,8 +20,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
-from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
+from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
 
 from interop.adapters.arbitrum.formulas import (
     ARB_SYS,
@@ -236,7 +236,9 @@ class RpcShim:
         em = self.store.get(h)
         if em is None:
             return await self._up("eth_getTransactionByHash", [h])
-        base = await self._up("eth_getTransactionByHash", [em.anvil_hash]) if em.anvil_hash else None
+        base = (
+            await self._up("eth_getTransactionByHash", [em.anvil_hash]) if em.anvil_hash else None
+        )
         out = self._em_tx(em, base)
         if out.get("chainId") is None:
             out["chainId"] = await self._up("eth_chainId", [])
@@ -251,8 +253,14 @@ class RpcShim:
         number = int(block["number"], 16)
         state = await self._up(
             "eth_call",
-            [{"to": ARB_SYS, "from": _ZERO, "data": "0x" + calldata("sendMerkleTreeState()").hex()},
-             block["number"]],
+            [
+                {
+                    "to": ARB_SYS,
+                    "from": _ZERO,
+                    "data": "0x" + calldata("sendMerkleTreeState()").hex(),
+                },
+                block["number"],
+            ],
         )
         size, root, _ = abi_decode(["uint256", "bytes32", "bytes32[]"], hex_to_bytes(state))
         block["sendCount"] = hex(int(size))
@@ -321,7 +329,14 @@ class RpcShim:
     async def _outbox_proof(self, size: int, leaf: int) -> bytes:
         raw = await self._up(
             "eth_getLogs",
-            [{"address": ARB_SYS, "topics": [L2_TO_L1_TX_TOPIC], "fromBlock": "0x0", "toBlock": "latest"}],
+            [
+                {
+                    "address": ARB_SYS,
+                    "topics": [L2_TO_L1_TX_TOPIC],
+                    "fromBlock": "0x0",
+                    "toBlock": "latest",
+                }
+            ],
         )
         items: dict[int, bytes] = {}
         for x in raw:
