@@ -332,3 +332,61 @@ async def test_retryable_failed_auto_redeem_then_manual_redeem(
     assert await l2.get_balance(target) == value
     with pytest.raises(RpcResponseError):  # ticket is gone after a successful redeem
         await l2.call(ARB_RETRYABLE_TX, calldata("getTimeout(bytes32)", hex_to_bytes(ticket)))
+
+
+async def test_send_tree_matches_nitro_accumulator_over_many_sends(
+    devnet: Devnet, arb: ArbitrumDevnet, clients: tuple[ChainClient, ChainClient]
+) -> None:
+    """Several sends (odd tree sizes): NodeInterface proofs verify against the root ArbSys'
+    accumulator reports, and the block's sendRoot/sendCount are that accumulator's state."""
+    l1, l2 = clients
+    user = await _funded(l1, l2, "many sends")
+    events = []
+    for i in range(5):
+        h = await send_transaction(
+            l2,
+            user,
+            to=ARB_SYS,
+            data=calldata("sendTxToL1(address,bytes)", _fresh(f"send {i}"), bytes([i]) * 3),
+        )
+        r = await wait_for_receipt(l2, h)
+        events.append(
+            decode_l2_to_l1_tx(next(x for x in r.logs if x.topics[0] == L2_TO_L1_TX_TOPIC))
+        )
+    block = await l2.get_block(events[-1].arb_block_num)
+    size = int(block["sendCount"], 16)
+    assert size == events[-1].position + 1
+    state = abi_decode(
+        ["uint256", "bytes32", "bytes32[]"],
+        await l2.call(ARB_SYS, calldata("sendMerkleTreeState()"), block=events[-1].arb_block_num),
+    )
+    assert state[0] == size and "0x" + bytes(state[1]).hex() == block["sendRoot"]
+    for ev in events:
+        send, root, proof = abi_decode(
+            ["bytes32", "bytes32", "bytes32[]"],
+            await l2.call(
+                NODE_INTERFACE, calldata("constructOutboxProof(uint64,uint64)", size, ev.position)
+            ),
+        )
+        assert to_hash32(send) == ev.hash
+        assert "0x" + bytes(root).hex() == block["sendRoot"]
+        assert verify_outbox_proof(root, proof, ev.position, hex_to_bytes(ev.hash))
+
+
+async def test_shim_answers_batches(
+    devnet: Devnet, clients: tuple[ChainClient, ChainClient]
+) -> None:
+    import aiohttp
+
+    url = devnet.chain(L2).rpc_urls[0]
+    body = [
+        {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []},
+        {"jsonrpc": "2.0", "id": 2, "method": "eth_getBlockByNumber", "params": ["latest", False]},
+        {"jsonrpc": "2.0", "id": 3, "method": "no_such_method", "params": []},
+    ]
+    async with aiohttp.ClientSession() as s, s.post(url, json=body) as resp:
+        out = await resp.json()
+    by_id = {x["id"]: x for x in out}
+    assert int(by_id[1]["result"], 16) == L2
+    assert "sendCount" in by_id[2]["result"]
+    assert "error" in by_id[3]
