@@ -189,9 +189,17 @@ class OpStackDevnet:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                repeated = relayer.last_error is not None and str(relayer.last_error) == str(exc)
                 relayer.errors += 1
                 relayer.last_error = exc
-                log.exception("opstack relayer for L2 %d failed; retrying", relayer.l2_id)
+                # the full traceback once per distinct error; a stuck loop must not flood the log
+                log.log(
+                    logging.DEBUG if repeated else logging.ERROR,
+                    "opstack relayer for L2 %d failed (%d errors so far); retrying",
+                    relayer.l2_id,
+                    relayer.errors,
+                    exc_info=not repeated,
+                )
             await asyncio.sleep(self.poll_interval)
 
     # API for tests, demos and adapters
