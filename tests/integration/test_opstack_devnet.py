@@ -8,6 +8,7 @@ amounts they end with are exact whatever else runs on the shared devnet.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Any
 
@@ -17,6 +18,7 @@ from eth_abi.abi import decode as abi_decode
 from interop.actions.tx import send_transaction, wait_for_receipt
 from interop.adapters.opstack.formulas import (
     decode_message_passed,
+    deposit_tx_hash,
     output_root,
     withdrawal_storage_slot,
 )
@@ -198,8 +200,6 @@ async def test_plain_eth_send_to_portal_is_relayed_exactly_once(devnet: Devnet, 
     assert op.relayers[l2].relayed - relayed_before == 1
     deposits = [lg for lg in rcpt.logs if lg.address == portal]
     assert len(deposits) == 1
-    from interop.adapters.opstack.formulas import deposit_tx_hash
-
     l2_hash = deposit_tx_hash(deposits[0])
     l2_rcpt = await c2.get_receipt(l2_hash)
     assert l2_rcpt is not None and l2_rcpt.succeeded
@@ -363,8 +363,6 @@ async def test_withdrawal_output_proposed_and_finalized_legacy_portal(devnet: De
 
 
 async def test_relayer_survives_a_failing_round(devnet: Devnet) -> None:
-    import asyncio
-
     op = _op(devnet)
     r = op.relayers[LEGACY]
     real_step = r.step
@@ -396,3 +394,28 @@ async def test_relayer_survives_a_failing_round(devnet: Devnet) -> None:
     async with asyncio.timeout(10):
         while await c2.get_balance(to) != 42:
             await asyncio.sleep(0.05)
+
+
+async def test_deposit_the_sender_cannot_pay_does_not_stall_the_relayer(devnet: Devnet) -> None:
+    """value > L2 balance + mint: a real chain includes it as failed (mint kept); the relayer
+    must skip it, credit the mint, and go on with the next deposit."""
+    op = _op(devnet)
+    l1, c2 = _client(devnet, L1), _client(devnet, FP)
+    poor = account_from_key(os.urandom(32))
+    await l1.request("anvil_setBalance", [poor.address, hex(ether("1"))])
+    portal = devnet.chain(FP).parent_contracts[L1][ContractName.OPTIMISM_PORTAL]
+    art = load("OptimismPortal2")
+    to = _fresh()
+    mint = 1000
+    data = art.call("depositTransaction", to, ether("0.5"), 100_000, False, b"")
+    h = await send_transaction(l1, poor, to=portal, value=mint, data=data)
+    rcpt = await wait_for_receipt(l1, h, poll=0.01)
+    refused = deposit_tx_hash(next(lg for lg in rcpt.logs if lg.address == portal))
+    to2 = _fresh()
+    await _send(l1, portal, art.call("depositTransaction", to2, 77, 100_000, False, b""), value=77)
+    await op.sync()
+    assert refused in op.relayers[FP].refused_deposits
+    assert await c2.get_receipt(refused) is None
+    assert await c2.get_balance(to) == 0
+    assert await c2.get_balance(poor.address) == mint
+    assert await c2.get_balance(to2) == 77

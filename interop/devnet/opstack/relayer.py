@@ -96,7 +96,7 @@ class L2Relayer:
         self.games: list[Game] = []
         self.errors = 0
         self.last_error: BaseException | None = None
-        self._failed_deposits: set[Hash32] = set()
+        self.refused_deposits: set[Hash32] = set()  # anvil refused; mint credited instead
         self._l1_info_hash: str | None = None
 
     @property
@@ -158,7 +158,7 @@ class L2Relayer:
     async def _relay_one(self, ev: DepositEvent) -> None:
         raw = ev.encode()
         tx_hash = to_hash32(keccak(raw))
-        if tx_hash in self._failed_deposits or await self.l2.get_receipt(tx_hash) is not None:
+        if tx_hash in self.refused_deposits or await self.l2.get_receipt(tx_hash) is not None:
             return
         try:
             await self.l2.send_raw_transaction(raw)
@@ -169,7 +169,7 @@ class L2Relayer:
             # at the RPC, so apply the mint ourselves and never try it again.
             bal = await self.l2.get_balance(ev.from_address)
             await self.l2.request("anvil_setBalance", [ev.from_address, hex(bal + ev.mint)])
-            self._failed_deposits.add(tx_hash)
+            self.refused_deposits.add(tx_hash)
             log.warning("deposit %s refused by the L2 node (%s); mint applied", tx_hash, exc)
             return
         rcpt = await wait_receipt(self.l2, tx_hash)
