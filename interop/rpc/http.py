@@ -377,9 +377,10 @@ class HttpTransport:
                     for lo in range(0, n, size)
                 )
             )
-        for i in range(n):
-            if out[i] is _MISSING:
-                out[i] = RpcError(f"{calls[i][0]}: missing from the batch answer")
+        if _MISSING in out:
+            for i in range(n):
+                if out[i] is _MISSING:
+                    out[i] = RpcError(f"{calls[i][0]}: missing from the batch answer")
         return out
 
     async def _halves(

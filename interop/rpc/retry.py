@@ -202,4 +202,5 @@ def is_nonce_too_low(err: RpcResponseError) -> bool:
 
 
 def all_idempotent(calls: Sequence[tuple[str, Any]]) -> bool:
-    return all(is_idempotent(m) for m, _ in calls)
+    """True if every call of a batch may be sent twice (so the batch may be retried)."""
+    return all(is_idempotent(m) for m in {c[0] for c in calls})
