@@ -23,7 +23,7 @@ npm: $(STAMP)
 setup: $(STAMP) npm
 
 lint: setup
-	$(VENV)/bin/ruff check interop tests examples benchmarks
+	$(VENV)/bin/ruff check interop tests examples $(wildcard benchmarks)
 
 typecheck: setup
 	$(VENV)/bin/mypy interop
