@@ -25,7 +25,7 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
 
 async def main() -> None:
     t0 = time.perf_counter()
-    async with Interop.devnet(arbitrum=False) as io:
+    async with Interop.devnet() as io:
         dn = io.devnet_handle
         assert dn is not None
         print(f"devnet up in {time.perf_counter() - t0:.1f}s: "
