@@ -184,12 +184,16 @@ class AnvilNode:
 
     async def _pump(self, log: object) -> None:
         assert self._proc is not None and self._proc.stdout is not None
+        stdout = self._proc.stdout
         try:
+            # read(), not readline(): anvil can print a line longer than the 64 KiB readline
+            # limit (a failed eth_call echoes its calldata); readline would then raise, nobody
+            # would drain the pipe, and anvil would block on stdout and stop answering.
             while True:
-                line = await self._proc.stdout.readline()
-                if not line:
+                chunk = await stdout.read(1 << 16)
+                if not chunk:
                     break
-                log.write(line)  # type: ignore[attr-defined]
+                log.write(chunk)  # type: ignore[attr-defined]
         finally:
             log.close()  # type: ignore[attr-defined]
 
