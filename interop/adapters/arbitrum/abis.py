@@ -8,11 +8,10 @@ signatures are those of nitro-contracts 3.x (Inbox, Outbox, rollup) and the Nitr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
-from eth_abi.abi import decode, encode
 from eth_utils.crypto import keccak
+
+from interop.abi import Fn
 
 __all__ = [
     "ARB_RETRYABLE_GET_TIMEOUT",
@@ -33,44 +32,6 @@ __all__ = [
     "SEND_ROOT_UPDATED_TOPIC",
     "Fn",
 ]
-
-
-def _split_types(inner: str) -> list[str]:
-    out: list[str] = []
-    depth, cur = 0, ""
-    for ch in inner:
-        if ch == "," and depth == 0:
-            out.append(cur)
-            cur = ""
-            continue
-        depth += ch == "("
-        depth -= ch == ")"
-        cur += ch
-    if cur:
-        out.append(cur)
-    return out
-
-
-@dataclass(frozen=True)
-class Fn:
-    """One contract function: `Fn("isSpent(uint256)", ("bool",))`."""
-
-    signature: str
-    outputs: tuple[str, ...] = ()
-
-    @property
-    def inputs(self) -> list[str]:
-        return _split_types(self.signature[self.signature.index("(") + 1 : -1])
-
-    @property
-    def selector(self) -> bytes:
-        return keccak(self.signature.encode())[:4]
-
-    def encode(self, *args: Any) -> bytes:
-        return self.selector + encode(self.inputs, list(args))
-
-    def decode(self, data: bytes) -> tuple[Any, ...]:
-        return tuple(decode(list(self.outputs), data))
 
 
 INBOX_DEPOSIT_ETH = Fn("depositEth()", ("uint256",))

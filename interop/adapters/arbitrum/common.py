@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from interop.actions.tx import send_transaction, wait_for_receipt
-from interop.adapters.arbitrum.abis import Fn
+from interop.abi import Fn
+from interop.actions.contract import call_fn, send_call
 from interop.chains.model import Chain, ContractName, Stack
-from interop.client import BlockTag, ChainClient
+from interop.client import ChainClient
 from interop.errors import (
     InputError,
     MissingSignerError,
@@ -67,17 +67,6 @@ class ArbContracts:
         )
 
 
-async def call_fn(
-    client: ChainClient,
-    to: str,
-    fn: Fn,
-    *args: Any,
-    block: BlockTag = "latest",
-    sender: str | None = None,
-) -> tuple[Any, ...]:
-    return fn.decode(await client.call(to, fn.encode(*args), block=block, sender=sender))
-
-
 def require_signer(signer: Signer | None) -> Signer:
     if signer is None:
         raise MissingSignerError("this step sends a transaction but no signer is configured")
@@ -95,10 +84,7 @@ async def send_fn(
     timeout: float = 60.0,
 ) -> Receipt:
     """Send one contract call and wait for it; `TransactionFailedError` if it reverts."""
-    tx_hash = await send_transaction(
-        client, signer, to=to, value=value, data=fn.encode(*args), gas=gas
-    )
-    return await wait_for_receipt(client, tx_hash, timeout=timeout)
+    return await send_call(client, signer, to, fn.encode(*args), value=value, gas=gas, timeout=timeout)
 
 
 async def check_alias_safety(

@@ -8,58 +8,11 @@ DisputeGameFactory, FaultDisputeGame, CrossDomainMessenger, StandardBridge, GasP
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
-from eth_abi.abi import decode as abi_decode
-from eth_abi.abi import encode as abi_encode
-from eth_utils.crypto import keccak
-
-from interop.types import Address, Hash32, to_hash32
+from interop.abi import Fn, event_topic
+from interop.types import Address, Hash32
 
 __all__ = ["PREDEPLOYS", "Fn", "event_topic"]
-
-
-def _split_top(s: str) -> list[str]:
-    out: list[str] = []
-    depth, cur = 0, ""
-    for ch in s:
-        if ch == "," and depth == 0:
-            out.append(cur)
-            cur = ""
-            continue
-        depth += (ch == "(") - (ch == ")")
-        cur += ch
-    if cur:
-        out.append(cur)
-    return out
-
-
-@dataclass(frozen=True)
-class Fn:
-    """One function: `Fn("name(type,...)", ("outtype", ...))`; tuples written as `(t1,t2)`."""
-
-    signature: str
-    outputs: tuple[str, ...] = ()
-
-    @property
-    def inputs(self) -> list[str]:
-        inner = self.signature[self.signature.index("(") + 1 : -1]
-        return _split_top(inner)
-
-    @property
-    def selector(self) -> bytes:
-        return keccak(self.signature.encode())[:4]
-
-    def encode(self, *args: Any) -> bytes:
-        return self.selector + abi_encode(self.inputs, list(args))
-
-    def decode(self, data: bytes) -> tuple[Any, ...]:
-        return tuple(abi_decode(list(self.outputs), data))
-
-
-def event_topic(signature: str) -> Hash32:
-    return to_hash32(keccak(signature.encode()))
 
 
 PREDEPLOYS: dict[str, Address] = {

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from interop.actions.tx import send_transaction, wait_for_receipt
-from interop.adapters.opstack.abis import PORTAL_VERSION, Fn
+from interop.actions.contract import call_fn, call_one
+from interop.actions.contract import send_call as send_fn
+from interop.adapters.opstack.abis import PORTAL_VERSION
 from interop.chains.model import Chain, ContractName, Stack
-from interop.client import BlockTag, ChainClient
+from interop.client import ChainClient
 from interop.errors import (
     ExecutionRevertedError,
-    MissingSignerError,
     RpcResponseError,
     UnsupportedOperationError,
 )
-from interop.rpc.models import Receipt
-from interop.signer import Signer
 from interop.types import Address
 
-__all__ = ["OpContracts", "call_fn", "check_pair", "send_fn"]
+__all__ = ["OpContracts", "call_fn", "call_one", "check_pair", "send_fn"]
 
 
 @dataclass(frozen=True)
@@ -71,38 +68,6 @@ def check_pair(l1: ChainClient, l2: ChainClient) -> OpContracts:
             f"{c2.name} ({c2.id}) does not settle on {l1.chain.name} ({l1.chain.id})"
         )
     return OpContracts.of(c2, l1.chain.id)
-
-
-async def call_fn(
-    client: ChainClient,
-    to: str,
-    fn: Fn,
-    *args: Any,
-    block: BlockTag = "latest",
-    sender: str | None = None,
-) -> tuple[Any, ...]:
-    return fn.decode(await client.call(to, fn.encode(*args), block=block, sender=sender))
-
-
-async def call_one(client: ChainClient, to: str, fn: Fn, *args: Any) -> Any:
-    return (await call_fn(client, to, fn, *args))[0]
-
-
-async def send_fn(
-    client: ChainClient,
-    signer: Signer | None,
-    to: str,
-    data: bytes,
-    *,
-    value: int = 0,
-    gas: int | None = None,
-    timeout: float = 60.0,
-) -> Receipt:
-    """Sign, send and wait; raises `TransactionFailedError` if it reverted."""
-    if signer is None:
-        raise MissingSignerError("this step sends a transaction but no signer is configured")
-    tx_hash = await send_transaction(client, signer, to=to, value=value, data=data, gas=gas)
-    return await wait_for_receipt(client, tx_hash, timeout=timeout)
 
 
 async def portal_version(l1: ChainClient, portal: str) -> str:

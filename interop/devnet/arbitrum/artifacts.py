@@ -13,6 +13,7 @@ from typing import Any
 from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 
+from interop.abi import Fn
 from interop.devnet.install import ensure_packages
 from interop.errors import DevnetError
 from interop.types import hex_to_bytes
@@ -65,23 +66,7 @@ def selector(signature: str) -> bytes:
 
 def calldata(signature: str, *args: Any) -> bytes:
     """ABI calldata for `name(type,...)` with positional args."""
-    types = signature[signature.index("(") + 1 : -1]
-    type_list = [t for t in _split_types(types)] if types else []
-    return selector(signature) + (abi_encode(type_list, list(args)) if type_list else b"")
-
-
-def _split_types(s: str) -> list[str]:
-    out, depth, cur = [], 0, ""
-    for ch in s:
-        if ch == "," and depth == 0:
-            out.append(cur)
-            cur = ""
-            continue
-        depth += ch == "("
-        depth -= ch == ")"
-        cur += ch
-    out.append(cur)
-    return out
+    return Fn(signature).encode(*args)
 
 
 @cache
