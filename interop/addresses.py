@@ -544,7 +544,14 @@ def parse_address_with_chain(
         colons = s.count(":")
         if colons == 0:
             body = s[2:] if s[:2] in ("0x", "0X") else None
-            if body is not None and len(body) != 40 and len(body) > 12 and set(body) <= _HEX:
+            # An ERC-7930 blob starts with its version 0001; a near-40-digit string is far more
+            # likely a mistyped address, and its error message should say so.
+            if (
+                body is not None
+                and len(body) != 40
+                and set(body) <= _HEX
+                and (body.startswith("0001") or len(body) > 44)
+            ):
                 found, address = _from_blob(s, reg)
             else:
                 found, address = None, to_address(s)
