@@ -370,6 +370,9 @@ async def _balances_one_chain(
         except (_Unsupported, RpcResponseError) as exc:
             # the node answered but refused or mis-ran this strategy: degrade. Unreachable /
             # timeout errors are not RpcResponseError and propagate: the chain is down.
+            if name == "batch" and isinstance(exc, RpcResponseError):
+                # plain eth_getBalance failed too (e.g. unknown block): that is the real error
+                raise
             reasons.append(f"{name}: {exc}")
             continue
         _learned[client] = name

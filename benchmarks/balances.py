@@ -1,0 +1,247 @@
+"""Benchmark: 2,000 addresses x 4 chains = 8,000 native balances.
+
+Starts its own 4-chain devnet (plain anvil nodes, chain ids 900-903, Multicall3 installed), gives
+a third of the addresses non-zero balances, checks that interop's answer equals eth_getBalance,
+then times in the same run:
+
+- interop: `get_balances_multichain` (auto strategy), warm (address cache filled, the usual case
+  when polling) and cold (address cache cleared before every run);
+- web3.py naive: AsyncWeb3 + AsyncHTTPProvider, one awaited `eth_getBalance` at a time;
+- web3.py gather: the same calls with asyncio.gather, at most 64 in flight;
+- node: the fastest raw request for the same data (the reader's eth_call body prebuilt as bytes,
+  posted to the 4 nodes concurrently with aiohttp, nothing decoded) — the floor.
+
+Usage: `.venv/bin/python benchmarks/balances.py [--json] [--runs N]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from eth_utils.crypto import keccak
+
+from interop.actions import balances as bal
+from interop.chains.data.devnet import DEVNET_ARB, DEVNET_L1, DEVNET_OP, DEVNET_OP2
+from interop.client import ChainClient
+from interop.devnet.core import Devnet, DevnetChainSpec, DevnetConfig
+from interop.devnet.presets import OP_ANVIL_ARGS
+from interop.rpc.http import HttpTransport
+
+N_ADDRESSES = 2_000
+NAIVE_BUDGET_S = 20.0
+
+
+def addresses() -> list[str]:
+    """Deterministic, all-lower-case (unchecksummed) addresses, as a user might hold them."""
+    return ["0x" + keccak(f"interop-bench-{i}".encode())[12:].hex() for i in range(N_ADDRESSES)]
+
+
+async def timed(fn: Callable[[], Awaitable[Any]], runs: int) -> tuple[list[float], list[float]]:
+    """Wall and process-CPU seconds of each run."""
+    walls: list[float] = []
+    cpus: list[float] = []
+    for _ in range(runs):
+        c0, t0 = time.process_time(), time.perf_counter()
+        await fn()
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    return walls, cpus
+
+
+async def main(runs: int, as_json: bool) -> dict[str, Any]:
+    from web3 import AsyncHTTPProvider, AsyncWeb3
+
+    specs = [
+        DevnetChainSpec(DEVNET_L1),
+        DevnetChainSpec(DEVNET_OP, OP_ANVIL_ARGS),
+        DevnetChainSpec(DEVNET_OP2, OP_ANVIL_ARGS),
+        DevnetChainSpec(DEVNET_ARB),
+    ]
+    addrs = addresses()
+    total = N_ADDRESSES * len(specs)
+    out: dict[str, Any] = {"balances": total, "chains": len(specs), "addresses": N_ADDRESSES}
+    async with Devnet(DevnetConfig(chains=specs)) as dn:
+        for k, cid in enumerate(dn.chains):
+            calls = [
+                ("anvil_setBalance", [a, hex((i + 1) * 10**15 + k)])
+                for i, a in enumerate(addrs)
+                if i % 3 == 0
+            ]
+            for res in await dn.transport(cid).batch(calls):
+                if isinstance(res, BaseException):
+                    raise res
+        clients = {
+            cid: ChainClient(c, HttpTransport(c.rpc_urls[0]), owns_transport=True)
+            for cid, c in dn.chains.items()
+        }
+        try:
+            # correctness first: interop == eth_getBalance on every chain
+            table = await bal.get_balances_multichain(clients, addrs)
+            table.raise_for_errors()
+            for cid, client in clients.items():
+                res = await client.batch([("eth_getBalance", [a, "latest"]) for a in addrs])
+                truth = [int(r, 16) for r in res]
+                got = [table.balance(cid, a) for a in addrs]
+                if got != truth:
+                    raise SystemExit(f"interop's balances differ from eth_getBalance on {cid}")
+            nonzero = sum(1 for e in table for v in e.balances.values() if v)
+            out["nonzero_balances"] = nonzero
+            out["strategies"] = {str(e.chain_id): e.strategy for e in table}
+
+            async def interop_run() -> None:
+                t = await bal.get_balances_multichain(clients, addrs)
+                if not t.ok:
+                    t.raise_for_errors()
+
+            async def interop_cold() -> None:
+                bal._checked.cache_clear()
+                await interop_run()
+
+            await interop_run()  # connection warm-up
+            walls, cpus = await timed(interop_run, runs)
+            out["interop_s"] = statistics.median(walls)
+            out["interop_cpu_us_per_balance"] = statistics.median(cpus) / total * 1e6
+            walls, cpus = await timed(interop_cold, runs)
+            out["interop_cold_s"] = statistics.median(walls)
+            out["interop_cold_cpu_us_per_balance"] = statistics.median(cpus) / total * 1e6
+
+            # the node's floor: prebuilt request bodies, raw bytes back, nothing decoded
+            bodies = {
+                cid: json.dumps(
+                    {
+                        "jsonrpc": "2.0",
+                        "id": 1,
+                        "method": "eth_call",
+                        "params": [
+                            {
+                                "to": bal.BALANCE_READER_ADDRESS,
+                                "data": "0x" + "".join(a[2:] for a in addrs),
+                            },
+                            "latest",
+                            {
+                                bal.BALANCE_READER_ADDRESS: {
+                                    "code": "0x" + bal.BALANCE_READER_CODE.hex()
+                                }
+                            },
+                        ],
+                    }
+                ).encode()
+                for cid in clients
+            }
+            urls = {cid: c.rpc_urls[0] for cid, c in dn.chains.items()}
+            async with aiohttp.ClientSession() as session:
+                hdrs = {"Content-Type": "application/json"}
+
+                async def post(cid: int) -> bytes:
+                    async with session.post(urls[cid], data=bodies[cid], headers=hdrs) as r:
+                        return await r.read()
+
+                async def node_run() -> None:
+                    answers = await asyncio.gather(*(post(cid) for cid in urls))
+                    if any(b'"error"' in a for a in answers):
+                        raise SystemExit("the raw node request failed")
+
+                await node_run()
+                walls, _ = await timed(node_run, runs)
+                out["node_s"] = statistics.median(walls)
+
+            # web3.py
+            w3s = {cid: AsyncWeb3(AsyncHTTPProvider(u)) for cid, u in urls.items()}
+            checksummed = [AsyncWeb3.to_checksum_address(a) for a in addrs]
+            try:
+                sample = await w3s[900].eth.get_balance(checksummed[0])
+                assert sample == table.balance(900, addrs[0])
+
+                # naive: first time a slice to decide whether the full run fits the budget
+                probe = 200
+                t0 = time.perf_counter()
+                for a in checksummed[:probe]:
+                    await w3s[900].eth.get_balance(a)
+                estimate = (time.perf_counter() - t0) / probe * total
+                if estimate <= NAIVE_BUDGET_S:
+                    subset = N_ADDRESSES
+
+                else:
+                    subset = max(probe, int(N_ADDRESSES * NAIVE_BUDGET_S / estimate))
+
+                async def naive_run() -> None:
+                    for cid in urls:
+                        w3 = w3s[cid]
+                        for a in checksummed[:subset]:
+                            await w3.eth.get_balance(a)
+
+                walls, _ = await timed(naive_run, 1)
+                out["web3_naive_s"] = walls[0] * N_ADDRESSES / subset
+                out["web3_naive_measured_balances"] = subset * len(urls)
+                out["web3_naive_extrapolated"] = subset < N_ADDRESSES
+
+                sem = asyncio.Semaphore(64)
+
+                async def one(cid: int, a: str) -> int:
+                    async with sem:
+                        return int(await w3s[cid].eth.get_balance(a))  # type: ignore[arg-type]
+
+                async def gather_run() -> None:
+                    await asyncio.gather(*(one(cid, a) for cid in urls for a in checksummed))
+
+                walls, _ = await timed(gather_run, max(1, min(runs, 3)))
+                out["web3_gather_s"] = statistics.median(walls)
+            finally:
+                for w3 in w3s.values():
+                    await w3.provider.disconnect()
+        finally:
+            for c in clients.values():
+                await c.aclose()
+
+    out["runs"] = runs
+    out["x_vs_naive"] = out["web3_naive_s"] / out["interop_s"]
+    out["x_vs_gather"] = out["web3_gather_s"] / out["interop_s"]
+    out["x_of_node"] = out["interop_s"] / out["node_s"]
+    out["cold_x_of_node"] = out["interop_cold_s"] / out["node_s"]
+    return out
+
+
+def report(r: dict[str, Any]) -> str:
+    naive_note = (
+        f" (extrapolated from {r['web3_naive_measured_balances']:,} measured)"
+        if r["web3_naive_extrapolated"]
+        else " (measured in full, 1 run)"
+    )
+    lines = [
+        f"{r['balances']:,} balances = {r['addresses']:,} addresses x {r['chains']} chains "
+        f"({r['nonzero_balances']:,} non-zero); median of {r['runs']} runs; "
+        f"strategy per chain: {r['strategies']}",
+        f"  interop (warm address cache) {r['interop_s'] * 1e3:9.2f} ms   "
+        f"CPU {r['interop_cpu_us_per_balance']:.2f} us/balance",
+        f"  interop (cold address cache) {r['interop_cold_s'] * 1e3:9.2f} ms   "
+        f"CPU {r['interop_cold_cpu_us_per_balance']:.2f} us/balance",
+        f"  node floor (raw eth_call)    {r['node_s'] * 1e3:9.2f} ms",
+        f"  web3.py gather (64)          {r['web3_gather_s'] * 1e3:9.2f} ms",
+        f"  web3.py naive                {r['web3_naive_s'] * 1e3:9.2f} ms{naive_note}",
+        f"  interop vs naive web3.py: {r['x_vs_naive']:.0f}x faster (target >= 300x)",
+        f"  interop vs web3.py gather: {r['x_vs_gather']:.0f}x faster",
+        f"  interop / node: {r['x_of_node']:.2f} (warm), {r['cold_x_of_node']:.2f} (cold) "
+        "(target <= 2)",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--runs", type=int, default=9, help="runs per measurement (median)")
+    args = ap.parse_args()
+    result = asyncio.run(main(args.runs, args.json))
+    print(json.dumps(result) if args.json else report(result))

@@ -1,0 +1,352 @@
+"""Balances: hand-written encoders/decoders against eth-abi, the readers' bytecode structure,
+address validation against EIP-55's vectors, and strategy selection / chunking / per-chain
+errors on a MockTransport that plays a node (the EVM side itself is tested on the devnet)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
+from eth_utils.address import to_checksum_address as _eth_utils_checksum
+from eth_utils.crypto import keccak
+
+from interop.actions import balances as bal
+from interop.chains.model import MULTICALL3, Chain
+from interop.client import ChainClient
+from interop.errors import (
+    InputError,
+    InvalidAddressError,
+    RpcResponseError,
+    RpcTimeoutError,
+    RpcUnreachableError,
+    UnsupportedOperationError,
+)
+from interop.rpc.mock import MockTransport
+from interop.types import Address
+
+CHAIN = Chain(id=31337, name="unit", contracts={"multicall3": MULTICALL3})
+NO_MC_CHAIN = Chain(id=31338, name="unit-no-mc")
+
+
+def to_checksum_address(a: str | bytes) -> str:
+    """eth-utils' EIP-55 checksum, as a plain str (the reference our fast path must match)."""
+    return str(_eth_utils_checksum(a))
+
+
+def addr(i: int) -> str:
+    return "0x" + keccak(f"unit-{i}".encode())[12:].hex()
+
+
+# --- bytecode and constants ---------------------------------------------------------------
+
+
+def _jump_targets(code: bytes) -> list[int]:
+    """Targets of every `PUSH1 x; JUMPI` in code (the readers use no other jumps)."""
+    return [code[i + 1] for i in range(len(code) - 2) if code[i] == 0x60 and code[i + 2] == 0x57]
+
+
+def test_reader_jumps_land_on_jumpdest() -> None:
+    for code in (bal.BALANCE_READER_CODE, bal.DEPLOYLESS_READER_CODE):
+        targets = _jump_targets(code)
+        assert targets, "the reader loops"
+        assert all(code[t] == 0x5B for t in targets)
+
+
+def test_deployless_prefix_length_matches_its_codecopy_offset() -> None:
+    # PUSH1 <len> appears twice: once for CODESIZE - len, once as CODECOPY's source offset
+    code = bal.DEPLOYLESS_READER_CODE
+    assert code[0] == 0x60 and code[1] == len(code)
+    assert code[5] == 0x60 and code[6] == len(code)
+
+
+def test_reader_address_is_derived_from_its_label() -> None:
+    expected = to_checksum_address(keccak(b"interop.balance-reader")[12:])
+    assert expected == bal.BALANCE_READER_ADDRESS
+
+
+def test_selectors() -> None:
+    assert keccak(b"aggregate3((address,bool,bytes)[])")[:4] == bal._SEL_AGGREGATE3
+    assert keccak(b"getEthBalance(address)")[:4] == bal._SEL_GET_ETH_BALANCE
+
+
+# --- encoders / decoders -------------------------------------------------------------------
+
+
+def test_packed_balances_roundtrip_extremes() -> None:
+    values = [0, 1, 10**18, 2**255, 2**256 - 1]
+    raw = b"".join(v.to_bytes(32, "big") for v in values)
+    assert bal.decode_packed_balances(raw, len(values)) == values
+    with pytest.raises(bal._Unsupported):
+        bal.decode_packed_balances(raw[:-1], len(values))
+    with pytest.raises(bal._Unsupported):
+        bal.decode_packed_balances(b"", 1)  # e.g. a node that ignored the override: "0x"
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 300])
+def test_aggregate3_encoding_matches_eth_abi(n: int) -> None:
+    addrs = [addr(i) for i in range(n)]
+    packed = b"".join(bytes.fromhex(a[2:]) for a in addrs)
+    ours = bal.encode_multicall3_balances(MULTICALL3, packed)
+    calls = [
+        (MULTICALL3, True, bal._SEL_GET_ETH_BALANCE + abi_encode(["address"], [a])) for a in addrs
+    ]
+    reference = bal._SEL_AGGREGATE3 + abi_encode(["(address,bool,bytes)[]"], [calls])
+    assert ours == reference
+
+
+def _aggregate3_answer(values: list[int], ok: list[bool] | None = None) -> bytes:
+    ok = ok or [True] * len(values)
+    results = [(s, v.to_bytes(32, "big")) for s, v in zip(ok, values, strict=True)]
+    return abi_encode(["(bool,bytes)[]"], [results])
+
+
+def test_aggregate3_decoding_of_eth_abi_output() -> None:
+    values = [0, 5, 2**255, 2**256 - 1, 12345678901234567890]
+    assert bal.decode_multicall3_balances(_aggregate3_answer(values), len(values)) == values
+
+
+def test_aggregate3_decoding_refuses_failed_or_short_results() -> None:
+    with pytest.raises(bal._Unsupported):
+        bal.decode_multicall3_balances(_aggregate3_answer([1, 2], [True, False]), 2)
+    with pytest.raises(bal._Unsupported):
+        bal.decode_multicall3_balances(_aggregate3_answer([1, 2]), 3)
+    short = abi_encode(["(bool,bytes)[]"], [[(True, b"")]])
+    with pytest.raises(bal._Unsupported):
+        bal.decode_multicall3_balances(short, 1)
+
+
+# --- addresses -----------------------------------------------------------------------------
+
+# The test vectors of EIP-55 (eips.ethereum.org/EIPS/eip-55, "Test Cases").
+EIP55 = [
+    "0x52908400098527886E0F7030069857D2E4169EE7",
+    "0x8617E340B3D01FA5F11F306F4090FD50E238070D",
+    "0xde709f2102306220921060314715629080e2fb77",
+    "0x27b1fdb04752bbc536007a920d24acb045561c26",
+    "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+    "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+    "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB",
+    "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb",
+]
+
+
+@pytest.mark.parametrize("vector", EIP55)
+def test_fast_checksum_on_eip55_vectors(vector: str) -> None:
+    body = vector[2:]
+    # the all-caps / all-lower vectors are valid as given; their checksummed form is eth-utils'
+    expected = vector if body not in (body.lower(), body.upper()) else to_checksum_address(vector)
+    assert bal._checked(vector) == expected
+    assert bal._checked("0x" + body.lower()) == expected
+    assert bal._checked("0x" + body.upper()) == expected
+
+
+def test_fast_checksum_matches_eth_utils_on_random_addresses() -> None:
+    for _ in range(500):
+        a = "0x" + os.urandom(20).hex()
+        assert bal._checked(a) == to_checksum_address(a)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD",  # one letter's case flipped
+        "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beae",  # 39 digits
+        "5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",  # no 0x
+        "0xgaaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+        "",
+    ],
+)
+def test_bad_addresses_raise(bad: str) -> None:
+    with pytest.raises(InvalidAddressError):
+        bal.validate_addresses([bad])
+
+
+def test_validate_dedupes_and_refuses_a_lone_string() -> None:
+    a = addr(1)
+    assert bal.validate_addresses([a, a.upper().replace("0X", "0x"), bytes.fromhex(a[2:])]) == [
+        to_checksum_address(a)
+    ]
+    with pytest.raises(InputError):
+        bal.validate_addresses(a)
+
+
+# --- a node on a MockTransport -------------------------------------------------------------
+
+
+class FakeNode:
+    """Plays a node for the strategies: balances from a dict, optional refusals."""
+
+    def __init__(
+        self, balances: dict[str, int], *, overrides: bool = True, multicall: bool = True
+    ) -> None:
+        self.balances = {k.lower(): v for k, v in balances.items()}
+        self.overrides = overrides
+        self.multicall = multicall
+        self.block_number = 0x10
+
+    def _of(self, packed: bytes) -> list[int]:
+        return [
+            self.balances.get("0x" + packed[i : i + 20].hex(), 0) for i in range(0, len(packed), 20)
+        ]
+
+    def __call__(self, method: str, params: list[Any]) -> Any:
+        if method == "eth_blockNumber":
+            return hex(self.block_number)
+        if method == "eth_getBalance":
+            return hex(self.balances.get(params[0].lower(), 0))
+        if method != "eth_call":
+            raise RpcResponseError(f"{method}: method not found", code=-32601)
+        tx = params[0]
+        data = bytes.fromhex(tx["data"][2:])
+        if len(params) > 2:
+            if not self.overrides:
+                raise RpcResponseError("eth_call: too many params", code=-32602)
+            code = params[2][tx["to"]]["code"]
+            assert code == "0x" + bal.BALANCE_READER_CODE.hex()
+            return "0x" + b"".join(v.to_bytes(32, "big") for v in self._of(data)).hex()
+        if "to" not in tx:
+            assert data.startswith(bal.DEPLOYLESS_READER_CODE)
+            body = data[len(bal.DEPLOYLESS_READER_CODE) :]
+            return "0x00" + b"".join(v.to_bytes(32, "big") for v in self._of(body)).hex()
+        if tx["to"] == MULTICALL3 and self.multicall:
+            assert data[:4] == bal._SEL_AGGREGATE3
+            (calls,) = abi_decode(["(address,bool,bytes)[]"], data[4:])
+            vals = [self.balances.get("0x" + c[2][16:36].hex(), 0) for c in calls]
+            return "0x" + _aggregate3_answer(vals).hex()
+        return "0x"  # no code at `to`: an empty answer
+
+
+def client_for(node: Callable[[str, list[Any]], Any], chain: Chain = CHAIN) -> ChainClient:
+    return ChainClient(chain, MockTransport(node), owns_transport=True)
+
+
+BALANCES = {addr(i): (i * 10**15 if i % 3 else 0) for i in range(25)} | {addr(99): 2**255}
+
+
+async def test_override_strategy_is_one_request() -> None:
+    c = client_for(FakeNode(BALANCES))
+    got = await bal.get_balances(c, list(BALANCES), strategy="override")
+    assert got == {to_checksum_address(a): v for a, v in BALANCES.items()}
+    assert c.transport.methods() == ["eth_call"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("strategy", ["override", "multicall3", "deployless", "batch"])
+async def test_each_strategy_chunks_and_pins_latest(strategy: str) -> None:
+    c = client_for(FakeNode(BALANCES))
+    got = await bal.get_balances(c, list(BALANCES), strategy=strategy, chunk_size=4)  # type: ignore[arg-type]
+    assert got == {to_checksum_address(a): v for a, v in BALANCES.items()}
+    calls = c.transport.calls  # type: ignore[attr-defined]
+    assert calls[0][0] == "eth_blockNumber"  # "latest" pinned once, before the chunks
+    tags = {p[1] for m, p in calls[1:]}
+    assert tags == {"0x10"}
+    if strategy != "batch":
+        assert len(calls) == 1 + 7  # 26 addresses in chunks of 4
+
+
+@pytest.mark.parametrize("strategy", ["override", "multicall3", "deployless", "batch"])
+async def test_block_tag_is_passed_by_every_strategy(strategy: str) -> None:
+    c = client_for(FakeNode(BALANCES))
+    await bal.get_balances(c, list(BALANCES)[:3], strategy=strategy, block=7)  # type: ignore[arg-type]
+    assert {p[1] for _, p in c.transport.calls} == {"0x7"}  # type: ignore[attr-defined]
+
+
+async def test_auto_degrades_and_remembers() -> None:
+    node = FakeNode(BALANCES, overrides=False)
+    c = client_for(node)
+    got = await bal.get_balances(c, list(BALANCES))
+    assert got[Address(to_checksum_address(addr(99)))] == 2**255
+    assert len(c.transport.calls) == 2  # type: ignore[attr-defined]  # override refused, then multicall3
+    c.transport.calls.clear()  # type: ignore[attr-defined]
+    await bal.get_balances(c, list(BALANCES))
+    assert len(c.transport.calls) == 1  # type: ignore[attr-defined]  # straight to multicall3
+
+
+async def test_auto_without_multicall_uses_deployless() -> None:
+    c = client_for(FakeNode(BALANCES, overrides=False), NO_MC_CHAIN)
+    table = await bal.get_balances_multichain({NO_MC_CHAIN.id: c}, list(BALANCES))
+    assert table[NO_MC_CHAIN.id].strategy == "deployless"
+    assert table.balance(NO_MC_CHAIN.id, addr(99)) == 2**255
+
+
+async def test_explicit_strategy_that_cannot_work_raises_unsupported() -> None:
+    c = client_for(FakeNode(BALANCES), NO_MC_CHAIN)
+    with pytest.raises(UnsupportedOperationError):
+        await bal.get_balances(c, [addr(1)], strategy="multicall3")
+
+
+async def test_unreachable_node_does_not_degrade() -> None:
+    def dead(method: str, params: list[Any]) -> Any:
+        raise RpcUnreachableError("cannot reach mock")
+
+    c = client_for(dead)
+    with pytest.raises(RpcUnreachableError):
+        await bal.get_balances(c, [addr(1)])
+    assert len(c.transport.calls) == 1  # type: ignore[attr-defined]
+
+
+async def test_multichain_error_entry_and_others_return() -> None:
+    def dead(method: str, params: list[Any]) -> Any:
+        raise RpcUnreachableError("cannot reach mock")
+
+    async def slow(method: str, params: list[Any]) -> Any:
+        await asyncio.sleep(5)
+
+    good = client_for(FakeNode(BALANCES))
+    other = Chain(id=2, name="dead")
+    third = Chain(id=3, name="slow")
+    table = await bal.get_balances_multichain(
+        {CHAIN.id: good, 2: client_for(dead, other), 3: client_for(slow, third)},
+        list(BALANCES),
+        timeout=0.2,
+    )
+    assert not table.ok
+    assert set(table.errors) == {2, 3}
+    assert isinstance(table.errors[2], RpcUnreachableError)
+    assert isinstance(table.errors[3], RpcTimeoutError)
+    assert table.get(2, addr(1)) is None
+    with pytest.raises(RpcUnreachableError):
+        table.balance(2, addr(1))
+    assert table.balance(CHAIN.id, addr(1)) == BALANCES[addr(1)]
+    assert table[CHAIN.id].balances[Address(to_checksum_address(addr(2)))] == BALANCES[addr(2)]
+
+
+async def test_bad_address_raises_before_any_request() -> None:
+    node_calls: list[str] = []
+
+    def node(method: str, params: list[Any]) -> Any:
+        node_calls.append(method)
+        return "0x"
+
+    with pytest.raises(InvalidAddressError):
+        await bal.get_balances_multichain(
+            {CHAIN.id: client_for(node)}, [addr(1), "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"]
+        )
+    assert node_calls == []
+
+
+async def test_empty_address_list_sends_nothing() -> None:
+    c = client_for(FakeNode(BALANCES))
+    assert await bal.get_balances(c, []) == {}
+    assert c.transport.calls == []  # type: ignore[attr-defined]
+
+
+def test_committed_multicall3_matches_a_fresh_compile() -> None:
+    """The committed runtime bytecode is what solc-js (pinned) makes of the committed source."""
+    import shutil
+
+    from interop.devnet.contracts import artifact
+    from interop.devnet.contracts.compile import build_record
+    from interop.devnet.install import node_modules
+
+    if shutil.which("node") is None or not (node_modules() / "solc").exists():
+        pytest.skip("node or solc-js not installed")
+    fresh = build_record("Multicall3")
+    committed = artifact("Multicall3")
+    assert fresh["runtime"] == committed["runtime"]
+    assert fresh["abi"] == committed["abi"]
+    assert fresh["solc"] == committed["solc"]
