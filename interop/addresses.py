@@ -101,6 +101,19 @@ class InteroperableAddress:
     chain_reference: bytes
     address: bytes
 
+    def __post_init__(self) -> None:
+        # Built by hand it must still encode: the same limits decode_interoperable_address checks.
+        for name in ("version", "chain_type"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0xFFFF:
+                raise _bad(f"{name} must be an int that fits in 2 bytes, got {value!r}")
+        for name in ("chain_reference", "address"):
+            value = getattr(self, name)
+            if not isinstance(value, bytes) or len(value) > 255:
+                raise _bad(f"{name} must be bytes of at most 255, got {value!r}")
+        if not self.chain_reference and not self.address:
+            raise _bad("an Interoperable Address needs a chain reference, an address, or both")
+
     @property
     def namespace(self) -> str | None:
         """The CAIP-2 namespace (`"eip155"`), or None for a ChainType we have no profile for."""

@@ -464,3 +464,18 @@ def test_user_registered_chain(reg: ChainRegistry) -> None:
     assert parse_address_with_chain(f"{VITALIK}@my-rollup", mine) == (chain, VITALIK)
     with pytest.raises(UnknownChainError):
         parse_address_with_chain(f"myr:{VITALIK}", reg)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        (1, 0, b"", b""),
+        (0x1_0000, 0, b"\x01", b""),
+        (1, -1, b"\x01", b""),
+        (1, 0, b"\x01" * 256, b""),
+        (1, 0, "01", b""),
+    ],
+)
+def test_dataclass_refuses_unencodable_fields(fields: tuple[object, ...]) -> None:
+    with pytest.raises(InvalidAddressError):
+        InteroperableAddress(*fields)  # type: ignore[arg-type]
