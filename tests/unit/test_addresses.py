@@ -479,3 +479,9 @@ def test_user_registered_chain(reg: ChainRegistry) -> None:
 def test_dataclass_refuses_unencodable_fields(fields: tuple[object, ...]) -> None:
     with pytest.raises(InvalidAddressError):
         InteroperableAddress(*fields)  # type: ignore[arg-type]
+
+
+def test_decimal_chain_id_as_label_or_prefix(reg: ChainRegistry) -> None:
+    # Not in the specs' examples, but unambiguous: the registry maps a decimal to one chain id.
+    assert parse_address_with_chain(f"{VITALIK}@10", reg)[0] == reg.get(10)
+    assert parse_address_with_chain(f"10:{VITALIK}", reg)[0] == reg.get(10)
