@@ -1,0 +1,20 @@
+"""OP Superchain interop adapter: L2 -> L2 ETH and messages through the L2ToL2CrossDomainMessenger.
+
+Heavy modules load lazily; `formulas` and `abis` are cheap to import (the devnet relayer uses them).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from interop.adapters.superchain.adapter import SuperchainAdapter
+
+__all__ = ["adapter_factory"]
+
+
+def adapter_factory() -> SuperchainAdapter:
+    """Entry point (`interop.adapters` group): a ready `SuperchainAdapter`."""
+    from interop.adapters.superchain.adapter import SuperchainAdapter
+
+    return SuperchainAdapter()

@@ -33,9 +33,9 @@ __all__ = [
     "decode_sent_message",
     "decode_versioned_nonce",
     "encode_execute_message",
+    "encode_sent_message_log_data",
     "encode_versioned_nonce",
     "is_sent_message_log",
-    "encode_sent_message_log_data",
     "message_hash",
     "sent_message_payload",
 ]

@@ -10,6 +10,7 @@ fails loudly instead of executing an unbacked message.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from interop.actions.tx import send_transaction, wait_for_receipt
 from interop.adapters.superchain import abis as A
@@ -36,8 +37,8 @@ from interop.types import Hash32
 
 __all__ = [
     "RelayOutcome",
-    "estimate_relay_gas",
     "SentMessageRef",
+    "estimate_relay_gas",
     "get_sent_messages",
     "identifier_for",
     "is_message_relayed",
@@ -192,8 +193,11 @@ async def estimate_relay_gas(
     )
     inner = 0
     if await target.get_code(msg.target):
-        call = {"from": A.L2_TO_L2_CROSS_DOMAIN_MESSENGER, "to": msg.target}
-        call["data"] = "0x" + msg.message.hex()
+        call: dict[str, Any] = {
+            "from": A.L2_TO_L2_CROSS_DOMAIN_MESSENGER,
+            "to": msg.target,
+            "data": "0x" + msg.message.hex(),
+        }
         try:
             inner = await target.estimate_gas({**call, "value": hex(value)})
         except RpcError:

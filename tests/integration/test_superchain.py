@@ -1,0 +1,255 @@
+"""OP Superchain interop end to end: real L2ToL2CrossDomainMessenger / CrossL2Inbox / L1BlockInterop
+bytecode (contracts-bedrock 0.17.3) on two `--network optimism` anvils, relayed by the devnet's
+auto-relayer or by hand through `SuperchainAdapter.execute_next`.
+
+The sender is a key of this file's own (funded with `anvil_setBalance` on both L2s), so its nonces
+never race other test files; recipients are fresh random addresses, so received amounts are exact
+to the wei. Uses the session devnet when it has the "superchain" component, else starts one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from eth_utils.crypto import keccak
+
+from interop.adapters.base import AdapterContext, BridgeRequest, Direction, FlowKind, Status
+from interop.adapters.superchain import abis as A
+from interop.adapters.superchain import adapter_factory
+from interop.adapters.superchain.adapter import SuperchainAdapter
+from interop.adapters.superchain.formulas import Identifier
+from interop.adapters.superchain.message import (
+    get_sent_messages,
+    identifier_for,
+    relay_message,
+    relay_outcome,
+    verify_identifier,
+)
+from interop.client import ChainClient
+from interop.devnet.core import Devnet, DevnetConfig
+from interop.devnet.opstack.artifacts import load
+from interop.devnet.presets import default_config
+from interop.devnet.superchain import SuperchainDevnet, make_component
+from interop.errors import (
+    AlreadyDoneError,
+    MessageNotFoundError,
+    UnsafeRecipientError,
+    UnsupportedOperationError,
+)
+from interop.signer import SafeSigner, account_from_key
+from interop.types import Address, to_address
+from interop.units import ether
+
+pytestmark = pytest.mark.integration
+
+OP_A, OP_B = 901, 902
+# CALLER PUSH1 0 SSTORE CALLVALUE PUSH1 1 SSTORE PUSH1 0 CALLDATALOAD PUSH1 2 SSTORE STOP:
+# records (caller, callvalue, first calldata word) in slots 0, 1, 2.
+RECORDER_CODE = "0x33600055346001556000356002" + "5500"
+
+
+@dataclass
+class Env:
+    devnet: Devnet
+    sc: SuperchainDevnet
+    c: dict[int, ChainClient]
+    user: SafeSigner
+    adapter: SuperchainAdapter
+
+    def ctx(self, src: int, dst: int) -> AdapterContext:
+        return AdapterContext(self.c[src], self.c[dst], self.user)
+
+
+def _fresh() -> Address:
+    return to_address(os.urandom(20))
+
+
+@pytest.fixture(scope="module")
+async def env(devnet: Devnet) -> AsyncIterator[Env]:
+    own: Devnet | None = None
+    try:
+        dn = devnet
+        sc = dn.component("superchain")
+    except KeyError:
+        cfg = default_config(arbitrum=False)
+        sc = make_component(l2_ids=(OP_A, OP_B))
+        own = Devnet(DevnetConfig(chains=cfg.chains, components=[*cfg.components, sc]))
+        await own.start()
+        dn = own
+    assert isinstance(sc, SuperchainDevnet)
+    user = account_from_key(keccak(b"interop.tests.superchain.user"))
+    clients = {
+        cid: ChainClient(dn.chain(cid), dn.transport(cid), owns_transport=False)
+        for cid in (900, OP_A, OP_B)
+    }
+    for cid in (OP_A, OP_B):
+        await clients[cid].request("anvil_setBalance", [user.address, hex(ether("1000"))])
+    adapter = adapter_factory()
+    try:
+        yield Env(dn, sc, clients, user, adapter)
+    finally:
+        sc.auto_relay = True
+        if own is not None:
+            await own.stop()
+
+
+async def test_devnet_installs_real_interop_predeploys(env: Env) -> None:
+    for cid, other in ((OP_A, OP_B), (OP_B, OP_A)):
+        c = env.c[cid]
+        for name, addr in env.sc.predeploys.items():
+            assert await c.get_code(addr) == load(name).deployed_bytecode, (cid, name)
+        (dep,) = A.IS_IN_DEPENDENCY_SET.decode(
+            await c.call(A.L1_BLOCK, A.IS_IN_DEPENDENCY_SET.encode(other))
+        )
+        (stranger,) = A.IS_IN_DEPENDENCY_SET.decode(
+            await c.call(A.L1_BLOCK, A.IS_IN_DEPENDENCY_SET.encode(903))
+        )
+        assert dep is True and stranger is False
+        # L1BlockInterop keeps serving the L1 values the opstack relayer writes (same layout)
+        number = A.Fn("number()", ("uint64",))
+        (n,) = number.decode(await c.call(A.L1_BLOCK, number.encode()))
+        assert n > 0
+
+
+async def test_eth_901_to_902_exact(env: Env) -> None:
+    to = _fresh()
+    value = ether("0.123") + 7
+    src_messenger_before = await env.c[OP_A].get_balance(A.L2_TO_L2_CROSS_DOMAIN_MESSENGER)
+    ref = await env.adapter.initiate(env.ctx(OP_A, OP_B), BridgeRequest(FlowKind.ETH, value, to))
+    assert ref.direction is Direction.L2_TO_L2 and ref.kind is FlowKind.ETH
+    await env.sc.sync()
+    st = await env.adapter.status(env.ctx(OP_A, OP_B), ref)
+    assert (st.status, st.native) == (Status.FINALIZED, "relayed")
+    assert await env.c[OP_B].get_balance(to) == value
+    # the value left the sender on the source: it is locked in the source messenger
+    after = await env.c[OP_A].get_balance(A.L2_TO_L2_CROSS_DOMAIN_MESSENGER)
+    assert after - src_messenger_before == value
+    # rebuilt from the hash alone
+    again = await env.adapter.flow_from_tx(env.ctx(OP_A, OP_B), ref.tx_hash)
+    assert again.data["message_hash"] == ref.data["message_hash"]
+    assert again.kind is FlowKind.ETH and int(again.data["value"]) == value
+
+
+async def test_message_901_to_902_reaches_target(env: Env) -> None:
+    target = _fresh()
+    await env.c[OP_B].request("anvil_setCode", [target, RECORDER_CODE])
+    word = os.urandom(32)
+    ref = await env.adapter.initiate(
+        env.ctx(OP_A, OP_B), BridgeRequest(FlowKind.MESSAGE, 0, target, data=word)
+    )
+    await env.sc.sync()
+    caller = await env.c[OP_B].get_storage_at(target, 0)
+    assert to_address(caller[12:]) == A.L2_TO_L2_CROSS_DOMAIN_MESSENGER
+    assert await env.c[OP_B].get_storage_at(target, 2) == word
+    # the hash we computed is the one the real messenger stored and emitted
+    out = await relay_outcome(env.c[OP_B], ref.data["message_hash"])
+    assert out.relayed and out.relay_tx is not None
+    rcpt = await env.c[OP_B].get_receipt(out.relay_tx)
+    assert rcpt is not None
+    emitted = [lg.topics[1] for lg in rcpt.logs if lg.topics[:1] == (A.RELAYED_MESSAGE_TOPIC,)]
+    assert emitted == [ref.data["message_hash"]]
+    st = await env.adapter.status(env.ctx(OP_A, OP_B), ref)
+    assert st.status is Status.FINALIZED and st.details["relay_tx"] == out.relay_tx
+
+
+async def test_message_902_to_901(env: Env) -> None:
+    target = _fresh()
+    await env.c[OP_A].request("anvil_setCode", [target, RECORDER_CODE])
+    word = os.urandom(32)
+    await env.adapter.initiate(
+        env.ctx(OP_B, OP_A), BridgeRequest(FlowKind.MESSAGE, 0, target, data=word)
+    )
+    await env.sc.sync()
+    assert await env.c[OP_A].get_storage_at(target, 2) == word
+
+
+async def test_manual_relay_then_twice_is_already_done(env: Env) -> None:
+    env.sc.auto_relay = False
+    try:
+        to = _fresh()
+        value = 10**15 + 3
+        ctx = env.ctx(OP_A, OP_B)
+        ref = await env.adapter.initiate(ctx, BridgeRequest(FlowKind.ETH, value, to))
+        await env.sc.sync()  # relays nothing while auto_relay is off
+        st = await env.adapter.status(ctx, ref)
+        assert (st.status, st.native, st.next_step) == (
+            Status.READY_TO_FINALIZE,
+            "ready-to-relay",
+            "relay",
+        )
+        assert await env.c[OP_B].get_balance(to) == 0
+        relay_tx = await env.adapter.execute_next(ctx, ref)
+        assert relay_tx is not None
+        st = await env.adapter.status(ctx, ref)
+        assert (st.status, st.native) == (Status.FINALIZED, "relayed")
+        assert st.details["relay_tx"] == relay_tx
+        assert await env.c[OP_B].get_balance(to) == value
+        with pytest.raises(AlreadyDoneError):
+            await env.adapter.execute_next(ctx, ref)
+        # straight to the contracts too: the messenger's replay protection holds
+        ident = Identifier.from_json(dict(ref.data["identifier"]))
+        payload = bytes.fromhex(str(ref.data["payload"])[2:])
+        with pytest.raises(AlreadyDoneError):
+            await relay_message(env.c[OP_B], env.user, ident, payload, value=value, gas=300_000)
+    finally:
+        env.sc.auto_relay = True
+    # switched back on, the relayer sees it was relayed by someone else and sends nothing
+    await env.sc.sync()
+    assert env.sc.relayer is not None
+    assert env.sc.relayer.relayed[ref.data["message_hash"]] is None
+    assert await env.c[OP_B].get_balance(to) == value
+
+
+async def test_identifier_must_match_the_source_log(env: Env) -> None:
+    env.sc.auto_relay = False
+    try:
+        target = _fresh()
+        await env.c[OP_B].request("anvil_setCode", [target, RECORDER_CODE])
+        ref = await env.adapter.initiate(
+            env.ctx(OP_A, OP_B), BridgeRequest(FlowKind.MESSAGE, 0, target, data=b"\x01" * 32)
+        )
+        rcpt = await env.c[OP_A].get_receipt(ref.tx_hash)
+        assert rcpt is not None
+        sent = get_sent_messages(rcpt)[0]
+        ident = await identifier_for(env.c[OP_A], sent.log)
+        assert ident == Identifier.from_json(dict(ref.data["identifier"]))
+        await verify_identifier(env.c[OP_A], ident, sent.message.payload)
+        wrong = Identifier(
+            ident.origin, ident.block_number, ident.log_index + 1, ident.timestamp, OP_A
+        )
+        with pytest.raises(MessageNotFoundError):
+            await verify_identifier(env.c[OP_A], wrong, sent.message.payload)
+        await env.adapter.execute_next(env.ctx(OP_A, OP_B), ref)
+        assert await env.c[OP_B].get_storage_at(target, 2) == b"\x01" * 32
+    finally:
+        env.sc.auto_relay = True
+
+
+async def test_wrong_pairs_are_unsupported(env: Env) -> None:
+    ad = env.adapter
+    op_a, op_b, l1 = env.c[OP_A].chain, env.c[OP_B].chain, env.c[900].chain
+    assert ad.supports(op_a, op_b) and ad.supports(op_b, op_a)
+    assert not ad.supports(op_a, op_a)
+    assert not ad.supports(op_a, l1) and not ad.supports(l1, op_a)
+    req = BridgeRequest(FlowKind.ETH, 1, _fresh())
+    for src, dst in ((OP_A, 900), (900, OP_B), (OP_A, OP_A)):
+        with pytest.raises(UnsupportedOperationError):
+            await ad.initiate(env.ctx(src, dst), req)
+    # an OP chain outside the interop set is refused too
+    lone = SuperchainAdapter(interop_sets=[{OP_A, 999}])
+    with pytest.raises(UnsupportedOperationError):
+        await lone.initiate(env.ctx(OP_A, OP_B), req)
+
+
+async def test_message_to_account_without_code_is_refused(env: Env) -> None:
+    with pytest.raises(UnsafeRecipientError):
+        await env.adapter.initiate(
+            env.ctx(OP_A, OP_B), BridgeRequest(FlowKind.MESSAGE, 0, _fresh(), data=b"\x01")
+        )
+    with pytest.raises(UnsafeRecipientError):
+        await env.adapter.initiate(
+            env.ctx(OP_A, OP_B), BridgeRequest(FlowKind.ETH, 1, A.CROSS_L2_INBOX)
+        )
