@@ -52,10 +52,14 @@ def dependency_set_storage(chain_ids: Sequence[int]) -> dict[int, int]:
 
     OpenZeppelin's Set is `{bytes32[] _values; mapping(bytes32 => uint256) _indexes}` at the
     variable's slot: the length at `slot`, value i at `keccak(slot) + i`, and `_indexes[value]`
-    (1-based position) at `keccak(value . slot + 1)`.
+    (1-based position) at `keccak(value . slot + 1)`; `isInDependencySet` reads only the latter.
     """
     slot, _ = load("L1BlockInterop").slot("dependencySet")
-    words = {slot: len(chain_ids)}
+    # The length word stays 0: anvil's OP fee logic reads L1Block slot 8 as the Isthmus
+    # operator-fee parameters (even under holocene) and would charge every transaction one
+    # wei per dependency. `contains` only reads `_indexes`, so membership is exact; only
+    # `dependencySetSize()` reads 0 on the devnet.
+    words: dict[int, int] = {}
     base = int.from_bytes(keccak(slot.to_bytes(32, "big")), "big")
     for i, cid in enumerate(chain_ids):
         words[base + i] = cid
