@@ -10,12 +10,14 @@ to the wei. Uses the session devnet when it has the "superchain" component, else
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
 from eth_utils.crypto import keccak
 
+from interop.actions.tx import send_transaction, wait_for_receipt
 from interop.adapters.base import AdapterContext, BridgeRequest, Direction, FlowKind, Status
 from interop.adapters.superchain import abis as A
 from interop.adapters.superchain import adapter_factory
@@ -88,6 +90,7 @@ async def env(devnet: Devnet) -> AsyncIterator[Env]:
     for cid in (OP_A, OP_B):
         await clients[cid].request("anvil_setBalance", [user.address, hex(ether("1000"))])
     adapter = adapter_factory()
+    adapter.relay_grace = 0.5
     try:
         yield Env(dn, sc, clients, user, adapter)
     finally:
@@ -181,14 +184,17 @@ async def test_manual_relay_then_twice_is_already_done(env: Env) -> None:
             "relay",
         )
         assert await env.c[OP_B].get_balance(to) == 0
-        relay_tx = await env.adapter.execute_next(ctx, ref)
+        t0 = time.monotonic()
+        relay_tx = await env.adapter.execute_next(ctx, ref)  # no relayer: relays after the grace
         assert relay_tx is not None
+        assert time.monotonic() - t0 >= env.adapter.relay_grace
         st = await env.adapter.status(ctx, ref)
         assert (st.status, st.native) == (Status.FINALIZED, "relayed")
         assert st.details["relay_tx"] == relay_tx
         assert await env.c[OP_B].get_balance(to) == value
         with pytest.raises(AlreadyDoneError):
             await env.adapter.execute_next(ctx, ref)
+        assert await env.c[OP_B].get_balance(to) == value  # paid once
         # straight to the contracts too: the messenger's replay protection holds
         ident = Identifier.from_json(dict(ref.data["identifier"]))
         payload = bytes.fromhex(str(ref.data["payload"])[2:])
@@ -253,3 +259,35 @@ async def test_message_to_account_without_code_is_refused(env: Env) -> None:
         await env.adapter.initiate(
             env.ctx(OP_A, OP_B), BridgeRequest(FlowKind.ETH, 1, A.CROSS_L2_INBOX)
         )
+
+
+async def test_execute_next_leaves_eth_flows_to_a_running_relayer(env: Env) -> None:
+    # A manual relay of an ETH flow pays the value again from the caller's destination balance,
+    # so while a relayer runs, execute_next must not race it.
+    to = _fresh()
+    value = 10**14 + 11
+    ctx = env.ctx(OP_A, OP_B)
+    mine_before = await env.c[OP_B].get_balance(env.user.address)
+    ref = await env.adapter.initiate(ctx, BridgeRequest(FlowKind.ETH, value, to))
+    sent = await env.adapter.execute_next(ctx, ref)
+    assert sent is None
+    assert (await env.adapter.status(ctx, ref)).status is Status.FINALIZED
+    assert await env.c[OP_B].get_balance(to) == value
+    assert await env.c[OP_B].get_balance(env.user.address) == mine_before
+
+
+async def test_no_operator_fee_from_the_dependency_set(env: Env) -> None:
+    # anvil reads L1Block slot 8 as operator-fee parameters; the dependency set must not leak
+    # into it: the sender pays value + execution fee + L1 fee (L1FeeVault), not a wei more.
+    c = env.c[OP_A]
+    vault = "0x420000000000000000000000000000000000001A"
+    to, value = _fresh(), 12345
+    tx = await send_transaction(c, env.user, to=to, value=value)
+    rcpt = await wait_for_receipt(c, tx)
+    n = rcpt.block_number
+
+    async def delta(addr: str) -> int:
+        return await c.get_balance(addr, n) - await c.get_balance(addr, n - 1)
+
+    assert await delta(to) == value
+    assert -(await delta(env.user.address)) == value + rcpt.fee + await delta(vault)

@@ -16,6 +16,8 @@ the dependency set locks the value forever.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -37,6 +39,7 @@ from interop.adapters.superchain.message import (
     SentMessageRef,
     get_sent_messages,
     identifier_for,
+    is_message_relayed,
     relay_message,
     relay_outcome,
     send_message,
@@ -72,9 +75,17 @@ class SuperchainAdapter:
 
     name = "superchain"
 
-    def __init__(self, interop_sets: Iterable[Iterable[int]] | None = None) -> None:
+    def __init__(
+        self,
+        interop_sets: Iterable[Iterable[int]] | None = None,
+        *,
+        relay_grace: float = 3.0,
+    ) -> None:
         sets = INTEROP_SETS if interop_sets is None else interop_sets
         self.interop_sets = tuple(frozenset(s) for s in sets)
+        self.relay_grace = relay_grace
+        """Seconds `execute_next` leaves a running relayer to relay an ETH flow before relaying
+        it with the caller's own ETH (see `execute_next`)."""
 
     # ------------------------------------------------------------ routing
     def supports(self, source: Chain, target: Chain) -> bool:
@@ -259,7 +270,8 @@ class SuperchainAdapter:
 
         For ETH flows the relay transaction carries the flow's value from *your* balance on the
         destination: the 0.1.0 messenger does not release the value locked on the source (see
-        docs/superchain.md).
+        docs/superchain.md). So an ETH flow first gives a running relayer `relay_grace` seconds;
+        returns None (nothing sent) when someone else relayed, including a lost race.
         """
         st = await self.status(ctx, ref)
         if st.status in (Status.FINALIZED, Status.FAILED):
@@ -271,11 +283,24 @@ class SuperchainAdapter:
             )
         ident = Identifier.from_json(dict(ref.data["identifier"]))
         payload = hex_to_bytes(str(ref.data["payload"]))
+        value = int(ref.data.get("value", 0))
+        h = Hash32(str(ref.data["message_hash"]))
+        if value and st.native == "ready-to-relay" and await self._relayed_within_grace(ctx, h):
+            return None  # a relayer did it, with its own ETH
         await verify_identifier(ctx.source, ident, payload)
-        rcpt = await relay_message(
-            ctx.target, ctx.signer, ident, payload, value=int(ref.data.get("value", 0))
-        )
+        try:
+            rcpt = await relay_message(ctx.target, ctx.signer, ident, payload, value=value)
+        except AlreadyDoneError:
+            return None  # a relayer won the race; nothing left for the caller
         return rcpt.transaction_hash
+
+    async def _relayed_within_grace(self, ctx: AdapterContext, message_hash: Hash32) -> bool:
+        deadline = time.monotonic() + self.relay_grace
+        while time.monotonic() < deadline:
+            if await is_message_relayed(ctx.target, message_hash):
+                return True
+            await asyncio.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+        return await is_message_relayed(ctx.target, message_hash)
 
     async def flow_from_tx(self, ctx: AdapterContext, tx_hash: str) -> FlowRef:
         self._check(ctx)

@@ -30,6 +30,7 @@ from interop.errors import (
     MissingSignerError,
     NotReadyError,
     RpcError,
+    TransactionFailedError,
 )
 from interop.rpc.models import Log, Receipt
 from interop.signer import Signer
@@ -248,4 +249,9 @@ async def relay_message(
         if await is_message_relayed(target, msg.hash):
             raise AlreadyDoneError(f"message {msg.hash} was already relayed") from exc
         raise
-    return await wait_for_receipt(target, tx_hash)
+    try:
+        return await wait_for_receipt(target, tx_hash)
+    except TransactionFailedError as exc:
+        if await is_message_relayed(target, msg.hash):  # lost a race with another relayer
+            raise AlreadyDoneError(f"message {msg.hash} was already relayed") from exc
+        raise
