@@ -650,6 +650,7 @@ class Interop:
         sleep: Sleep | None = None,
         timeout: float | None = None,
         poll: float = 1.0,
+        max_interval: float = 60.0,
     ) -> list[ResumeResult]:
         """Finish every unfinished journaled flow, one after the other (one account, one
         nonce sequence). Per flow: re-broadcast signed transactions that have no receipt, then
@@ -667,7 +668,13 @@ class Interop:
                 )
                 continue
             try:
-                st = await f.complete(progress=progress, sleep=sleep, timeout=timeout, poll=poll)
+                st = await f.complete(
+                    progress=progress,
+                    sleep=sleep,
+                    timeout=timeout,
+                    poll=poll,
+                    max_interval=max_interval,
+                )
                 out.append(ResumeResult(f.record.id, st, None, None))
             except InteropError as exc:
                 out.append(ResumeResult(f.record.id, None, exc, None))

@@ -218,6 +218,177 @@ async def _devnet(args: argparse.Namespace) -> int:
     return 0
 
 
+
+
+# --------------------------------------------------------------------------------------------
+# bridging commands: bridge / message / status / resume / finalize
+
+
+def _flow_chains(args: argparse.Namespace) -> list[Any]:
+    """Every chain with an RPC URL (built-ins, --chains-file, --devnet), RPC overrides applied."""
+    reg = _registry(args)
+    overrides = _rpc_overrides(args, reg)
+    chains = [c.with_rpc(*overrides[c.id]) if c.id in overrides else c for c in reg.all()]
+    return [c for c in chains if c.rpc_urls]
+
+
+def _interop(args: argparse.Namespace, *, signer: bool = True) -> Any:
+    from interop.facade import Interop
+    from interop.signer import account_from_env
+
+    account = account_from_env(args.key_env) if signer else None
+    return Interop(_flow_chains(args), account=account, journal=args.journal)
+
+
+def _progress(args: argparse.Namespace) -> Any:
+    """Simple progress lines on stderr (stdout stays clean for --json)."""
+
+    def show(ev: Any) -> None:
+        st = ev.state
+        hop = f"[hop {st.hop + 1}/{len(st.hops)}]"
+        if ev.what == "waiting":
+            eta = "" if st.seconds_to_next is None else f", next step in ~{st.seconds_to_next}s"
+            print(f"{hop} {st.status.value} ({st.native}){eta}; checking again in {ev.seconds:.0f}s",
+                  file=sys.stderr, flush=True)
+        elif ev.what in ("sent", "mined"):
+            print(f"{hop} {ev.what} {ev.step} {ev.tx_hash or ''}".rstrip(), file=sys.stderr, flush=True)
+        elif ev.what == "done":
+            print(f"{hop} done: {st.status.value}", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _state_json(flow: Any, st: Any) -> dict[str, Any]:
+    return {
+        "flow_id": flow.record.id if flow.id is not None else None,
+        "kind": flow.kind.value,
+        "source": flow.source,
+        "target": flow.target,
+        "value": str(flow.value),
+        "tx_hash": flow.tx_hash,
+        **{k: v for k, v in st.to_dict().items() if k != "flow_id"},
+    }
+
+
+def _print_state(args: argparse.Namespace, flow: Any, st: Any) -> None:
+    if args.json:
+        print(json.dumps(_state_json(flow, st)))
+        return
+    print(f"flow {flow.id or '(not journaled)'}: {flow.source} -> {flow.target}, {flow.value} wei")
+    print(f"  status: {st.status.value} ({st.native}), hop {st.hop + 1}/{len(st.hops)}"
+          + (f", next: {st.next_step}" if st.next_step else "")
+          + (f" in ~{st.seconds_to_next}s" if st.seconds_to_next else ""))
+    if flow.tx_hash:
+        print(f"  first tx: {flow.tx_hash}")
+
+
+async def _drive(args: argparse.Namespace, flow: Any) -> Any:
+    if getattr(args, "complete", False):
+        return await flow.complete(progress=_progress(args), timeout=args.timeout,
+                                   poll=min(1.0, args.max_interval), max_interval=args.max_interval)
+    if getattr(args, "wait", False):
+        return await flow.wait(progress=_progress(args), timeout=args.timeout,
+                               poll=min(1.0, args.max_interval), max_interval=args.max_interval)
+    return await flow.status()
+
+
+async def _bridge(args: argparse.Namespace) -> int:
+    from interop.units import parse_amount
+
+    value = parse_amount(args.value)
+    async with _interop(args) as io:
+        if args.plan:
+            plan = await io.plan(value, args.source, args.target, args.recipient)
+            print(json.dumps(plan.to_dict(), indent=2) if args.json else plan.describe())
+            return 0
+        flow = await io.bridge(value, args.source, args.target, args.recipient, force=args.force)
+        if not args.json:
+            print(f"flow {flow.id} started: {flow.tx_hash}", file=sys.stderr)
+        _print_state(args, flow, await _drive(args, flow))
+    return 0
+
+
+async def _message(args: argparse.Namespace) -> int:
+    from interop.units import parse_amount
+
+    value = parse_amount(args.value) if args.value else 0
+    async with _interop(args) as io:
+        if args.plan:
+            plan = await io.plan(value, args.source, args.target, args.target_address,
+                                 data=bytes.fromhex(args.data.removeprefix("0x")), message=True)
+            print(json.dumps(plan.to_dict(), indent=2) if args.json else plan.describe())
+            return 0
+        flow = await io.send_message(args.source, args.target, args.target_address, args.data,
+                                     value, force=args.force)
+        if not args.json:
+            print(f"flow {flow.id} started: {flow.tx_hash}", file=sys.stderr)
+        _print_state(args, flow, await _drive(args, flow))
+    return 0
+
+
+async def _status(args: argparse.Namespace) -> int:
+    async with _interop(args, signer=False) as io:
+        if not args.ref:
+            flows = io.flows(unfinished=not args.all)
+            if args.json:
+                print(json.dumps([
+                    {"flow_id": f.record.id, "kind": f.record.kind, "source": f.source,
+                     "target": f.target, "value": str(f.value), "status": f.record.status,
+                     "done": f.record.done} for f in flows
+                ]))
+            else:
+                _print_table(
+                    [[f.record.id, f.record.kind, f"{f.source}->{f.target}", str(f.value),
+                      f.record.status, "yes" if f.record.done else "no"] for f in flows],
+                    ["id", "kind", "route", "value (wei)", "last status", "done"],
+                )
+            return 0
+        ref = args.ref
+        if ref.startswith("0x") and len(ref) == 66:
+            known = io.journal.find_by_tx(ref)
+            if known is not None:
+                flow = io.flow(known.id)
+            elif not args.chain:
+                raise InteropError("a transaction hash needs --chain (the chain it was sent on)")
+            else:
+                flow = await io.flow_from_tx(args.chain, ref)
+        else:
+            flow = io.flow(ref)
+        _print_state(args, flow, await flow.status())
+    return 0
+
+
+async def _resume(args: argparse.Namespace) -> int:
+    async with _interop(args) as io:
+        results = await io.resume(progress=_progress(args), timeout=args.timeout,
+                                  poll=min(1.0, args.max_interval), max_interval=args.max_interval)
+    if args.json:
+        print(json.dumps([
+            {"flow_id": r.flow_id, "ok": r.ok,
+             "status": None if r.state is None else r.state.status.value,
+             "error": None if r.error is None else r.error.message, "skipped": r.skipped}
+            for r in results
+        ]))
+    else:
+        if not results:
+            print("nothing to resume")
+        for r in results:
+            what = (r.state.status.value if r.state else
+                    f"error: {r.error.message}" if r.error else f"skipped: {r.skipped}")
+            print(f"{r.flow_id}: {what}")
+    return 0 if all(r.ok or r.skipped for r in results) else 1
+
+
+async def _finalize(args: argparse.Namespace) -> int:
+    async with _interop(args) as io:
+        flow = io.flow(args.id)
+        st = await flow.complete(
+            progress=_progress(args), timeout=args.timeout,
+            poll=min(1.0, args.max_interval), max_interval=args.max_interval)
+        _print_state(args, flow, st)
+    return 0
+
+
 # --------------------------------------------------------------------------------------------
 
 
@@ -253,6 +424,58 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--key-env", default="INTEROP_PRIVATE_KEY", help="environment variable holding the key")
     sp.add_argument("--no-wait", action="store_true", help="do not wait for the receipt")
     sp.set_defaults(afunc=_send)
+
+    def flowopts(sp: argparse.ArgumentParser, key: bool = True) -> None:
+        common(sp)
+        sp.add_argument("--rpc", action="append", metavar="CHAIN=URL", help="RPC URL for a chain (repeatable)")
+        sp.add_argument("--journal", default=None, help="journal file (default: the user data dir; :memory: allowed)")
+        sp.add_argument("--timeout", type=float, default=None, help="give up waiting after this many seconds")
+        sp.add_argument("--max-interval", type=float, default=60.0, help="longest pause between status checks (s)")
+        if key:
+            sp.add_argument("--key-env", default="INTEROP_PRIVATE_KEY", help="environment variable holding the key")
+
+    sp = sub.add_parser("bridge", help="move ETH between chains (one or two hops)")
+    flowopts(sp)
+    sp.add_argument("--from", dest="source", required=True, help="source chain")
+    sp.add_argument("--to", dest="target", required=True, help="destination chain")
+    sp.add_argument("--value", required=True, help="amount with unit, e.g. 0.1ether")
+    sp.add_argument("--recipient", help="address (also short:0x.., 0x..@chain); default: yourself")
+    sp.add_argument("--plan", action="store_true", help="only show the route: steps, waits, fees")
+    sp.add_argument("--force", action="store_true", help="skip the recipient safety refusals")
+    g = sp.add_mutually_exclusive_group()
+    g.add_argument("--wait", action="store_true", help="wait until done or until you must act")
+    g.add_argument("--complete", action="store_true", help="perform every remaining step")
+    sp.set_defaults(afunc=_bridge)
+
+    sp = sub.add_parser("message", help="send calldata to a contract on another chain")
+    flowopts(sp)
+    sp.add_argument("--from", dest="source", required=True)
+    sp.add_argument("--to", dest="target", required=True)
+    sp.add_argument("--target", dest="target_address", required=True, help="contract to call")
+    sp.add_argument("--data", required=True, help="0x-hex calldata")
+    sp.add_argument("--value", default=None, help="value to send with the call, e.g. 0.01ether")
+    sp.add_argument("--plan", action="store_true")
+    sp.add_argument("--force", action="store_true")
+    g = sp.add_mutually_exclusive_group()
+    g.add_argument("--wait", action="store_true")
+    g.add_argument("--complete", action="store_true")
+    sp.set_defaults(afunc=_message)
+
+    sp = sub.add_parser("status", help="status of a flow (journal id or tx hash), or list flows")
+    flowopts(sp, key=False)
+    sp.add_argument("ref", nargs="?", help="journal id (or unique prefix) or initiating tx hash")
+    sp.add_argument("--chain", help="chain of the tx hash (when not in the journal)")
+    sp.add_argument("--all", action="store_true", help="list finished flows too")
+    sp.set_defaults(afunc=_status)
+
+    sp = sub.add_parser("resume", help="finish every unfinished journaled flow")
+    flowopts(sp)
+    sp.set_defaults(afunc=_resume)
+
+    sp = sub.add_parser("finalize", help="perform the remaining steps of one journaled flow")
+    flowopts(sp)
+    sp.add_argument("id", help="journal id (or unique prefix)")
+    sp.set_defaults(afunc=_finalize)
 
     sp = sub.add_parser("devnet", help="run the local multi-chain devnet in the foreground")
     sp.add_argument("--no-opstack", action="store_true")
