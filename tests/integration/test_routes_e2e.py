@@ -213,3 +213,92 @@ async def test_op_to_op_superchain(devnet: Devnet, tmp: Path) -> None:
         st = await t.complete()
         assert st.status is Status.FINALIZED
         assert await io.client(OP2).get_balance(to) == value
+
+
+RECORDER_CODE = "0x33600055346001556000356002" + "5500"
+"""CALLER->slot0, CALLVALUE->slot1, first calldata word->slot2 (same as the adapter tests)."""
+
+
+async def test_message_l1_to_op(devnet: Devnet, tmp: Path) -> None:
+    io = await make_io(devnet, "msg", tmp)
+    async with io:
+        target = fresh()
+        await devnet.transport(OP).request("anvil_setCode", [target, RECORDER_CODE])
+        word = os.urandom(32)
+        m = await io.send_message(L1, OP, target, "0x" + word.hex(), value=1234)
+        st = await m.complete()
+        assert st.status is Status.FINALIZED
+        l2 = io.client(OP)
+        assert await l2.get_storage_at(target, 2) == word
+        assert int.from_bytes(await l2.get_storage_at(target, 1), "big") == 1234
+        # msg.sender on L2 is the L2CrossDomainMessenger predeploy
+        assert (
+            int.from_bytes(await l2.get_storage_at(target, 0), "big")
+            == 0x4200000000000000000000000000000000000007
+        )
+
+
+async def test_bad_input_per_parameter(devnet: Devnet, tmp: Path) -> None:
+    from interop.chains.model import Chain, Stack
+    from interop.errors import (
+        InputError,
+        InsufficientFundsError,
+        InvalidAddressError,
+        InvalidAmountError,
+        UnknownChainError,
+        UnsafeRecipientError,
+        UnsupportedOperationError,
+    )
+
+    await (await make_io(devnet, "bad", tmp, eth=ether("1"))).aclose()  # funds the key
+    lonely = Chain(
+        id=77777,
+        name="lonely-l2",
+        stack=Stack.OPSTACK,
+        parent_id=4242,
+        rpc_urls=("http://127.0.0.1:9",),
+    )
+    io = Interop([*devnet.chains.values(), lonely], account=key("bad"), journal=tmp / "bad.sqlite3")
+    bob = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"
+    async with io:
+        with pytest.raises(UnknownChainError) as unknown:
+            await io.bridge(1, "devnet-opp", L1)
+        assert "devnet-op" in str(unknown.value)  # did you mean
+        with pytest.raises(InvalidAddressError):
+            await io.bridge(1, L1, OP, bob.replace("dc", "DC"))
+        with pytest.raises(InvalidAddressError):  # chain in the address conflicts with target
+            await io.bridge(1, L1, OP, f"{bob}@{ARB}")
+        for bad in (0.1, -1, 0, "1", True):
+            with pytest.raises(InvalidAmountError):
+                await io.bridge(bad, L1, OP)  # type: ignore[arg-type]
+        with pytest.raises(InsufficientFundsError) as poor:
+            await io.bridge(ether("1"), L1, OP)  # value alone equals the balance: fees do not fit
+        assert poor.value.required > poor.value.balance == ether("1")
+        with pytest.raises(UnsupportedOperationError) as nope:
+            await io.bridge(1, L1, lonely)
+        assert "routes that exist" in str(nope.value) and "devnet-op" in str(nope.value)
+        with pytest.raises(UnsupportedOperationError):
+            await io.send_message(OP, ARB, bob, b"\x01")  # messages never take two hops
+        with pytest.raises(InputError):
+            await io.send_message(L1, OP, bob, "0xzz")
+
+        # a contract on the source with no code on the destination cannot be assumed to receive
+        only_l1 = fresh()
+        await devnet.transport(L1).request("anvil_setCode", [only_l1, RECORDER_CODE])
+        with pytest.raises(UnsafeRecipientError):
+            await io.bridge(ether("0.001"), L1, OP, only_l1)
+        # a contract sender: its deposit would belong to its alias on L2
+        assert io.signer is not None
+        me = io.signer.address
+        await devnet.transport(L1).request("anvil_setCode", [me, "0xef0100" + "11" * 20])
+        try:
+            with pytest.raises(UnsafeRecipientError):
+                await io.bridge(ether("0.001"), L1, OP)
+        finally:
+            await devnet.transport(L1).request("anvil_setCode", [me, "0x"])
+        # nothing refused above was journaled as a flow with a transaction
+        assert all(not io.journal.txs(f.record.id) for f in io.flows())
+        # force=True takes responsibility for the contract recipient
+        t = await io.bridge(ether("0.001"), L1, OP, only_l1, force=True)
+        await t.complete(sleep=Driver(devnet))
+        assert await io.client(OP).get_balance(only_l1) == ether("0.001")
