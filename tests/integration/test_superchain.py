@@ -291,3 +291,27 @@ async def test_no_operator_fee_from_the_dependency_set(env: Env) -> None:
 
     assert await delta(to) == value
     assert -(await delta(env.user.address)) == value + rcpt.fee + await delta(vault)
+
+
+async def test_failed_relay_is_recorded_once_and_can_be_retried(env: Env) -> None:
+    target = _fresh()
+    await env.c[OP_B].request("anvil_setCode", [target, "0x60006000fd"])  # always REVERT
+    ctx = env.ctx(OP_A, OP_B)
+    word = os.urandom(32)
+    ref = await env.adapter.initiate(ctx, BridgeRequest(FlowKind.MESSAGE, 0, target, data=word))
+    await env.sc.sync()
+    h = ref.data["message_hash"]
+    assert env.sc.relayer is not None and h in env.sc.relayer.failed
+    st = await env.adapter.status(ctx, ref)
+    assert (st.status, st.native, st.next_step) == (
+        Status.NEEDS_MANUAL_ACTION,
+        "relay-failed",
+        "relay",
+    )
+    await env.sc.sync()  # the relayer does not retry on its own
+    assert len((await relay_outcome(env.c[OP_B], h)).failed_txs) == 1
+    # fix the target, then retry by hand
+    await env.c[OP_B].request("anvil_setCode", [target, RECORDER_CODE])
+    assert await env.adapter.execute_next(ctx, ref) is not None
+    assert (await env.adapter.status(ctx, ref)).status is Status.FINALIZED
+    assert await env.c[OP_B].get_storage_at(target, 2) == word

@@ -125,33 +125,41 @@ class InteropRelayer:
     async def relay_pending(self) -> int:
         """Execute every pending message whose destination has reached its time; returns count."""
         done = 0
+        first_error: Exception | None = None
         for h, p in list(self.pending.items()):
-            dest = self.clients[p.message.destination]
-            if await is_message_relayed(dest, h):
-                self.relayed[h] = None
-                del self.pending[h]
-                continue
-            now = int((await dest.get_block("latest"))["timestamp"], 16)
-            if p.identifier.timestamp > now + 1:
-                continue  # CrossL2Inbox refuses identifiers from the destination's future
-            sender = self.senders[p.message.destination]
-            gas = await estimate_relay_gas(
-                dest, sender.address, p.identifier, p.payload, value=p.value
-            )
-            rcpt = await sender.send(
-                A.CROSS_L2_INBOX,
-                encode_execute_message(p.identifier, p.payload),
-                value=p.value,
-                gas=gas,
-                what=f"relay message {h} to chain {p.message.destination}",
-            )
-            topics = {lg.topics[0] for lg in rcpt.logs if len(lg.topics) == 2 and lg.topics[1] == h}
-            del self.pending[h]
-            if A.RELAYED_MESSAGE_TOPIC in topics:
-                self.relayed[h] = rcpt.transaction_hash
-                done += 1
-                log.debug("relayed %s to %d in %s", h, p.message.destination, rcpt.transaction_hash)
-            else:
-                self.failed[h] = rcpt.transaction_hash
-                log.warning("relay of %s failed on chain %d", h, p.message.destination)
+            try:
+                done += await self._relay_one(h, p)
+            except Exception as exc:  # one bad message must not hold up the others
+                first_error = first_error or exc
+        if first_error is not None:
+            raise first_error
         return done
+
+    async def _relay_one(self, h: Hash32, p: PendingMessage) -> int:
+        """Relay one message unless already relayed; 1 if our relay succeeded."""
+        dest = self.clients[p.message.destination]
+        if await is_message_relayed(dest, h):
+            self.relayed[h] = None
+            del self.pending[h]
+            return 0
+        now = int((await dest.get_block("latest"))["timestamp"], 16)
+        if p.identifier.timestamp > now + 1:
+            return 0  # CrossL2Inbox refuses identifiers from the destination's future
+        sender = self.senders[p.message.destination]
+        gas = await estimate_relay_gas(dest, sender.address, p.identifier, p.payload, value=p.value)
+        rcpt = await sender.send(
+            A.CROSS_L2_INBOX,
+            encode_execute_message(p.identifier, p.payload),
+            value=p.value,
+            gas=gas,
+            what=f"relay message {h} to chain {p.message.destination}",
+        )
+        topics = {lg.topics[0] for lg in rcpt.logs if len(lg.topics) == 2 and lg.topics[1] == h}
+        del self.pending[h]
+        if A.RELAYED_MESSAGE_TOPIC in topics:
+            self.relayed[h] = rcpt.transaction_hash
+            log.debug("relayed %s to %d in %s", h, p.message.destination, rcpt.transaction_hash)
+            return 1
+        self.failed[h] = rcpt.transaction_hash
+        log.warning("relay of %s failed on chain %d", h, p.message.destination)
+        return 0
