@@ -106,7 +106,7 @@ async def main(runs: int, as_json: bool) -> dict[str, Any]:
                     t.raise_for_errors()
 
             async def interop_cold() -> None:
-                bal._checked.cache_clear()
+                bal.clear_address_cache()
                 await interop_run()
 
             await interop_run()  # connection warm-up

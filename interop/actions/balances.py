@@ -28,10 +28,10 @@ more than one request.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Final, Literal, get_args
 
@@ -67,6 +67,7 @@ __all__ = [
     "BalanceTable",
     "ChainBalances",
     "Strategy",
+    "clear_address_cache",
     "decode_multicall3_balances",
     "decode_packed_balances",
     "encode_multicall3_balances",
@@ -142,14 +143,26 @@ _HIGH_NIBBLE = bytes(0x20 if chr(i) in "89abcdef" else 0 for i in range(256))
 _HEXCHARS = frozenset("0123456789abcdefABCDEF")
 
 
-@lru_cache(maxsize=1 << 16)
+_CACHE: dict[str, Address] = {}
+_CACHE_MAX: Final = 1 << 16
+
+
+def clear_address_cache() -> None:
+    """Forget cached checksums (for benchmarks measuring the cold path)."""
+    _CACHE.clear()
+
+
 def _checked(value: str) -> Address:
-    """`to_address` semantics (strict EIP-55), ~3x faster on the common well-formed input.
+    """`to_address` semantics (strict EIP-55), cached, ~3x faster on well-formed input.
 
     Lower-cases in bulk and flips the 0x20 bit of the letters whose keccak nibble is >= 8,
     using integer masks instead of a per-character loop. Anything unusual goes to `to_address`
-    so errors read the same everywhere. Cached: balance polling repeats the same addresses.
+    so errors read the same everywhere. Cached under the input and its lower-case form:
+    balance polling repeats the same addresses.
     """
+    hit = _CACHE.get(value)
+    if hit is not None:
+        return hit
     if len(value) != 42 or value[:2] != "0x" or not _HEXCHARS.issuperset(value[2:]):
         return to_address(value)
     body = value[2:]
@@ -161,7 +174,76 @@ def _checked(value: str) -> Address:
     checksummed = "0x" + (int.from_bytes(lower, "big") ^ mask).to_bytes(40, "big").decode("ascii")
     if body != lower.decode("ascii") and body != body.upper() and value != checksummed:
         return to_address(value)  # raises InvalidAddressError with the usual hint
-    return Address(checksummed)
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.clear()
+    result = _CACHE[value] = Address(checksummed)
+    _CACHE["0x" + lower.decode("ascii")] = result
+    return result
+
+
+def _prepare(addresses: Iterable[str | bytes]) -> tuple[str, bytes]:
+    """Check every address; return their lower-case hex bodies, concatenated, and packed bytes.
+
+    Everything that can be wrong is found here, before any request: syntax, and the EIP-55
+    checksum of mixed-case input. All-lower / all-upper input is valid as it is, so its
+    checksummed form (one keccak each) can be computed later, while the node is working.
+    Duplicates are not removed here (reading one balance twice is cheaper than finding them);
+    the result mapping collapses them.
+    """
+    if isinstance(addresses, str | bytes | bytearray):
+        raise InputError(
+            "addresses must be a list of addresses, not a single address",
+            hint="wrap it: get_balances(client, [address])",
+        )
+    items = addresses if isinstance(addresses, list | tuple) else list(addresses)
+    fast = _prepare_bulk(items)
+    if fast is not None:
+        return fast
+    bodies: list[str] = []
+    hexchars = _HEXCHARS
+    for a in items:
+        if isinstance(a, str) and len(a) == 42 and a[:2] == "0x" and hexchars.issuperset(a[2:]):
+            body = a[2:]
+            low = body.lower()
+            if body != low and body != body.upper():
+                _checked(a)  # verifies the checksum; raises InvalidAddressError
+        else:
+            low = to_address(a)[2:].lower()  # raises InvalidAddressError with the usual hint
+        bodies.append(low)
+    lower = "".join(bodies)
+    return lower, bytes.fromhex(lower)
+
+
+def _prepare_bulk(items: Sequence[str | bytes]) -> tuple[str, bytes] | None:
+    """`_prepare` for the common case (0x + 40 hex strings) with whole-list string operations.
+
+    Returns None whenever anything is unusual; the per-address path then decides (and words
+    the error).
+    """
+    n = len(items)
+    if not n or set(map(type, items)) != {str} or set(map(len, items)) != {42}:  # type: ignore[arg-type]
+        return None
+    joined = "".join(items)  # type: ignore[arg-type]
+    if joined[0::42] != "0" * n or joined[1::42] != "x" * n:
+        return None
+    bodies = joined.replace("0x", "")  # an "0x" inside a body shortens it: caught below
+    lower = bodies.lower()
+    if len(bodies) != 40 * n or len(lower) != 40 * n:
+        return None
+    try:
+        packed = bytes.fromhex(lower)
+    except ValueError:
+        return None
+    if len(packed) != 20 * n:  # fromhex skips whitespace
+        return None
+    if bodies != lower:
+        # some upper case: verify (and cache) the mixed-case ones; all-upper ones are valid
+        for a in items:
+            if a not in _CACHE:
+                body = a[2:]
+                if body != body.lower() and body != body.upper():  # type: ignore[union-attr]
+                    _checked(a)  # type: ignore[arg-type]
+    return lower, packed
 
 
 def validate_addresses(addresses: Iterable[str | bytes]) -> list[Address]:
@@ -169,19 +251,25 @@ def validate_addresses(addresses: Iterable[str | bytes]) -> list[Address]:
 
     A lone string is refused rather than iterated character by character.
     """
-    if isinstance(addresses, str | bytes | bytearray):
-        raise InputError(
-            "addresses must be a list of addresses, not a single address",
-            hint="wrap it: get_balances(client, [address])",
-        )
-    out: dict[Address, None] = {}
-    for a in addresses:
-        out[_checked(a) if isinstance(a, str) else to_address(a)] = None
-    return list(out)
+    lower, _ = _prepare(addresses)
+    return list(dict.fromkeys(_keys_now(lower)))
 
 
-def _pack(addresses: Sequence[Address]) -> bytes:
-    return bytes.fromhex("".join(a[2:] for a in addresses))
+def _keys_now(lower: str) -> list[Address]:
+    get = _CACHE.get
+    return [
+        get(k) or _checked(k) for k in ["0x" + lower[i : i + 40] for i in range(0, len(lower), 40)]
+    ]
+
+
+async def _checksummed(lower: str) -> list[Address]:
+    """The checksummed keys, in slices that yield to the loop so requests go out first."""
+    out: list[Address] = []
+    step = 40 * 256
+    for i in range(0, len(lower), step):
+        out.extend(_keys_now(lower[i : i + step]))
+        await asyncio.sleep(0)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,7 +404,6 @@ async def _pin_block(client: ChainClient, block: BlockTag) -> BlockTag:
 async def _run_strategy(
     client: ChainClient,
     strategy: str,
-    addresses: Sequence[Address],
     packed: bytes,
     block: BlockTag,
     chunk_size: int | None,
@@ -324,7 +411,7 @@ async def _run_strategy(
     default, maximum = _CHUNK[strategy]
     size = max(1, min(chunk_size or default, maximum))
     fn = _STRATEGY_FNS[strategy]
-    n = len(addresses)
+    n = len(packed) // 20
     if n <= size:
         return await fn(client, packed, n, block)
     block = await _pin_block(client, block)
@@ -341,32 +428,32 @@ async def _run_strategy(
 
 async def _balances_one_chain(
     client: ChainClient,
-    addresses: Sequence[Address],
     packed: bytes,
     *,
     block: BlockTag,
     strategy: str,
     chunk_size: int | None,
-) -> tuple[dict[Address, int], str]:
-    if not addresses:
-        return {}, strategy
+) -> tuple[list[int], str]:
+    """Balances of the packed addresses, in order, and the strategy that produced them."""
+    if not packed:
+        return [], strategy
     if strategy != "auto":
         if strategy not in _STRATEGY_FNS:
             raise InputError(f"unknown balance strategy {strategy!r}", hint=f"one of {STRATEGIES}")
         try:
-            values = await _run_strategy(client, strategy, addresses, packed, block, chunk_size)
+            values = await _run_strategy(client, strategy, packed, block, chunk_size)
         except _Unsupported as exc:
             raise UnsupportedOperationError(
                 f"balance strategy {strategy!r} does not work on {client.chain.name}",
                 details=str(exc),
             ) from exc
-        return dict(zip(addresses, values, strict=True)), strategy
+        return values, strategy
     learned = _learned.get(client)
     order = _AUTO_ORDER[_AUTO_ORDER.index(learned) :] if learned else _AUTO_ORDER
     reasons: list[str] = []
     for name in order:
         try:
-            values = await _run_strategy(client, name, addresses, packed, block, chunk_size)
+            values = await _run_strategy(client, name, packed, block, chunk_size)
         except (_Unsupported, RpcResponseError) as exc:
             # the node answered but refused or mis-ran this strategy: degrade. Unreachable /
             # timeout errors are not RpcResponseError and propagate: the chain is down.
@@ -376,7 +463,7 @@ async def _balances_one_chain(
             reasons.append(f"{name}: {exc}")
             continue
         _learned[client] = name
-        return dict(zip(addresses, values, strict=True)), name
+        return values, name
     raise UnsupportedOperationError(
         f"no balance strategy works on {client.chain.name}", details="; ".join(reasons)
     )
@@ -404,11 +491,16 @@ async def get_balances(
     Raises `RpcError` subclasses when the node cannot be reached, `UnsupportedOperationError`
     when the chosen strategy (or, for ``"auto"``, every strategy) is refused by the node.
     """
-    addrs = validate_addresses(addresses)
-    values, _ = await _balances_one_chain(
-        client, addrs, _pack(addrs), block=block, strategy=strategy, chunk_size=chunk_size
+    lower, packed = _prepare(addresses)
+    task = asyncio.ensure_future(
+        _balances_one_chain(client, packed, block=block, strategy=strategy, chunk_size=chunk_size)
     )
-    return values
+    try:
+        keys = await _checksummed(lower)
+        values, _ = await task
+    finally:
+        task.cancel()
+    return dict(zip(keys, values, strict=True))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -499,29 +591,40 @@ async def get_balances_multichain(
         for entry in table:
             print(entry.chain_id, entry.balances.get(alice), entry.error)
     """
-    addrs = validate_addresses(addresses)
     if strategy not in STRATEGIES:
         raise InputError(f"unknown balance strategy {strategy!r}", hint=f"one of {STRATEGIES}")
-    packed = _pack(addrs)
+    lower, packed = _prepare(addresses)
 
-    async def one(cid: int, client: ChainClient) -> ChainBalances:
+    async def one(cid: int, client: ChainClient) -> tuple[list[int] | None, ChainBalances]:
         blk = block.get(cid, "latest") if isinstance(block, Mapping) else block
         try:
             async with asyncio.timeout(timeout):
                 values, used = await _balances_one_chain(
-                    client, addrs, packed, block=blk, strategy=strategy, chunk_size=chunk_size
+                    client, packed, block=blk, strategy=strategy, chunk_size=chunk_size
                 )
         except InteropError as exc:
-            return ChainBalances(cid, error=exc, block=blk)
+            return None, ChainBalances(cid, error=exc, block=blk)
         except TimeoutError as exc:
             err = RpcTimeoutError(f"balances on chain {cid} took over {timeout}s")
             err.__cause__ = exc
-            return ChainBalances(cid, error=err, block=blk)
+            return None, ChainBalances(cid, error=err, block=blk)
         except Exception as exc:  # a foreign error must not sink the other chains
             err2 = RpcError(f"balances on chain {cid} failed", details=repr(exc))
             err2.__cause__ = exc
-            return ChainBalances(cid, error=err2, block=blk)
-        return ChainBalances(cid, MappingProxyType(values), strategy=used, block=blk)
+            return None, ChainBalances(cid, error=err2, block=blk)
+        return values, ChainBalances(cid, strategy=used, block=blk)
 
-    results = await asyncio.gather(*(one(cid, c) for cid, c in clients.items()))
-    return BalanceTable(tuple(addrs), MappingProxyType({r.chain_id: r for r in results}))
+    # requests first; the checksummed keys are computed while the nodes work
+    work = asyncio.gather(*(one(cid, c) for cid, c in clients.items()))
+    try:
+        keys = await _checksummed(lower)
+        results = await work
+    finally:
+        work.cancel()
+    chains: dict[int, ChainBalances] = {}
+    for values, entry in results:
+        if values is not None:
+            balances = MappingProxyType(dict(zip(keys, values, strict=True)))
+            entry = dataclasses.replace(entry, balances=balances)
+        chains[entry.chain_id] = entry
+    return BalanceTable(tuple(dict.fromkeys(keys)), MappingProxyType(chains))

@@ -166,6 +166,29 @@ def test_bad_addresses_raise(bad: str) -> None:
         bal.validate_addresses([bad])
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "0x" + "ab" * 19 + " a",  # whitespace that bytes.fromhex would skip
+        "0x" + "a" * 20 + "0x" + "b" * 18,  # an 0x inside
+        "0x" + "a" * 39 + "\u0130",  # non-ASCII whose lower() is longer
+        "0X" + "a" * 39,
+    ],
+)
+def test_bulk_path_never_accepts_what_to_address_refuses(bad: str) -> None:
+    good = [addr(i) for i in range(5)]
+    with pytest.raises(InvalidAddressError):
+        bal.validate_addresses([*good, bad, *good])
+
+
+def test_bulk_path_checks_mixed_case_checksums() -> None:
+    good = [addr(i) for i in range(5)]
+    wrong = EIP55[4][:-1] + "D"  # last letter's case flipped
+    with pytest.raises(InvalidAddressError):
+        bal.validate_addresses([*good, EIP55[5], wrong])
+    assert bal.validate_addresses([*good, EIP55[5], EIP55[0]])[-2:] == [EIP55[5], EIP55[0]]
+
+
 def test_validate_dedupes_and_refuses_a_lone_string() -> None:
     a = addr(1)
     assert bal.validate_addresses([a, a.upper().replace("0X", "0x"), bytes.fromhex(a[2:])]) == [
@@ -327,6 +350,15 @@ async def test_bad_address_raises_before_any_request() -> None:
             {CHAIN.id: client_for(node)}, [addr(1), "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"]
         )
     assert node_calls == []
+
+
+async def test_duplicates_collapse() -> None:
+    c = client_for(FakeNode(BALANCES))
+    a = addr(4)
+    got = await bal.get_balances(c, [a, a, to_checksum_address(a), a.upper().replace("0X", "0x")])
+    assert got == {to_checksum_address(a): BALANCES[a]}
+    table = await bal.get_balances_multichain({CHAIN.id: c}, [a, addr(5), a])
+    assert table.addresses == (to_checksum_address(a), to_checksum_address(addr(5)))
 
 
 async def test_empty_address_list_sends_nothing() -> None:
