@@ -46,7 +46,7 @@ def test_entry_points_lazy_and_broken_plugin_isolated(monkeypatch: pytest.Monkey
     loaded = reg.all()
     assert {"opstack", "arbitrum"} <= set(loaded)
     assert {"broken", "missing", "wrong"} <= set(reg.errors())
-    with pytest.raises(ConfigError, match="'broken'.*plugin exploded"):
+    with pytest.raises(ConfigError, match=r"'broken'.*plugin exploded"):
         reg.get("broken")
     with pytest.raises(ConfigError, match="'missing'"):
         reg.get("missing")
