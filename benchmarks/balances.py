@@ -109,43 +109,27 @@ async def main(runs: int, as_json: bool) -> dict[str, Any]:
                 bal.clear_address_cache()
                 await interop_run()
 
-            await interop_run()  # connection warm-up
-            walls, cpus = await timed(interop_run, runs)
-            out["interop_s"] = statistics.median(walls)
-            out["interop_cpu_us_per_balance"] = statistics.median(cpus) / total * 1e6
-            walls, cpus = await timed(interop_cold, runs)
-            out["interop_cold_s"] = statistics.median(walls)
-            out["interop_cold_cpu_us_per_balance"] = statistics.median(cpus) / total * 1e6
-
             # the node's floor: prebuilt request bodies, raw bytes back, nothing decoded
-            bodies = {
-                cid: json.dumps(
+            body_template = {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "eth_call",
+                "params": [
                     {
-                        "jsonrpc": "2.0",
-                        "id": 1,
-                        "method": "eth_call",
-                        "params": [
-                            {
-                                "to": bal.BALANCE_READER_ADDRESS,
-                                "data": "0x" + "".join(a[2:] for a in addrs),
-                            },
-                            "latest",
-                            {
-                                bal.BALANCE_READER_ADDRESS: {
-                                    "code": "0x" + bal.BALANCE_READER_CODE.hex()
-                                }
-                            },
-                        ],
-                    }
-                ).encode()
-                for cid in clients
+                        "to": bal.BALANCE_READER_ADDRESS,
+                        "data": "0x" + "".join(a[2:] for a in addrs),
+                    },
+                    "latest",
+                    {bal.BALANCE_READER_ADDRESS: {"code": "0x" + bal.BALANCE_READER_CODE.hex()}},
+                ],
             }
+            body = json.dumps(body_template).encode()
             urls = {cid: c.rpc_urls[0] for cid, c in dn.chains.items()}
             async with aiohttp.ClientSession() as session:
                 hdrs = {"Content-Type": "application/json"}
 
                 async def post(cid: int) -> bytes:
-                    async with session.post(urls[cid], data=bodies[cid], headers=hdrs) as r:
+                    async with session.post(urls[cid], data=body, headers=hdrs) as r:
                         return await r.read()
 
                 async def node_run() -> None:
@@ -153,9 +137,24 @@ async def main(runs: int, as_json: bool) -> dict[str, Any]:
                     if any(b'"error"' in a for a in answers):
                         raise SystemExit("the raw node request failed")
 
+                # warm both connection pools, then interleave the three measurements run by
+                # run, so that load from other processes affects them alike
+                await interop_run()
                 await node_run()
-                walls, _ = await timed(node_run, runs)
-                out["node_s"] = statistics.median(walls)
+                samples: dict[str, list[tuple[float, float]]] = {"w": [], "c": [], "n": []}
+                for _ in range(runs):
+                    for key, fn in (("w", interop_run), ("c", interop_cold), ("n", node_run)):
+                        walls, cpus = await timed(fn, 1)
+                        samples[key].append((walls[0], cpus[0]))
+
+            def med(key: str, i: int) -> float:
+                return statistics.median(x[i] for x in samples[key])
+
+            out["interop_s"] = med("w", 0)
+            out["interop_cpu_us_per_balance"] = med("w", 1) / total * 1e6
+            out["interop_cold_s"] = med("c", 0)
+            out["interop_cold_cpu_us_per_balance"] = med("c", 1) / total * 1e6
+            out["node_s"] = med("n", 0)
 
             # web3.py
             w3s = {cid: AsyncWeb3(AsyncHTTPProvider(u)) for cid, u in urls.items()}

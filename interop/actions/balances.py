@@ -30,10 +30,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Final, Literal, get_args
+from typing import Final, Literal, get_args
 
 from interop.client import BlockTag, ChainClient
 from interop.errors import (
@@ -536,7 +536,7 @@ class BalanceTable:
     def __getitem__(self, chain_id: int) -> ChainBalances:
         return self.chains[chain_id]
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[ChainBalances]:
         return iter(self.chains.values())
 
     def __len__(self) -> int:
