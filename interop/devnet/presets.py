@@ -38,6 +38,10 @@ def default_config(*, opstack: bool = True, arbitrum: bool = True, **extra: Any)
         )
         if c is not None:
             comps.append(c)
+        # after opstack: it swaps L1Block for L1BlockInterop (same storage layout)
+        c = _component("interop.devnet.superchain", "make_component", l2_ids=(901, 902), **extra)
+        if c is not None:
+            comps.append(c)
     if arbitrum:
         chains.append(DevnetChainSpec(DEVNET_ARB))
         c = _component("interop.devnet.arbitrum", "make_component", l1_id=900, l2_id=903, **extra)
