@@ -56,6 +56,12 @@ class Fn:
     def decode(self, data: bytes) -> tuple[Any, ...]:
         return tuple(abi_decode(list(self.outputs), data))
 
+    def decode_input(self, data: bytes) -> tuple[Any, ...]:
+        """Arguments of a call to this function (selector checked)."""
+        if data[:4] != self.selector:
+            raise ValueError(f"calldata is not a call to {self.signature}")
+        return tuple(abi_decode(self.inputs, data[4:]))
+
 
 def event_topic(signature: str) -> Hash32:
     """topic0 of an event: keccak of its canonical signature."""
