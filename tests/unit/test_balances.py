@@ -145,6 +145,12 @@ def test_fast_checksum_on_eip55_vectors(vector: str) -> None:
     assert bal._checked("0x" + body.upper()) == expected
 
 
+def test_keccak_matches_eth_utils() -> None:
+    for n in (0, 1, 40, 135, 136, 137, 500):
+        data = os.urandom(n)
+        assert bal._keccak(data) == keccak(data)
+
+
 def test_fast_checksum_matches_eth_utils_on_random_addresses() -> None:
     for _ in range(500):
         a = "0x" + os.urandom(20).hex()
