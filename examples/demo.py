@@ -2,7 +2,12 @@
 
 1. Native balances of the funded accounts on every devnet chain, in one call.
 2. A same-chain native transfer on each chain, exact to the wei.
-(Bridging sections are added as the stack adapters land.)
+3. OP Stack: an ETH deposit L1 -> OP, and a withdrawal OP -> L1 through prove and finalize.
+4. Arbitrum: an ETH deposit, a retryable message, and a withdrawal executed on L1.
+5. L2 -> L2: OP -> OP over Superchain interop, and OP -> Arbitrum as one two-hop flow.
+
+The devnet's challenge periods are real contract periods (seconds here); the flows' waits move
+the devnet clock forward instead of sleeping, so the whole demo takes seconds.
 
 Everything started here is stopped on exit, also on Ctrl-C or an error.
 """
@@ -13,6 +18,7 @@ import asyncio
 import time
 
 from interop import Interop, ether, format_ether
+from interop.flows import FlowEvent
 
 
 def table(rows: list[list[str]], headers: list[str]) -> str:
@@ -55,7 +61,50 @@ async def main() -> None:
             rows.append([chain.name, res.tx_hash[:18] + "...", format_ether(res.fee or 0),
                          format_ether(after - before)])
         print(table(rows, ["chain", "tx", "fee (ETH)", "received (ETH)"]))
+        await bridging(io, bob)
     print(f"\ndevnet stopped; demo took {time.perf_counter() - t0:.1f}s")
+
+
+def progress(event: FlowEvent) -> None:
+    st = event.state
+    if event.what in ("sent", "mined"):
+        print(f"    hop {st.hop + 1}/{len(st.hops)} {event.what:<5} {event.step or ''} {event.tx_hash or ''}")
+    elif event.what == "status":
+        print(f"    hop {st.hop + 1}/{len(st.hops)} {st.status.value} ({st.native})")
+
+
+async def bridge_and_check(io: Interop, value: int, source: str, target: str, to: str) -> None:
+    dst = io.client(target)
+    before = await dst.get_balance(to)
+    t = time.perf_counter()
+    plan = await io.plan(value, source, target, to)
+    print(f"\n== bridge {format_ether(value)} ETH {source} -> {target} ({len(plan.steps)} hop(s))")
+    transfer = await io.bridge(value, source, target, to)
+    print(f"    journal id {transfer.id}, first tx {transfer.tx_hash}")
+    await transfer.complete(progress=progress)
+    received = await dst.get_balance(to) - before
+    assert received == value, f"{to} received {received}, expected {value}"
+    state = await transfer.status()
+    print(f"    {state.status.value}: {to} received exactly {format_ether(received)} ETH on {target}"
+          f" ({time.perf_counter() - t:.2f}s wall)")
+
+
+async def bridging(io: Interop, bob: str) -> None:
+    # 3. OP Stack: deposit, then a withdrawal through prove + finalize (fault-proof portal)
+    await bridge_and_check(io, ether("0.5"), "devnet-l1", "devnet-op", bob)
+    await bridge_and_check(io, ether("0.1"), "devnet-op", "devnet-l1", bob)
+
+    # 4. Arbitrum: deposit, a retryable message, a withdrawal executed on the real Outbox
+    await bridge_and_check(io, ether("0.5"), "devnet-l1", "devnet-arb", bob)
+    print("\n== retryable message devnet-l1 -> devnet-arb (calldata + 0.01 ETH to an address)")
+    msg = await io.send_message("devnet-l1", "devnet-arb", bob, b"hello arbitrum", ether("0.01"), force=True)
+    await msg.complete(progress=progress)
+    print(f"    {(await msg.status()).status.value}")
+    await bridge_and_check(io, ether("0.1"), "devnet-arb", "devnet-l1", bob)
+
+    # 5. L2 -> L2: Superchain interop (one hop), then OP -> Arbitrum (withdraw, then deposit)
+    await bridge_and_check(io, ether("0.05"), "devnet-op", "devnet-op2", bob)
+    await bridge_and_check(io, ether("0.05"), "devnet-op", "devnet-arb", bob)
 
 
 if __name__ == "__main__":

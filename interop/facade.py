@@ -145,13 +145,23 @@ class Interop:
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def devnet(cls, *, account_index: int = 0, **devnet_kw: Any) -> AsyncIterator[Interop]:
+    async def devnet(
+        cls, *, account_index: int = 0, fast_forward: bool = True, **devnet_kw: Any
+    ) -> AsyncIterator[Interop]:
         """Start the local devnet, yield an `Interop` on all of its chains with a funded account,
-        and stop everything on exit. `io.devnet_handle` is the running `Devnet`."""
+        and stop everything on exit. `io.devnet_handle` is the running `Devnet`.
+
+        With `fast_forward` (the default) every wait of a flow moves the devnet's clock instead
+        of sleeping, so a withdrawal's challenge period passes in milliseconds. The journal lives
+        beside the devnet's logs: it is as ephemeral as the chains it describes.
+        """
         from interop.devnet.core import Devnet
 
         async with Devnet.default(**devnet_kw) as dn:
-            io = cls.from_devnet(dn, account_index=account_index)
+            kw: dict[str, Any] = {"journal": str(dn.log_dir / "journal.sqlite3")}
+            if fast_forward:
+                kw["sleep"] = dn.advance
+            io = cls.from_devnet(dn, account_index=account_index, **kw)
             try:
                 yield io
             finally:

@@ -174,6 +174,27 @@ class Devnet:
 
         await asyncio.gather(*(one(cid) for cid in self.nodes))
 
+    async def sync(self) -> None:
+        """Wait until every component's relayer has caught up (deposits relayed, outputs and
+        assertions posted, interop messages relayed)."""
+        for comp in self._started:
+            sync = getattr(comp, "sync", None)
+            if sync is not None:
+                await sync()
+
+    async def advance(self, seconds: float) -> None:
+        """A `sleep` replacement for flows on the devnet: let the relayers catch up, move chain
+        time forward by `seconds` (at least 1 s), settle what became due (dispute games), and
+        catch up again. Pass it as `Interop(..., sleep=devnet.advance)`; challenge periods then
+        take milliseconds of wall time."""
+        await self.sync()
+        await self.fast_forward(max(1, int(seconds) + 1))
+        for comp in self._started:
+            resolve = getattr(comp, "resolve_games", None)
+            if resolve is not None:
+                await resolve()
+        await self.sync()
+
     async def __aenter__(self) -> Devnet:
         await self.start()
         return self
