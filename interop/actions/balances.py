@@ -519,8 +519,8 @@ async def get_balances(
     """Native balances (wei) of `addresses` on `client`'s chain, keyed by checksummed address.
 
     Every address is validated before any request (`InvalidAddressError`); duplicates
-    collapse into one key. `block` is a number or a tag and is honoured by every strategy. `chunk_size`
-    caps the addresses per request (clamped to what the strategy can carry).
+    collapse into one key. `block` is a number or a tag and is honoured by every strategy.
+    `chunk_size` caps the addresses per request (clamped to what the strategy can carry).
 
     Example::
 
