@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from eth_utils.crypto import keccak
-from test_routes_e2e import L1, OP, Driver, fresh, key, make_io
+from tests.integration.test_routes_e2e import L1, OP, Driver, fresh, key, make_io
 
 from interop.adapters.base import Status
 from interop.cli.main import devnet_chains_json
