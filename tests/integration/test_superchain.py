@@ -269,7 +269,11 @@ async def test_execute_next_leaves_eth_flows_to_a_running_relayer(env: Env) -> N
     ctx = env.ctx(OP_A, OP_B)
     mine_before = await env.c[OP_B].get_balance(env.user.address)
     ref = await env.adapter.initiate(ctx, BridgeRequest(FlowKind.ETH, value, to))
-    sent = await env.adapter.execute_next(ctx, ref)
+    # the relayer may win before or during the call: either way the caller sends nothing
+    try:
+        sent = await env.adapter.execute_next(ctx, ref)
+    except AlreadyDoneError:
+        sent = None
     assert sent is None
     assert (await env.adapter.status(ctx, ref)).status is Status.FINALIZED
     assert await env.c[OP_B].get_balance(to) == value

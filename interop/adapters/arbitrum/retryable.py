@@ -355,6 +355,17 @@ async def retryable_status(l2: ChainClient, creation_id: str) -> RetryableState:
             l2, F.ARB_RETRYABLE_TX, ARB_RETRYABLE_GET_TIMEOUT, bytes.fromhex(ticket[2:])
         )
     except ExecutionRevertedError:
+        # The ticket is gone: expired, or redeemed between our receipt reads and this call.
+        # Look at the scheduled retries once more before calling it expired.
+        for s in scheduled:
+            retry = await l2.get_receipt(s.retry_tx_hash)
+            if retry is not None and retry.succeeded:
+                return RetryableState(
+                    RetryableStatus.REDEEMED,
+                    rcpt,
+                    redeem_tx_hash=s.retry_tx_hash,
+                    failed_redeems=tuple(failed),
+                )
         return RetryableState(RetryableStatus.EXPIRED, rcpt, failed_redeems=tuple(failed))
     return RetryableState(
         RetryableStatus.FUNDS_DEPOSITED_ON_CHILD,

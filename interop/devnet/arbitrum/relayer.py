@@ -160,6 +160,7 @@ class Relayer:
         self._l1_scanned = -1
         self._l2_redeem_scanned = -1
         self._asserted_count = 0
+        self._tickets_seen: set[str] = set()
         self._task: asyncio.Task[None] | None = None
         self.errors: list[BaseException] = []
 
@@ -309,8 +310,9 @@ class Relayer:
             r.data,
         )
         ticket_id = to_hash32(ticket)
-        if self.store.get(ticket_id):
+        if ticket_id in self._tickets_seen or self.store.get(ticket_id):
             return
+        self._tickets_seen.add(ticket_id)  # before any effect: a failed round never mints twice
         frm = to_address(sender)
         dest: str | None = None if int(r.dest_address, 16) == 0 else r.dest_address
         submission_fee = (1400 + 6 * len(r.data)) * l1_base_fee
@@ -376,30 +378,28 @@ class Relayer:
             ),
             value=r.l2_call_value,
         )
-        self.store.add(
-            EmulatedTx(
-                hash=ticket_id,
-                type=0x69,
-                from_address=frm,
-                to=ARB_RETRYABLE_TX,
-                value=0,
-                block_number=int(rcpt["blockNumber"], 16),
-                block_hash=str(rcpt["blockHash"]),
-                anvil_hash=str(rcpt["transactionHash"]),
-                fields={
-                    "requestId": "0x" + msg_num.to_bytes(32, "big").hex(),
-                    "l1BaseFee": hex(l1_base_fee),
-                    "depositValue": hex(r.l1_value),
-                    "retryTo": dest,
-                    "retryValue": hex(r.l2_call_value),
-                    "retryData": "0x" + r.data.hex(),
-                    "beneficiary": r.call_value_refund_address,
-                    "maxSubmissionFee": hex(r.max_submission_fee),
-                    "refundTo": r.excess_fee_refund_address,
-                    "gas": hex(r.gas_limit),
-                    "maxFeePerGas": hex(r.max_fee_per_gas),
-                },
-            )
+        creation = EmulatedTx(
+            hash=ticket_id,
+            type=0x69,
+            from_address=frm,
+            to=ARB_RETRYABLE_TX,
+            value=0,
+            block_number=int(rcpt["blockNumber"], 16),
+            block_hash=str(rcpt["blockHash"]),
+            anvil_hash=str(rcpt["transactionHash"]),
+            fields={
+                "requestId": "0x" + msg_num.to_bytes(32, "big").hex(),
+                "l1BaseFee": hex(l1_base_fee),
+                "depositValue": hex(r.l1_value),
+                "retryTo": dest,
+                "retryValue": hex(r.l2_call_value),
+                "retryData": "0x" + r.data.hex(),
+                "beneficiary": r.call_value_refund_address,
+                "maxSubmissionFee": hex(r.max_submission_fee),
+                "refundTo": r.excess_fee_refund_address,
+                "gas": hex(r.gas_limit),
+                "maxFeePerGas": hex(r.max_fee_per_gas),
+            },
         )
         if auto:
             await self._execute_retry(
@@ -410,6 +410,9 @@ class Relayer:
                 prepaid=max_gas_cost,
                 refund_to=r.excess_fee_refund_address,
             )
+        # Nitro runs the auto-redeem in the same block as the ticket: publish the creation
+        # receipt only once the retry's receipt exists, so no client sees one without the other
+        self.store.add(creation)
 
     async def _execute_retry(
         self,
