@@ -136,10 +136,33 @@ class Devnet:
                 log.info("starting devnet component %s", comp.name)
                 await comp.start(self)
                 self._started.append(comp)
+            await self._back_genesis_funds()
             self.running = True
         except BaseException:
             await self.stop()
             raise
+
+    async def _back_genesis_funds(self) -> None:
+        """Lock on L1 the ETH that the L2s' funded accounts start with.
+
+        anvil gives every L2 account its balance out of thin air; on a real rollup all L2 ETH was
+        deposited, so the L1 escrow (OP: the portal; Arbitrum: the bridge) holds it. Without
+        this, a withdrawal of genesis ETH would be proven and finalized but could not be paid.
+        """
+        escrow_key = {Stack.OPSTACK: "optimism_portal", Stack.ARBITRUM: "bridge"}
+        for chain in self.chains.values():
+            key = escrow_key.get(chain.stack)
+            if key is None or chain.parent_id not in self.nodes:
+                continue
+            escrow = chain.parent_contracts.get(chain.parent_id, {}).get(key)
+            if escrow is None:
+                continue
+            l2 = self.transport(chain.id)
+            balances = await l2.batch([("eth_getBalance", [a, "latest"]) for a, _ in DEV_ACCOUNTS])
+            genesis = sum(int(b, 16) for b in balances if isinstance(b, str))
+            l1 = self.transport(chain.parent_id)
+            held = int(await l1.request("eth_getBalance", [escrow, "latest"]), 16)
+            await l1.request("anvil_setBalance", [escrow, hex(held + genesis)])
 
     async def stop(self) -> None:
         errors: list[BaseException] = []
