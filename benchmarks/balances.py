@@ -60,9 +60,61 @@ async def timed(fn: Callable[[], Awaitable[Any]], runs: int) -> tuple[list[float
     return walls, cpus
 
 
-async def main(runs: int, as_json: bool) -> dict[str, Any]:
+async def web3_timings(
+    urls: dict[int, str], addrs: list[str], first_balance: int, runs: int
+) -> dict[str, Any]:
+    """web3.py's naive loop and its gather on the same nodes (the slow baselines)."""
     from web3 import AsyncHTTPProvider, AsyncWeb3
 
+    total = N_ADDRESSES * len(urls)
+    res: dict[str, Any] = {}
+    w3s = {cid: AsyncWeb3(AsyncHTTPProvider(u)) for cid, u in urls.items()}
+    checksummed = [AsyncWeb3.to_checksum_address(a) for a in addrs]
+    try:
+        sample = await w3s[900].eth.get_balance(checksummed[0])
+        assert sample == first_balance
+
+        # naive: first time a slice to decide whether the full run fits the budget
+        probe = 200
+        t0 = time.perf_counter()
+        for a in checksummed[:probe]:
+            await w3s[900].eth.get_balance(a)
+        estimate = (time.perf_counter() - t0) / probe * total
+        if estimate <= NAIVE_BUDGET_S:
+            subset = N_ADDRESSES
+
+        else:
+            subset = max(probe, int(N_ADDRESSES * NAIVE_BUDGET_S / estimate))
+
+        async def naive_run() -> None:
+            for cid in urls:
+                w3 = w3s[cid]
+                for a in checksummed[:subset]:
+                    await w3.eth.get_balance(a)
+
+        walls, _ = await timed(naive_run, 1)
+        res["web3_naive_s"] = walls[0] * N_ADDRESSES / subset
+        res["web3_naive_measured_balances"] = subset * len(urls)
+        res["web3_naive_extrapolated"] = subset < N_ADDRESSES
+
+        sem = asyncio.Semaphore(64)
+
+        async def one(cid: int, a: str) -> int:
+            async with sem:
+                return int(await w3s[cid].eth.get_balance(a))  # type: ignore[arg-type]
+
+        async def gather_run() -> None:
+            await asyncio.gather(*(one(cid, a) for cid in urls for a in checksummed))
+
+        walls, _ = await timed(gather_run, max(1, min(runs, 3)))
+        res["web3_gather_s"] = statistics.median(walls)
+    finally:
+        for w3 in w3s.values():
+            await w3.provider.disconnect()
+    return res
+
+
+async def main(runs: int, as_json: bool, skip_web3: bool = False) -> dict[str, Any]:
     specs = [
         DevnetChainSpec(DEVNET_L1),
         DevnetChainSpec(DEVNET_OP, OP_ANVIL_ARGS),
@@ -156,68 +208,22 @@ async def main(runs: int, as_json: bool) -> dict[str, Any]:
             out["interop_cold_cpu_us_per_balance"] = med("c", 1) / total * 1e6
             out["node_s"] = med("n", 0)
 
-            # web3.py
-            w3s = {cid: AsyncWeb3(AsyncHTTPProvider(u)) for cid, u in urls.items()}
-            checksummed = [AsyncWeb3.to_checksum_address(a) for a in addrs]
-            try:
-                sample = await w3s[900].eth.get_balance(checksummed[0])
-                assert sample == table.balance(900, addrs[0])
-
-                # naive: first time a slice to decide whether the full run fits the budget
-                probe = 200
-                t0 = time.perf_counter()
-                for a in checksummed[:probe]:
-                    await w3s[900].eth.get_balance(a)
-                estimate = (time.perf_counter() - t0) / probe * total
-                if estimate <= NAIVE_BUDGET_S:
-                    subset = N_ADDRESSES
-
-                else:
-                    subset = max(probe, int(N_ADDRESSES * NAIVE_BUDGET_S / estimate))
-
-                async def naive_run() -> None:
-                    for cid in urls:
-                        w3 = w3s[cid]
-                        for a in checksummed[:subset]:
-                            await w3.eth.get_balance(a)
-
-                walls, _ = await timed(naive_run, 1)
-                out["web3_naive_s"] = walls[0] * N_ADDRESSES / subset
-                out["web3_naive_measured_balances"] = subset * len(urls)
-                out["web3_naive_extrapolated"] = subset < N_ADDRESSES
-
-                sem = asyncio.Semaphore(64)
-
-                async def one(cid: int, a: str) -> int:
-                    async with sem:
-                        return int(await w3s[cid].eth.get_balance(a))  # type: ignore[arg-type]
-
-                async def gather_run() -> None:
-                    await asyncio.gather(*(one(cid, a) for cid in urls for a in checksummed))
-
-                walls, _ = await timed(gather_run, max(1, min(runs, 3)))
-                out["web3_gather_s"] = statistics.median(walls)
-            finally:
-                for w3 in w3s.values():
-                    await w3.provider.disconnect()
+            if not skip_web3:
+                out.update(await web3_timings(urls, addrs, table.balance(900, addrs[0]), runs))
         finally:
             for c in clients.values():
                 await c.aclose()
 
     out["runs"] = runs
-    out["x_vs_naive"] = out["web3_naive_s"] / out["interop_s"]
-    out["x_vs_gather"] = out["web3_gather_s"] / out["interop_s"]
+    if not skip_web3:
+        out["x_vs_naive"] = out["web3_naive_s"] / out["interop_s"]
+        out["x_vs_gather"] = out["web3_gather_s"] / out["interop_s"]
     out["x_of_node"] = out["interop_s"] / out["node_s"]
     out["cold_x_of_node"] = out["interop_cold_s"] / out["node_s"]
     return out
 
 
 def report(r: dict[str, Any]) -> str:
-    naive_note = (
-        f" (extrapolated from {r['web3_naive_measured_balances']:,} measured)"
-        if r["web3_naive_extrapolated"]
-        else " (measured in full, 1 run)"
-    )
     lines = [
         f"{r['balances']:,} balances = {r['addresses']:,} addresses x {r['chains']} chains "
         f"({r['nonzero_balances']:,} non-zero); median of {r['runs']} runs; "
@@ -227,13 +233,25 @@ def report(r: dict[str, Any]) -> str:
         f"  interop (cold address cache) {r['interop_cold_s'] * 1e3:9.2f} ms   "
         f"CPU {r['interop_cold_cpu_us_per_balance']:.2f} us/balance",
         f"  node floor (raw eth_call)    {r['node_s'] * 1e3:9.2f} ms",
-        f"  web3.py gather (64)          {r['web3_gather_s'] * 1e3:9.2f} ms",
-        f"  web3.py naive                {r['web3_naive_s'] * 1e3:9.2f} ms{naive_note}",
-        f"  interop vs naive web3.py: {r['x_vs_naive']:.0f}x faster (target >= 300x)",
-        f"  interop vs web3.py gather: {r['x_vs_gather']:.0f}x faster",
-        f"  interop / node: {r['x_of_node']:.2f} (warm), {r['cold_x_of_node']:.2f} (cold) "
-        "(target <= 2)",
     ]
+    if "web3_naive_s" in r:
+        naive_note = (
+            f" (extrapolated from {r['web3_naive_measured_balances']:,} measured)"
+            if r["web3_naive_extrapolated"]
+            else " (measured in full, 1 run)"
+        )
+        lines += [
+            f"  web3.py gather (64)          {r['web3_gather_s'] * 1e3:9.2f} ms",
+            f"  web3.py naive                {r['web3_naive_s'] * 1e3:9.2f} ms{naive_note}",
+            f"  interop vs naive web3.py: {r['x_vs_naive']:.0f}x faster (target >= 300x)",
+            f"  interop vs web3.py gather: {r['x_vs_gather']:.0f}x faster",
+        ]
+    else:
+        lines.append("  web3.py: skipped (--skip-web3)")
+    lines.append(
+        f"  interop / node: {r['x_of_node']:.2f} (warm), {r['cold_x_of_node']:.2f} (cold) "
+        "(target <= 2)"
+    )
     return "\n".join(lines)
 
 
@@ -241,6 +259,7 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--runs", type=int, default=9, help="runs per measurement (median)")
+    ap.add_argument("--skip-web3", action="store_true", help="skip the (~20 s) web3.py baselines")
     args = ap.parse_args()
-    result = asyncio.run(main(args.runs, args.json))
+    result = asyncio.run(main(args.runs, args.json, args.skip_web3))
     print(json.dumps(result) if args.json else report(result))

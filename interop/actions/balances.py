@@ -28,11 +28,10 @@ more than one request.
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import dataclasses
-import threading
+import struct
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final, Literal, get_args
@@ -46,57 +45,7 @@ from interop.errors import (
     RpcTimeoutError,
     UnsupportedOperationError,
 )
-from interop.types import Address, hex_to_bytes, to_address
-
-
-def _make_keccak() -> Callable[[bytes], bytes]:
-    """keccak-256 for the EIP-55 checksums: the dominant cost of validating many addresses.
-
-    pycryptodome's public API creates a hash object per call (~5 us); calling its C library
-    on one reused state is ~2 us. That reaches into pycryptodome internals, so it is used only
-    if present and if it gives the right answers at import; otherwise the public API.
-    """
-    try:
-        from Crypto.Hash import keccak as _k
-    except ImportError:  # pragma: no cover - another eth-hash backend
-        from eth_utils.crypto import keccak as _eth_keccak
-
-        return lambda data: bytes(_eth_keccak(data))
-
-    def public(data: bytes) -> bytes:
-        return bytes(_k.new(data=data, digest_bits=256).digest())
-
-    try:
-        lib = getattr(_k, "_raw_keccak_lib")  # noqa: B009
-        holder = _k.new(digest_bits=256)
-        state = getattr(holder, "_state").get()  # noqa: B009
-        out = ctypes.create_string_buffer(32)
-        size32, pad = ctypes.c_size_t(32), ctypes.c_ubyte(0x01)
-        lock = threading.Lock()
-
-        def fast(data: bytes) -> bytes:
-            with lock:
-                if lib.keccak_reset(state) or lib.keccak_absorb(
-                    state, data, ctypes.c_size_t(len(data))
-                ):
-                    raise ValueError("keccak failed")
-                if lib.keccak_digest(state, out, size32, pad):
-                    raise ValueError("keccak failed")
-                return out.raw
-
-        fast._holder = holder  # type: ignore[attr-defined]  # keeps the state alive
-        probes = [b"", b"abc", bytes(range(40)), b"\xff" * 40]
-        if all(fast(x) == public(x) for x in probes) and fast(b"") == bytes.fromhex(
-            "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
-        ):
-            return fast
-    except Exception:  # pragma: no cover - internals changed: use the public API
-        pass
-    return public  # pragma: no cover
-
-
-_keccak = _make_keccak()
-
+from interop.types import Address, checksum_bodies, hex_to_bytes, to_address
 
 __all__ = [
     "BALANCE_READER_ADDRESS",
@@ -177,8 +126,6 @@ class _Unsupported(Exception):
 # addresses
 
 
-_LETTERS = bytes(0x20 if chr(i) in "abcdef" else 0 for i in range(256))
-_HIGH_NIBBLE = bytes(0x20 if chr(i) in "89abcdef" else 0 for i in range(256))
 _HEXCHARS = frozenset("0123456789abcdefABCDEF")
 
 
@@ -191,13 +138,20 @@ def clear_address_cache() -> None:
     _CACHE.clear()
 
 
-def _checked(value: str) -> Address:
-    """`to_address` semantics (strict EIP-55), cached, ~3x faster on well-formed input.
+def _remember(lower_keys: Sequence[str], checksummed: Sequence[Address]) -> None:
+    """Cache under the lower-case form (what `_prepare` yields) and the checksummed form."""
+    if len(_CACHE) + 2 * len(lower_keys) > _CACHE_MAX:
+        _CACHE.clear()
+    _CACHE.update(zip(lower_keys, checksummed, strict=True))
+    _CACHE.update(zip(checksummed, checksummed, strict=True))
 
-    Lower-cases in bulk and flips the 0x20 bit of the letters whose keccak nibble is >= 8,
-    using integer masks instead of a per-character loop. Anything unusual goes to `to_address`
-    so errors read the same everywhere. Cached under the input and its lower-case form:
-    balance polling repeats the same addresses.
+
+def _checked(value: str) -> Address:
+    """`to_address` semantics (strict EIP-55), cached; the same result as `to_address`.
+
+    Anything unusual goes to `to_address` so errors read the same everywhere. Cached under
+    the input, its lower-case form and its checksummed form: balance polling repeats the same
+    addresses, and lookups in the result are usually by the checksummed keys it returned.
     """
     hit = _CACHE.get(value)
     if hit is not None:
@@ -205,18 +159,13 @@ def _checked(value: str) -> Address:
     if len(value) != 42 or value[:2] != "0x" or not _HEXCHARS.issuperset(value[2:]):
         return to_address(value)
     body = value[2:]
-    lower = body.lower().encode("ascii")
-    nibbles = _keccak(lower)[:20].hex().encode("ascii")
-    mask = int.from_bytes(lower.translate(_LETTERS), "big") & int.from_bytes(
-        nibbles.translate(_HIGH_NIBBLE), "big"
-    )
-    checksummed = "0x" + (int.from_bytes(lower, "big") ^ mask).to_bytes(40, "big").decode("ascii")
-    if body != lower.decode("ascii") and body != body.upper() and value != checksummed:
+    lower = body.lower()
+    checksummed = "0x" + checksum_bodies(lower.encode("ascii"))
+    if body != lower and body != body.upper() and value != checksummed:
         return to_address(value)  # raises InvalidAddressError with the usual hint
-    if len(_CACHE) >= _CACHE_MAX:
-        _CACHE.clear()
-    result = _CACHE[value] = Address(checksummed)
-    _CACHE["0x" + lower.decode("ascii")] = result
+    result = Address(checksummed)
+    _remember(["0x" + lower], [result])
+    _CACHE[value] = result
     return result
 
 
@@ -295,19 +244,38 @@ def validate_addresses(addresses: Iterable[str | bytes]) -> list[Address]:
 
 
 def _keys_now(lower: str) -> list[Address]:
+    """Checksummed addresses of concatenated lower-case bodies; cache hits, the rest in bulk."""
     get = _CACHE.get
-    return [
-        get(k) or _checked(k) for k in ["0x" + lower[i : i + 40] for i in range(0, len(lower), 40)]
-    ]
+    keys = ["0x" + lower[i : i + 40] for i in range(0, len(lower), 40)]
+    found = list(map(get, keys))
+    missing = [i for i, hit in enumerate(found) if hit is None]
+    if not missing:
+        return found  # type: ignore[return-value]  # no None left
+    if len(missing) == len(keys):
+        todo, done = keys, checksum_bodies(lower.encode("ascii"))
+    else:
+        todo = [keys[i] for i in missing]
+        done = checksum_bodies("".join([k[2:] for k in todo]).encode("ascii"))
+    fresh = [Address("0x" + done[o : o + 40]) for o in range(0, len(done), 40)]
+    _remember(todo, fresh)
+    if len(missing) == len(keys):
+        return fresh
+    for i, a in zip(missing, fresh, strict=True):
+        found[i] = a
+    return found  # type: ignore[return-value]
 
 
 async def _checksummed(lower: str) -> list[Address]:
-    """The checksummed keys, in slices that yield to the loop so requests go out first."""
+    """The checksummed keys, computed while the requests are in flight.
+
+    Yields first, so every chain's request is written to its socket before this CPU work
+    starts, then works in slices so the answers are read as they come.
+    """
     out: list[Address] = []
-    step = 40 * 256
+    step = 40 * 512
     for i in range(0, len(lower), step):
-        out.extend(_keys_now(lower[i : i + step]))
         await asyncio.sleep(0)
+        out.extend(_keys_now(lower[i : i + step]))
     return out
 
 
@@ -315,12 +283,23 @@ async def _checksummed(lower: str) -> list[Address]:
 # encoders / decoders (pure; unit-tested)
 
 
+_SPLITTERS: dict[int, struct.Struct] = {}
+
+
 def decode_packed_balances(raw: bytes, count: int) -> list[int]:
-    """`count` big-endian uint256 values packed back to back (the readers' answer)."""
+    """`count` big-endian uint256 values packed back to back (the readers' answer).
+
+    One `struct` unpack cuts the answer into 32-byte pieces in C, and `map` turns them into
+    ints: ~2.5x faster than slicing in a Python loop.
+    """
     if len(raw) != 32 * count:
         raise _Unsupported(f"expected {32 * count} bytes of balances, got {len(raw)}")
-    fb = int.from_bytes
-    return [fb(raw[o : o + 32], "big") for o in range(0, len(raw), 32)]
+    splitter = _SPLITTERS.get(count)
+    if splitter is None:
+        splitter = struct.Struct("32s" * count)
+        if len(_SPLITTERS) < 64:
+            _SPLITTERS[count] = splitter
+    return list(map(int.from_bytes, splitter.unpack(raw)))
 
 
 def encode_multicall3_balances(multicall3: Address | str, packed: bytes) -> bytes:

@@ -15,6 +15,7 @@ from eth_abi.abi import encode as abi_encode
 from eth_utils.address import to_checksum_address as _eth_utils_checksum
 from eth_utils.crypto import keccak
 
+from interop import types as interop_types
 from interop.actions import balances as bal
 from interop.chains.model import MULTICALL3, Chain
 from interop.client import ChainClient
@@ -145,10 +146,25 @@ def test_fast_checksum_on_eip55_vectors(vector: str) -> None:
     assert bal._checked("0x" + body.upper()) == expected
 
 
-def test_keccak_matches_eth_utils() -> None:
-    for n in (0, 1, 40, 135, 136, 137, 500):
-        data = os.urandom(n)
-        assert bal._keccak(data) == keccak(data)
+def test_bulk_hash_prefixes_match_eth_utils() -> None:
+    bodies = [os.urandom(20).hex().encode() for _ in range(300)]
+    bodies += [b"0" * 40, b"f" * 40]
+    got = interop_types._hash_prefixes(b"".join(bodies))
+    assert got == b"".join(keccak(b)[:20] for b in bodies)
+    assert interop_types._hash_prefixes(b"") == b""
+
+
+def test_bulk_checksum_equals_eth_utils_and_keys_mix_cache_hits() -> None:
+    addrs = ["0x" + os.urandom(20).hex() for _ in range(300)]
+    expected = [to_checksum_address(a) for a in addrs]
+    assert interop_types.checksum_bodies("".join(a[2:] for a in addrs).encode()) == "".join(
+        e[2:] for e in expected
+    )
+    bal.clear_address_cache()
+    assert bal._keys_now("".join(a[2:] for a in addrs[::2])) == expected[::2]  # all cold
+    assert bal._keys_now("".join(a[2:] for a in addrs)) == expected  # half cached
+    assert bal._keys_now("".join(a[2:] for a in addrs)) == expected  # all cached
+    assert all(bal._checked(e) == e for e in expected)
 
 
 def test_fast_checksum_matches_eth_utils_on_random_addresses() -> None:
