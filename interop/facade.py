@@ -157,6 +157,8 @@ class Interop:
         """
         from interop.devnet.core import Devnet
 
+        if not fast_forward:
+            devnet_kw.setdefault("tick_seconds", 1.0)  # real time: chain time must move by itself
         async with Devnet.default(**devnet_kw) as dn:
             kw: dict[str, Any] = {"journal": str(dn.log_dir / "journal.sqlite3")}
             if fast_forward:

@@ -189,7 +189,8 @@ async def _send(args: argparse.Namespace) -> int:
 async def _devnet(args: argparse.Namespace) -> int:
     from interop.devnet.core import Devnet
 
-    dn = Devnet.default(opstack=not args.no_opstack, arbitrum=not args.no_arbitrum)
+    # real time: an L1 block every second so periods elapse as on a live chain
+    dn = Devnet.default(opstack=not args.no_opstack, arbitrum=not args.no_arbitrum, tick_seconds=1.0)
     async with dn:
         f = devnet_file()
         f.parent.mkdir(parents=True, exist_ok=True)

@@ -54,6 +54,10 @@ class DevnetConfig:
     components: Sequence[DevnetComponent] = ()
     log_dir: Path | None = None
     install_multicall3: bool = True
+    tick_seconds: float | None = None
+    """Mine an empty L1 block this often, so chain time moves like a real chain's when no
+    transactions are sent (anvil only mines on demand). For real-time use (`interop devnet`);
+    tests and fast-forwarded demos leave it off and move time explicitly."""
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -69,6 +73,7 @@ class Devnet:
         self.components: list[DevnetComponent] = list(config.components)
         self._transports: dict[int, HttpTransport] = {}
         self._started: list[DevnetComponent] = []
+        self._ticker: asyncio.Task[None] | None = None
         self.log_dir = config.log_dir or Path(tempfile.mkdtemp(prefix="interop-devnet-"))
         self.running = False
 
@@ -137,6 +142,8 @@ class Devnet:
                 await comp.start(self)
                 self._started.append(comp)
             await self._back_genesis_funds()
+            if self.config.tick_seconds:
+                self._ticker = asyncio.create_task(self._tick(self.config.tick_seconds))
             self.running = True
         except BaseException:
             await self.stop()
@@ -164,8 +171,22 @@ class Devnet:
             held = int(await l1.request("eth_getBalance", [escrow, "latest"]), 16)
             await l1.request("anvil_setBalance", [escrow, hex(held + genesis)])
 
+    async def _tick(self, seconds: float) -> None:
+        l1 = self.transport(self.l1_id())
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await l1.request("evm_mine", [])
+            except Exception as exc:  # a hiccup must not end the clock
+                log.warning("devnet clock tick failed: %s", exc)
+
     async def stop(self) -> None:
         errors: list[BaseException] = []
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(BaseException):
+                await self._ticker
+            self._ticker = None
         for comp in reversed(self._started):
             try:
                 await comp.stop()

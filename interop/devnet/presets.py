@@ -25,7 +25,9 @@ def _component(module: str, factory: str, **kw: Any) -> DevnetComponent | None:
     return comp
 
 
-def default_config(*, opstack: bool = True, arbitrum: bool = True, **extra: Any) -> DevnetConfig:
+def default_config(
+    *, opstack: bool = True, arbitrum: bool = True, tick_seconds: float | None = None, **extra: Any
+) -> DevnetConfig:
     chains = [DevnetChainSpec(DEVNET_L1)]
     comps: list[DevnetComponent] = []
     if opstack:
@@ -47,4 +49,4 @@ def default_config(*, opstack: bool = True, arbitrum: bool = True, **extra: Any)
         c = _component("interop.devnet.arbitrum", "make_component", l1_id=900, l2_id=903, **extra)
         if c is not None:
             comps.append(c)
-    return DevnetConfig(chains=chains, components=comps)
+    return DevnetConfig(chains=chains, components=comps, tick_seconds=tick_seconds)
