@@ -19,6 +19,7 @@ from interop.actions.balances import (
 )
 from interop.actions.transfer import TransferResult, send_native
 from interop.adapters.base import FlowRef, FlowStatus, Status
+from interop.addresses import parse_address_with_chain
 from interop.chains import (
     Chain,
     ChainRegistry,
@@ -46,7 +47,10 @@ from interop.errors import (
     UnsafeRecipientError,
     UnsupportedOperationError,
 )
-from interop.facade import Interop
+from interop.facade import Interop, ResumeResult
+from interop.flows import Flow, FlowEvent, FlowState, Message, Transfer
+from interop.journal import Journal
+from interop.routes import RoutePlan
 from interop.signer import SafeSigner, Signer, account_from_env, account_from_key
 from interop.types import Address, to_address
 from interop.units import ether, format_ether, format_units, gwei, parse_amount, parse_units
@@ -65,7 +69,10 @@ __all__ = [
     "ChainRegistry",
     "ConfigError",
     "ContractName",
+    "Flow",
+    "FlowEvent",
     "FlowRef",
+    "FlowState",
     "FlowStatus",
     "InputError",
     "InsufficientFundsError",
@@ -73,13 +80,18 @@ __all__ = [
     "InteropError",
     "InvalidAddressError",
     "InvalidAmountError",
+    "Journal",
+    "Message",
     "MissingSignerError",
     "NotReadyError",
+    "ResumeResult",
+    "RoutePlan",
     "RpcError",
     "SafeSigner",
     "Signer",
     "Stack",
     "Status",
+    "Transfer",
     "TransferResult",
     "UnknownChainError",
     "UnsafeRecipientError",
@@ -96,6 +108,7 @@ __all__ = [
     "get_chain",
     "gwei",
     "load_chains",
+    "parse_address_with_chain",
     "parse_amount",
     "parse_units",
     "send_native",
