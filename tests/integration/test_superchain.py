@@ -158,6 +158,26 @@ async def test_message_901_to_902_reaches_target(env: Env) -> None:
     assert st.status is Status.FINALIZED and st.details["relay_tx"] == out.relay_tx
 
 
+async def test_relayer_relays_when_the_destination_mined_nothing_for_a_while(env: Env) -> None:
+    """`interop devnet` runs in real time: a destination L2 with no traffic mines no blocks, so
+    its latest block stays older than the message. Regression: the relayer waited for the
+    destination's clock forever (status "waiting-for-destination-time" with a constant ETA);
+    a real destination produces blocks on its own, so the devnet relayer mines one."""
+    # time passes on every node with no block mined (what wall-clock time does to idle anvils)
+    for cid in env.devnet.nodes:
+        await env.devnet.transport(cid).request("evm_increaseTime", [30])
+    stale = int((await env.c[OP_B].get_block("latest"))["timestamp"], 16)
+    to = _fresh()
+    ref = await env.adapter.initiate(
+        env.ctx(OP_A, OP_B), BridgeRequest(FlowKind.ETH, ether("0.01"), to)
+    )
+    assert Identifier.from_json(dict(ref.data["identifier"])).timestamp > stale + 1
+    await env.sc.sync(timeout=10)
+    st = await env.adapter.status(env.ctx(OP_A, OP_B), ref)
+    assert (st.status, st.native) == (Status.FINALIZED, "relayed")
+    assert await env.c[OP_B].get_balance(to) == ether("0.01")
+
+
 async def test_message_902_to_901(env: Env) -> None:
     target = _fresh()
     await env.c[OP_A].request("anvil_setCode", [target, RECORDER_CODE])
