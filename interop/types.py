@@ -103,25 +103,31 @@ def _make_hash_prefixes() -> Callable[[bytes], bytes]:
 
 
 _hash_prefixes = _make_hash_prefixes()
-_LETTER_BIT = bytes(0x20 if chr(i) in "abcdef" else 0 for i in range(256))
-_HIGH_NIBBLE_BIT = bytes(0x20 if chr(i) in "89abcdef" else 0 for i in range(256))
+_LOW_TO_UPPER: dict[int, int] = {}  # len -> int with 0x20 in every byte
 
 
 def checksum_bodies(lower: bytes) -> str:
     """EIP-55 checksummed form of many addresses at once, without their 0x.
 
     `lower` is the concatenation of lower-case 40-hex-digit bodies (ASCII, unchecked: the
-    caller validated them). A letter is upper-cased when its nibble of keccak(body) is >= 8;
-    that is computed for the whole run at once with integer masks (letter bit AND high-nibble
-    bit, XOR-ed into the ASCII), not a Python loop per character.
+    caller validated them). A letter is upper-cased (its 0x20 bit cleared) when its nibble of
+    keccak(body) is >= 8. That is done for the whole run with big-integer bit operations, no
+    Python loop per character: in ASCII hex, a letter has bit 0x40 set; a hash digit's nibble
+    is >= 8 when its character has bit 0x40 (a-f) or bit 0x08 ("8", "9") set. Shifting moves
+    those bits onto 0x20 within each byte; the 0x20-per-byte mask drops what crossed a byte.
     """
-    if not lower:
+    n = len(lower)
+    if not n:
         return ""
-    nibbles = _hash_prefixes(lower).hex().encode("ascii")
-    mask = int.from_bytes(lower.translate(_LETTER_BIT), "big") & int.from_bytes(
-        nibbles.translate(_HIGH_NIBBLE_BIT), "big"
-    )
-    return (int.from_bytes(lower, "big") ^ mask).to_bytes(len(lower), "big").decode("ascii")
+    bit20 = _LOW_TO_UPPER.get(n)
+    if bit20 is None:
+        bit20 = int.from_bytes(b"\x20" * n, "big")
+        if len(_LOW_TO_UPPER) < 64:
+            _LOW_TO_UPPER[n] = bit20
+    chars = int.from_bytes(lower, "big")
+    digits = int.from_bytes(_hash_prefixes(lower).hex().encode("ascii"), "big")
+    flip = (chars >> 1) & ((digits >> 1) | (digits << 2)) & bit20
+    return (chars ^ flip).to_bytes(n, "big").decode("ascii")
 
 
 def to_address(value: str | bytes, *, strict: bool = True) -> Address:

@@ -34,7 +34,7 @@ import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Final, Literal, get_args
+from typing import Final, Literal, cast, get_args
 
 from interop.client import BlockTag, ChainClient
 from interop.errors import (
@@ -113,6 +113,7 @@ _CHUNK: Final[dict[str, tuple[int, int]]] = {
 }
 _AUTO_ORDER: Final[tuple[str, ...]] = ("override", "multicall3", "deployless", "batch")
 _MAX_PARALLEL_CHUNKS: Final = 4
+_YIELDS_BEFORE_WORK: Final = 3
 
 # per client: the strategy that last worked under "auto"
 _learned: weakref.WeakKeyDictionary[ChainClient, str] = weakref.WeakKeyDictionary()
@@ -131,19 +132,23 @@ _HEXCHARS = frozenset("0123456789abcdefABCDEF")
 
 _CACHE: dict[str, Address] = {}
 _CACHE_MAX: Final = 1 << 16
+# whole address lists (their concatenated lower-case bodies) -> keys: a poller's next call
+_LISTS: dict[str, tuple[Address, ...]] = {}
+_LISTS_MAX: Final = 4
+_LISTS_MAX_ADDRESSES: Final = 1 << 14
 
 
 def clear_address_cache() -> None:
     """Forget cached checksums (for benchmarks measuring the cold path)."""
     _CACHE.clear()
+    _LISTS.clear()
 
 
 def _remember(lower_keys: Sequence[str], checksummed: Sequence[Address]) -> None:
-    """Cache under the lower-case form (what `_prepare` yields) and the checksummed form."""
-    if len(_CACHE) + 2 * len(lower_keys) > _CACHE_MAX:
+    """Cache under the lower-case form, the form `_prepare` yields."""
+    if len(_CACHE) + len(lower_keys) > _CACHE_MAX:
         _CACHE.clear()
     _CACHE.update(zip(lower_keys, checksummed, strict=True))
-    _CACHE.update(zip(checksummed, checksummed, strict=True))
 
 
 def _checked(value: str) -> Address:
@@ -165,7 +170,7 @@ def _checked(value: str) -> Address:
         return to_address(value)  # raises InvalidAddressError with the usual hint
     result = Address(checksummed)
     _remember(["0x" + lower], [result])
-    _CACHE[value] = result
+    _CACHE[value] = _CACHE[checksummed] = result
     return result
 
 
@@ -209,9 +214,12 @@ def _prepare_bulk(items: Sequence[str | bytes]) -> tuple[str, bytes] | None:
     the error).
     """
     n = len(items)
-    if not n or set(map(type, items)) != {str} or set(map(len, items)) != {42}:  # type: ignore[arg-type]
+    if not n or set(map(len, items)) != {42}:
         return None
-    joined = "".join(items)  # type: ignore[arg-type]
+    try:
+        joined = "".join(items)  # type: ignore[arg-type]  # bytes items raise
+    except TypeError:
+        return None
     if joined[0::42] != "0" * n or joined[1::42] != "x" * n:
         return None
     bodies = joined.replace("0x", "")  # an "0x" inside a body shortens it: caught below
@@ -256,7 +264,7 @@ def _keys_now(lower: str) -> list[Address]:
     else:
         todo = [keys[i] for i in missing]
         done = checksum_bodies("".join([k[2:] for k in todo]).encode("ascii"))
-    fresh = [Address("0x" + done[o : o + 40]) for o in range(0, len(done), 40)]
+    fresh = cast(list[Address], ["0x" + done[o : o + 40] for o in range(0, len(done), 40)])
     _remember(todo, fresh)
     if len(missing) == len(keys):
         return fresh
@@ -265,18 +273,30 @@ def _keys_now(lower: str) -> list[Address]:
     return found  # type: ignore[return-value]
 
 
-async def _checksummed(lower: str) -> list[Address]:
+async def _checksummed(lower: str) -> tuple[Address, ...]:
     """The checksummed keys, computed while the requests are in flight.
 
-    Yields first, so every chain's request is written to its socket before this CPU work
-    starts, then works in slices so the answers are read as they come.
+    Yields first, a few times: aiohttp writes a request body from a task of its own, so the
+    requests reach the nodes only after the loop has gone round more than once. Then works in
+    slices, so the answers are read as they arrive.
     """
+    known = _LISTS.get(lower)
+    if known is not None:
+        return known
+    for _ in range(_YIELDS_BEFORE_WORK):
+        await asyncio.sleep(0)
     out: list[Address] = []
     step = 40 * 512
     for i in range(0, len(lower), step):
-        await asyncio.sleep(0)
+        if i:
+            await asyncio.sleep(0)
         out.extend(_keys_now(lower[i : i + step]))
-    return out
+    keys = tuple(out)
+    if len(keys) <= _LISTS_MAX_ADDRESSES:
+        if len(_LISTS) >= _LISTS_MAX:
+            del _LISTS[next(iter(_LISTS))]
+        _LISTS[lower] = keys
+    return keys
 
 
 # ---------------------------------------------------------------------------------------------
