@@ -253,24 +253,26 @@ def validate_addresses(addresses: Iterable[str | bytes]) -> list[Address]:
 
 def _keys_now(lower: str) -> list[Address]:
     """Checksummed addresses of concatenated lower-case bodies; cache hits, the rest in bulk."""
-    get = _CACHE.get
     keys = ["0x" + lower[i : i + 40] for i in range(0, len(lower), 40)]
-    found = list(map(get, keys))
-    missing = [i for i, hit in enumerate(found) if hit is None]
-    if not missing:
+    found = list(map(_CACHE.get, keys))
+    misses = found.count(None)
+    if not misses:
         return found  # type: ignore[return-value]  # no None left
-    if len(missing) == len(keys):
-        todo, done = keys, checksum_bodies(lower.encode("ascii"))
-    else:
-        todo = [keys[i] for i in missing]
-        done = checksum_bodies("".join([k[2:] for k in todo]).encode("ascii"))
-    fresh = cast(list[Address], ["0x" + done[o : o + 40] for o in range(0, len(done), 40)])
-    _remember(todo, fresh)
-    if len(missing) == len(keys):
+    if misses == len(keys):  # the usual cold case: no index bookkeeping
+        fresh = _split_bodies(checksum_bodies(lower.encode("ascii")))
+        _remember(keys, fresh)
         return fresh
+    missing = [i for i, hit in enumerate(found) if hit is None]
+    todo = [keys[i] for i in missing]
+    fresh = _split_bodies(checksum_bodies("".join([k[2:] for k in todo]).encode("ascii")))
+    _remember(todo, fresh)
     for i, a in zip(missing, fresh, strict=True):
         found[i] = a
     return found  # type: ignore[return-value]
+
+
+def _split_bodies(done: str) -> list[Address]:
+    return cast(list[Address], ["0x" + done[o : o + 40] for o in range(0, len(done), 40)])
 
 
 async def _checksummed(lower: str) -> tuple[Address, ...]:
@@ -660,9 +662,12 @@ async def get_balances_multichain(
     finally:
         work.cancel()
     chains: dict[int, ChainBalances] = {}
+    unique: int | None = None  # distinct addresses, known once one chain's dict is built
     for values, entry in results:
         if values is not None:
-            balances = MappingProxyType(dict(zip(keys, values, strict=True)))
-            entry = dataclasses.replace(entry, balances=balances)
+            balances = dict(zip(keys, values, strict=True))
+            unique = len(balances)
+            entry = dataclasses.replace(entry, balances=MappingProxyType(balances))
         chains[entry.chain_id] = entry
-    return BalanceTable(tuple(dict.fromkeys(keys)), MappingProxyType(chains))
+    distinct = keys if unique == len(keys) else tuple(dict.fromkeys(keys))
+    return BalanceTable(distinct, MappingProxyType(chains))
