@@ -200,9 +200,14 @@ async def get_output_for_block(
     if c.generation == "portal2":
         # The portal only accepts a proof made strictly after the game's creation time.
         now = await latest_timestamp(l1)
+        # Games created before the respected game type was last set are retired: the portal
+        # lets one prove against them but never finalizes (`checkWithdrawal`).
+        retired_before = int(await call_one(l1, c.portal, A.RESPECTED_GAME_TYPE_UPDATED_AT))
         for g in await _latest_games(l1, c):
             if g.l2_block_number < l2_block or g.game is None or g.timestamp >= now:
                 continue
+            if g.timestamp < retired_before:
+                break  # newest first: every older game is retired too
             if await call_one(l1, c.portal, A.DISPUTE_GAME_BLACKLIST, g.game):
                 continue
             if int(await call_one(l1, g.game, A.GAME_STATUS)) == GAME_STATUS_CHALLENGER_WINS:
@@ -256,6 +261,29 @@ async def _time_to_next_output(l1: ChainClient, c: OpContracts) -> int | None:
     idx = int(await call_one(l1, c.l2_output_oracle, A.LATEST_OUTPUT_INDEX))
     _, ts, _ = await call_one(l1, c.l2_output_oracle, A.GET_L2_OUTPUT, idx)
     return max(0, int(ts) + interval - now)
+
+
+async def _reprove_reason(l1: ChainClient, c: OpContracts, game: Address) -> str | None:
+    """Why a proof against `game` can never finalize (so it must be redone), or None.
+
+    The same conditions `OptimismPortal2.checkWithdrawal` (3.x) enforces that no amount of
+    waiting fixes: the guardian blacklisted the game, the game resolved CHALLENGER_WINS, the
+    guardian switched the respected game type, or re-set it after the game was created (which
+    retires every earlier game).
+    """
+    if await call_one(l1, c.portal, A.DISPUTE_GAME_BLACKLIST, game):
+        return "blacklisted"
+    if int(await call_one(l1, game, A.GAME_STATUS)) == GAME_STATUS_CHALLENGER_WINS:
+        return "challenger-wins"
+    if int(await call_one(l1, game, A.GAME_TYPE)) != int(
+        await call_one(l1, c.portal, A.RESPECTED_GAME_TYPE)
+    ):
+        return "game-type-changed"
+    if int(await call_one(l1, game, A.GAME_CREATED_AT)) < int(
+        await call_one(l1, c.portal, A.RESPECTED_GAME_TYPE_UPDATED_AT)
+    ):
+        return "game-retired"
+    return None
 
 
 async def get_withdrawal_status(
@@ -316,28 +344,21 @@ async def get_withdrawal_status(
             )
         return WithdrawalStatus("ready-to-prove", Status.READY_TO_PROVE, 0)
     assert submitter is not None
-    # A proof on a blacklisted / lost / no-longer-respected game must be redone.
-    blacklisted = bool(await call_one(l1, c.portal, A.DISPUTE_GAME_BLACKLIST, proven_game))
-    gstatus = int(await call_one(l1, proven_game, A.GAME_STATUS))
-    gtype = int(await call_one(l1, proven_game, A.GAME_TYPE))
-    respected = int(await call_one(l1, c.portal, A.RESPECTED_GAME_TYPE))
-    updated_at = int(await call_one(l1, c.portal, A.RESPECTED_GAME_TYPE_UPDATED_AT))
-    created = int(await call_one(l1, proven_game, A.GAME_CREATED_AT))
-    details = {"game": proven_game, "proven_at": proven_ts}
-    if (
-        blacklisted
-        or gstatus == GAME_STATUS_CHALLENGER_WINS
-        or gtype != respected
-        or created < updated_at
-    ):
-        details["reprove_reason"] = (
-            "blacklisted"
-            if blacklisted
-            else "challenger-wins"
-            if gstatus == GAME_STATUS_CHALLENGER_WINS
-            else "game-type-changed"
-        )
+    details: dict[str, Any] = {"game": proven_game, "proven_at": proven_ts}
+    reason = await _reprove_reason(l1, c, proven_game)
+    if reason is not None:
+        # The proof can never finalize; a new one is needed, against a game that qualifies now.
+        details["reprove_reason"] = reason
+        if await get_output_for_block(l1, c, l2_block) is None:
+            return WithdrawalStatus(
+                "waiting-to-prove",
+                Status.WAITING_TO_PROVE,
+                await _time_to_next_output(l1, c),
+                submitter,
+                details,
+            )
         return WithdrawalStatus("ready-to-prove", Status.READY_TO_PROVE, 0, submitter, details)
+    created = int(await call_one(l1, proven_game, A.GAME_CREATED_AT))
     try:
         await l1.call(c.portal, A.CHECK_WITHDRAWAL.encode(whash, submitter))
         return WithdrawalStatus(
