@@ -64,6 +64,23 @@ __all__ = ["Interop", "ResumeResult"]
 ChainRef = Chain | int | str
 
 
+def calldata_bytes(data: bytes | str) -> bytes:
+    """Calldata given as bytes or 0x-hex, strictly: whole bytes only. (`hex_to_bytes` pads an
+    odd digit count, right for node quantities, but for calldata it would shift every byte of a
+    typo'd selector or argument and send a different call.)"""
+    if isinstance(data, bytes | bytearray):
+        return bytes(data)
+    if not isinstance(data, str):
+        raise InputError(f"data must be bytes or 0x-hex, got {type(data).__name__}")
+    body = data[2:] if data[:2] in ("0x", "0X") else data
+    if len(body) % 2 or any(c not in "0123456789abcdefABCDEF" for c in body):
+        raise InputError(
+            f"data {data!r} is not 0x-hex of whole bytes",
+            hint="calldata is 0x followed by an even number of hex digits",
+        )
+    return bytes.fromhex(body)
+
+
 def _resolve(ref: ChainRef) -> Chain:
     if isinstance(ref, Chain):
         return ref
@@ -417,17 +434,8 @@ class Interop:
         canonical messenger of the route (direct routes only)."""
         from interop.adapters.base import FlowKind
         from interop.flows import Message
-        from interop.types import hex_to_bytes
 
-        if isinstance(data, str):
-            try:
-                payload = hex_to_bytes(data)
-            except ValueError as exc:
-                raise InputError(f"data must be 0x-hex: {exc}") from None
-        elif isinstance(data, bytes | bytearray):
-            payload = bytes(data)
-        else:
-            raise InputError(f"data must be bytes or 0x-hex, got {type(data).__name__}")
+        payload = calldata_bytes(data)
         flow = await self._start(
             FlowKind.MESSAGE,
             value,

@@ -310,16 +310,18 @@ async def _bridge(args: argparse.Namespace) -> int:
 
 
 async def _message(args: argparse.Namespace) -> int:
+    from interop.facade import calldata_bytes
     from interop.units import parse_amount
 
     value = parse_amount(args.value) if args.value else 0
+    data = calldata_bytes(args.data)
     async with _interop(args) as io:
         if args.plan:
             plan = await io.plan(value, args.source, args.target, args.target_address,
-                                 data=bytes.fromhex(args.data.removeprefix("0x")), message=True)
+                                 data=data, message=True)
             print(json.dumps(plan.to_dict(), indent=2) if args.json else plan.describe())
             return 0
-        flow = await io.send_message(args.source, args.target, args.target_address, args.data,
+        flow = await io.send_message(args.source, args.target, args.target_address, data,
                                      value, force=args.force)
         if not args.json:
             print(f"flow {flow.id} started: {flow.tx_hash}", file=sys.stderr)

@@ -1,0 +1,54 @@
+"""CLI regressions found in review, run as a user runs them: asyncio subprocesses (the session
+devnet's relayers live in this event loop), exit codes and output checked, and the chain checked
+for what was (not) sent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from eth_utils.crypto import keccak
+
+from interop.cli.main import devnet_chains_json
+from interop.client import ChainClient
+from interop.devnet.core import Devnet
+from interop.signer import account_from_key
+from interop.units import ether
+from tests.integration.test_cli import run
+
+pytestmark = pytest.mark.integration
+
+L1 = 900
+KEY = "0x" + keccak(b"interop tests: cli review").hex()
+TARGET = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"
+
+
+async def _setup(devnet: Devnet, tmp_path: Path) -> tuple[list[str], dict[str, str], ChainClient]:
+    chains_file = tmp_path / "chains.json"
+    chains_file.write_text(devnet_chains_json(list(devnet.chains.values())))
+    l1 = ChainClient(devnet.chain(L1), devnet.transport(L1), owns_transport=False)
+    me = account_from_key(KEY).address
+    await l1.request("anvil_setBalance", [me, hex(ether("10"))])
+    common = ["--chains-file", str(chains_file), "--journal", str(tmp_path / "j.sqlite3")]
+    return common, {"INTEROP_PRIVATE_KEY": KEY}, l1
+
+
+async def test_message_refuses_calldata_that_is_not_whole_bytes(
+    devnet: Devnet, tmp_path: Path
+) -> None:
+    """Regression: `--data 0x12345` was padded to 0x012345 and sent; with `--plan`, bad hex
+    ended in a Python traceback (exit 1)."""
+    common, env, l1 = await _setup(devnet, tmp_path)
+    me = account_from_key(KEY).address
+    nonce = await l1.get_nonce(me)
+    for data in ("0x12345", "0xzz"):
+        for plan in ([], ["--plan"]):
+            out = await run(
+                "message", *common, "--from", "devnet-l1", "--to", "devnet-op",
+                "--target", TARGET, "--data", data, *plan, env=env,
+            )  # fmt: skip
+            assert out.returncode == 2, (data, plan, out.stderr)
+            assert out.stderr.startswith("error:") and "Traceback" not in out.stderr, out.stderr
+            assert "whole bytes" in out.stderr
+            assert KEY[2:] not in out.stdout + out.stderr
+    assert await l1.get_nonce(me) == nonce  # nothing was sent
