@@ -16,11 +16,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from tests.integration.test_routes_e2e import L1, OP, Driver, fresh, key, make_io
 
 from interop.cli.main import devnet_chains_json
 from interop.devnet.core import Devnet
 from interop.units import ether
+from tests.integration.test_routes_e2e import L1, OP, Driver, fresh, key, make_io
 
 pytestmark = pytest.mark.integration
 

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 from eth_utils.crypto import keccak
-from tests.integration.test_routes_e2e import L1, OP, Driver, fresh, key, make_io
 
 from interop.adapters.base import Status
 from interop.cli.main import devnet_chains_json
@@ -28,6 +27,7 @@ from interop.devnet.core import Devnet
 from interop.facade import Interop
 from interop.types import to_hash32
 from interop.units import ether
+from tests.integration.test_routes_e2e import L1, OP, Driver, fresh, key, make_io
 
 pytestmark = pytest.mark.integration
 
