@@ -283,6 +283,13 @@ def _print_state(args: argparse.Namespace, flow: Any, st: Any) -> None:
         print(f"  first tx: {flow.tx_hash}")
 
 
+def _report(args: argparse.Namespace, flow: Any, st: Any) -> int:
+    """Print the state; exit 1 when the flow failed on chain, so a script never reads a
+    reverted bridge or message as a success."""
+    _print_state(args, flow, st)
+    return 1 if st.status.value == "failed" else 0
+
+
 async def _drive(args: argparse.Namespace, flow: Any) -> Any:
     if getattr(args, "complete", False):
         return await flow.complete(progress=_progress(args), timeout=args.timeout,
@@ -305,8 +312,7 @@ async def _bridge(args: argparse.Namespace) -> int:
         flow = await io.bridge(value, args.source, args.target, args.recipient, force=args.force)
         if not args.json:
             print(f"flow {flow.id} started: {flow.tx_hash}", file=sys.stderr)
-        _print_state(args, flow, await _drive(args, flow))
-    return 0
+        return _report(args, flow, await _drive(args, flow))
 
 
 async def _message(args: argparse.Namespace) -> int:
@@ -325,8 +331,7 @@ async def _message(args: argparse.Namespace) -> int:
                                      value, force=args.force)
         if not args.json:
             print(f"flow {flow.id} started: {flow.tx_hash}", file=sys.stderr)
-        _print_state(args, flow, await _drive(args, flow))
-    return 0
+        return _report(args, flow, await _drive(args, flow))
 
 
 async def _status(args: argparse.Namespace) -> int:

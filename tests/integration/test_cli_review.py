@@ -4,11 +4,13 @@ for what was (not) sent."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from eth_utils.crypto import keccak
 
+from interop.chains.model import MULTICALL3
 from interop.cli.main import devnet_chains_json
 from interop.client import ChainClient
 from interop.devnet.core import Devnet
@@ -52,3 +54,18 @@ async def test_message_refuses_calldata_that_is_not_whole_bytes(
             assert "whole bytes" in out.stderr
             assert KEY[2:] not in out.stdout + out.stderr
     assert await l1.get_nonce(me) == nonce  # nothing was sent
+
+
+async def test_bridge_that_failed_on_chain_exits_nonzero(devnet: Devnet, tmp_path: Path) -> None:
+    """Regression: a deposit whose L2 call reverted printed `status: failed` and exited 0, so a
+    script read it as a success. Multicall3 (code on L1 and on the L2, so the recipient checks
+    pass) has no payable fallback: the deposit's L2 execution reverts."""
+    common, env, _ = await _setup(devnet, tmp_path)
+    out = await run(
+        "bridge", *common, "--from", "devnet-l1", "--to", "devnet-op", "--value", "0.01ether",
+        "--recipient", MULTICALL3, "--wait", "--timeout", "60", "--max-interval", "1", "--json",
+        env=env,
+    )  # fmt: skip
+    assert out.returncode == 1, (out.stdout, out.stderr)
+    state = json.loads(out.stdout)
+    assert (state["status"], state["native"]) == ("failed", "deposit-reverted")
