@@ -49,6 +49,7 @@ from interop.chains.model import Chain, Stack
 from interop.errors import (
     AlreadyDoneError,
     InsufficientFundsError,
+    InvalidAmountError,
     MessageNotFoundError,
     MissingSignerError,
     NotReadyError,
@@ -179,7 +180,9 @@ class SuperchainAdapter:
         if ctx.signer is None:
             raise MissingSignerError("initiating a bridge flow needs a signer")
         if request.value < 0:
-            raise UnsupportedOperationError("value must not be negative")
+            raise InvalidAmountError(
+                "value must not be negative", details=f"got {request.value} wei"
+            )
         await ctx.source.ensure_chain_id()
         await ctx.target.ensure_chain_id()
         await self._check_recipient(ctx, request)
