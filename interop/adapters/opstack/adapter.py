@@ -27,7 +27,12 @@ from interop.adapters.opstack.deposit import (
     estimate_deposit_gas,
     get_l2_deposit_hashes,
 )
-from interop.adapters.opstack.fees import estimate_l2_fee
+from interop.adapters.opstack.fees import (
+    estimate_l2_fee,
+    typical_finalize_gas,
+    typical_prove_gas,
+    withdrawal_shape,
+)
 from interop.adapters.opstack.formulas import WithdrawalMessage
 from interop.adapters.opstack.message import (
     get_messages,
@@ -171,8 +176,42 @@ class OpStackAdapter:
             )
         fee = await estimate_l2_fee(l2, sender=sender, to=to, value=value, data=data)
         return FeeEstimate(
-            initiate_gas=fee.gas, max_fee_per_gas=fee.max_fee_per_gas, l1_data_fee=fee.l1_fee
+            initiate_gas=fee.gas,
+            max_fee_per_gas=fee.max_fee_per_gas,
+            l1_data_fee=fee.l1_fee,
+            later_steps_gas=await self._later_steps_gas(l1, l2, sender, request, data),
         )
+
+    @staticmethod
+    async def _later_steps_gas(
+        l1: ChainClient, l2: ChainClient, sender: str, request: BridgeRequest, calldata: bytes
+    ) -> dict[str, int]:
+        """L1 gas of prove and finalize for a withdrawal not sent yet: nothing to simulate, so
+        the typical values of `fees` applied to the withdrawal this request will create."""
+        if request.kind is FlowKind.MESSAGE:
+            kind, path, gas_limit, wdata = "message", "", request.gas_limit or 200_000, request.data
+        else:
+            kind, path = "eth", request.options.get("path", "passer")
+            if path == "bridge":
+                _, _, _, gas_limit, wdata = A.WITHDRAW_TO.decode_input(calldata)
+            else:
+                _, gas_limit, wdata = A.INITIATE_WITHDRAWAL.decode_input(calldata)
+        wd_gas, wd_len = await withdrawal_shape(
+            l1,
+            l2,
+            sender=sender,
+            kind=kind,
+            path=path,
+            to=request.recipient,
+            value=request.value,
+            data=bytes(wdata),
+            gas_limit=int(gas_limit),
+        )
+        gen = check_pair(l1, l2).generation
+        return {
+            "prove": typical_prove_gas(gen, wd_len),
+            "finalize": typical_finalize_gas(gen, wd_gas, wd_len),
+        }
 
     @staticmethod
     def _sender(ctx: AdapterContext, request: BridgeRequest) -> str:

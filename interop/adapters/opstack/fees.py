@@ -82,17 +82,22 @@ async def estimate_l2_fee(
 # ---------------------------------------------------------------- L1 steps of a withdrawal
 
 # Typical L1 gas of the later withdrawal steps, for when the step cannot be simulated yet (no
-# game / output covers the withdrawal, or it is not proven or not ready). Measured on the devnet
-# (real contracts-bedrock 0.17.3 bytecode on anvil, `tests/integration/test_opstack_reprove.py`)
-# and rounded up; see `estimate_prove_gas` / `estimate_finalize_gas` for what they cover.
-PROVE_GAS_TYPICAL: dict[str, int] = {"portal2": 0, "portal": 0}
-"""proveWithdrawalTransaction with an empty `data`, first proof of the hash by this sender."""
-PROVE_GAS_PER_PROOF_NODE = 0
-"""Allowance per storage-proof node beyond the devnet's shallow trie (calldata + keccak)."""
+# game / output covers the withdrawal, not proven, or not ready). Measured on the devnet (real
+# contracts-bedrock 0.17.3 bytecode on anvil; `tests/integration/test_opstack_reprove.py` prints
+# them) and rounded up:
+#   prove, empty data, 2-node storage proof: 203,863 (portal2) / 171,526 (legacy portal);
+#   each extra storage-proof node (a full branch, ~530 bytes): ~35-38k (measured by growing the
+#   L2ToL1MessagePasser trie: 4 nodes 273,711, 5 nodes 311,581);
+#   finalize: eth_estimateGas minus what SafeCall must forward = ~91.5k (portal2) / ~115k (legacy).
+PROVE_GAS_TYPICAL: dict[str, int] = {"portal2": 205_000, "portal": 175_000}
+"""proveWithdrawalTransaction with an empty `data` and a 2-node storage proof (devnet)."""
+PROVE_GAS_PER_PROOF_NODE = 38_000
+"""Each further storage-proof node: calldata, keccak and the MerkleTrie library's RLP work."""
 PROVE_EXTRA_PROOF_NODES = 4
-"""A busy chain's L2ToL1MessagePasser trie is deeper than the devnet's: budget this many more."""
-FINALIZE_GAS_OVERHEAD: dict[str, int] = {"portal2": 0, "portal": 0}
-"""finalizeWithdrawalTransaction minus the call to the target, empty `data`."""
+"""A busy chain's L2ToL1MessagePasser trie is deeper than the devnet's: a 6-node proof (about
+16^5 withdrawals) is budgeted, so the typical value is high on the devnet, close on mainnet."""
+FINALIZE_GAS_OVERHEAD: dict[str, int] = {"portal2": 95_000, "portal": 118_000}
+"""finalizeWithdrawalTransaction besides the call to the target, empty `data`."""
 CALLDATA_GAS_PER_BYTE = 16
 """EIP-2028 nonzero-byte cost: an upper bound for the withdrawal's data carried in calldata."""
 SAFE_CALL_RESERVE = 40_000
