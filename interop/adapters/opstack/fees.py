@@ -118,7 +118,7 @@ def typical_finalize_gas(generation: str, gas_limit: int, data_len: int = 0) -> 
     must be able to forward to the target (`SafeCall.hasMinGas`), so an upper bound on use."""
     return (
         FINALIZE_GAS_OVERHEAD[generation]
-        + gas_limit * 64 // 63
+        + -(-gas_limit * 64 // 63)  # rounded up, as hasMinGas compares gas * 63
         + SAFE_CALL_RESERVE
         + 2 * CALLDATA_GAS_PER_BYTE * data_len  # in calldata, then copied for the call
     )
