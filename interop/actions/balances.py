@@ -114,6 +114,7 @@ _CHUNK: Final[dict[str, tuple[int, int]]] = {
 _AUTO_ORDER: Final[tuple[str, ...]] = ("override", "multicall3", "deployless", "batch")
 _MAX_PARALLEL_CHUNKS: Final = 4
 _YIELDS_BEFORE_WORK: Final = 3
+_KEYS_SLICE: Final = 512  # addresses checksummed between two looks at the sockets
 
 # per client: the strategy that last worked under "auto"
 _learned: weakref.WeakKeyDictionary[ChainClient, str] = weakref.WeakKeyDictionary()
@@ -288,7 +289,7 @@ async def _checksummed(lower: str) -> tuple[Address, ...]:
     for _ in range(_YIELDS_BEFORE_WORK):
         await asyncio.sleep(0)
     out: list[Address] = []
-    step = 40 * 512
+    step = 40 * _KEYS_SLICE
     for i in range(0, len(lower), step):
         if i:
             await asyncio.sleep(0)

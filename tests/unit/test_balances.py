@@ -404,3 +404,15 @@ def test_committed_multicall3_matches_a_fresh_compile() -> None:
     assert fresh["runtime"] == committed["runtime"]
     assert fresh["abi"] == committed["abi"]
     assert fresh["solc"] == committed["solc"]
+
+
+async def test_whole_list_cache_gives_the_same_keys_and_is_cleared() -> None:
+    addrs = ["0x" + os.urandom(20).hex() for _ in range(50)]
+    lower = "".join(a[2:] for a in addrs)
+    bal.clear_address_cache()
+    first = await bal._checksummed(lower)
+    assert list(first) == [to_checksum_address(a) for a in addrs]
+    assert await bal._checksummed(lower) is first  # a poller's repeat: no work
+    bal.clear_address_cache()
+    again = await bal._checksummed(lower)
+    assert again == first and again is not first
