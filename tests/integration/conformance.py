@@ -41,6 +41,7 @@ from interop.devnet.core import Devnet
 from interop.errors import (
     AlreadyDoneError,
     InputError,
+    InvalidAmountError,
     MessageNotFoundError,
     MissingSignerError,
     NotReadyError,
@@ -77,6 +78,8 @@ _ORDER = {
 }
 _ACTIONABLE = (Status.READY_TO_PROVE, Status.READY_TO_FINALIZE)
 _MAX_STEPS = 16
+_STEP_NAMES = (None, "prove", "finalize", "execute", "redeem", "relay")
+"""`FlowStatus.next_step` values the protocol documents."""
 
 
 def _fresh() -> Address:
@@ -153,10 +156,14 @@ async def drive_to_end(env: Env, ref: FlowRef) -> Drive:
     for _ in range(_MAX_STEPS):
         st = await env.adapter.status(ctx, ref)
         d.seen.append(st)
+        assert isinstance(st.native, str) and st.native, st
+        assert st.next_step in _STEP_NAMES, st
+        assert st.seconds_to_next is None or st.seconds_to_next >= 0, st
         if st.status is Status.FINALIZED:
             return d
         assert st.status in _ORDER, f"flow went {st.status} ({st.native}): {st}"
         if st.status in _ACTIONABLE:
+            assert st.next_step is not None, f"{st.status} names no step: {st}"
             if not d.signerless_checked:
                 # a step that needs a transaction is refused, typed, when no one can sign it
                 try:
@@ -276,8 +283,30 @@ class RoutingConformance(Route):
                 await env.adapter.initiate(ctx, req)
             assert await ctx.source.get_nonce(env.signer.address) == nonce, (s, t)
 
+    async def test_unsupported_pair_refused_for_existing_flow(self, eth_flow: Flow) -> None:
+        """A stored ref handed with clients of a pair the adapter does not serve is refused,
+        typed, by every entry point (nothing is guessed from the ref)."""
+        env, ref = eth_flow.env, eth_flow.ref
+        bad = [(s, t) for s in DEVNET_CHAINS for t in DEVNET_CHAINS if (s, t) not in self.SUPPORTED]
+        for s, t in bad:
+            ctx = env.ctx(s, t)
+            with pytest.raises(UnsupportedOperationError):
+                await env.adapter.status(ctx, ref)
+            with pytest.raises(UnsupportedOperationError):
+                await env.adapter.execute_next(ctx, ref)
+            with pytest.raises(UnsupportedOperationError):
+                await env.adapter.flow_from_tx(ctx, ref.tx_hash)
+
 
 class EstimateConformance(Route):
+    async def test_estimate_without_signer_or_sender(self, env: Env) -> None:
+        """Who pays decides the estimate: with neither a signer nor `options['sender']` it is a
+        typed `MissingSignerError`, not a node error."""
+        with pytest.raises(MissingSignerError):
+            await env.adapter.estimate(
+                env.ctx(signer=False), BridgeRequest(FlowKind.ETH, self.ETH_VALUE, _fresh())
+            )
+
     @pytest.mark.parametrize("kind", [FlowKind.ETH, FlowKind.MESSAGE])
     async def test_estimate_is_positive(self, env: Env, kind: FlowKind) -> None:
         if kind is FlowKind.MESSAGE:
@@ -300,12 +329,12 @@ class InputConformance(Route):
             await env.adapter.initiate(ctx, BridgeRequest(FlowKind.ETH, 1, _fresh()))
 
     @pytest.mark.parametrize("kind", [FlowKind.ETH, FlowKind.MESSAGE])
-    async def test_negative_value_is_an_input_error(self, env: Env, kind: FlowKind) -> None:
+    async def test_negative_value_is_an_invalid_amount(self, env: Env, kind: FlowKind) -> None:
         ctx = env.ctx()
         nonce = await ctx.source.get_nonce(env.signer.address)
         data = os.urandom(32) if kind is FlowKind.MESSAGE else b""
         to = await env.recorder(self.TARGET) if kind is FlowKind.MESSAGE else _fresh()
-        with pytest.raises(InputError):
+        with pytest.raises(InvalidAmountError):
             await env.adapter.initiate(ctx, BridgeRequest(kind, -1, to, data=data))
         assert await ctx.source.get_nonce(env.signer.address) == nonce
 
