@@ -51,7 +51,7 @@ ZERO = "0x" + "00" * 20
 if TYPE_CHECKING:
     import os
 
-    from interop.adapters.base import BridgeAdapter
+    from interop.adapters.base import BridgeAdapter, FlowKind
     from interop.chains.registry import ChainRegistry
     from interop.devnet.core import Devnet
     from interop.flows import Flow, FlowState, Message, Progress, Sleep, Transfer
@@ -502,7 +502,7 @@ class Interop:
         await asyncio.gather(*(self.client(cid).ensure_chain_id() for cid in route_ids))
         first = plan.steps[0]
         if not force:
-            await self._check_recipient(src, dst, rcpt, sender, plan.steps)
+            await self._check_recipient(src, dst, rcpt, sender, plan.steps, kind, amount)
         balance = await self.client(src).get_balance(sender)
         fee = first.fee.initiate_fee if first.fee is not None else 0
         if balance < amount + fee:
@@ -558,11 +558,19 @@ class Interop:
         return handle_for(self, j.get(fid))
 
     async def _check_recipient(
-        self, src: Chain, dst: Chain, rcpt: str, sender: str, steps: Sequence[Any]
+        self,
+        src: Chain,
+        dst: Chain,
+        rcpt: str,
+        sender: str,
+        steps: Sequence[Any],
+        kind: FlowKind | None = None,
+        amount: int = 0,
     ) -> None:
         import asyncio
 
         from interop.adapters.base import Direction
+        from interop.adapters.base import FlowKind as Kind
 
         code_src, code_dst, sender_code = await asyncio.gather(
             self.client(src).get_code(rcpt),
@@ -575,6 +583,8 @@ class Interop:
                 "controls it on the source may control nothing there",
                 hint="send to an address that exists on the destination, or pass force=True",
             )
+        if code_dst and kind is Kind.ETH and amount:
+            await self._check_accepts_eth(dst, rcpt, amount)
         deposits_from_sender = any(
             s.direction is Direction.L1_TO_L2 and s.source.id == src.id for s in steps
         )
@@ -584,6 +594,33 @@ class Interop:
                 "its aliased address on the L2, which only its own L1 calls control",
                 hint="pass an explicit recipient, or force=True if the contract handles it",
             )
+
+    async def _check_accepts_eth(self, dst: Chain, rcpt: str, amount: int) -> None:
+        """Refuse a contract recipient whose code reverts a plain ETH transfer on the
+        destination: an OP withdrawal to it is finalized with the ETH left in the portal (lost),
+        an Arbitrum outbox execution or a Superchain relay can never succeed. Simulated with
+        `eth_call` (the caller funded by a state override); a node that cannot simulate is not
+        a reason to refuse."""
+        from interop.errors import ExecutionRevertedError, RpcResponseError
+
+        probe = "0x000000000000000000000000000000000000dEaD"  # keyless stand-in for the bridge
+        try:
+            await self.client(dst).call(
+                rcpt,
+                b"",
+                sender=probe,
+                value=amount,
+                state_override={probe: {"balance": hex(amount + 10**18)}},
+            )
+        except ExecutionRevertedError as exc:
+            raise UnsafeRecipientError(
+                f"{rcpt} is a contract on {dst.name} that reverts when sent ETH: the bridged "
+                "value could not be delivered (an OP withdrawal would be lost)",
+                details=exc.message,
+                hint="send to an address that accepts ETH, or pass force=True",
+            ) from None
+        except RpcResponseError as exc:
+            log.debug("cannot simulate an ETH transfer to %s on %s: %s", rcpt, dst.name, exc)
 
     # ------------------------------------------------------------------ handles
     def flow(self, flow_id: str) -> Flow:
