@@ -11,25 +11,9 @@ Amounts are int wei everywhere (helpers: `ether`, `gwei`, `parse_amount`); error
 
 from __future__ import annotations
 
-from interop.actions.balances import (
-    BalanceTable,
-    ChainBalances,
-    get_balances,
-    get_balances_multichain,
-)
-from interop.actions.transfer import TransferResult, send_native
-from interop.adapters.base import FlowRef, FlowStatus, Status
-from interop.addresses import parse_address_with_chain
-from interop.chains import (
-    Chain,
-    ChainRegistry,
-    ContractName,
-    Stack,
-    all_chains,
-    get_chain,
-    load_chains,
-)
-from interop.client import ChainClient
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from interop.errors import (
     AlreadyDoneError,
     BridgeError,
@@ -47,13 +31,123 @@ from interop.errors import (
     UnsafeRecipientError,
     UnsupportedOperationError,
 )
-from interop.facade import Interop, ResumeResult
-from interop.flows import Flow, FlowEvent, FlowState, Message, Transfer
-from interop.journal import Journal
-from interop.routes import RoutePlan
-from interop.signer import SafeSigner, Signer, account_from_env, account_from_key
-from interop.types import Address, to_address
-from interop.units import ether, format_ether, format_units, gwei, parse_amount, parse_units
+from interop.types import (
+    Address,
+    to_address,
+)
+from interop.units import (
+    ether,
+    format_ether,
+    format_units,
+    gwei,
+    parse_amount,
+    parse_units,
+)
+
+if TYPE_CHECKING:  # the names below load on first use: `import interop` stays light
+    from interop.actions.balances import (
+        BalanceTable,
+        ChainBalances,
+        get_balances,
+        get_balances_multichain,
+    )
+    from interop.actions.transfer import (
+        TransferResult,
+        send_native,
+    )
+    from interop.adapters.base import (
+        FlowRef,
+        FlowStatus,
+        Status,
+    )
+    from interop.addresses import (
+        parse_address_with_chain,
+    )
+    from interop.chains import (
+        Chain,
+        ChainRegistry,
+        ContractName,
+        Stack,
+        all_chains,
+        get_chain,
+        load_chains,
+    )
+    from interop.client import (
+        ChainClient,
+    )
+    from interop.facade import (
+        Interop,
+        ResumeResult,
+    )
+    from interop.flows import (
+        Flow,
+        FlowEvent,
+        FlowState,
+        Message,
+        Transfer,
+    )
+    from interop.journal import (
+        Journal,
+    )
+    from interop.routes import (
+        RoutePlan,
+    )
+    from interop.signer import (
+        SafeSigner,
+        Signer,
+        account_from_env,
+        account_from_key,
+    )
+
+_LAZY: dict[str, str] = {
+    "BalanceTable": "interop.actions.balances",
+    "Chain": "interop.chains",
+    "ChainBalances": "interop.actions.balances",
+    "ChainClient": "interop.client",
+    "ChainRegistry": "interop.chains",
+    "ContractName": "interop.chains",
+    "Flow": "interop.flows",
+    "FlowEvent": "interop.flows",
+    "FlowRef": "interop.adapters.base",
+    "FlowState": "interop.flows",
+    "FlowStatus": "interop.adapters.base",
+    "Interop": "interop.facade",
+    "Journal": "interop.journal",
+    "Message": "interop.flows",
+    "ResumeResult": "interop.facade",
+    "RoutePlan": "interop.routes",
+    "SafeSigner": "interop.signer",
+    "Signer": "interop.signer",
+    "Stack": "interop.chains",
+    "Status": "interop.adapters.base",
+    "Transfer": "interop.flows",
+    "TransferResult": "interop.actions.transfer",
+    "account_from_env": "interop.signer",
+    "account_from_key": "interop.signer",
+    "all_chains": "interop.chains",
+    "get_balances": "interop.actions.balances",
+    "get_balances_multichain": "interop.actions.balances",
+    "get_chain": "interop.chains",
+    "load_chains": "interop.chains",
+    "parse_address_with_chain": "interop.addresses",
+    "send_native": "interop.actions.transfer",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load heavy parts (web3, eth-account, aiohttp) only when a name that needs them is used,
+    so `interop --help` and `import interop` are fast."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'interop' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __version__ = "0.1.0"
 
