@@ -292,8 +292,8 @@ class ArbitrumAdapter:
             rcpt = await W.execute(l1, l2, signer, c, _send_from_json(ref.data["send"]))
             return rcpt.transaction_hash
         st = await self.status(ctx, ref)
-        if st.status is Status.FINALIZED:
-            raise AlreadyDoneError(f"{ref.tx_hash} already arrived on {l2.chain.name}")
+        if st.status.done:  # finalized, or failed for good (creation failed / expired)
+            raise AlreadyDoneError(f"{ref.tx_hash} is already {st.native} on {l2.chain.name}")
         if st.next_step != "redeem":
             raise NotReadyError(f"nothing to do for {ref.tx_hash} yet ({st.native})")
         retry_gas: int | None = None
