@@ -36,7 +36,9 @@ def _topic_int(n: int) -> Hash32:
 
 
 def test_topics() -> None:
-    # Well-known topic0 values of the portal and message passer events.
+    # topic0 of OptimismPortal.TransactionDeposited(address,address,uint256,bytes) and
+    # L2ToL1MessagePasser.MessagePassed(uint256,address,address,uint256,uint256,bytes,bytes32),
+    # as they appear in real OP mainnet receipts (e.g. the viem getWithdrawals.test.ts tx below).
     assert TRANSACTION_DEPOSITED_TOPIC == (
         "0xb3813568d9991fc951961fcb4c784893574240a28925604d09fc577c55bb7c32"
     )
@@ -54,7 +56,9 @@ def test_source_hash_viem_vector() -> None:
 
 
 def test_source_hash_bedrock_vector() -> None:
-    # ethereum-optimism contracts-bedrock Hashing.t.sol test_hashDepositSource
+    # ethereum-optimism/optimism packages/contracts-bedrock test/libraries/Hashing.t.sol,
+    # Hashing_hashDepositSource_Test.test_hashDepositSource_succeeds (older trees:
+    # Hashing_Test.test_hashDepositSource).
     h = deposit_source_hash("0xd25df7858efc1778118fb133ac561b138845361626dfb976699c5287ed0f4959", 1)
     assert "0x" + h.hex() == "0xf923fb07134d7d287cb52c770cc619e17e82606c21a875c92f4c63b65280a5cc"
 
@@ -140,6 +144,8 @@ _NONCE = 17668470647783843295832975007429185158274838968756189581216062012926313
 
 
 def test_withdrawal_hash_viem_vector_bridge() -> None:
+    # wevm/viem src/op-stack/utils/getWithdrawals.test.ts ('default'): the MessagePassed of OP
+    # mainnet tx 0x7b5cedccfaf9abe6ce3d07982f57bcb9176313b019ff0fc602a0b70342fe3147.
     h = withdrawal_hash(
         _NONCE,
         "0x4200000000000000000000000000000000000007",
@@ -216,9 +222,10 @@ def test_decode_message_passed_roundtrip_with_hash() -> None:
 
 
 def test_output_root_published_vectors() -> None:
-    # optimism_outputAtBlock answers (op-node RPC) that publish the output root with its parts:
-    # OP Sepolia block 27982526, from Nethermind's Optimism CL RPC module example response
-    # (NethermindEth/nethermind, Nethermind.Optimism Cl/Rpc IOptimismOptimismRpcModule.cs).
+    # optimism_outputAtBlock answers (op-node RPC) that publish the output root with its parts
+    # (OP specs, proposals.md "L2 Output Commitment Construction", version 0):
+    # OP Sepolia block 27982526, the ExampleResponse of `optimism_outputAtBlock` in
+    # NethermindEth/nethermind src/Nethermind/Nethermind.Optimism/CL/Rpc/IOptimismOptimismRpcModule.cs.
     assert (
         output_root(
             "0xeef23eb186808bb06e74b915cd0cc028fad7fbff016b9d5f3fb75cd2098b4ff9",
@@ -227,7 +234,9 @@ def test_output_root_published_vectors() -> None:
         )
         == "0xd13f0fb77010a8d8d000694b290607e961a96679a5f95dd2729dbd8449d61f71"
     )
-    # A captured optimism_outputAtBlock answer (block 22339144) from a public RPC reference page.
+    # MegaETH mainnet (an OP Stack chain), block 22339144 (0x154de48): the captured
+    # `optimism_outputAtBlock` answer in MegaETH's JSON-RPC method reference (examples section,
+    # "Endpoint: mainnet", with version 0, stateRoot, withdrawalStorageRoot, blockRef.hash).
     assert (
         output_root(
             "0x686f5150a2aec8f1b5ae15108288530860fa4157a9f39c71e55b0fa24783d506",
