@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from interop.actions import balances as bal
@@ -219,3 +220,23 @@ async def test_bad_address_is_refused(devnet: Devnet) -> None:
     clients = {cid: client(devnet, cid) for cid in devnet.chains}
     with pytest.raises(InvalidAddressError):
         await bal.get_balances_multichain(clients, ["0x1234"])
+
+
+async def test_cold_call_keys_are_eip55_and_values_equal_eth_getbalance(devnet: Devnet) -> None:
+    """A process's first call (empty checksum caches) on every chain, input in all three cases."""
+    addrs = addresses("cold-keys", 600)
+    checksummed = [str(to_checksum_address(a)) for a in addrs]
+    given = [
+        a if i % 3 == 0 else checksummed[i] if i % 3 == 1 else "0x" + a[2:].upper()
+        for i, a in enumerate(addrs)
+    ]
+    for k, cid in enumerate(devnet.chains):
+        await set_balances(devnet, cid, {a: (i + 1) * 10**12 + k for i, a in enumerate(addrs)})
+    clients = {cid: client(devnet, cid) for cid in devnet.chains}
+    bal.clear_address_cache()
+    table = await bal.get_balances_multichain(clients, given)
+    assert table.ok
+    assert list(table.addresses) == checksummed
+    for cid, c in clients.items():
+        assert list(table[cid].balances) == checksummed
+        assert list(table[cid].balances.values()) == await truth(c, addrs)
