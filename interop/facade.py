@@ -123,13 +123,14 @@ class Interop:
                 chain = chain.with_rpc(*overrides[chain.id])
             self._chains[chain.id] = chain
         self._clients: dict[int, ChainClient] = {}
-        if isinstance(account, str):
-            self.signer: Signer | None = account_from_key(account)
-        elif account is not None and not isinstance(account, SafeSigner):
-            self.signer = SafeSigner(account)
-        else:
-            self.signer = account
         self.nonces = NonceManager()
+        # always our own wrapper: keys never show, and the account's nonces are shared by
+        # every flow this Interop runs (a bot's concurrent bridges never collide)
+        if isinstance(account, str):
+            account = account_from_key(account)
+        self.signer: Signer | None = (
+            None if account is None else SafeSigner(account, nonce_manager=self.nonces)
+        )
         self._closed = False
         self._journal_arg = journal
         self._journal: Journal | None = None

@@ -458,6 +458,11 @@ class RecordingSigner:
     def address(self) -> str:
         return str(self._inner.address)
 
+    @property
+    def nonce_manager(self) -> Any:
+        """The wrapped account's nonce manager, if it has one (see `SafeSigner`)."""
+        return getattr(self._inner, "nonce_manager", None)
+
     def sign_transaction(self, transaction_dict: dict[str, Any]) -> Any:
         signed = self._inner.sign_transaction(transaction_dict)
         raw = bytes(signed.raw_transaction)

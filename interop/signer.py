@@ -10,12 +10,15 @@ chain id is refused, whoever builds it.
 from __future__ import annotations
 
 import os
-from typing import Any, NoReturn, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, runtime_checkable
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from interop.errors import InputError, MissingSignerError
+
+if TYPE_CHECKING:
+    from interop.actions.nonce import NonceManager
 
 __all__ = [
     "SafeSigner",
@@ -66,13 +69,19 @@ def _key_bytes(inner: object) -> bytes | None:
 class SafeSigner:
     """Wraps any signer so that repr/str/logging show only the address, never the key."""
 
-    __slots__ = ("_inner",)
+    __slots__ = ("_inner", "nonce_manager")
     _inner: Signer
+    nonce_manager: NonceManager | None
+    """Nonces are per account, so the account carries the manager that hands them out: every
+    transaction signed by this signer (transfers and every bridge step of every adapter) then
+    gets a distinct nonce, however many flows a bot runs at once."""
 
-    def __init__(self, inner: Signer) -> None:
+    def __init__(self, inner: Signer, *, nonce_manager: NonceManager | None = None) -> None:
         if isinstance(inner, SafeSigner):
+            nonce_manager = nonce_manager or inner.nonce_manager
             inner = inner._inner
         self._inner = inner
+        self.nonce_manager = nonce_manager
 
     @property
     def address(self) -> str:

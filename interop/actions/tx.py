@@ -199,6 +199,8 @@ async def send_transaction(
     never accepted, so this cannot send twice. An explicit `nonce` bypasses both.
     """
     tx = await _unsigned(client, signer.address, to=to, value=value, data=data, gas=gas, fees=fees)
+    if nonces is None:  # a signer may carry its account's nonce manager (SafeSigner does)
+        nonces = getattr(signer, "nonce_manager", None)
     if nonce is not None:
         return await _sign_and_submit(client, signer, tx, nonce)
     if nonces is None:
