@@ -19,6 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from interop.chains.model import Chain
 from interop.client import ChainClient
+from interop.errors import UnsupportedOperationError
 from interop.signer import Signer
 from interop.types import Address, Hash32
 
@@ -32,6 +33,7 @@ __all__ = [
     "FlowRef",
     "FlowStatus",
     "Status",
+    "check_ref",
 ]
 
 
@@ -164,13 +166,21 @@ class BridgeAdapter(Protocol):
         """True if this adapter handles the direct (one-hop) route source -> target."""
         ...
 
-    async def estimate(self, ctx: AdapterContext, request: BridgeRequest) -> FeeEstimate: ...
+    async def estimate(self, ctx: AdapterContext, request: BridgeRequest) -> FeeEstimate:
+        """Fees of `initiate` for whoever would send it: `ctx.signer`, or, for a read-only
+        caller with no key, the address in `request.options['sender']` (the signer wins when
+        both are given). `MissingSignerError` when there is neither, since gas depends on the
+        sender (balance, nonce, aliasing, whether a deposit goes to oneself)."""
+        ...
 
     async def initiate(self, ctx: AdapterContext, request: BridgeRequest) -> FlowRef:
         """Validate, then send the first transaction; returns as soon as it is mined."""
         ...
 
-    async def status(self, ctx: AdapterContext, ref: FlowRef) -> FlowStatus: ...
+    async def status(self, ctx: AdapterContext, ref: FlowRef) -> FlowStatus:
+        """`UnsupportedOperationError` (see `check_ref`) if `ref` belongs to another adapter or
+        to other chains than `ctx`'s: a flow is never looked up on the wrong chain."""
+        ...
 
     async def execute_next(self, ctx: AdapterContext, ref: FlowRef) -> Hash32 | None:
         """Perform the step named by `status().next_step`; `NotReadyError` if it is not possible
@@ -181,3 +191,25 @@ class BridgeAdapter(Protocol):
     async def flow_from_tx(self, ctx: AdapterContext, tx_hash: str) -> FlowRef:
         """Rebuild a `FlowRef` from the initiating transaction's hash on the source chain."""
         ...
+
+
+def check_ref(ctx: AdapterContext, ref: FlowRef, adapter_name: str) -> None:
+    """Refuse a stored ref handed with clients of another route, before any RPC call.
+
+    A ref records its own chains; looked up through other clients (an OP 901 withdrawal checked
+    with 902 -> L1 clients, a route given backwards) it would answer about a different chain's
+    state, or act on it. Every adapter entry point taking a ref calls this first.
+    """
+    s, t = ctx.source.chain, ctx.target.chain
+    want = (ref.source_chain, ref.target_chain)
+    if ref.adapter != adapter_name:
+        raise UnsupportedOperationError(
+            f"flow {ref.tx_hash} belongs to adapter {ref.adapter!r}, not {adapter_name!r}",
+            hint=f"use the {ref.adapter!r} adapter for it",
+        )
+    if (s.id, t.id) != want:
+        raise UnsupportedOperationError(
+            f"flow {ref.tx_hash} is {want[0]} -> {want[1]} but the clients given are "
+            f"{s.name} ({s.id}) -> {t.name} ({t.id})",
+            hint=f"pass clients for chain {want[0]} (source) and {want[1]} (target)",
+        )

@@ -17,6 +17,7 @@ addresses, so what they receive is exact to the wei.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -297,6 +298,38 @@ class RoutingConformance(Route):
             with pytest.raises(UnsupportedOperationError):
                 await env.adapter.flow_from_tx(ctx, ref.tx_hash)
 
+    async def test_ref_with_clients_of_another_supported_pair_is_refused(
+        self, eth_flow: Flow
+    ) -> None:
+        """The adapter serves the pair, but not this flow: a ref looked up through the clients of
+        another route (backwards, or another L2) would be answered about the wrong chain. Every
+        entry point refuses it, typed and naming both pairs, and sends nothing."""
+        env, ref = eth_flow.env, eth_flow.ref
+        others = sorted(self.SUPPORTED - {(self.SOURCE, self.TARGET)})
+        assert others, "every adapter serves at least the way back"
+        for s, t in others:
+            ctx = env.ctx(s, t)
+            nonces = [await env.clients[c].get_nonce(env.signer.address) for c in (s, t)]
+            for call in (env.adapter.status, env.adapter.execute_next):
+                with pytest.raises(UnsupportedOperationError) as e:
+                    await call(ctx, ref)
+                msg = str(e.value)
+                assert f"{self.SOURCE} -> {self.TARGET}" in msg, msg
+                assert f"({s})" in msg and f"({t})" in msg, msg
+            after = [await env.clients[c].get_nonce(env.signer.address) for c in (s, t)]
+            assert after == nonces, (s, t)
+
+    async def test_ref_of_another_adapter_is_refused(self, eth_flow: Flow) -> None:
+        """Right chains, wrong owner: a ref stored by another adapter is not reinterpreted."""
+        env = eth_flow.env
+        ref = dataclasses.replace(eth_flow.ref, adapter=f"not-{env.adapter.name}")
+        nonce = await env.clients[self.TARGET].get_nonce(env.signer.address)
+        for call in (env.adapter.status, env.adapter.execute_next):
+            with pytest.raises(UnsupportedOperationError) as e:
+                await call(env.ctx(), ref)
+            assert ref.adapter in str(e.value)
+        assert await env.clients[self.TARGET].get_nonce(env.signer.address) == nonce
+
 
 class EstimateConformance(Route):
     async def test_estimate_without_signer_or_sender(self, env: Env) -> None:
@@ -320,6 +353,24 @@ class EstimateConformance(Route):
         assert est.max_fee_per_gas > 0
         assert est.l1_data_fee >= 0 and est.extra_value >= 0
         assert est.initiate_fee >= est.initiate_gas * est.max_fee_per_gas > 0
+
+    @pytest.mark.parametrize("kind", [FlowKind.ETH, FlowKind.MESSAGE])
+    async def test_estimate_for_a_sender_without_key(self, env: Env, kind: FlowKind) -> None:
+        """A read-only caller names the sender in `options['sender']`; the estimate is the one
+        the signer of that address gets (relayers mine in the background, so it must match the
+        signer's estimate taken just before or just after)."""
+        to = await env.recorder(self.TARGET) if kind is FlowKind.MESSAGE else _fresh()
+        data = os.urandom(32) if kind is FlowKind.MESSAGE else b""
+        value = self.MSG_VALUE if kind is FlowKind.MESSAGE else self.ETH_VALUE
+        signed = BridgeRequest(kind, value, to, data=data)
+        keyless = dataclasses.replace(signed, options={"sender": env.signer.address})
+        before = await env.adapter.estimate(env.ctx(), signed)
+        est = await env.adapter.estimate(env.ctx(signer=False), keyless)
+        after = await env.adapter.estimate(env.ctx(), signed)
+        assert est.initiate_gas > 21_000 - 1 and est.max_fee_per_gas > 0
+        assert est.initiate_fee > 0
+        assert est.initiate_gas in (before.initiate_gas, after.initiate_gas)
+        assert (est.extra_value > 0) == (before.extra_value > 0)
 
 
 class InputConformance(Route):

@@ -41,12 +41,14 @@ from interop.adapters.base import (
     FlowRef,
     FlowStatus,
     Status,
+    check_ref,
 )
 from interop.chains.model import Chain, Stack
 from interop.client import ChainClient
 from interop.errors import (
     AlreadyDoneError,
     MessageNotFoundError,
+    MissingSignerError,
     NotReadyError,
     RpcTimeoutError,
     UnsupportedOperationError,
@@ -97,7 +99,8 @@ class ArbitrumAdapter:
 
     Request options (`BridgeRequest.options`), all optional, for parent -> child messages:
     `max_submission_cost`, `max_fee_per_gas`, `deposit` (msg.value), `excess_fee_refund_address`,
-    `call_value_refund_address`; `gas_limit` is `BridgeRequest.gas_limit`.
+    `call_value_refund_address`; `gas_limit` is `BridgeRequest.gas_limit`. For `estimate` only:
+    `sender`, the address that would send, when there is no signer (read-only callers).
     """
 
     name = "arbitrum"
@@ -119,6 +122,17 @@ class ArbitrumAdapter:
         raise UnsupportedOperationError(
             f"no Arbitrum route {s.name} -> {t.name}", hint="pick the adapter of their stack"
         )
+
+    @staticmethod
+    def _sender(ctx: AdapterContext, request: BridgeRequest) -> str:
+        """Who would send: it decides deposit vs retryable (a deposit to oneself is plain) and
+        the refund addresses, so an estimate without one would describe another transaction."""
+        if ctx.signer is not None:
+            return ctx.signer.address
+        s = request.options.get("sender")
+        if not s:
+            raise MissingSignerError("estimating needs a signer or options['sender']")
+        return to_address(str(s))
 
     def _uses_retryable(self, request: BridgeRequest, sender: str) -> bool:
         return request.kind is FlowKind.MESSAGE or to_address(request.recipient) != to_address(
@@ -153,7 +167,7 @@ class ArbitrumAdapter:
     # ------------------------------------------------------------------ protocol
     async def estimate(self, ctx: AdapterContext, request: BridgeRequest) -> FeeEstimate:
         direction, l1, l2, c = self._route(ctx)
-        sender = require_signer(ctx.signer).address
+        sender = self._sender(ctx, request)
         src = ctx.source
         price = int(await src.request("eth_gasPrice"), 16)
         if direction is Direction.L2_TO_L1:
@@ -255,6 +269,7 @@ class ArbitrumAdapter:
 
     async def status(self, ctx: AdapterContext, ref: FlowRef) -> FlowStatus:
         _, l1, l2, c = self._route(ctx)
+        check_ref(ctx, ref, self.name)
         if ref.direction is Direction.L2_TO_L1:
             send = _send_from_json(ref.data["send"])
             st = await W.withdrawal_status(l1, l2, c, send)
@@ -287,6 +302,7 @@ class ArbitrumAdapter:
 
     async def execute_next(self, ctx: AdapterContext, ref: FlowRef) -> Hash32 | None:
         _, l1, l2, c = self._route(ctx)
+        check_ref(ctx, ref, self.name)
         signer = require_signer(ctx.signer)
         if ref.direction is Direction.L2_TO_L1:
             rcpt = await W.execute(l1, l2, signer, c, _send_from_json(ref.data["send"]))
@@ -345,6 +361,8 @@ class ArbitrumAdapter:
         self, ctx: AdapterContext, ref: FlowRef, *, timeout: float = 60.0, poll: float = 0.1
     ) -> FlowStatus:
         """Poll `status` until the flow is done or needs the caller (manual redeem / execute)."""
+        self._route(ctx)
+        check_ref(ctx, ref, self.name)
         deadline = time.monotonic() + timeout
         while True:
             st = await self.status(ctx, ref)

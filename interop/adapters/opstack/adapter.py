@@ -18,6 +18,7 @@ from interop.adapters.base import (
     FlowRef,
     FlowStatus,
     Status,
+    check_ref,
 )
 from interop.adapters.opstack import abis as A
 from interop.adapters.opstack.common import check_pair
@@ -298,6 +299,7 @@ class OpStackAdapter:
     # ------------------------------------------------------------ status / next step
     async def status(self, ctx: AdapterContext, ref: FlowRef) -> FlowStatus:
         d, l1, l2 = self._ends(ctx)
+        check_ref(ctx, ref, self.name)
         if d is Direction.L1_TO_L2:
             return await self._deposit_status(l2, ref)
         w = _wd_from_json(dict(ref.data["withdrawal"]))
@@ -342,6 +344,7 @@ class OpStackAdapter:
 
     async def execute_next(self, ctx: AdapterContext, ref: FlowRef) -> Hash32 | None:
         d, l1, l2 = self._ends(ctx)
+        check_ref(ctx, ref, self.name)
         st = await self.status(ctx, ref)
         if st.status.done:
             raise AlreadyDoneError(f"flow {ref.tx_hash} is already {st.native}")

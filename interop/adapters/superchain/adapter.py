@@ -31,6 +31,7 @@ from interop.adapters.base import (
     FlowRef,
     FlowStatus,
     Status,
+    check_ref,
 )
 from interop.adapters.superchain import abis as A
 from interop.adapters.superchain.eth import send_eth, sent_values
@@ -247,6 +248,7 @@ class SuperchainAdapter:
     # ------------------------------------------------------------ status / next step
     async def status(self, ctx: AdapterContext, ref: FlowRef) -> FlowStatus:
         self._check(ctx)
+        check_ref(ctx, ref, self.name)
         rcpt = await ctx.source.get_receipt(ref.tx_hash)
         if rcpt is None:
             return FlowStatus(Status.PENDING, "waiting-for-source", None, None)
@@ -276,6 +278,8 @@ class SuperchainAdapter:
         docs/superchain.md). So an ETH flow first gives a running relayer `relay_grace` seconds;
         returns None (nothing sent) when someone else relayed, including a lost race.
         """
+        self._check(ctx)
+        check_ref(ctx, ref, self.name)
         st = await self.status(ctx, ref)
         if st.status in (Status.FINALIZED, Status.FAILED):
             raise AlreadyDoneError(f"flow {ref.tx_hash} is already {st.native}")
