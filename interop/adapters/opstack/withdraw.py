@@ -258,7 +258,11 @@ async def _time_to_next_output(l1: ChainClient, c: OpContracts) -> int | None:
     interval = int(await call_one(l1, c.l2_output_oracle, A.SUBMISSION_INTERVAL)) * int(
         await call_one(l1, c.l2_output_oracle, A.L2_BLOCK_TIME)
     )
-    idx = int(await call_one(l1, c.l2_output_oracle, A.LATEST_OUTPUT_INDEX))
+    try:
+        # latestOutputIndex() underflows (reverts) while no output has been proposed yet
+        idx = int(await call_one(l1, c.l2_output_oracle, A.LATEST_OUTPUT_INDEX))
+    except ExecutionRevertedError:
+        return None
     _, ts, _ = await call_one(l1, c.l2_output_oracle, A.GET_L2_OUTPUT, idx)
     return max(0, int(ts) + interval - now)
 
