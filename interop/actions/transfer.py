@@ -2,12 +2,14 @@
 
 Everything that can be checked before signing is checked before signing, so a refused transfer
 costs nothing and leaves the nonce untouched: the recipient (EIP-55), the amount (int wei), the
-chain id the node serves, and that the balance covers value + gas limit x max fee.
+chain id the node serves, and that the balance covers value + gas limit x max fee, plus on OP
+Stack chains the L1 data fee (GasPriceOracle's upper bound for the unsigned transaction's size).
 
-Fee paid: `gas_used x effective_gas_price` from the receipt, plus the L1 data fee when the receipt
-reports one (`l1Fee` on OP Stack chains). Anvil's OP mode charges an L1 fee once the L1Block
-predeploy holds L1 values but does not report it in receipts, so on such a devnet the sender pays
-more than `fee` says; on Arbitrum the L1 component is folded into gas_used, so `fee` is complete.
+Fee paid: `gas_used x effective_gas_price` from the receipt plus, on OP Stack chains, the L1 data
+fee: the receipt's `l1Fee` when the node reports it, otherwise (anvil's OP mode charges it but
+leaves it out of receipts) recomputed from the signed transaction's bytes and the L1 fee inputs at
+the block of inclusion, which is what the node charged, to the wei. On Arbitrum the L1 component
+is folded into gas_used, so the receipt fee is complete.
 """
 
 from __future__ import annotations
@@ -15,7 +17,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from interop.actions.fees import Fees, estimate_fees
+from interop.actions.fees import (
+    Fees,
+    estimate_fees,
+    op_l1_fee_ceiling,
+    op_l1_fee_params_of_block,
+    unsigned_tx_bytes,
+)
 from interop.actions.nonce import NonceManager
 from interop.actions.tx import (
     check_gas_limit,
@@ -23,20 +31,42 @@ from interop.actions.tx import (
     send_transaction,
     wait_for_receipt,
 )
+from interop.chains.model import Stack
 from interop.client import ChainClient
 from interop.errors import InsufficientFundsError, RpcResponseError
 from interop.rpc.models import Receipt
 from interop.signer import Signer, require_signer
-from interop.types import Address, Hash32, to_address, to_wei_int
+from interop.types import Address, Hash32, hex_to_bytes, to_address, to_wei_int
 from interop.units import format_ether
 
-__all__ = ["TransferResult", "receipt_fee", "send_native"]
+__all__ = ["TransferResult", "paid_fee", "receipt_fee", "send_native"]
 
 
 def receipt_fee(receipt: Receipt) -> int:
     """Total fee a receipt says was paid: execution fee plus any reported L1 data fee."""
     l1 = receipt.raw.get("l1Fee")
     return receipt.fee + (int(l1, 16) if isinstance(l1, str) else int(l1 or 0))
+
+
+async def paid_fee(client: ChainClient, receipt: Receipt) -> int:
+    """Everything the sender of `receipt`'s transaction paid besides its value.
+
+    On an OP Stack chain whose receipts lack `l1Fee` (anvil's OP mode), the L1 data fee is
+    recomputed: the node prices the signed transaction's bytes with the L1Block values of the
+    block of inclusion, which GasPriceOracle exposes at that block. `getL1Fee(signed bytes)`
+    would be wrong here (it adds a 68-byte signature allowance meant for unsigned input), and the
+    L1FeeVault's balance change is only this transaction's fee when it is alone in its block.
+    """
+    if "l1Fee" in receipt.raw or client.chain.stack is not Stack.OPSTACK:
+        return receipt_fee(receipt)
+    try:
+        raw = await client.request("eth_getRawTransactionByHash", [receipt.transaction_hash])
+    except RpcResponseError:
+        return receipt.fee  # the node cannot give the signed bytes: nothing exact to add
+    params = await op_l1_fee_params_of_block(client, receipt.block_number)
+    if not raw or params is None:
+        return receipt.fee
+    return receipt.fee + params.fee(hex_to_bytes(raw))
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +128,27 @@ async def send_native(
             return gas
         return await estimate_gas_limit(client, sender, to=recipient, value=amount)
 
-    fees_, gas_, balance = await asyncio.gather(_fees(), _gas(), client.get_balance(sender))
-    required = amount + fees_.max_cost(gas_)
+    op_stack = client.chain.stack is Stack.OPSTACK
+
+    async def _nonce() -> int:
+        return await client.get_nonce(sender) if op_stack else 0
+
+    fees_, gas_, balance, nonce = await asyncio.gather(
+        _fees(), _gas(), client.get_balance(sender), _nonce()
+    )
+    l1_fee = 0
+    if op_stack:
+        unsigned = unsigned_tx_bytes(
+            chain_id=client.chain.id, nonce=nonce, fees=fees_, gas=gas_, to=recipient, value=amount
+        )
+        l1_fee = await op_l1_fee_ceiling(client, unsigned)
+    required = amount + fees_.max_cost(gas_) + l1_fee
     if balance < required:
+        l1_part = f" + L1 data fee {format_ether(l1_fee)}" if op_stack else ""
         raise InsufficientFundsError(
             f"{sender} has {format_ether(balance)} but needs {format_ether(required)} "
-            f"on {client.chain.name} (value + gas {gas_} x max fee {fees_.max_fee_per_gas})",
+            f"on {client.chain.name} (value + gas {gas_} x max fee {fees_.max_fee_per_gas}"
+            f"{l1_part})",
             balance=balance,
             required=required,
             hint="nothing was signed or sent",
@@ -133,6 +178,6 @@ async def send_native(
         from_address=sender,
         to=recipient,
         value=amount,
-        fee=receipt_fee(receipt) if receipt is not None else None,
+        fee=await paid_fee(client, receipt) if receipt is not None else None,
         receipt=receipt,
     )
