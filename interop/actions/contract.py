@@ -26,7 +26,9 @@ async def call_fn(
     return fn.decode(await client.call(to, fn.encode(*args), block=block, sender=sender))
 
 
-async def call_one(client: ChainClient, to: str, fn: Fn, *args: Any, block: BlockTag = "latest") -> Any:
+async def call_one(
+    client: ChainClient, to: str, fn: Fn, *args: Any, block: BlockTag = "latest"
+) -> Any:
     """The single output of a view function."""
     return (await call_fn(client, to, fn, *args, block=block))[0]
 
