@@ -17,44 +17,36 @@ chain ids verified; the recipient refused (`UnsafeRecipientError`, unless `force
 is a contract on the source with no code on the destination, or when a contract sender's alias
 would own the funds; value + first-transaction fees checked against the balance
 (`InsufficientFundsError`). The flow is journaled before its first transaction is signed.
+
+The methods here stay thin so this file reads as the table of contents of the SDK; the work
+lives in modules named for it: `interop.bridging` (starting a flow), `interop.safety` (the
+pre-send checks), `interop.lookup` (a flow from a transaction hash), `interop.resume`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from interop.actions.balances import BalanceTable, get_balances_multichain
 from interop.actions.nonce import NonceManager
 from interop.actions.transfer import TransferResult, send_native
+from interop.bridging import calldata_bytes as calldata_bytes
+from interop.bridging import resolve_recipient, start_flow
 from interop.chains.model import Chain
 from interop.client import ChainClient
-from interop.errors import (
-    ConfigError,
-    InputError,
-    InsufficientFundsError,
-    InteropError,
-    InvalidAmountError,
-    MissingSignerError,
-    UnknownChainError,
-    UnsafeRecipientError,
-)
+from interop.errors import ConfigError, InputError, MissingSignerError, UnknownChainError
+from interop.resume import ResumeResult, resume_flows
 from interop.signer import SafeSigner, Signer, account_from_key
-
-log = logging.getLogger("interop.facade")
-
-ZERO = "0x" + "00" * 20
 
 if TYPE_CHECKING:
     import os
 
-    from interop.adapters.base import BridgeAdapter, FlowKind
+    from interop.adapters.base import BridgeAdapter
     from interop.chains.registry import ChainRegistry
     from interop.devnet.core import Devnet
-    from interop.flows import Flow, FlowState, Message, Progress, Sleep, Transfer
+    from interop.flows import Flow, Message, Progress, Sleep, Transfer
     from interop.journal import Journal
     from interop.routes import AdapterRegistry, RoutePlan
     from interop.types import Address
@@ -62,23 +54,6 @@ if TYPE_CHECKING:
 __all__ = ["Interop", "ResumeResult"]
 
 ChainRef = Chain | int | str
-
-
-def calldata_bytes(data: bytes | str) -> bytes:
-    """Calldata given as bytes or 0x-hex, strictly: whole bytes only. (`hex_to_bytes` pads an
-    odd digit count, right for node quantities, but for calldata it would shift every byte of a
-    typo'd selector or argument and send a different call.)"""
-    if isinstance(data, bytes | bytearray):
-        return bytes(data)
-    if not isinstance(data, str):
-        raise InputError(f"data must be bytes or 0x-hex, got {type(data).__name__}")
-    body = data[2:] if data[:2] in ("0x", "0X") else data
-    if len(body) % 2 or any(c not in "0123456789abcdefABCDEF" for c in body):
-        raise InputError(
-            f"data {data!r} is not 0x-hex of whole bytes",
-            hint="calldata is 0x followed by an even number of hex digits",
-        )
-    return bytes.fromhex(body)
 
 
 def _resolve(ref: ChainRef) -> Chain:
@@ -366,7 +341,7 @@ class Interop:
 
         amount = to_wei_int(value)
         src, dst = self.chain(source), self.chain(target)
-        rcpt = self._recipient(recipient, dst)
+        rcpt = resolve_recipient(self, recipient, dst)
         return await plan_route(
             src,
             dst,
@@ -380,15 +355,6 @@ class Interop:
             registry=self.adapters,
             estimate=estimate,
         )
-
-    def _recipient(self, recipient: str | None, dst: Chain) -> Address | None:
-        if recipient is None:
-            if self.signer is None:
-                return None
-            from interop.types import to_address
-
-            return to_address(self.signer.address)
-        return self.parse_address(recipient, dst)
 
     # ------------------------------------------------------------------ bridging
     async def bridge(
@@ -411,8 +377,8 @@ class Interop:
         """
         from interop.adapters.base import FlowKind
 
-        flow = await self._start(
-            FlowKind.ETH, value, source, target, recipient, b"", force, gas_limit, options
+        flow = await start_flow(
+            self, FlowKind.ETH, value, source, target, recipient, b"", force, gas_limit, options
         )
         from interop.flows import Transfer
 
@@ -437,7 +403,8 @@ class Interop:
         from interop.flows import Message
 
         payload = calldata_bytes(data)
-        flow = await self._start(
+        flow = await start_flow(
+            self,
             FlowKind.MESSAGE,
             value,
             source,
@@ -451,177 +418,6 @@ class Interop:
         )
         assert isinstance(flow, Message)
         return flow
-
-    async def _start(
-        self,
-        kind: Any,
-        value: int,
-        source: ChainRef,
-        target: ChainRef,
-        recipient: str | None,
-        data: bytes,
-        force: bool,
-        gas_limit: int | None,
-        options: Mapping[str, Any] | None,
-        *,
-        allow_zero: bool = False,
-    ) -> Flow:
-        import asyncio
-
-        from interop.adapters.base import AdapterContext, BridgeRequest
-        from interop.flows import handle_for
-        from interop.journal import RecordingSigner
-        from interop.routes import plan_route
-        from interop.types import to_address, to_wei_int
-        from interop.units import format_ether
-
-        if self.signer is None:
-            raise MissingSignerError("bridging needs an account", hint="Interop(..., account=...)")
-        signer = self.signer
-        amount = to_wei_int(value)
-        if amount == 0 and not allow_zero:
-            raise InvalidAmountError("bridging 0 wei moves nothing", hint="pass a positive amount")
-        src, dst = self.chain(source), self.chain(target)
-        rcpt = self._recipient(recipient, dst)
-        assert rcpt is not None
-        sender = to_address(signer.address)
-        plan = await plan_route(
-            src,
-            dst,
-            kind,
-            chains=self._chains,
-            client=self.client,
-            value=amount,
-            recipient=rcpt,
-            data=data,
-            signer=signer,
-            registry=self.adapters,
-            options=options,
-        )
-        # every chain of the route must be the one configured before anything is signed
-        route_ids = {s.source.id for s in plan.steps} | {s.target.id for s in plan.steps}
-        await asyncio.gather(*(self.client(cid).ensure_chain_id() for cid in route_ids))
-        first = plan.steps[0]
-        if not force:
-            await self._check_recipient(src, dst, rcpt, sender, plan.steps, kind, amount)
-        balance = await self.client(src).get_balance(sender)
-        fee = first.fee.initiate_fee if first.fee is not None else 0
-        if balance < amount + fee:
-            raise InsufficientFundsError(
-                f"{sender} has {format_ether(balance)} ETH on {src.name} but the transfer needs "
-                f"{format_ether(amount + fee)} (value {format_ether(amount)} + fees "
-                f"{format_ether(fee)})",
-                balance=balance,
-                required=amount + fee,
-                hint="nothing was signed or sent",
-            )
-        if first.fee is None:
-            log.info("no fee estimate for %s -> %s: %s", src.name, dst.name, first.fee_error)
-        opts = dict(options or {})
-        if force:
-            opts["force"] = True
-        j = self.journal
-        fid = j.create_flow(
-            kind=kind.value,
-            source_chain=src.id,
-            target_chain=dst.id,
-            value=amount,
-            recipient=rcpt,
-            sender=sender,
-            data=data,
-            options=opts,
-            hops=[(s.adapter, s.direction.value, s.source.id, s.target.id) for s in plan.steps],
-        )
-        one_hop = len(plan.steps) == 1
-        req = BridgeRequest(
-            kind,
-            amount,
-            rcpt if one_hop else sender,
-            data=data,
-            gas_limit=gas_limit,
-            allow_aliased_recipient=force,
-            options={k: v for k, v in opts.items() if k != "force"},
-        )
-        adapter = self.adapter(first.adapter)
-        rs = RecordingSigner(signer, j, fid, 0, "initiate")
-        ctx = AdapterContext(self.client(first.source.id), self.client(first.target.id), rs)
-        try:
-            ref = await adapter.initiate(ctx, req)
-        except BaseException as exc:
-            if not j.txs(fid):
-                j.set_status(fid, "cancelled", "not-sent", done=True, error=str(exc)[:500])
-            else:
-                j.add_event(fid, "initiate raised", f"{type(exc).__name__}: {exc}"[:500])
-            raise
-        j.set_hop_ref(fid, 0, ref)
-        j.set_tx_state(ref.tx_hash, "mined")
-        j.add_event(fid, "initiated", ref.tx_hash)
-        return handle_for(self, j.get(fid))
-
-    async def _check_recipient(
-        self,
-        src: Chain,
-        dst: Chain,
-        rcpt: str,
-        sender: str,
-        steps: Sequence[Any],
-        kind: FlowKind | None = None,
-        amount: int = 0,
-    ) -> None:
-        import asyncio
-
-        from interop.adapters.base import Direction
-        from interop.adapters.base import FlowKind as Kind
-
-        code_src, code_dst, sender_code = await asyncio.gather(
-            self.client(src).get_code(rcpt),
-            self.client(dst).get_code(rcpt),
-            self.client(src).get_code(sender),
-        )
-        if code_src and not code_dst:
-            raise UnsafeRecipientError(
-                f"{rcpt} is a contract on {src.name} but has no code on {dst.name}: whoever "
-                "controls it on the source may control nothing there",
-                hint="send to an address that exists on the destination, or pass force=True",
-            )
-        if code_dst and kind is Kind.ETH and amount:
-            await self._check_accepts_eth(dst, rcpt, amount)
-        deposits_from_sender = any(
-            s.direction is Direction.L1_TO_L2 and s.source.id == src.id for s in steps
-        )
-        if sender_code and deposits_from_sender and rcpt.lower() == sender.lower():
-            raise UnsafeRecipientError(
-                f"the sender {sender} has code on {src.name}: its deposit would be credited to "
-                "its aliased address on the L2, which only its own L1 calls control",
-                hint="pass an explicit recipient, or force=True if the contract handles it",
-            )
-
-    async def _check_accepts_eth(self, dst: Chain, rcpt: str, amount: int) -> None:
-        """Refuse a contract recipient whose code reverts a plain ETH transfer on the
-        destination: an OP withdrawal to it is finalized with the ETH left in the portal (lost),
-        an Arbitrum outbox execution or a Superchain relay can never succeed. Simulated with
-        `eth_call` (the caller funded by a state override); a node that cannot simulate is not
-        a reason to refuse."""
-        from interop.errors import ExecutionRevertedError, RpcResponseError
-
-        probe = "0x000000000000000000000000000000000000dEaD"  # keyless stand-in for the bridge
-        try:
-            await self.client(dst).call(
-                rcpt,
-                b"",
-                sender=probe,
-                value=amount,
-                state_override={probe: {"balance": hex(amount + 10**18)}},
-            )
-        except ExecutionRevertedError as exc:
-            raise UnsafeRecipientError(
-                f"{rcpt} is a contract on {dst.name} that reverts when sent ETH: the bridged "
-                "value could not be delivered (an OP withdrawal would be lost)",
-                details=exc.message,
-                hint="send to an address that accepts ETH, or pass force=True",
-            ) from None
-        except RpcResponseError as exc:
-            log.debug("cannot simulate an ETH transfer to %s on %s: %s", rcpt, dst.name, exc)
 
     # ------------------------------------------------------------------ handles
     def flow(self, flow_id: str) -> Flow:
@@ -642,64 +438,9 @@ class Interop:
         """The handle of the flow initiated by `tx_hash` on `source`: from the journal if it is
         there, else rebuilt through the adapter of each route from `source` (or to `target`).
         Such a flow is journaled only once you act on it (`complete()`)."""
-        import time
+        from interop.lookup import flow_from_tx
 
-        from interop.errors import MessageNotFoundError
-        from interop.flows import handle_for
-        from interop.journal import FlowRecord, HopRecord
-        from interop.types import to_address, to_hash32
-
-        h = to_hash32(tx_hash) if isinstance(tx_hash, str) else tx_hash
-        known = self.journal.find_by_tx(h)
-        if known is not None:
-            return handle_for(self, known)
-        src = self.chain(source)
-        targets = (
-            [self.chain(target)]
-            if target is not None
-            else [c for c in self._chains.values() if c.id != src.id]
-        )
-        tried: list[str] = []
-        for dst in targets:
-            for adapter in self.adapters.candidates(src, dst):
-                from interop.adapters.base import AdapterContext
-
-                try:
-                    ref = await adapter.flow_from_tx(
-                        AdapterContext(self.client(src), self.client(dst), self.signer), h
-                    )
-                except (MessageNotFoundError, InputError, ConfigError) as exc:
-                    tried.append(f"{adapter.name} {src.name}->{dst.name}: {exc.message}")
-                    continue
-                tx = await self.client(src).get_transaction(h) or {}
-                now = time.time()
-                rec = FlowRecord(
-                    id=h,
-                    kind=ref.kind.value,
-                    source_chain=src.id,
-                    target_chain=dst.id,
-                    value=int(tx.get("value", "0x0"), 16),
-                    recipient=to_address(str(tx.get("to") or tx.get("from") or ZERO)),
-                    sender=to_address(str(tx.get("from") or ZERO)),
-                    data=b"",
-                    options={"looked_up": True},
-                    status="unknown",
-                    native="",
-                    done=False,
-                    error=None,
-                    created=now,
-                    updated=now,
-                    hops=(
-                        HopRecord(
-                            0, adapter.name, ref.direction.value, src.id, dst.id, ref, "unknown", ""
-                        ),
-                    ),
-                )
-                return handle_for(self, rec, persisted=False)
-        raise MessageNotFoundError(
-            f"{h} on {src.name} starts no flow any configured route knows",
-            details="; ".join(tried) or "no route from this chain",
-        )
+        return await flow_from_tx(self, source, tx_hash, target)
 
     async def resume(
         self,
@@ -714,40 +455,11 @@ class Interop:
         nonce sequence). Per flow: re-broadcast signed transactions that have no receipt, then
         continue from on-chain status, so no step is ever repeated. Errors stay per flow; flows
         on chains this `Interop` is not configured for are skipped."""
-        out: list[ResumeResult] = []
-        for f in self.flows(unfinished=True):
-            ids = {f.source, f.target} | {
-                c for h in f.record.hops for c in (h.source_chain, h.target_chain)
-            }
-            missing = sorted(i for i in ids if i not in self._chains)
-            if missing:
-                out.append(
-                    ResumeResult(f.record.id, None, None, f"chains not configured: {missing}")
-                )
-                continue
-            try:
-                st = await f.complete(
-                    progress=progress,
-                    sleep=sleep,
-                    timeout=timeout,
-                    poll=poll,
-                    max_interval=max_interval,
-                )
-                out.append(ResumeResult(f.record.id, st, None, None))
-            except InteropError as exc:
-                out.append(ResumeResult(f.record.id, None, exc, None))
-        return out
-
-
-@dataclass(frozen=True)
-class ResumeResult:
-    """Outcome of resuming one flow: its final `state`, or the `error`, or why it was `skipped`."""
-
-    flow_id: str
-    state: FlowState | None
-    error: InteropError | None
-    skipped: str | None
-
-    @property
-    def ok(self) -> bool:
-        return self.state is not None
+        return await resume_flows(
+            self,
+            progress=progress,
+            sleep=sleep,
+            timeout=timeout,
+            poll=poll,
+            max_interval=max_interval,
+        )
