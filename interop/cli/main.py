@@ -44,7 +44,9 @@ def devnet_chains_json(chains: Sequence[Any]) -> str:
     with their RPC URLs and deployed contract addresses."""
     from interop.chains.loader import chain_to_dict
 
-    return json.dumps({"chains": [{**chain_to_dict(c), "override": True} for c in chains]}, indent=2)
+    return json.dumps(
+        {"chains": [{**chain_to_dict(c), "override": True} for c in chains]}, indent=2
+    )
 
 
 def _registry(args: argparse.Namespace) -> Any:
@@ -56,7 +58,8 @@ def _registry(args: argparse.Namespace) -> Any:
         f = devnet_file()
         if not f.exists():
             raise InteropError(
-                "no running devnet found", hint="start one in another terminal with `interop devnet`"
+                "no running devnet found",
+                hint="start one in another terminal with `interop devnet`",
             )
         files.append(str(f))
     env_file = os.environ.get("INTEROP_CHAINS_FILE")
@@ -91,7 +94,9 @@ def _chains_for(args: argparse.Namespace, reg: Any, default_all_with_rpc: bool =
 
         chains = load_chains(devnet_file(), base=reg)
     else:
-        chains = [c for c in reg.all() if not c.testnet and c.rpc_urls] if default_all_with_rpc else []
+        chains = (
+            [c for c in reg.all() if not c.testnet and c.rpc_urls] if default_all_with_rpc else []
+        )
     return [c.with_rpc(*overrides[c.id]) if c.id in overrides else c for c in chains]
 
 
@@ -114,14 +119,23 @@ def cmd_chains(args: argparse.Namespace) -> int:
     if args.stack:
         chains = [c for c in chains if c.stack.value == args.stack]
     if not args.testnets:
-        chains = [c for c in chains if not c.testnet or args.stack or getattr(args, "devnet", False)]
+        chains = [
+            c for c in chains if not c.testnet or args.stack or getattr(args, "devnet", False)
+        ]
     if args.json:
         from interop.chains.loader import chain_to_dict
 
         print(json.dumps([chain_to_dict(c) for c in chains], indent=2))
         return 0
     rows = [
-        [str(c.id), c.name, c.stack.value, str(c.parent_id or ""), c.short_name or "", ", ".join(c.aliases[:3])]
+        [
+            str(c.id),
+            c.name,
+            c.stack.value,
+            str(c.parent_id or ""),
+            c.short_name or "",
+            ", ".join(c.aliases[:3]),
+        ]
         for c in chains
     ]
     _print_table(rows, ["id", "name", "stack", "parent", "short", "aliases"])
@@ -175,10 +189,18 @@ async def _send(args: argparse.Namespace) -> int:
     async with Interop([chain], account=signer) as io:
         res = await io.transfer(chain.id, to=args.to, value=value, wait=not args.no_wait)
     if args.json:
-        print(json.dumps({
-            "tx_hash": res.tx_hash, "chain_id": res.chain_id, "from": res.from_address, "to": res.to,
-            "value": str(res.value), "fee": None if res.fee is None else str(res.fee),
-        }))
+        print(
+            json.dumps(
+                {
+                    "tx_hash": res.tx_hash,
+                    "chain_id": res.chain_id,
+                    "from": res.from_address,
+                    "to": res.to,
+                    "value": str(res.value),
+                    "fee": None if res.fee is None else str(res.fee),
+                }
+            )
+        )
     else:
         print(f"sent {format_ether(value)} ETH on {chain.name}: {res.tx_hash}")
         if res.fee is not None:
@@ -190,14 +212,19 @@ async def _devnet(args: argparse.Namespace) -> int:
     from interop.devnet.core import Devnet
 
     # real time: an L1 block every second so periods elapse as on a live chain
-    dn = Devnet.default(opstack=not args.no_opstack, arbitrum=not args.no_arbitrum, tick_seconds=1.0)
+    dn = Devnet.default(
+        opstack=not args.no_opstack, arbitrum=not args.no_arbitrum, tick_seconds=1.0
+    )
     async with dn:
         f = devnet_file()
         f.parent.mkdir(parents=True, exist_ok=True)
         f.write_text(devnet_chains_json(list(dn.chains.values())))
         print("interop devnet is running (Ctrl-C to stop)\n")
         _print_table(
-            [[str(c.id), c.name, c.stack.value, c.rpc_urls[0] if c.rpc_urls else ""] for c in dn.chains.values()],
+            [
+                [str(c.id), c.name, c.stack.value, c.rpc_urls[0] if c.rpc_urls else ""]
+                for c in dn.chains.values()
+            ],
             ["chain id", "name", "stack", "rpc url"],
         )
         print("\nfunded test accounts (public devnet keys; never use them elsewhere):")
@@ -217,8 +244,6 @@ async def _devnet(args: argparse.Namespace) -> int:
             f.unlink(missing_ok=True)
             print("stopping the devnet", flush=True)
     return 0
-
-
 
 
 # --------------------------------------------------------------------------------------------
@@ -249,10 +274,17 @@ def _progress(args: argparse.Namespace) -> Any:
         hop = f"[hop {st.hop + 1}/{len(st.hops)}]"
         if ev.what == "waiting":
             eta = "" if st.seconds_to_next is None else f", next step in ~{st.seconds_to_next}s"
-            print(f"{hop} {st.status.value} ({st.native}){eta}; checking again in {ev.seconds:.0f}s",
-                  file=sys.stderr, flush=True)
+            print(
+                f"{hop} {st.status.value} ({st.native}){eta}; checking again in {ev.seconds:.0f}s",
+                file=sys.stderr,
+                flush=True,
+            )
         elif ev.what in ("sent", "mined"):
-            print(f"{hop} {ev.what} {ev.step} {ev.tx_hash or ''}".rstrip(), file=sys.stderr, flush=True)
+            print(
+                f"{hop} {ev.what} {ev.step} {ev.tx_hash or ''}".rstrip(),
+                file=sys.stderr,
+                flush=True,
+            )
         elif ev.what == "done":
             print(f"{hop} done: {st.status.value}", file=sys.stderr, flush=True)
 
@@ -276,9 +308,11 @@ def _print_state(args: argparse.Namespace, flow: Any, st: Any) -> None:
         print(json.dumps(_state_json(flow, st)))
         return
     print(f"flow {flow.id or '(not journaled)'}: {flow.source} -> {flow.target}, {flow.value} wei")
-    print(f"  status: {st.status.value} ({st.native}), hop {st.hop + 1}/{len(st.hops)}"
-          + (f", next: {st.next_step}" if st.next_step else "")
-          + (f" in ~{st.seconds_to_next}s" if st.seconds_to_next else ""))
+    print(
+        f"  status: {st.status.value} ({st.native}), hop {st.hop + 1}/{len(st.hops)}"
+        + (f", next: {st.next_step}" if st.next_step else "")
+        + (f" in ~{st.seconds_to_next}s" if st.seconds_to_next else "")
+    )
     if flow.tx_hash:
         print(f"  first tx: {flow.tx_hash}")
 
@@ -292,11 +326,19 @@ def _report(args: argparse.Namespace, flow: Any, st: Any) -> int:
 
 async def _drive(args: argparse.Namespace, flow: Any) -> Any:
     if getattr(args, "complete", False):
-        return await flow.complete(progress=_progress(args), timeout=args.timeout,
-                                   poll=min(1.0, args.max_interval), max_interval=args.max_interval)
+        return await flow.complete(
+            progress=_progress(args),
+            timeout=args.timeout,
+            poll=min(1.0, args.max_interval),
+            max_interval=args.max_interval,
+        )
     if getattr(args, "wait", False):
-        return await flow.wait(progress=_progress(args), timeout=args.timeout,
-                               poll=min(1.0, args.max_interval), max_interval=args.max_interval)
+        return await flow.wait(
+            progress=_progress(args),
+            timeout=args.timeout,
+            poll=min(1.0, args.max_interval),
+            max_interval=args.max_interval,
+        )
     return await flow.status()
 
 
@@ -323,12 +365,14 @@ async def _message(args: argparse.Namespace) -> int:
     data = calldata_bytes(args.data)
     async with _interop(args) as io:
         if args.plan:
-            plan = await io.plan(value, args.source, args.target, args.target_address,
-                                 data=data, message=True)
+            plan = await io.plan(
+                value, args.source, args.target, args.target_address, data=data, message=True
+            )
             print(json.dumps(plan.to_dict(), indent=2) if args.json else plan.describe())
             return 0
-        flow = await io.send_message(args.source, args.target, args.target_address, data,
-                                     value, force=args.force)
+        flow = await io.send_message(
+            args.source, args.target, args.target_address, data, value, force=args.force
+        )
         if not args.json:
             print(f"flow {flow.id} started: {flow.tx_hash}", file=sys.stderr)
         return _report(args, flow, await _drive(args, flow))
@@ -339,15 +383,35 @@ async def _status(args: argparse.Namespace) -> int:
         if not args.ref:
             flows = io.flows(unfinished=not args.all)
             if args.json:
-                print(json.dumps([
-                    {"flow_id": f.record.id, "kind": f.record.kind, "source": f.source,
-                     "target": f.target, "value": str(f.value), "status": f.record.status,
-                     "done": f.record.done} for f in flows
-                ]))
+                print(
+                    json.dumps(
+                        [
+                            {
+                                "flow_id": f.record.id,
+                                "kind": f.record.kind,
+                                "source": f.source,
+                                "target": f.target,
+                                "value": str(f.value),
+                                "status": f.record.status,
+                                "done": f.record.done,
+                            }
+                            for f in flows
+                        ]
+                    )
+                )
             else:
                 _print_table(
-                    [[f.record.id, f.record.kind, f"{f.source}->{f.target}", str(f.value),
-                      f.record.status, "yes" if f.record.done else "no"] for f in flows],
+                    [
+                        [
+                            f.record.id,
+                            f.record.kind,
+                            f"{f.source}->{f.target}",
+                            str(f.value),
+                            f.record.status,
+                            "yes" if f.record.done else "no",
+                        ]
+                        for f in flows
+                    ],
                     ["id", "kind", "route", "value (wei)", "last status", "done"],
                 )
             return 0
@@ -368,21 +432,38 @@ async def _status(args: argparse.Namespace) -> int:
 
 async def _resume(args: argparse.Namespace) -> int:
     async with _interop(args) as io:
-        results = await io.resume(progress=_progress(args), timeout=args.timeout,
-                                  poll=min(1.0, args.max_interval), max_interval=args.max_interval)
+        results = await io.resume(
+            progress=_progress(args),
+            timeout=args.timeout,
+            poll=min(1.0, args.max_interval),
+            max_interval=args.max_interval,
+        )
     if args.json:
-        print(json.dumps([
-            {"flow_id": r.flow_id, "ok": r.ok,
-             "status": None if r.state is None else r.state.status.value,
-             "error": None if r.error is None else r.error.message, "skipped": r.skipped}
-            for r in results
-        ]))
+        print(
+            json.dumps(
+                [
+                    {
+                        "flow_id": r.flow_id,
+                        "ok": r.ok,
+                        "status": None if r.state is None else r.state.status.value,
+                        "error": None if r.error is None else r.error.message,
+                        "skipped": r.skipped,
+                    }
+                    for r in results
+                ]
+            )
+        )
     else:
         if not results:
             print("nothing to resume")
         for r in results:
-            what = (r.state.status.value if r.state else
-                    f"error: {r.error.message}" if r.error else f"skipped: {r.skipped}")
+            what = (
+                r.state.status.value
+                if r.state
+                else f"error: {r.error.message}"
+                if r.error
+                else f"skipped: {r.skipped}"
+            )
             print(f"{r.flow_id}: {what}")
     return 0 if all(r.ok or r.skipped for r in results) else 1
 
@@ -391,8 +472,11 @@ async def _finalize(args: argparse.Namespace) -> int:
     async with _interop(args) as io:
         flow = io.flow(args.id)
         st = await flow.complete(
-            progress=_progress(args), timeout=args.timeout,
-            poll=min(1.0, args.max_interval), max_interval=args.max_interval)
+            progress=_progress(args),
+            timeout=args.timeout,
+            poll=min(1.0, args.max_interval),
+            max_interval=args.max_interval,
+        )
         _print_state(args, flow, st)
     return 0
 
@@ -401,46 +485,79 @@ async def _finalize(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="interop", description="One interface over Ethereum L1 and its L2s.")
+    p = argparse.ArgumentParser(
+        prog="interop", description="One interface over Ethereum L1 and its L2s."
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--chains-file", help="TOML/JSON file with extra or overriding chains")
-        sp.add_argument("--devnet", action="store_true", help="use the chains of a running `interop devnet`")
+        sp.add_argument(
+            "--devnet", action="store_true", help="use the chains of a running `interop devnet`"
+        )
         sp.add_argument("--json", action="store_true", help="machine-readable output")
 
     sp = sub.add_parser("chains", help="list known chains")
     common(sp)
-    sp.add_argument("--stack", help="only this stack (l1, opstack, arbitrum, zksync, scroll, linea)")
+    sp.add_argument(
+        "--stack", help="only this stack (l1, opstack, arbitrum, zksync, scroll, linea)"
+    )
     sp.add_argument("--testnets", action="store_true", help="include testnets")
     sp.set_defaults(func=cmd_chains)
 
     sp = sub.add_parser("balances", help="native balances of addresses on many chains at once")
     common(sp)
     sp.add_argument("addresses", nargs="+")
-    sp.add_argument("--chains", help="comma-separated chain names/ids (default: all mainnets, or the devnet)")
-    sp.add_argument("--rpc", action="append", metavar="CHAIN=URL", help="RPC URL for a chain (repeatable)")
+    sp.add_argument(
+        "--chains", help="comma-separated chain names/ids (default: all mainnets, or the devnet)"
+    )
+    sp.add_argument(
+        "--rpc", action="append", metavar="CHAIN=URL", help="RPC URL for a chain (repeatable)"
+    )
     sp.add_argument("--block", default="latest", help="block tag or number")
     sp.set_defaults(afunc=_balances)
 
-    sp = sub.add_parser("send", help="send native ETH on one chain (key from an environment variable)")
+    sp = sub.add_parser(
+        "send", help="send native ETH on one chain (key from an environment variable)"
+    )
     common(sp)
     sp.add_argument("--chain", required=True)
     sp.add_argument("--to", required=True)
-    sp.add_argument("--value", required=True, help="amount with unit, e.g. 0.1ether, 5gwei, 1000wei")
+    sp.add_argument(
+        "--value", required=True, help="amount with unit, e.g. 0.1ether, 5gwei, 1000wei"
+    )
     sp.add_argument("--rpc", action="append", metavar="CHAIN=URL")
-    sp.add_argument("--key-env", default="INTEROP_PRIVATE_KEY", help="environment variable holding the key")
+    sp.add_argument(
+        "--key-env", default="INTEROP_PRIVATE_KEY", help="environment variable holding the key"
+    )
     sp.add_argument("--no-wait", action="store_true", help="do not wait for the receipt")
     sp.set_defaults(afunc=_send)
 
     def flowopts(sp: argparse.ArgumentParser, key: bool = True) -> None:
         common(sp)
-        sp.add_argument("--rpc", action="append", metavar="CHAIN=URL", help="RPC URL for a chain (repeatable)")
-        sp.add_argument("--journal", default=None, help="journal file (default: the user data dir; :memory: allowed)")
-        sp.add_argument("--timeout", type=float, default=None, help="give up waiting after this many seconds")
-        sp.add_argument("--max-interval", type=float, default=60.0, help="longest pause between status checks (s)")
+        sp.add_argument(
+            "--rpc", action="append", metavar="CHAIN=URL", help="RPC URL for a chain (repeatable)"
+        )
+        sp.add_argument(
+            "--journal",
+            default=None,
+            help="journal file (default: the user data dir; :memory: allowed)",
+        )
+        sp.add_argument(
+            "--timeout", type=float, default=None, help="give up waiting after this many seconds"
+        )
+        sp.add_argument(
+            "--max-interval",
+            type=float,
+            default=60.0,
+            help="longest pause between status checks (s)",
+        )
         if key:
-            sp.add_argument("--key-env", default="INTEROP_PRIVATE_KEY", help="environment variable holding the key")
+            sp.add_argument(
+                "--key-env",
+                default="INTEROP_PRIVATE_KEY",
+                help="environment variable holding the key",
+            )
 
     sp = sub.add_parser("bridge", help="move ETH between chains (one or two hops)")
     flowopts(sp)

@@ -84,7 +84,9 @@ async def send_fn(
     timeout: float = 60.0,
 ) -> Receipt:
     """Send one contract call and wait for it; `TransactionFailedError` if it reverts."""
-    return await send_call(client, signer, to, fn.encode(*args), value=value, gas=gas, timeout=timeout)
+    return await send_call(
+        client, signer, to, fn.encode(*args), value=value, gas=gas, timeout=timeout
+    )
 
 
 async def check_alias_safety(
