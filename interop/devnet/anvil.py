@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import re
+import signal
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +71,21 @@ DEV_ACCOUNTS: tuple[tuple[str, str], ...] = (
 )
 
 _LISTEN = re.compile(r"Listening on ([0-9.]+):(\d+)")
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM this anvil when its parent dies.
+
+    `stop()` is the normal path; this covers a parent killed with SIGKILL (a crashed test run, a
+    killed CLI), which would otherwise leave orphan nodes holding ports and memory.
+    """
+    if sys.platform != "linux":
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 @dataclass
@@ -151,6 +169,7 @@ class AnvilNode:
                 stdout=asyncio.subprocess.PIPE,
                 stderr=log,
                 stdin=asyncio.subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,
             )
         except OSError as exc:
             log.close()
