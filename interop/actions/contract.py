@@ -7,9 +7,8 @@ from typing import Any
 from interop.abi import Fn
 from interop.actions.tx import send_transaction, wait_for_receipt
 from interop.client import BlockTag, ChainClient
-from interop.errors import MissingSignerError
 from interop.rpc.models import Receipt
-from interop.signer import Signer
+from interop.signer import Signer, require_signer
 
 __all__ = ["call_fn", "call_one", "send_call"]
 
@@ -44,7 +43,12 @@ async def send_call(
     timeout: float = 60.0,
 ) -> Receipt:
     """Sign, send and wait for one call; `TransactionFailedError` if it reverted."""
-    if signer is None:
-        raise MissingSignerError("this step sends a transaction but no signer is configured")
-    tx_hash = await send_transaction(client, signer, to=to, value=value, data=data, gas=gas)
+    tx_hash = await send_transaction(
+        client,
+        require_signer(signer, "send this step's transaction"),
+        to=to,
+        value=value,
+        data=data,
+        gas=gas,
+    )
     return await wait_for_receipt(client, tx_hash, timeout=timeout)

@@ -19,9 +19,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from interop.chains.model import Chain
 from interop.client import ChainClient
-from interop.errors import UnsupportedOperationError
+from interop.errors import MissingSignerError, UnsupportedOperationError
 from interop.signer import Signer
-from interop.types import Address, Hash32
+from interop.types import Address, Hash32, to_address
 
 __all__ = [
     "AdapterContext",
@@ -34,6 +34,7 @@ __all__ = [
     "FlowStatus",
     "Status",
     "check_ref",
+    "estimate_sender",
 ]
 
 
@@ -191,6 +192,18 @@ class BridgeAdapter(Protocol):
     async def flow_from_tx(self, ctx: AdapterContext, tx_hash: str) -> FlowRef:
         """Rebuild a `FlowRef` from the initiating transaction's hash on the source chain."""
         ...
+
+
+def estimate_sender(ctx: AdapterContext, request: BridgeRequest) -> Address:
+    """Who would send the first transaction: the signer, else `options["sender"]`, so a caller
+    without a key can still estimate (the sender decides gas, and for Arbitrum deposit vs
+    retryable and the refund addresses)."""
+    if ctx.signer is not None:
+        return to_address(ctx.signer.address)
+    s = request.options.get("sender")
+    if not s:
+        raise MissingSignerError("estimating needs a signer or options['sender']")
+    return to_address(str(s))
 
 
 def check_ref(ctx: AdapterContext, ref: FlowRef, adapter_name: str) -> None:

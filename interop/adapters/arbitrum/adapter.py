@@ -25,7 +25,7 @@ from interop.adapters.arbitrum import formulas as F
 from interop.adapters.arbitrum import retryable as R
 from interop.adapters.arbitrum import withdraw as W
 from interop.adapters.arbitrum.abis import INBOX_CREATE_RETRYABLE
-from interop.adapters.arbitrum.common import ArbContracts, check_alias_safety, require_signer
+from interop.adapters.arbitrum.common import ArbContracts, check_alias_safety
 from interop.adapters.arbitrum.deposit import (
     build_deposit_eth,
     deposit_eth,
@@ -42,17 +42,18 @@ from interop.adapters.base import (
     FlowStatus,
     Status,
     check_ref,
+    estimate_sender,
 )
 from interop.chains.model import Chain, Stack
 from interop.client import ChainClient
 from interop.errors import (
     AlreadyDoneError,
     MessageNotFoundError,
-    MissingSignerError,
     NotReadyError,
     RpcTimeoutError,
     UnsupportedOperationError,
 )
+from interop.signer import require_signer
 from interop.types import Hash32, to_address, to_hash32
 
 __all__ = ["ArbitrumAdapter"]
@@ -123,17 +124,6 @@ class ArbitrumAdapter:
             f"no Arbitrum route {s.name} -> {t.name}", hint="pick the adapter of their stack"
         )
 
-    @staticmethod
-    def _sender(ctx: AdapterContext, request: BridgeRequest) -> str:
-        """Who would send: it decides deposit vs retryable (a deposit to oneself is plain) and
-        the refund addresses, so an estimate without one would describe another transaction."""
-        if ctx.signer is not None:
-            return ctx.signer.address
-        s = request.options.get("sender")
-        if not s:
-            raise MissingSignerError("estimating needs a signer or options['sender']")
-        return to_address(str(s))
-
     def _uses_retryable(self, request: BridgeRequest, sender: str) -> bool:
         return request.kind is FlowKind.MESSAGE or to_address(request.recipient) != to_address(
             sender
@@ -167,7 +157,7 @@ class ArbitrumAdapter:
     # ------------------------------------------------------------------ protocol
     async def estimate(self, ctx: AdapterContext, request: BridgeRequest) -> FeeEstimate:
         direction, l1, l2, c = self._route(ctx)
-        sender = self._sender(ctx, request)
+        sender = estimate_sender(ctx, request)
         src = ctx.source
         price = int(await src.request("eth_gasPrice"), 16)
         if direction is Direction.L2_TO_L1:
@@ -212,7 +202,7 @@ class ArbitrumAdapter:
 
     async def initiate(self, ctx: AdapterContext, request: BridgeRequest) -> FlowRef:
         direction, l1, l2, c = self._route(ctx)
-        signer = require_signer(ctx.signer)
+        signer = require_signer(ctx.signer, "send this step's transaction")
         if direction is Direction.L2_TO_L1:
             call = (
                 W.build_send_tx_to_l1(request.recipient, request.data, request.value)
@@ -303,7 +293,7 @@ class ArbitrumAdapter:
     async def execute_next(self, ctx: AdapterContext, ref: FlowRef) -> Hash32 | None:
         _, l1, l2, c = self._route(ctx)
         check_ref(ctx, ref, self.name)
-        signer = require_signer(ctx.signer)
+        signer = require_signer(ctx.signer, "send this step's transaction")
         if ref.direction is Direction.L2_TO_L1:
             rcpt = await W.execute(l1, l2, signer, c, _send_from_json(ref.data["send"]))
             return rcpt.transaction_hash

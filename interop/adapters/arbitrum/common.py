@@ -11,7 +11,6 @@ from interop.chains.model import Chain, ContractName, Stack
 from interop.client import ChainClient
 from interop.errors import (
     InputError,
-    MissingSignerError,
     UnsafeRecipientError,
     UnsupportedOperationError,
 )
@@ -24,7 +23,6 @@ __all__ = [
     "RetryableUnderfundedError",
     "call_fn",
     "check_alias_safety",
-    "require_signer",
     "send_fn",
 ]
 
@@ -65,12 +63,6 @@ class ArbContracts:
             outbox=l2.parent_contract(ContractName.ARB_OUTBOX, pid),
             rollup=l2.parent_contracts.get(pid, {}).get(ContractName.ARB_ROLLUP),
         )
-
-
-def require_signer(signer: Signer | None) -> Signer:
-    if signer is None:
-        raise MissingSignerError("this step sends a transaction but no signer is configured")
-    return signer
 
 
 async def send_fn(

@@ -19,6 +19,7 @@ from interop.adapters.base import (
     FlowStatus,
     Status,
     check_ref,
+    estimate_sender,
 )
 from interop.adapters.opstack import abis as A
 from interop.adapters.opstack.common import check_pair
@@ -128,7 +129,7 @@ class OpStackAdapter:
     # ------------------------------------------------------------ estimate / initiate
     async def estimate(self, ctx: AdapterContext, request: BridgeRequest) -> FeeEstimate:
         d, l1, l2 = self._ends(ctx)
-        sender = self._sender(ctx, request)
+        sender = estimate_sender(ctx, request)
         if d is Direction.L1_TO_L2:
             if request.kind is FlowKind.MESSAGE:
                 c = check_pair(l1, l2)
@@ -213,15 +214,6 @@ class OpStackAdapter:
             "prove": typical_prove_gas(gen, wd_len),
             "finalize": typical_finalize_gas(gen, wd_gas, wd_len),
         }
-
-    @staticmethod
-    def _sender(ctx: AdapterContext, request: BridgeRequest) -> str:
-        if ctx.signer is not None:
-            return ctx.signer.address
-        s = request.options.get("sender")
-        if not s:
-            raise MissingSignerError("estimating needs a signer or options['sender']")
-        return str(s)
 
     async def initiate(self, ctx: AdapterContext, request: BridgeRequest) -> FlowRef:
         d, l1, l2 = self._ends(ctx)

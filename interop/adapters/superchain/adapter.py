@@ -32,6 +32,7 @@ from interop.adapters.base import (
     FlowStatus,
     Status,
     check_ref,
+    estimate_sender,
 )
 from interop.adapters.superchain import abis as A
 from interop.adapters.superchain.eth import send_eth, sent_values
@@ -115,18 +116,9 @@ class SuperchainAdapter:
         data = b"" if request.kind is FlowKind.ETH else request.data
         return A.SEND_MESSAGE.encode(ctx.target.chain.id, target, data), request.value
 
-    @staticmethod
-    def _sender(ctx: AdapterContext, request: BridgeRequest) -> str:
-        if ctx.signer is not None:
-            return ctx.signer.address
-        s = request.options.get("sender")
-        if not s:
-            raise MissingSignerError("estimating needs a signer or options['sender']")
-        return str(s)
-
     async def estimate(self, ctx: AdapterContext, request: BridgeRequest) -> FeeEstimate:
         self._check(ctx)
-        sender = self._sender(ctx, request)
+        sender = estimate_sender(ctx, request)
         data, value = self._call(ctx, request)
         gas = request.gas_limit or await ctx.source.estimate_gas(
             {
