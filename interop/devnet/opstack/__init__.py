@@ -28,6 +28,7 @@ from interop.devnet.opstack.deploy_l1 import (
 )
 from interop.devnet.opstack.predeploys import PREDEPLOYS, install_predeploys
 from interop.devnet.opstack.relayer import Game, L2Relayer
+from interop.devnet.relayloop import run_relayer
 from interop.errors import DevnetError
 from interop.types import Address
 
@@ -182,25 +183,8 @@ class OpStackDevnet:
         self._clients.clear()
 
     async def _loop(self, relayer: L2Relayer) -> None:
-        while True:
-            try:
-                async with relayer.lock:
-                    await relayer.step()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                repeated = relayer.last_error is not None and str(relayer.last_error) == str(exc)
-                relayer.errors += 1
-                relayer.last_error = exc
-                # the full traceback once per distinct error; a stuck loop must not flood the log
-                log.log(
-                    logging.DEBUG if repeated else logging.ERROR,
-                    "opstack relayer for L2 %d failed (%d errors so far); retrying",
-                    relayer.l2_id,
-                    relayer.errors,
-                    exc_info=not repeated,
-                )
-            await asyncio.sleep(self.poll_interval)
+        label = f"opstack relayer for L2 {relayer.l2_id}"
+        await run_relayer(relayer, label, self.poll_interval, log)
 
     # API for tests, demos and adapters
     async def sync(self, timeout: float = 60.0) -> None:

@@ -25,6 +25,7 @@ from interop.adapters.superchain import abis as A
 from interop.client import ChainClient
 from interop.devnet.opstack.artifacts import load
 from interop.devnet.opstack.chainops import Sender, devnet_signer
+from interop.devnet.relayloop import run_relayer
 from interop.devnet.superchain.relayer import InteropRelayer
 from interop.errors import DevnetError
 from interop.types import Address
@@ -154,24 +155,7 @@ class SuperchainDevnet:
         self._clients.clear()
 
     async def _loop(self) -> None:
-        r = self._relayer
-        while True:
-            try:
-                async with r.lock:
-                    await r.step()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                repeated = r.last_error is not None and str(r.last_error) == str(exc)
-                r.errors += 1
-                r.last_error = exc
-                log.log(
-                    logging.DEBUG if repeated else logging.ERROR,
-                    "superchain relayer failed (%d errors so far); retrying",
-                    r.errors,
-                    exc_info=not repeated,
-                )
-            await asyncio.sleep(self.poll_interval)
+        await run_relayer(self._relayer, "superchain relayer", self.poll_interval, log)
 
     async def sync(self, timeout: float = 30.0) -> None:
         """Return once every message sent so far is relayed (or its relay failed on-chain).
