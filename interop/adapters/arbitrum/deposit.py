@@ -115,21 +115,7 @@ def messages_from_receipt(
             )
         elif md.kind == F.L1_MESSAGE_TYPE_SUBMIT_RETRYABLE:
             r = F.parse_retryable_message_data(data)
-            cid = F.retryable_creation_id(
-                child_chain_id,
-                md.sender,
-                md.message_index,
-                md.base_fee_l1,
-                r.dest_address,
-                r.l2_call_value,
-                r.l1_value,
-                r.max_submission_fee,
-                r.excess_fee_refund_address,
-                r.call_value_refund_address,
-                r.gas_limit,
-                r.max_fee_per_gas,
-                r.data,
-            )
+            cid = r.creation_id(child_chain_id, md.sender, md.message_index, md.base_fee_l1)
             out.append(
                 ParentToChildMessage(
                     kind=md.kind,

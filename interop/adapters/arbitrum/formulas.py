@@ -246,6 +246,26 @@ class RetryableMessageData:
     max_fee_per_gas: int
     data: bytes
 
+    def creation_id(
+        self, child_chain_id: int, sender: str, message_number: int, parent_base_fee: int
+    ) -> bytes:
+        """The ticket's creation tx id (0x69), from this payload and its inbox message."""
+        return retryable_creation_id(
+            child_chain_id,
+            sender,
+            message_number,
+            parent_base_fee,
+            self.dest_address,
+            self.l2_call_value,
+            self.l1_value,
+            self.max_submission_fee,
+            self.excess_fee_refund_address,
+            self.call_value_refund_address,
+            self.gas_limit,
+            self.max_fee_per_gas,
+            self.data,
+        )
+
 
 def parse_retryable_message_data(data: bytes) -> RetryableMessageData:
     """Parse the packed words the Inbox emits for a retryable (nine 32-byte words, then data)."""

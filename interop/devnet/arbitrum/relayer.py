@@ -45,7 +45,6 @@ from interop.adapters.arbitrum.formulas import (
     num,
     parse_eth_deposit_data,
     parse_retryable_message_data,
-    retryable_creation_id,
 )
 from interop.client import ChainClient
 from interop.devnet.arbitrum.artifacts import calldata
@@ -294,21 +293,7 @@ class Relayer:
 
     async def _retryable(self, msg_num: int, sender: str, l1_base_fee: int, data: bytes) -> None:
         r = parse_retryable_message_data(data)
-        ticket = retryable_creation_id(
-            self.l2.chain.id,
-            sender,
-            msg_num,
-            l1_base_fee,
-            r.dest_address,
-            r.l2_call_value,
-            r.l1_value,
-            r.max_submission_fee,
-            r.excess_fee_refund_address,
-            r.call_value_refund_address,
-            r.gas_limit,
-            r.max_fee_per_gas,
-            r.data,
-        )
+        ticket = r.creation_id(self.l2.chain.id, sender, msg_num, l1_base_fee)
         ticket_id = to_hash32(ticket)
         if ticket_id in self._tickets_seen or self.store.get(ticket_id):
             return
