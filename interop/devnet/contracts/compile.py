@@ -8,14 +8,12 @@ version, which is what lets a test prove the committed bytecode matches the comm
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-from interop.devnet.install import NPM_PACKAGES, ensure_packages
-from interop.errors import DevnetError
+from interop.devnet.install import NPM_PACKAGES
+from interop.devnet.solc import compile_standard_json
 
 __all__ = ["CONTRACTS", "SETTINGS", "build_record", "compile_source", "write_artifacts"]
 
@@ -30,48 +28,18 @@ SETTINGS: dict[str, Any] = {
     "outputSelection": {"*": {"*": ["abi", "evm.deployedBytecode.object"]}},
 }
 
-_NODE_SCRIPT = """
-const solc = require(process.argv[1]);
-let input = '';
-process.stdin.on('data', (c) => (input += c));
-process.stdin.on('end', () => {
-  const out = solc.compile(input);
-  process.stdout.write(JSON.stringify({version: solc.version(), output: JSON.parse(out)}));
-});
-"""
-
-
 def compile_source(name: str) -> dict[str, Any]:
     """Compile `<name>.sol` and return {solc, abi, runtime}; raises DevnetError on any error."""
-    node = shutil.which("node")
-    if node is None:
-        raise DevnetError("node is not installed; cannot run solc-js")
-    solc_dir = ensure_packages(["solc"]) / "solc"
     source = (HERE / f"{name}.sol").read_text()
     std_input = {
         "language": "Solidity",
         "sources": {f"{name}.sol": {"content": source}},
         "settings": SETTINGS,
     }
-    proc = subprocess.run(
-        [node, "-e", _NODE_SCRIPT, str(solc_dir)],
-        input=json.dumps(std_input),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise DevnetError(f"solc-js failed on {name}.sol", details=proc.stderr[-2000:])
-    res = json.loads(proc.stdout)
-    errors = [e for e in res["output"].get("errors", []) if e.get("severity") == "error"]
-    if errors:
-        raise DevnetError(
-            f"{name}.sol does not compile",
-            details="\n".join(e.get("formattedMessage", "") for e in errors),
-        )
-    contract = res["output"]["contracts"][f"{name}.sol"][name]
+    version, out = compile_standard_json(std_input, f"{name}.sol")
+    contract = out["contracts"][f"{name}.sol"][name]
     return {
-        "solc": res["version"],
+        "solc": version,
         "abi": contract["abi"],
         "runtime": "0x" + contract["evm"]["deployedBytecode"]["object"],
     }
