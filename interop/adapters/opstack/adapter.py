@@ -220,58 +220,46 @@ class OpStackAdapter:
         if ctx.signer is None:
             raise MissingSignerError("initiating a bridge flow needs a signer")
         data: dict[str, Any] = {}
+        if request.kind is FlowKind.MESSAGE:
+            rcpt, msg = await send_message(
+                l1,
+                l2,
+                ctx.signer,
+                direction=d.value,
+                target=request.recipient,
+                data=request.data,
+                value=request.value,
+                min_gas_limit=request.gas_limit or 200_000,
+            )
+            data["message_hash"] = msg.hash
+        elif d is Direction.L1_TO_L2:
+            path = request.options.get("path", "portal")
+            req = await build_deposit(
+                l1,
+                l2,
+                sender=ctx.signer.address,
+                value=request.value,
+                to=request.recipient,
+                path=path,
+                l2_gas_limit=request.gas_limit,
+                allow_aliased_recipient=request.allow_aliased_recipient,
+            )
+            rcpt = await deposit_eth(l1, l2, ctx.signer, req)
+            data["path"] = path
+        else:
+            rcpt = await initiate_withdrawal(
+                l1,
+                l2,
+                ctx.signer,
+                value=request.value,
+                to=request.recipient,
+                data=request.data,
+                path=request.options.get("path", "passer"),
+                gas_limit=request.gas_limit,
+            )
         if d is Direction.L1_TO_L2:
-            if request.kind is FlowKind.MESSAGE:
-                rcpt, msg = await send_message(
-                    l1,
-                    l2,
-                    ctx.signer,
-                    direction="l1-to-l2",
-                    target=request.recipient,
-                    data=request.data,
-                    value=request.value,
-                    min_gas_limit=request.gas_limit or 200_000,
-                )
-                data["message_hash"] = msg.hash
-            else:
-                path = request.options.get("path", "portal")
-                req = await build_deposit(
-                    l1,
-                    l2,
-                    sender=ctx.signer.address,
-                    value=request.value,
-                    to=request.recipient,
-                    path=path,
-                    l2_gas_limit=request.gas_limit,
-                    allow_aliased_recipient=request.allow_aliased_recipient,
-                )
-                rcpt = await deposit_eth(l1, l2, ctx.signer, req)
-                data["path"] = path
             data["l2_hashes"] = list(get_l2_deposit_hashes(rcpt, check_pair(l1, l2).portal))
         else:
-            if request.kind is FlowKind.MESSAGE:
-                rcpt, msg = await send_message(
-                    l1,
-                    l2,
-                    ctx.signer,
-                    direction="l2-to-l1",
-                    target=request.recipient,
-                    data=request.data,
-                    value=request.value,
-                    min_gas_limit=request.gas_limit or 200_000,
-                )
-                data["message_hash"] = msg.hash
-            else:
-                rcpt = await initiate_withdrawal(
-                    l1,
-                    l2,
-                    ctx.signer,
-                    value=request.value,
-                    to=request.recipient,
-                    data=request.data,
-                    path=request.options.get("path", "passer"),
-                    gas_limit=request.gas_limit,
-                )
             data.update(self._withdrawal_data(rcpt))
         return FlowRef(
             adapter=self.name,
