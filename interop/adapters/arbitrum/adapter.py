@@ -24,7 +24,6 @@ from typing import Any
 from interop.adapters.arbitrum import formulas as F
 from interop.adapters.arbitrum import retryable as R
 from interop.adapters.arbitrum import withdraw as W
-from interop.adapters.arbitrum.abis import INBOX_CREATE_RETRYABLE
 from interop.adapters.arbitrum.common import ArbContracts, check_alias_safety
 from interop.adapters.arbitrum.deposit import (
     build_deposit_eth,
@@ -180,16 +179,7 @@ class ArbitrumAdapter:
             gas = await estimate_deposit_eth_gas(l1, sender, tx)
             return FeeEstimate(initiate_gas=gas, max_fee_per_gas=price)
         p = await self._retryable_params(l1, l2, c, sender, request)
-        data = INBOX_CREATE_RETRYABLE.encode(
-            p.to,
-            p.l2_call_value,
-            p.max_submission_cost,
-            p.excess_fee_refund_address,
-            p.call_value_refund_address,
-            p.gas_limit,
-            p.max_fee_per_gas,
-            p.data,
-        )
+        data = p.calldata()
         gas = await l1.estimate_gas(
             {"from": sender, "to": c.inbox, "value": hex(p.value), "data": "0x" + data.hex()}
         )

@@ -90,6 +90,19 @@ class RetryableParams:
     def value(self) -> int:
         return self.required_deposit if self.deposit is None else self.deposit
 
+    def calldata(self) -> bytes:
+        """`Inbox.createRetryableTicket(...)` calldata (send it with `value`)."""
+        return INBOX_CREATE_RETRYABLE.encode(
+            self.to,
+            self.l2_call_value,
+            self.max_submission_cost,
+            self.excess_fee_refund_address,
+            self.call_value_refund_address,
+            self.gas_limit,
+            self.max_fee_per_gas,
+            self.data,
+        )
+
 
 async def submission_fee(
     l1: ChainClient, contracts: ArbContracts, data_length: int, base_fee: int | None = None
@@ -249,26 +262,13 @@ async def create_retryable(
 ) -> tuple[Receipt, ParentToChildMessage]:
     """Check, send `Inbox.createRetryableTicket`, and return the L1 receipt and the message
     (whose `child_tx_hash` is the retryable creation id)."""
-    sender_is_contract = await check_alias_safety(
-        l1, signer.address, allow_aliased_recipient=True, what="refunds"
-    )
     if not allow_aliased_recipient:
         for who in {p.excess_fee_refund_address, p.call_value_refund_address}:
             await check_alias_safety(
                 l1, who, allow_aliased_recipient=False, what="the retryable's refunds"
             )
-    del sender_is_contract
     await check_retryable(l1, contracts, p)
-    data = INBOX_CREATE_RETRYABLE.encode(
-        p.to,
-        p.l2_call_value,
-        p.max_submission_cost,
-        p.excess_fee_refund_address,
-        p.call_value_refund_address,
-        p.gas_limit,
-        p.max_fee_per_gas,
-        p.data,
-    )
+    data = p.calldata()
     tx_hash = await send_transaction(l1, signer, to=contracts.inbox, value=p.value, data=data)
     rcpt = await wait_for_receipt(l1, tx_hash, timeout=timeout)
     msgs = [m for m in messages_from_receipt(rcpt, contracts, contracts.l2_id) if m.retryable]
