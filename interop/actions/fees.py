@@ -20,9 +20,10 @@ from typing import Any
 import rlp
 
 from interop.abi import Fn
+from interop.chains.predeploys import GAS_PRICE_ORACLE, L1_BLOCK, L1_FEE_VAULT
 from interop.client import BlockTag, ChainClient
 from interop.errors import InvalidAmountError, RpcError, RpcResponseError
-from interop.types import hex_to_bytes, to_address
+from interop.types import hex_to_bytes
 
 __all__ = [
     "GAS_PRICE_ORACLE",
@@ -155,9 +156,7 @@ async def estimate_fees(
 # The predeploy address is an OP Stack constant (the same on every OP chain), so it is data here,
 # not something read from an RPC answer.
 
-GAS_PRICE_ORACLE = to_address("0x420000000000000000000000000000000000000F")
 """OP Stack predeploy: L1 fee estimates and the L1 fee parameters (read from L1Block)."""
-L1_FEE_VAULT = to_address("0x420000000000000000000000000000000000001A")
 """OP Stack predeploy that receives the L1 data fee."""
 
 GPO_GET_L1_FEE = Fn("getL1Fee(bytes)", ("uint256",))
@@ -366,7 +365,6 @@ def unsigned_tx_bytes(
     return b"\x02" + bytes(rlp.encode(body))
 
 
-L1_BLOCK = to_address("0x4200000000000000000000000000000000000015")
 """OP Stack predeploy holding the L1 fee inputs; set by the system deposit opening each block."""
 
 

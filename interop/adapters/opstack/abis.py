@@ -10,17 +10,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from interop.abi import Fn, event_topic
+from interop.chains.predeploys import (
+    GAS_PRICE_ORACLE,
+    L1_BLOCK,
+    L2_CROSS_DOMAIN_MESSENGER,
+    L2_STANDARD_BRIDGE,
+    L2_TO_L1_MESSAGE_PASSER,
+)
 from interop.types import Address, Hash32
 
 __all__ = ["PREDEPLOYS", "Fn", "event_topic"]
 
 
 PREDEPLOYS: dict[str, Address] = {
-    "L2CrossDomainMessenger": Address("0x4200000000000000000000000000000000000007"),
-    "L2StandardBridge": Address("0x4200000000000000000000000000000000000010"),
-    "L2ToL1MessagePasser": Address("0x4200000000000000000000000000000000000016"),
-    "L1Block": Address("0x4200000000000000000000000000000000000015"),
-    "GasPriceOracle": Address("0x420000000000000000000000000000000000000F"),
+    "L2CrossDomainMessenger": L2_CROSS_DOMAIN_MESSENGER,
+    "L2StandardBridge": L2_STANDARD_BRIDGE,
+    "L2ToL1MessagePasser": L2_TO_L1_MESSAGE_PASSER,
+    "L1Block": L1_BLOCK,
+    "GasPriceOracle": GAS_PRICE_ORACLE,
 }
 LEGACY_ERC20_ETH = Address("0xDeadDeAddeAddEAddeadDEaDDEAdDeaDDeAD0000")
 

@@ -14,6 +14,7 @@ from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 
+from interop.chains.predeploys import L2_TO_L1_MESSAGE_PASSER
 from interop.errors import MessageNotFoundError
 from interop.rpc.models import Log
 from interop.types import Address, Hash32, hex_to_bytes, to_address, to_hash32
@@ -44,7 +45,6 @@ __all__ = [
 ]
 
 DEPOSIT_TX_TYPE = 0x7E
-L2_TO_L1_MESSAGE_PASSER = Address("0x4200000000000000000000000000000000000016")
 MESSAGE_VERSION_1 = 1
 
 TRANSACTION_DEPOSITED_TOPIC = to_hash32(

@@ -9,7 +9,7 @@ Kept here as data (not loaded from npm artifacts) so the adapter runs without de
 from __future__ import annotations
 
 from interop.abi import Fn, event_topic
-from interop.types import Address
+from interop.chains.predeploys import CROSS_L2_INBOX, L1_BLOCK, L2_TO_L2_CROSS_DOMAIN_MESSENGER
 
 __all__ = [
     "CROSS_L2_INBOX",
@@ -27,9 +27,6 @@ __all__ = [
     "event_topic",
 ]
 
-CROSS_L2_INBOX = Address("0x4200000000000000000000000000000000000022")
-L2_TO_L2_CROSS_DOMAIN_MESSENGER = Address("0x4200000000000000000000000000000000000023")
-L1_BLOCK = Address("0x4200000000000000000000000000000000000015")
 
 
 SEND_MESSAGE = Fn("sendMessage(uint256,address,bytes)")

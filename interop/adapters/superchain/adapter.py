@@ -48,6 +48,7 @@ from interop.adapters.superchain.message import (
     verify_identifier,
 )
 from interop.chains.model import Chain, Stack
+from interop.chains.predeploys import GAS_PRICE_ORACLE
 from interop.errors import (
     AlreadyDoneError,
     InsufficientFundsError,
@@ -68,7 +69,6 @@ INTEROP_SETS: tuple[frozenset[int], ...] = (frozenset({901, 902}),)
 """Chain ids whose L1BlockInterop dependency sets contain each other. Only the devnet for now:
 no public OP chain runs the interop predeploys yet."""
 
-GAS_PRICE_ORACLE = "0x420000000000000000000000000000000000000F"
 L1_FEE_UPPER_BOUND = A.Fn("getL1FeeUpperBound(uint256)", ("uint256",))
 _TX_ENVELOPE_BYTES = 120
 

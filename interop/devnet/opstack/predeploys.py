@@ -16,6 +16,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 
+from interop.chains.predeploys import (
+    GAS_PRICE_ORACLE,
+    L1_BLOCK,
+    L2_CROSS_DOMAIN_MESSENGER,
+    L2_STANDARD_BRIDGE,
+    L2_TO_L1_MESSAGE_PASSER,
+)
 from interop.client import ChainClient
 from interop.devnet.opstack.artifacts import load
 from interop.types import ZERO_ADDRESS, Address
@@ -31,11 +38,6 @@ __all__ = [
     "set_l1_block_values",
 ]
 
-L2_CROSS_DOMAIN_MESSENGER = Address("0x4200000000000000000000000000000000000007")
-GAS_PRICE_ORACLE = Address("0x420000000000000000000000000000000000000F")
-L2_STANDARD_BRIDGE = Address("0x4200000000000000000000000000000000000010")
-L1_BLOCK = Address("0x4200000000000000000000000000000000000015")
-L2_TO_L1_MESSAGE_PASSER = Address("0x4200000000000000000000000000000000000016")
 
 PREDEPLOYS: dict[str, Address] = {
     "L2CrossDomainMessenger": L2_CROSS_DOMAIN_MESSENGER,
