@@ -91,10 +91,6 @@ WITHDRAW_TO = Fn("withdrawTo(address,address,uint256,uint32,bytes)")
 INITIATE_WITHDRAWAL = Fn("initiateWithdrawal(address,uint256,bytes)")
 SENT_MESSAGES = Fn("sentMessages(bytes32)", ("bool",))
 
-# GasPriceOracle
-GET_L1_FEE = Fn("getL1Fee(bytes)", ("uint256",))
-GET_L1_FEE_UPPER_BOUND = Fn("getL1FeeUpperBound(uint256)", ("uint256",))
-
 WITHDRAWAL_PROVEN_EXT1_TOPIC = event_topic("WithdrawalProvenExtension1(bytes32,address)")
 
 

@@ -6,8 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import rlp
-
+from interop.actions.fees import (
+    GAS_PRICE_ORACLE,
+    GPO_GET_L1_FEE,
+    GPO_GET_L1_FEE_UPPER_BOUND,
+    Fees,
+    unsigned_tx_bytes,
+)
 from interop.actions.tx import suggest_fees
 from interop.adapters.base import Status
 from interop.adapters.opstack import abis as A
@@ -16,7 +21,7 @@ from interop.adapters.opstack.formulas import WithdrawalMessage, encode_relay_me
 from interop.adapters.opstack.withdraw import build_prove_withdrawal, get_withdrawal_status
 from interop.client import ChainClient
 from interop.errors import ExecutionRevertedError, NotReadyError, RpcResponseError
-from interop.types import hex_to_bytes, to_address
+from interop.types import to_address
 
 __all__ = [
     "L2FeeEstimate",
@@ -25,7 +30,6 @@ __all__ = [
     "estimate_prove_gas",
     "typical_finalize_gas",
     "typical_prove_gas",
-    "unsigned_eip1559",
     "withdrawal_shape",
 ]
 
@@ -45,16 +49,6 @@ class L2FeeEstimate:
         return self.gas * self.max_fee_per_gas + self.l1_fee
 
 
-def unsigned_eip1559(
-    chain_id: int, nonce: int, tip: int, max_fee: int, gas: int, to: str, value: int, data: bytes
-) -> bytes:
-    """The unsigned type-2 encoding GasPriceOracle.getL1Fee expects (it pads for the signature)."""
-    body: bytes = rlp.encode(
-        [chain_id, nonce, tip, max_fee, gas, hex_to_bytes(to), value, data, []]
-    )
-    return b"\x02" + body
-
-
 async def estimate_l2_fee(
     l2: ChainClient, *, sender: str, to: str, value: int = 0, data: bytes = b""
 ) -> L2FeeEstimate:
@@ -64,16 +58,24 @@ async def estimate_l2_fee(
     )
     max_fee, tip = await suggest_fees(l2)
     nonce = await l2.get_nonce(sender)
-    raw = unsigned_eip1559(l2.chain.id, nonce, tip, max_fee, gas, to, value, data)
-    gpo = A.PREDEPLOYS["GasPriceOracle"]
+    raw = unsigned_tx_bytes(
+        chain_id=l2.chain.id,
+        nonce=nonce,
+        fees=Fees(max_fee, tip, base_fee=0),
+        gas=gas,
+        to=to,
+        value=value,
+        data=data,
+    )
+    gpo = GAS_PRICE_ORACLE
     try:
         return L2FeeEstimate(
-            gas, max_fee, int(await call_one(l2, gpo, A.GET_L1_FEE, raw)), "getL1Fee"
+            gas, max_fee, int(await call_one(l2, gpo, GPO_GET_L1_FEE, raw)), "getL1Fee"
         )
     except Exception:  # no oracle, or an older one without this function
         pass
     try:
-        bound = int(await call_one(l2, gpo, A.GET_L1_FEE_UPPER_BOUND, len(raw) + 68))
+        bound = int(await call_one(l2, gpo, GPO_GET_L1_FEE_UPPER_BOUND, len(raw) + 68))
         return L2FeeEstimate(gas, max_fee, bound, "getL1FeeUpperBound")
     except Exception:  # no oracle, or an older one without this function
         return L2FeeEstimate(gas, max_fee, 0, "unavailable")
