@@ -148,6 +148,13 @@ class Flow:
         return self.drive
 
 
+async def _raced_by_relayer(env: Env, ctx: AdapterContext, ref: FlowRef) -> None:
+    """`AlreadyDoneError` right after a status that named a step is only right if a background
+    relayer did the step in between: the flow must then really be done."""
+    again = await env.adapter.status(ctx, ref)
+    assert again.status.done, f"AlreadyDoneError but the flow is {again}"
+
+
 async def drive_to_end(env: Env, ref: FlowRef) -> Drive:
     """Reach FINALIZED using only the protocol: act when the status says a step is ready,
     otherwise let the devnet advance by the adapter's own estimate. In the first stable waiting
@@ -171,11 +178,17 @@ async def drive_to_end(env: Env, ref: FlowRef) -> Drive:
                     tx = await env.adapter.execute_next(env.ctx(signer=False), ref)
                 except MissingSignerError:
                     pass
+                except AlreadyDoneError:
+                    await _raced_by_relayer(env, ctx, ref)
                 else:
                     assert tx is None, "a transaction was sent without a signer"
                 d.signerless_checked = True
                 continue
-            tx = await env.adapter.execute_next(ctx, ref)
+            try:
+                tx = await env.adapter.execute_next(ctx, ref)
+            except AlreadyDoneError:
+                await _raced_by_relayer(env, ctx, ref)
+                continue
             if tx is not None:
                 d.steps_sent += 1
                 await wait_for_receipt(ctx.target, tx)

@@ -192,10 +192,11 @@ async def test_plain_eth_send_to_portal_is_relayed_exactly_once(devnet: Devnet, 
     l1, c2 = _client(devnet, L1), _client(devnet, l2)
     me = _signer().address
     portal = devnet.chain(l2).parent_contracts[L1][ContractName.OPTIMISM_PORTAL]
+    await op.sync()  # nothing else in flight: the count below is this deposit's alone
     before = await c2.get_balance(me)
+    relayed_before = op.relayers[l2].relayed  # read before sending: the relayer runs meanwhile
     value = ether("0.123") + 7
     rcpt = await _send(l1, portal, value=value)
-    relayed_before = op.relayers[l2].relayed
     await op.sync()
     await op.sync()  # a second round must not replay it
     # deposits pay no L2 gas, so the sender's L2 balance grows by exactly the minted value
