@@ -312,6 +312,20 @@ def _redeems_in(receipt: Receipt, ticket: str) -> list[F.RedeemScheduled]:
     return out
 
 
+async def _find_redeem(
+    l2: ChainClient, scheduled: list[F.RedeemScheduled]
+) -> tuple[Hash32 | None, list[Hash32]]:
+    """(the successful retry tx, the failed ones before it) among the scheduled redeems."""
+    failed: list[Hash32] = []
+    for s in scheduled:
+        retry = await l2.get_receipt(s.retry_tx_hash)
+        if retry is not None and retry.succeeded:
+            return s.retry_tx_hash, failed
+        if retry is not None:
+            failed.append(s.retry_tx_hash)
+    return None, failed
+
+
 async def retryable_status(l2: ChainClient, creation_id: str) -> RetryableState:
     """Where a retryable stands on the child chain.
 
@@ -338,40 +352,27 @@ async def retryable_status(l2: ChainClient, creation_id: str) -> RetryableState:
         if s.retry_tx_hash not in seen:
             scheduled.append(s)
             seen.add(s.retry_tx_hash)
-    failed: list[Hash32] = []
-    for s in scheduled:
-        retry = await l2.get_receipt(s.retry_tx_hash)
-        if retry is not None and retry.succeeded:
-            return RetryableState(
-                RetryableStatus.REDEEMED,
-                rcpt,
-                redeem_tx_hash=s.retry_tx_hash,
-                failed_redeems=tuple(failed),
+    redeemed, failed = await _find_redeem(l2, scheduled)
+    if redeemed is None:
+        try:
+            (timeout,) = await call_fn(
+                l2, F.ARB_RETRYABLE_TX, ARB_RETRYABLE_GET_TIMEOUT, bytes.fromhex(ticket[2:])
             )
-        if retry is not None:
-            failed.append(s.retry_tx_hash)
-    try:
-        (timeout,) = await call_fn(
-            l2, F.ARB_RETRYABLE_TX, ARB_RETRYABLE_GET_TIMEOUT, bytes.fromhex(ticket[2:])
-        )
-    except ExecutionRevertedError:
-        # The ticket is gone: expired, or redeemed between our receipt reads and this call.
-        # Look at the scheduled retries once more before calling it expired.
-        for s in scheduled:
-            retry = await l2.get_receipt(s.retry_tx_hash)
-            if retry is not None and retry.succeeded:
-                return RetryableState(
-                    RetryableStatus.REDEEMED,
-                    rcpt,
-                    redeem_tx_hash=s.retry_tx_hash,
-                    failed_redeems=tuple(failed),
-                )
-        return RetryableState(RetryableStatus.EXPIRED, rcpt, failed_redeems=tuple(failed))
+        except ExecutionRevertedError:
+            # The ticket is gone: expired, or redeemed between our receipt reads and this call.
+            # Look at the scheduled retries once more before calling it expired.
+            redeemed, failed = await _find_redeem(l2, scheduled)
+            if redeemed is None:
+                return RetryableState(RetryableStatus.EXPIRED, rcpt, failed_redeems=tuple(failed))
+        else:
+            return RetryableState(
+                RetryableStatus.FUNDS_DEPOSITED_ON_CHILD,
+                rcpt,
+                failed_redeems=tuple(failed),
+                timeout=int(timeout),
+            )
     return RetryableState(
-        RetryableStatus.FUNDS_DEPOSITED_ON_CHILD,
-        rcpt,
-        failed_redeems=tuple(failed),
-        timeout=int(timeout),
+        RetryableStatus.REDEEMED, rcpt, redeem_tx_hash=redeemed, failed_redeems=tuple(failed)
     )
 
 
