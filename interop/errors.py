@@ -10,16 +10,19 @@ InteropError                      base: catch this to catch everything of ours
 │   ├── UnsafeRecipientError      the recipient cannot receive (or own) funds on the destination
 │   └── MissingSignerError        a write was asked for but no signer is configured
 ├── ConfigError                   chain definitions / files / devnet set-up are wrong
-│   └── DevnetError               a devnet process or install step failed
+│   ├── DevnetError               a devnet process or install step failed
+│   └── JournalError              the journal file is unreadable or of an unknown schema
 ├── RpcError                      talking to a node failed
 │   ├── RpcUnreachableError       no URL of the chain answered (after retries and fallback)
 │   ├── RpcResponseError          the node answered with a JSON-RPC error
 │   │   └── ExecutionRevertedError  eth_call / estimateGas reverted (data kept)
 │   ├── ChainIdMismatchError      the URL serves another chain than configured: never sign for it
 │   └── RpcTimeoutError           a request or a wait ran out of time
-├── TransactionError              a transaction was sent but did not do what was asked
+├── TransactionError              a transaction was signed; see `may_have_executed`
 │   ├── TransactionFailedError    mined with status 0
-│   └── ReceiptTimeoutError       not mined within the timeout (it may still be mined later)
+│   ├── ReceiptTimeoutError       not mined within the timeout (it may still be mined later)
+│   ├── TransactionUnknownError   broadcast, but whether it landed could not be found out
+│   └── TransactionReplacedError  its nonce was used by another transaction: it never executes
 └── BridgeError                   a cross-chain flow cannot do the next step
     ├── UnsupportedOperationError the stack / route does not offer this
     ├── NotReadyError             the step is not possible yet (e.g. finalize before ready)
@@ -29,6 +32,13 @@ InteropError                      base: catch this to catch everything of ours
 
 Foreign exceptions (aiohttp, web3, eth-abi) are mapped at one boundary each, with `raise ... from`.
 Messages never contain private keys; `details` is for humans, `cause` for debugging.
+
+Delivery: any error raised after a transaction was handed to a node carries that transaction's
+hash (`tx_hash`), the journal flow id when there is one (`flow_id`) and `may_have_executed=True`;
+its message says so. Such an error must not be answered by sending the payment again: look the
+hash up (or `resume`), because the transaction may be mined later. `mark_sent` attaches this
+to any error at the point where the send path knows it; `InputError` is never raised after a
+send (it means: nothing was signed).
 """
 
 from __future__ import annotations
@@ -47,6 +57,7 @@ __all__ = [
     "InteropError",
     "InvalidAddressError",
     "InvalidAmountError",
+    "JournalError",
     "MessageNotFoundError",
     "MissingSignerError",
     "NotReadyError",
@@ -57,9 +68,12 @@ __all__ = [
     "RpcUnreachableError",
     "TransactionError",
     "TransactionFailedError",
+    "TransactionReplacedError",
+    "TransactionUnknownError",
     "UnknownChainError",
     "UnsafeRecipientError",
     "UnsupportedOperationError",
+    "mark_sent",
 ]
 
 
@@ -67,8 +81,14 @@ class InteropError(Exception):
     """Base of every error interop raises.
 
     `message` is one short sentence a person can act on; `details` adds context (chain, method,
-    values); `hint` says what to do about it.
+    values); `hint` says what to do about it. `tx_hash` / `flow_id` / `may_have_executed` are set
+    when the error happened after a transaction was broadcast (see `mark_sent`): the caller must
+    then check that transaction, never send the same payment again on the strength of the error.
     """
+
+    tx_hash: str | None = None
+    flow_id: str | None = None
+    may_have_executed: bool = False
 
     def __init__(
         self, message: str, *, details: str | None = None, hint: str | None = None
@@ -76,7 +96,10 @@ class InteropError(Exception):
         self.message = message
         self.details = details
         self.hint = hint
-        super().__init__(self._render())
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self._render()
 
     def _render(self) -> str:
         parts = [self.message]
@@ -84,7 +107,31 @@ class InteropError(Exception):
             parts.append(f"Details: {self.details}")
         if self.hint:
             parts.append(f"Hint: {self.hint}")
+        if self.may_have_executed and self.tx_hash:
+            where = f" (flow {self.flow_id})" if self.flow_id else ""
+            parts.append(
+                f"Sent: transaction {self.tx_hash}{where} was broadcast and may have executed;"
+                " check it (or run `interop resume`) before sending anything again"
+            )
         return "\n".join(parts)
+
+
+def mark_sent(
+    exc: BaseException, tx_hash: str | None, *, flow_id: str | None = None
+) -> BaseException:
+    """Record on `exc` that `tx_hash` was broadcast before it was raised (returns `exc`).
+
+    The first hash recorded wins (it is the transaction the failing call was about); a flow id
+    is added when a later layer knows it. Non-interop exceptions are returned unchanged.
+    """
+    if isinstance(exc, InteropError):
+        if tx_hash and not exc.tx_hash:
+            exc.tx_hash = tx_hash
+        if flow_id and not exc.flow_id:
+            exc.flow_id = flow_id
+        if exc.tx_hash and not isinstance(exc, TransactionReplacedError):
+            exc.may_have_executed = True
+    return exc
 
 
 class InputError(InteropError, ValueError):
@@ -134,6 +181,10 @@ class DevnetError(ConfigError):
     """A devnet process or install step failed."""
 
 
+class JournalError(ConfigError):
+    """The journal cannot be used: unreadable, corrupt, or written by a newer schema."""
+
+
 class RpcError(InteropError):
     """Talking to a node failed."""
 
@@ -175,19 +226,48 @@ class RpcTimeoutError(RpcError, TimeoutError):
 
 
 class TransactionError(InteropError):
-    """A transaction was sent but did not do what was asked."""
+    """A transaction was signed (and usually sent) but did not do what was asked, or its fate
+    is unknown. `tx_hash` names it; `may_have_executed` says whether it can still be mined."""
 
-    def __init__(self, message: str, *, tx_hash: str | None = None, **kw: Any) -> None:
-        self.tx_hash = tx_hash
+    def __init__(
+        self,
+        message: str,
+        *,
+        tx_hash: str | None = None,
+        flow_id: str | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(message, **kw)
+        self.tx_hash = tx_hash
+        self.flow_id = flow_id
+        self.may_have_executed = tx_hash is not None
 
 
 class TransactionFailedError(TransactionError):
-    """Mined with status 0 (reverted)."""
+    """Mined with status 0 (reverted): it executed, and did nothing but pay its fee."""
 
 
 class ReceiptTimeoutError(TransactionError, TimeoutError):
     """Not mined within the timeout. It may still be mined later: keep the hash."""
+
+
+class TransactionUnknownError(TransactionError):
+    """Broadcast (or possibly broadcast), but whether it landed could not be found out in time.
+
+    It may be mined later. Look the hash up, or `resume` the flow; never re-send the payment.
+    """
+
+
+class TransactionReplacedError(TransactionError):
+    """Its nonce was consumed by another transaction (`replaced_by`): it can never be mined.
+
+    Nothing of this transaction executed; the other transaction did whatever it did.
+    """
+
+    def __init__(self, message: str, *, replaced_by: str | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.replaced_by = replaced_by
+        self.may_have_executed = False
 
 
 class BridgeError(InteropError):

@@ -59,7 +59,26 @@ def test_every_error_is_exported_and_drawn() -> None:
         for n, v in vars(errors_mod).items()
         if isinstance(v, type) and issubclass(v, InteropError)
     }
-    assert classes == set(errors_mod.__all__) == drawn
+    exported = {n for n in errors_mod.__all__ if isinstance(getattr(errors_mod, n), type)}
+    assert classes == exported == drawn
+
+
+def test_an_error_after_broadcast_says_so_and_keeps_the_hash() -> None:
+    from interop.errors import RpcUnreachableError, TransactionReplacedError, mark_sent
+
+    h = "0x" + "ab" * 32
+    exc = mark_sent(RpcUnreachableError("node gone"), h, flow_id="f1")
+    assert isinstance(exc, RpcUnreachableError)
+    assert exc.tx_hash == h and exc.flow_id == "f1" and exc.may_have_executed
+    assert h in str(exc) and "may have executed" in str(exc) and "f1" in str(exc)
+    # the first hash wins: a later layer cannot re-label the error with another transaction
+    mark_sent(exc, "0x" + "cd" * 32)
+    assert exc.tx_hash == h
+    # a replaced transaction is proven not to execute, whatever layer marks it
+    rep = mark_sent(TransactionReplacedError("nonce used", tx_hash=h, replaced_by="0x01"), h)
+    assert not rep.may_have_executed and "may have executed" not in str(rep)
+    # nothing sent: nothing said
+    assert "may have executed" not in str(InputError("bad"))
 
 
 def test_catch_by_what_the_caller_can_do() -> None:
