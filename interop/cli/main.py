@@ -9,6 +9,22 @@ Keys never come from arguments: `send` reads the private key from an environment
 Chains: built-ins by name/id/alias; `--chains-file F` (TOML/JSON) adds or overrides chains;
 `--devnet` loads the file a running `interop devnet` wrote, so every command works against the
 local devnet with no RPC keys.
+
+Exit codes say what happened, because a script decides from them whether it may try again:
+
+- 0  success;
+- 1  a flow failed on chain (or `resume` left one with an error; `balances` with a failed chain);
+- 2  refused or failed before anything was signed: nothing was sent, fixing the input and running
+     again is safe (argparse errors too; an internal error before signing as well);
+- 3  something was signed during this command (so it may have been sent and may execute) and the
+     command did not finish as asked: every signed transaction hash and its journal flow id is
+     printed; do not retry, run `interop status <id>` / `interop resume`;
+- 130 interrupted (Ctrl-C); what was signed before is printed as for 3.
+
+"Signed during this command" is known exactly: the CLI wraps the account so every signature is
+counted (its hash noted before the library can broadcast it), and errors that carry a `tx_hash`
+with `may_have_executed` add theirs. No traceback reaches the user: an unexpected exception is
+printed as `internal error: <type>: <message>` (exit 3 if anything was signed, else 2).
 """
 
 from __future__ import annotations
@@ -17,16 +33,258 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
+import re
 import signal
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+from urllib.parse import urlsplit
 
-from interop.errors import InteropError
+from interop.errors import InputError, InteropError
 
 __all__ = ["main"]
+
+
+# --------------------------------------------------------------------------------------------
+# what this command signed (for the exit code), and keeping keys out of messages
+
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_SENT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+_KEY_SHAPED = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])")
+_WHOLE_KEY = re.compile(r"\s*(?:0[xX])?[0-9a-fA-F]{64}\s*")
+_MIN_INTERVAL = 0.1  # seconds; below this a status loop is a busy loop against a public RPC
+
+
+class _Run:
+    """What one command invocation did that its exit code and error report must tell.
+
+    `signed` gets every transaction hash the account signed during the command (in order, with
+    its chain id); `journal` is the journal the command opened (kept open until the report is
+    printed, so the flow ids of those hashes can be looked up, even for `:memory:`).
+    """
+
+    def __init__(self, argv: Sequence[str]) -> None:
+        self.started = time.time()
+        self.signed: list[tuple[int, str]] = []
+        self.journal: Any = None
+        self.sender: str | None = None
+        self.key_env = "INTEROP_PRIVATE_KEY"
+        self.secrets = {m.group(0).lower() for a in argv for m in _KEY_SHAPED.finditer(a)}
+
+    def redact(self, text: str) -> str:
+        """`text` without any 64-hex-digit value given on the command line (a private key pasted
+        in the wrong place) and without the key in the key variable."""
+        from interop.signer import redact
+
+        for body in self.secrets:
+            text = redact(text, bytes.fromhex(body))
+        key = os.environ.get(self.key_env, "").strip()
+        body = key[2:] if key[:2] in ("0x", "0X") else key
+        if _KEY_SHAPED.fullmatch(body):
+            text = redact(text, bytes.fromhex(body))
+        return text
+
+    def flow_ids(self, extra: Sequence[str | None] = ()) -> list[str]:
+        """Journal flows this command touched: the flows of the signed hashes, the flows it
+        created (by this sender, since it started), and any named by the error."""
+        out: list[str] = [f for f in extra if f]
+        j = self.journal
+        if j is not None:
+            with contextlib.suppress(Exception):
+                for _, h in self.signed:
+                    rec = j.find_by_tx(h)
+                    if rec is not None:
+                        out.append(rec.id)
+                for rec in j.flows():
+                    if rec.created >= self.started - 1 and rec.sender == self.sender:
+                        out.append(rec.id)
+        return list(dict.fromkeys(out))
+
+
+class _CountingSigner:
+    """Wraps the command's account and notes the hash of every transaction it signs.
+
+    The note is taken when the signature exists, before any layer can broadcast it: if the
+    command then fails, the CLI knows the transaction may be on its way and must not say
+    "nothing was sent". Repr shows the address only; the wrapped signer redacts its own errors.
+    """
+
+    __slots__ = ("_inner", "_run")
+
+    def __init__(self, inner: Any, run: _Run) -> None:
+        self._inner = inner
+        self._run = run
+
+    @property
+    def address(self) -> str:
+        return str(self._inner.address)
+
+    def sign_transaction(self, transaction_dict: dict[str, Any]) -> Any:
+        signed = self._inner.sign_transaction(transaction_dict)
+        tx_hash = "0x" + bytes(signed.hash).hex()
+        self._run.signed.append((int(transaction_dict.get("chainId") or 0), tx_hash))
+        return signed
+
+    def __repr__(self) -> str:
+        return f"_CountingSigner(address={self.address})"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("signers cannot be pickled or copied")
+
+
+def _run_of(args: argparse.Namespace) -> _Run:
+    run = getattr(args, "run", None)
+    if run is None:  # a command function called directly (tests); no report needed
+        run = _Run([])
+        args.run = run
+    assert isinstance(run, _Run)
+    return run
+
+
+def _account(args: argparse.Namespace) -> _CountingSigner:
+    """The command's signer (key from the environment), counted."""
+    from interop.signer import account_from_env
+
+    run = _run_of(args)
+    run.key_env = args.key_env
+    signer = _CountingSigner(account_from_env(args.key_env), run)
+    run.sender = signer.address
+    return signer
+
+
+def _journal(args: argparse.Namespace) -> Any:
+    """The journal, opened by the CLI (not by Interop) so it outlives the Interop and the error
+    report can name the flows of what was signed."""
+    from interop.journal import Journal
+
+    run = _run_of(args)
+    if run.journal is None:
+        run.journal = Journal(getattr(args, "journal", None))
+    return run.journal
+
+
+# --------------------------------------------------------------------------------------------
+# input checks the CLI makes before it builds anything that can send
+
+
+def _not_a_key(what: str, value: str) -> str:
+    """Refuse a value that is exactly a 32-byte hex string where no such value belongs (a chain,
+    an amount, a flow id): almost surely a private key pasted in the wrong place. Not shown."""
+    if _WHOLE_KEY.fullmatch(value):
+        raise InputError(
+            f"{what} looks like a private key (64 hex digits; not shown)",
+            hint="keys are read from an environment variable (--key-env), never from arguments;"
+            " if this was your key, treat it as exposed (shell history) and move the funds",
+        )
+    return value
+
+
+def _seconds(what: str, minimum: float) -> Callable[[str], float]:
+    """An argparse type: a finite number of seconds >= `minimum` (0 or negative intervals and
+    timeouts made a status loop spin; `nan`/`inf` made it wait forever or never)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{what} must be a number of seconds, got {text!r}"
+            ) from None
+        if not math.isfinite(value) or value < minimum or value <= 0:
+            raise argparse.ArgumentTypeError(
+                f"{what} must be a finite number of seconds >= {minimum:g}, got {text!r}"
+                + (" (omit it to wait without a limit)" if what == "--timeout" else "")
+            )
+        return value
+
+    return parse
+
+
+def _amount(what: str, text: str, *, allow_zero: bool, waiver: str | None) -> int:
+    from interop.errors import InvalidAmountError
+    from interop.units import parse_amount
+
+    if re.fullmatch(r"\s*[0-9]*\.?[0-9]+\s*", _not_a_key(what, text)):
+        # "1" could mean 1 wei or 1 ether, a factor of 10**18: the CLI makes you say which
+        raise InvalidAmountError(
+            f"{what} {text!r} has no unit",
+            hint=f"write e.g. {text.strip()}ether or {text.strip()}gwei"
+            + ("" if "." in text else f" or {text.strip()}wei"),
+        )
+    value = parse_amount(text)
+    if value == 0 and not allow_zero:
+        raise InvalidAmountError(
+            f"{what} {text!r} is zero: the transaction would pay a fee and move nothing",
+            hint="pass a positive amount" + (f" (or {waiver} if you mean it)" if waiver else ""),
+        )
+    return value
+
+
+def _address(what: str, text: str, reg: Any, chain: Any, *, allow_zero: bool, waiver: str) -> str:
+    """Parse `text` as an address on `chain` (any accepted form); refuse the zero address (funds
+    sent there are burned) unless waived. A key-shaped value is refused without echoing it."""
+    from interop.addresses import parse_address_with_chain
+    from interop.errors import InvalidAddressError
+    from interop.types import ZERO_ADDRESS
+
+    try:
+        _, addr = parse_address_with_chain(text, reg, chain=chain)
+    except InputError:
+        _not_a_key(what, text)
+        raise
+    if addr == ZERO_ADDRESS and not allow_zero:
+        raise InvalidAddressError(
+            f"{what} {text!r} is the zero address: whatever is sent there is lost",
+            hint=f"check the address (or pass {waiver} if you really mean it)",
+        )
+    return str(addr)
+
+
+def _chain_arg(reg: Any, what: str, text: str) -> Any:
+    return reg.get(_not_a_key(what, text))
+
+
+def _check_url(name: str, url: str) -> str:
+    """An RPC URL the transport can use: http(s)/ws(s), a host, ASCII only (a non-ASCII URL used
+    to end in a UnicodeError traceback deep in aiohttp)."""
+    shown = repr(url)
+    if not url.isascii():
+        raise InputError(
+            f"--rpc URL for {name} has non-ASCII characters: {shown}",
+            hint="write the host in its ASCII (punycode) form and percent-encode the path",
+        )
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise InputError(f"--rpc URL for {name} is not a valid URL: {shown}") from None
+    if parts.scheme not in ("http", "https", "ws", "wss") or not parts.hostname:
+        raise InputError(
+            f"--rpc URL for {name} must be http(s):// or ws(s):// with a host, got {shown}"
+        )
+    if any(c.isspace() or ord(c) < 32 for c in url):
+        raise InputError(f"--rpc URL for {name} contains whitespace or control characters")
+    return url
+
+
+_FLOW_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+
+
+def _flow_id_arg(text: str) -> str:
+    """A journal flow id or prefix: letters, digits and '-' (SQL LIKE wildcards refused, so
+    `______` cannot match someone's flow)."""
+    _not_a_key("the flow id", text)
+    if not _FLOW_ID.fullmatch(text):
+        raise InputError(
+            f"{text!r} is not a journal flow id",
+            hint="ids are hex, e.g. 3f9c2a1b44d0e7a2 (a unique prefix of >= 6 works);"
+            " `interop status` lists them",
+        )
+    return text
 
 
 def devnet_file() -> Path:
@@ -79,16 +337,20 @@ def _rpc_overrides(args: argparse.Namespace, reg: Any) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
     for item in getattr(args, "rpc", None) or []:
         if "=" not in item:
-            raise InteropError(f"--rpc expects CHAIN=URL, got {item!r}")
+            _not_a_key("--rpc", item)
+            raise InputError(f"--rpc expects CHAIN=URL, got {item!r}")
         name, url = item.split("=", 1)
-        out.setdefault(reg.get(name).id, []).append(url)
+        chain = _chain_arg(reg, "the chain of --rpc", name)
+        out.setdefault(chain.id, []).append(_check_url(chain.name, url))
     return out
 
 
 def _chains_for(args: argparse.Namespace, reg: Any, default_all_with_rpc: bool = True) -> list[Any]:
     overrides = _rpc_overrides(args, reg)
     if getattr(args, "chains", None):
-        chains = [reg.get(x.strip()) for x in args.chains.split(",") if x.strip()]
+        chains = [
+            _chain_arg(reg, "--chains", x.strip()) for x in args.chains.split(",") if x.strip()
+        ]
     elif getattr(args, "devnet", False):
         from interop.chains.loader import load_chains
 
@@ -117,6 +379,9 @@ def cmd_chains(args: argparse.Namespace) -> int:
     reg = _registry(args)
     chains = reg.all()
     if args.stack:
+        stacks = sorted({c.stack.value for c in chains})
+        if args.stack not in stacks:
+            raise InputError(f"unknown stack {args.stack!r}", hint=f"one of {', '.join(stacks)}")
         chains = [c for c in chains if c.stack.value == args.stack]
     if not args.testnets:
         chains = [
@@ -147,9 +412,11 @@ async def _balances(args: argparse.Namespace) -> int:
     from interop.units import format_ether
 
     reg = _registry(args)
+    for a in args.addresses:
+        _address("address", a, reg, None, allow_zero=True, waiver="")
     chains = _chains_for(args, reg)
     if not chains:
-        raise InteropError("no chains selected", hint="pass --chains NAME,NAME or --devnet")
+        raise InputError("no chains selected", hint="pass --chains NAME,NAME or --devnet")
     async with Interop(chains) as io:
         table = await io.balances(args.addresses, block=args.block)
     if args.json:
@@ -176,18 +443,26 @@ async def _balances(args: argparse.Namespace) -> int:
 
 async def _send(args: argparse.Namespace) -> int:
     from interop.facade import Interop
-    from interop.signer import account_from_env
-    from interop.units import format_ether, parse_amount
+    from interop.units import format_ether
 
+    # every check before anything that can sign exists
     reg = _registry(args)
-    value = parse_amount(args.value)
-    chain = reg.get(args.chain)
+    chain = _chain_arg(reg, "--chain", args.chain)
+    value = _amount("--value", args.value, allow_zero=args.allow_zero, waiver="--allow-zero")
+    to = _address(
+        "--to",
+        args.to,
+        reg,
+        chain,
+        allow_zero=args.allow_zero_address,
+        waiver="--allow-zero-address",
+    )
     overrides = _rpc_overrides(args, reg)
     if chain.id in overrides:
         chain = chain.with_rpc(*overrides[chain.id])
-    signer = account_from_env(args.key_env)
-    async with Interop([chain], account=signer) as io:
-        res = await io.transfer(chain.id, to=args.to, value=value, wait=not args.no_wait)
+    signer = _account(args)
+    async with Interop([chain], account=signer, journal=_journal(args)) as io:
+        res = await io.transfer(chain.id, to=to, value=value, wait=not args.no_wait)
     if args.json:
         print(
             json.dumps(
@@ -208,6 +483,35 @@ async def _send(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _claim_devnet_file() -> Iterator[tuple[Path, bool]]:
+    """The chain file this `interop devnet` may write, and whether it is the shared one.
+
+    The first devnet holds an exclusive lock (`<file>.lock`, flock) for its lifetime and owns
+    `devnet_file()`, which `--devnet` reads. A second devnet running at the same time must not
+    overwrite that file (the first one's users would suddenly talk to other nodes) nor delete it
+    when it stops: it writes `<stem>-<pid>.json` next to it instead and says so. The lock dies
+    with its process (even on SIGKILL), so a crashed devnet never blocks the next one.
+    """
+    import fcntl
+
+    shared = devnet_file()
+    shared.parent.mkdir(parents=True, exist_ok=True)
+    lock = open(f"{shared}.lock", "a+")  # noqa: SIM115 - held until the devnet stops
+    try:
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            path, owner = shared, True
+        except OSError:
+            path, owner = shared.with_name(f"{shared.stem}-{os.getpid()}{shared.suffix}"), False
+        try:
+            yield path, owner
+        finally:
+            path.unlink(missing_ok=True)  # ours alone: the shared one only while we hold the lock
+    finally:
+        lock.close()
+
+
 async def _devnet(args: argparse.Namespace) -> int:
     from interop.devnet.core import Devnet
 
@@ -216,33 +520,38 @@ async def _devnet(args: argparse.Namespace) -> int:
         opstack=not args.no_opstack, arbitrum=not args.no_arbitrum, tick_seconds=1.0
     )
     async with dn:
-        f = devnet_file()
-        f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_text(devnet_chains_json(list(dn.chains.values())))
-        print("interop devnet is running (Ctrl-C to stop)\n")
-        _print_table(
-            [
-                [str(c.id), c.name, c.stack.value, c.rpc_urls[0] if c.rpc_urls else ""]
-                for c in dn.chains.values()
-            ],
-            ["chain id", "name", "stack", "rpc url"],
-        )
-        print("\nfunded test accounts (public devnet keys; never use them elsewhere):")
-        for i, (addr, key) in enumerate(dn.accounts[:4]):
-            print(f"  [{i}] {addr}  {key}")
-        print(f"\nchain file: {f}  (use `interop ... --devnet`)", flush=True)
-        # SIGTERM / SIGINT end the wait so that every node we started is stopped and the
-        # chain file removed, rather than leaving orphan anvil processes behind.
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        try:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), args.for_seconds)
-        finally:
-            f.unlink(missing_ok=True)
-            print("stopping the devnet", flush=True)
+        with _claim_devnet_file() as (f, shared):
+            f.write_text(devnet_chains_json(list(dn.chains.values())))
+            print("interop devnet is running (Ctrl-C to stop)\n")
+            _print_table(
+                [
+                    [str(c.id), c.name, c.stack.value, c.rpc_urls[0] if c.rpc_urls else ""]
+                    for c in dn.chains.values()
+                ],
+                ["chain id", "name", "stack", "rpc url"],
+            )
+            print("\nfunded test accounts (public devnet keys; never use them elsewhere):")
+            for i, (addr, key) in enumerate(dn.accounts[:4]):
+                print(f"  [{i}] {addr}  {key}")
+            if shared:
+                print(f"\nchain file: {f}  (use `interop ... --devnet`)", flush=True)
+            else:
+                print(
+                    f"\nanother `interop devnet` is running and owns {devnet_file()};"
+                    f"\nchain file: {f}  (use `INTEROP_DEVNET_FILE={f} interop ... --devnet`)",
+                    flush=True,
+                )
+            # SIGTERM / SIGINT end the wait so that every node we started is stopped and the
+            # chain file removed, rather than leaving orphan anvil processes behind.
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), args.for_seconds)
+            finally:
+                print("stopping the devnet", flush=True)
     return 0
 
 
@@ -259,11 +568,12 @@ def _flow_chains(args: argparse.Namespace) -> list[Any]:
 
 
 def _interop(args: argparse.Namespace, *, signer: bool = True) -> Any:
+    """The Interop of a flow command: its account counted (`_account`), the journal the CLI's."""
     from interop.facade import Interop
-    from interop.signer import account_from_env
 
-    account = account_from_env(args.key_env) if signer else None
-    return Interop(_flow_chains(args), account=account, journal=args.journal)
+    chains = _flow_chains(args)
+    account = _account(args) if signer else None
+    return Interop(chains, account=account, journal=_journal(args))
 
 
 def _progress(args: argparse.Namespace) -> Any:
@@ -343,15 +653,26 @@ async def _drive(args: argparse.Namespace, flow: Any) -> Any:
 
 
 async def _bridge(args: argparse.Namespace) -> int:
-    from interop.units import parse_amount
-
-    value = parse_amount(args.value)
+    reg = _registry(args)
+    src = _chain_arg(reg, "--from", args.source)
+    dst = _chain_arg(reg, "--to", args.target)
+    value = _amount("--value", args.value, allow_zero=False, waiver=None)
+    recipient = args.recipient
+    if recipient is not None:
+        recipient = _address(
+            "--recipient",
+            recipient,
+            reg,
+            dst,
+            allow_zero=args.allow_zero_address,
+            waiver="--allow-zero-address",
+        )
     async with _interop(args) as io:
         if args.plan:
-            plan = await io.plan(value, args.source, args.target, args.recipient)
+            plan = await io.plan(value, src.id, dst.id, recipient)
             print(json.dumps(plan.to_dict(), indent=2) if args.json else plan.describe())
             return 0
-        flow = await io.bridge(value, args.source, args.target, args.recipient, force=args.force)
+        flow = await io.bridge(value, src.id, dst.id, recipient, force=args.force)
         if not args.json:
             print(f"flow {flow.id} started: {flow.tx_hash}", file=sys.stderr)
         return _report(args, flow, await _drive(args, flow))
@@ -359,26 +680,34 @@ async def _bridge(args: argparse.Namespace) -> int:
 
 async def _message(args: argparse.Namespace) -> int:
     from interop.facade import calldata_bytes
-    from interop.units import parse_amount
 
-    value = parse_amount(args.value) if args.value else 0
+    reg = _registry(args)
+    src = _chain_arg(reg, "--from", args.source)
+    dst = _chain_arg(reg, "--to", args.target)
+    value = _amount("--value", args.value, allow_zero=True, waiver=None) if args.value else 0
+    target = _address(
+        "--target",
+        args.target_address,
+        reg,
+        dst,
+        allow_zero=args.allow_zero_address,
+        waiver="--allow-zero-address",
+    )
     data = calldata_bytes(args.data)
     async with _interop(args) as io:
         if args.plan:
-            plan = await io.plan(
-                value, args.source, args.target, args.target_address, data=data, message=True
-            )
+            plan = await io.plan(value, src.id, dst.id, target, data=data, message=True)
             print(json.dumps(plan.to_dict(), indent=2) if args.json else plan.describe())
             return 0
-        flow = await io.send_message(
-            args.source, args.target, args.target_address, data, value, force=args.force
-        )
+        flow = await io.send_message(src.id, dst.id, target, data, value, force=args.force)
         if not args.json:
             print(f"flow {flow.id} started: {flow.tx_hash}", file=sys.stderr)
         return _report(args, flow, await _drive(args, flow))
 
 
 async def _status(args: argparse.Namespace) -> int:
+    if args.ref and args.ref[:2] not in ("0x", "0X"):
+        _flow_id_arg(args.ref)
     async with _interop(args, signer=False) as io:
         if not args.ref:
             flows = io.flows(unfinished=not args.all)
@@ -416,16 +745,22 @@ async def _status(args: argparse.Namespace) -> int:
                 )
             return 0
         ref = args.ref
-        if ref.startswith("0x") and len(ref) == 66:
-            known = io.journal.find_by_tx(ref)
+        if ref[:2] in ("0x", "0X") and len(ref) == 66 and _KEY_SHAPED.fullmatch(ref[2:]):
+            # a transaction hash (if it was a key pasted by mistake, errors redact it)
+            known = io.journal.find_by_tx(ref.lower())
             if known is not None:
                 flow = io.flow(known.id)
             elif not args.chain:
-                raise InteropError("a transaction hash needs --chain (the chain it was sent on)")
+                raise InputError(
+                    "a transaction hash that is not in the journal needs --chain"
+                    " (the chain it was sent on)"
+                )
             else:
-                flow = await io.flow_from_tx(args.chain, ref)
+                flow = await io.flow_from_tx(
+                    _chain_arg(_registry(args), "--chain", args.chain).id, ref
+                )
         else:
-            flow = io.flow(ref)
+            flow = io.flow(_flow_id_arg(ref))
         _print_state(args, flow, await flow.status())
     return 0
 
@@ -469,8 +804,9 @@ async def _resume(args: argparse.Namespace) -> int:
 
 
 async def _finalize(args: argparse.Namespace) -> int:
+    flow_id = _flow_id_arg(args.id)
     async with _interop(args) as io:
-        flow = io.flow(args.id)
+        flow = io.flow(flow_id)
         st = await flow.complete(
             progress=_progress(args),
             timeout=args.timeout,
@@ -485,8 +821,12 @@ async def _finalize(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="interop", description="One interface over Ethereum L1 and its L2s."
+    p = _Parser(
+        prog="interop",
+        description="One interface over Ethereum L1 and its L2s.",
+        epilog="exit codes: 0 ok; 1 a flow failed on chain; 2 refused, nothing was sent;"
+        " 3 something was signed and may have executed (do not retry: `interop status` /"
+        " `interop resume`); 130 interrupted",
     )
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -531,6 +871,15 @@ def _parser() -> argparse.ArgumentParser:
         "--key-env", default="INTEROP_PRIVATE_KEY", help="environment variable holding the key"
     )
     sp.add_argument("--no-wait", action="store_true", help="do not wait for the receipt")
+    sp.add_argument("--journal", default=None, help="journal file (default: the user data dir)")
+    sp.add_argument(
+        "--allow-zero", action="store_true", help="allow a zero --value (pays a fee for nothing)"
+    )
+    sp.add_argument(
+        "--allow-zero-address",
+        action="store_true",
+        help="allow the zero address as --to (whatever is sent there is lost)",
+    )
     sp.set_defaults(afunc=_send)
 
     def flowopts(sp: argparse.ArgumentParser, key: bool = True) -> None:
@@ -544,13 +893,16 @@ def _parser() -> argparse.ArgumentParser:
             help="journal file (default: the user data dir; :memory: allowed)",
         )
         sp.add_argument(
-            "--timeout", type=float, default=None, help="give up waiting after this many seconds"
+            "--timeout",
+            type=_seconds("--timeout", _MIN_INTERVAL),
+            default=None,
+            help="give up waiting after this many seconds (default: no limit)",
         )
         sp.add_argument(
             "--max-interval",
-            type=float,
+            type=_seconds("--max-interval", _MIN_INTERVAL),
             default=60.0,
-            help="longest pause between status checks (s)",
+            help=f"longest pause between status checks (s, >= {_MIN_INTERVAL:g})",
         )
         if key:
             sp.add_argument(
@@ -567,6 +919,11 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--recipient", help="address (also short:0x.., 0x..@chain); default: yourself")
     sp.add_argument("--plan", action="store_true", help="only show the route: steps, waits, fees")
     sp.add_argument("--force", action="store_true", help="skip the recipient safety refusals")
+    sp.add_argument(
+        "--allow-zero-address",
+        action="store_true",
+        help="allow the zero address as --recipient (whatever is sent there is lost)",
+    )
     g = sp.add_mutually_exclusive_group()
     g.add_argument("--wait", action="store_true", help="wait until done or until you must act")
     g.add_argument("--complete", action="store_true", help="perform every remaining step")
@@ -581,6 +938,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--value", default=None, help="value to send with the call, e.g. 0.01ether")
     sp.add_argument("--plan", action="store_true")
     sp.add_argument("--force", action="store_true")
+    sp.add_argument(
+        "--allow-zero-address", action="store_true", help="allow the zero address as --target"
+    )
     g = sp.add_mutually_exclusive_group()
     g.add_argument("--wait", action="store_true")
     g.add_argument("--complete", action="store_true")
@@ -605,24 +965,133 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("devnet", help="run the local multi-chain devnet in the foreground")
     sp.add_argument("--no-opstack", action="store_true")
     sp.add_argument("--no-arbitrum", action="store_true")
-    sp.add_argument("--for-seconds", type=float, default=None, help=argparse.SUPPRESS)
+    sp.add_argument(
+        "--for-seconds",
+        type=_seconds("--for-seconds", _MIN_INTERVAL),
+        default=None,
+        help=argparse.SUPPRESS,
+    )
     sp.set_defaults(afunc=_devnet)
     return p
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that its usage errors never echo a 32-byte hex value (argparse repeats
+    the offending argument: `invalid float value: '<key>'`)."""
+
+    def error(self, message: str) -> Any:  # argparse's signature is NoReturn
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_REFUSED, f"{self.prog}: error: {_redact_all(message)}\n")
+
+
+def _redact_all(text: str) -> str:
+    return _KEY_SHAPED.sub(
+        "<redacted>", re.sub(r"0[xX](?=[0-9a-fA-F]{64}(?![0-9a-fA-F]))", "", text)
+    )
+
+
+def _sent(run: _Run, exc: BaseException | None) -> list[tuple[int, str]]:
+    """Every transaction this command signed, plus the one an error says was broadcast."""
+    out = list(run.signed)
+    tx = getattr(exc, "tx_hash", None)
+    known = {h.lower() for _, h in out}
+    if tx and getattr(exc, "may_have_executed", False) and str(tx).lower() not in known:
+        out.append((0, str(tx)))
+    return out
+
+
+def _report_sent(
+    args: argparse.Namespace, run: _Run, exc: BaseException | None, code: int, why: str
+) -> None:
+    """What a failed or interrupted command leaves behind, so the caller looks it up instead of
+    running the command again (which could pay twice)."""
+    sent = _sent(run, exc)
+    flows = run.flow_ids([getattr(exc, "flow_id", None)])
+    err: IO[str] = sys.stderr
+    if not sent:
+        if flows and code != EXIT_REFUSED:
+            print(f"flow: {', '.join(flows)}", file=err)
+        print("nothing was signed or sent by this command", file=err)
+        return
+    print(
+        f"{why}: this command signed {len(sent)} transaction(s); they may have been sent and"
+        " may have executed (or still execute):",
+        file=err,
+    )
+    for chain_id, tx in sent:
+        print(f"  {tx}" + (f"  (chain {chain_id})" if chain_id else ""), file=err)
+    if flows:
+        print(f"flow: {', '.join(flows)}", file=err)
+    ref = flows[0] if flows else "<id>"
+    print(
+        f"do not retry; run `interop status {ref}` / `interop resume` to see and finish it",
+        file=err,
+        flush=True,
+    )
+    if getattr(args, "json", False):
+        print(
+            json.dumps(
+                {
+                    "error": why,
+                    "exit_code": code,
+                    "may_have_executed": True,
+                    "sent": [{"chain_id": c or None, "tx_hash": h} for c, h in sent],
+                    "flow_ids": flows,
+                }
+            ),
+            flush=True,
+        )
+
+
+def _exit_for(run: _Run, exc: BaseException) -> int:
+    """1 when a flow or transaction failed on chain, 3 when anything was signed (or an error
+    says a transaction was broadcast), else 2: nothing was sent."""
+    from interop.errors import TransactionFailedError
+
+    if isinstance(exc, TransactionFailedError):
+        return EXIT_FAILED
+    return EXIT_SENT if _sent(run, exc) else EXIT_REFUSED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "balances" and args.block.isdigit():
-        args.block = int(args.block)
+    """Run one command; returns the exit code (module docstring). Never raises, never prints a
+    traceback: every exception ends in a short message and the code that says what happened."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    run = _Run(argv)
     try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2), already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_REFUSED
+    args.run = run
+    try:
+        if args.command == "balances" and args.block.isdigit():
+            args.block = int(args.block)
         if hasattr(args, "afunc"):
             return int(asyncio.run(args.afunc(args)))
         return int(args.func(args))
+    except (KeyboardInterrupt, asyncio.CancelledError) as exc:
+        print("\ninterrupted", file=sys.stderr)
+        _report_sent(args, run, exc, EXIT_INTERRUPTED, "interrupted")
+        return EXIT_INTERRUPTED
     except InteropError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+        code = _exit_for(run, exc)
+        print(f"error: {run.redact(str(exc))}", file=sys.stderr)
+        _report_sent(args, run, exc, code, run.redact(exc.message))
+        return code
+    except Exception as exc:  # a bug of ours: no traceback, but say so and what was sent
+        code = EXIT_SENT if _sent(run, exc) else EXIT_REFUSED
+        print(f"internal error: {type(exc).__name__}: {run.redact(str(exc))}", file=sys.stderr)
+        print(
+            "this is a bug in interop: please report it with this message and the command"
+            " (never your key)",
+            file=sys.stderr,
+        )
+        _report_sent(args, run, exc, code, "internal error")
+        return code
+    finally:
+        if run.journal is not None:
+            with contextlib.suppress(Exception):
+                run.journal.close()
 
 
 if __name__ == "__main__":
