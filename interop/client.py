@@ -6,21 +6,49 @@ Clients built from URLs (`from_urls`, or no transport given) also check every UR
 first use, inside the transport. An `AsyncWeb3` view (`.web3`) goes through the same transport,
 so it gets the same retry, fallback and chain-id checks; it is created once and closed with the
 client.
+
+Every call has a total `deadline` (default 20 s, across retries and fallback URLs; `timeout` is
+the per-attempt bound of transports the client builds), so a node that accepts connections and
+never answers costs one deadline, not attempts x timeout. The typed readers decode answers
+strictly: a result that is not what the method promises raises `RpcResponseError` naming the
+method (never `ValueError`, `KeyError` or an `InputError`). Foreign exceptions a transport lets
+through (aiohttp, OS, JSON, timeouts) are mapped here to `RpcUnreachableError` /
+`RpcTimeoutError` with `raise ... from`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+import math
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import aiohttp
 
 from interop.chains.model import Chain
-from interop.errors import ChainIdMismatchError, ConfigError, RpcError, RpcResponseError
+from interop.errors import (
+    ChainIdMismatchError,
+    ConfigError,
+    InputError,
+    InteropError,
+    RpcError,
+    RpcResponseError,
+    RpcTimeoutError,
+    RpcUnreachableError,
+)
 from interop.rpc.base import Call, Transport
+from interop.rpc.http import DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE
 from interop.rpc.logs import fetch_logs
-from interop.rpc.models import Log, Receipt
-from interop.types import Address, Hash32, hex_to_bytes, to_hash32
+from interop.rpc.models import (
+    Log,
+    Receipt,
+    decode_data,
+    decode_quantity,
+    decode_result,
+)
+from interop.rpc.retry import deadline_scope, remaining
+from interop.types import Address, Hash32, to_hash32
 
 if TYPE_CHECKING:
     from web3 import AsyncWeb3
@@ -28,14 +56,32 @@ if TYPE_CHECKING:
 __all__ = ["BlockTag", "ChainClient"]
 
 BlockTag = int | str
+T = TypeVar("T")
+
+_BACKSTOP_GRACE = 0.5
+"""Seconds past the deadline before the client cancels a transport that ignores deadlines
+(ours honour it themselves, and word a more precise error)."""
 
 
 def _tag(block: BlockTag) -> str:
     return hex(block) if isinstance(block, int) else block
 
 
+def _rpc_time(value: float | None, what: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise InputError(f"{what} must be a number of seconds > 0, got {value!r}")
+    return float(value)
+
+
 class ChainClient:
-    """Async client for one chain. Owns its transport unless `owns_transport=False`."""
+    """Async client for one chain. Owns its transport unless `owns_transport=False`.
+
+    `deadline`: seconds any one call may take in all (None: only the transport's own bound).
+    `timeout`: seconds per attempt, for the transport built from `chain.rpc_urls` when no
+    `transport` is given. Both are independent of the `Chain` data.
+    """
 
     def __init__(
         self,
@@ -43,14 +89,23 @@ class ChainClient:
         transport: Transport | None = None,
         *,
         owns_transport: bool | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
+        timeout: float | None = None,
     ) -> None:
         self.chain = chain
+        self.deadline = _rpc_time(deadline, "deadline")
+        attempt = _rpc_time(timeout, "timeout")
         if transport is None:
             if not chain.rpc_urls:
                 raise ConfigError(f"chain {chain.name} ({chain.id}) has no RPC URL configured")
             from interop.rpc.fallback import make_transport
 
-            transport = make_transport(chain.rpc_urls, expected_chain_id=chain.id)
+            transport = make_transport(
+                chain.rpc_urls,
+                expected_chain_id=chain.id,
+                deadline=self.deadline,
+                timeout=_attempt_timeout(attempt, self.deadline),
+            )
             owns_transport = True if owns_transport is None else owns_transport
         self.transport = transport
         self._owns = bool(owns_transport)
@@ -60,21 +115,30 @@ class ChainClient:
 
     @classmethod
     def from_urls(
-        cls, chain: Chain, urls: str | Sequence[str] | None = None, **transport_opts: Any
+        cls,
+        chain: Chain,
+        urls: str | Sequence[str] | None = None,
+        *,
+        deadline: float | None = DEFAULT_DEADLINE,
+        **transport_opts: Any,
     ) -> ChainClient:
         """A client over `urls` (default: `chain.rpc_urls`), with fallback if there are several.
 
-        Every URL must serve `chain.id` (checked on its first use). `transport_opts` go to
-        `make_transport` / `HttpTransport` (timeout, retry, max_batch_size, max_body_bytes,
-        max_concurrency, headers, cooldown).
+        Every URL must serve `chain.id` (checked on its first use). `deadline` bounds each call
+        in all; `transport_opts` go to `make_transport` / `HttpTransport` (timeout per attempt,
+        retry, max_batch_size, max_body_bytes, max_concurrency, headers, cooldown). A malformed
+        URL raises `InputError` here.
         """
         from interop.rpc.fallback import make_transport
 
         chosen = chain.rpc_urls if urls is None else urls
         if not chosen:
             raise ConfigError(f"chain {chain.name} ({chain.id}) has no RPC URL configured")
-        transport = make_transport(chosen, expected_chain_id=chain.id, **transport_opts)
-        return cls(chain, transport, owns_transport=True)
+        dl = _rpc_time(deadline, "deadline")
+        opts = dict(transport_opts)
+        opts["timeout"] = _attempt_timeout(_rpc_time(opts.get("timeout"), "timeout"), dl)
+        transport = make_transport(chosen, expected_chain_id=chain.id, deadline=dl, **opts)
+        return cls(chain, transport, owns_transport=True, deadline=dl)
 
     def __repr__(self) -> str:
         return f"ChainClient({self.chain.name!r}, id={self.chain.id})"
@@ -93,10 +157,40 @@ class ChainClient:
 
     # raw
     async def request(self, method: str, params: Sequence[Any] = ()) -> Any:
-        return await self.transport.request(method, params)
+        """One JSON-RPC call within the deadline; only `RpcError` subclasses escape."""
+        return await self._bounded(method, lambda: self.transport.request(method, params))
 
     async def batch(self, calls: Sequence[Call]) -> list[Any]:
-        return await self.transport.batch(calls)
+        """Many calls (see `Transport.batch`) within one deadline."""
+        if not calls:
+            return []
+        what = calls[0][0] if len({m for m, _ in calls}) == 1 else "a batch"
+        return await self._bounded(what, lambda: self.transport.batch(calls))
+
+    async def _bounded(self, what: str, fn: Callable[[], Awaitable[T]]) -> T:
+        """Run one transport operation under the deadline, mapping foreign exceptions.
+
+        The deadline is set as a scope (our transports size their attempts to it) and, as a
+        backstop for transports that ignore it, enforced with `asyncio.timeout`.
+        """
+        with deadline_scope(self.deadline):
+            left = remaining()
+            try:
+                async with asyncio.timeout(left + _BACKSTOP_GRACE if math.isfinite(left) else None):
+                    return await fn()
+            except InteropError:
+                raise
+            except TimeoutError as exc:
+                bound = f"the {self.deadline:g}s deadline" if self.deadline else "time"
+                msg = f"{what} on {self.chain.name}: no answer within {bound}"
+                if what == "eth_sendRawTransaction":
+                    raise RpcUnreachableError(msg, details="the node may have received it") from exc
+                raise RpcTimeoutError(msg) from exc
+            except (aiohttp.ClientError, OSError, ValueError) as exc:
+                raise RpcUnreachableError(
+                    f"{what} on {self.chain.name} failed in the transport",
+                    details=f"{type(exc).__name__}: {exc}"[:300],
+                ) from exc
 
     # identity
     async def ensure_chain_id(self) -> None:
@@ -106,29 +200,30 @@ class ChainClient:
         async with self._verify_lock:
             if self._verified:
                 return
-            actual = int(await self.request("eth_chainId"), 16)
+            actual = decode_quantity(await self.request("eth_chainId"), "eth_chainId")
             if actual != self.chain.id:
                 url = getattr(self.transport, "display_url", None) or repr(self.transport)
                 raise ChainIdMismatchError(str(url), self.chain.id, actual)
             self._verified = True
 
-    # reads
+    # reads (each answer decoded strictly: a bad one is an RpcResponseError naming the method)
     async def block_number(self) -> int:
-        return int(await self.request("eth_blockNumber"), 16)
+        return decode_quantity(await self.request("eth_blockNumber"), "eth_blockNumber")
 
     async def get_balance(self, address: str, block: BlockTag = "latest") -> int:
-        return int(await self.request("eth_getBalance", [address, _tag(block)]), 16)
+        res = await self.request("eth_getBalance", [address, _tag(block)])
+        return decode_quantity(res, "eth_getBalance")
 
     async def get_nonce(self, address: str, block: BlockTag = "pending") -> int:
-        return int(await self.request("eth_getTransactionCount", [address, _tag(block)]), 16)
+        res = await self.request("eth_getTransactionCount", [address, _tag(block)])
+        return decode_quantity(res, "eth_getTransactionCount")
 
     async def get_code(self, address: str, block: BlockTag = "latest") -> bytes:
-        return hex_to_bytes(await self.request("eth_getCode", [address, _tag(block)]))
+        return decode_data(await self.request("eth_getCode", [address, _tag(block)]), "eth_getCode")
 
     async def get_storage_at(self, address: str, slot: int, block: BlockTag = "latest") -> bytes:
-        return hex_to_bytes(
-            await self.request("eth_getStorageAt", [address, hex(slot), _tag(block)])
-        )
+        res = await self.request("eth_getStorageAt", [address, hex(slot), _tag(block)])
+        return decode_data(res, "eth_getStorageAt")
 
     async def call(
         self,
@@ -148,28 +243,34 @@ class ChainClient:
         params: list[Any] = [tx, _tag(block)]
         if state_override:
             params.append(state_override)
-        return hex_to_bytes(await self.request("eth_call", params))
+        return decode_data(await self.request("eth_call", params), "eth_call")
 
     async def estimate_gas(self, tx: dict[str, Any]) -> int:
-        return int(await self.request("eth_estimateGas", [tx]), 16)
+        return decode_quantity(await self.request("eth_estimateGas", [tx]), "eth_estimateGas")
 
     async def get_block(self, block: BlockTag = "latest", *, full: bool = False) -> dict[str, Any]:
         res = await self.request("eth_getBlockByNumber", [_tag(block), full])
         if res is None:
             raise ConfigError(f"block {block} not found on {self.chain.name}")
-        return dict(res)
+        return decode_result("eth_getBlockByNumber", _object, res, "block")
 
     async def get_block_by_hash(self, block_hash: str) -> dict[str, Any] | None:
         res = await self.request("eth_getBlockByHash", [block_hash, False])
-        return dict(res) if res is not None else None
+        return (
+            decode_result("eth_getBlockByHash", _object, res, "block") if res is not None else None
+        )
 
     async def get_receipt(self, tx_hash: str) -> Receipt | None:
         res = await self.request("eth_getTransactionReceipt", [tx_hash])
-        return Receipt.from_rpc(res) if res else None
+        if not res:
+            return None
+        return decode_result("eth_getTransactionReceipt", _receipt, res, "receipt")
 
     async def get_transaction(self, tx_hash: str) -> dict[str, Any] | None:
         res = await self.request("eth_getTransactionByHash", [tx_hash])
-        return dict(res) if res else None
+        return (
+            decode_result("eth_getTransactionByHash", _object, res, "transaction") if res else None
+        )
 
     async def get_logs(
         self,
@@ -184,7 +285,8 @@ class ChainClient:
         """Logs matching the filter, in block order.
 
         A range the node refuses (too many results, span too large) is split and retried;
-        `max_block_range` splits up front when a provider's cap is known.
+        `max_block_range` splits up front when a provider's cap is known. Each request has the
+        transport's deadline (a long scan is many calls, not one).
         """
         flt: dict[str, Any] = {}
         if address is not None:
@@ -196,17 +298,28 @@ class ChainClient:
         else:
             flt["fromBlock"] = _tag(from_block)
             flt["toBlock"] = _tag(to_block)
-        res = await fetch_logs(self.transport, flt, max_block_range=max_block_range)
-        return [Log.from_rpc(x) for x in res]
+        try:
+            res = await fetch_logs(self.transport, flt, max_block_range=max_block_range)
+        except InteropError:
+            raise
+        except (aiohttp.ClientError, OSError, ValueError, TypeError, KeyError) as exc:
+            # a transport that lets foreign errors through, or a malformed block answer
+            raise RpcResponseError(
+                f"eth_getLogs on {self.chain.name}: unusable answer",
+                details=f"{type(exc).__name__}: {exc}"[:300],
+            ) from exc
+        return decode_result("eth_getLogs", _logs, res, "log list")
 
     async def send_raw_transaction(self, raw: bytes) -> Hash32:
-        return to_hash32(await self.request("eth_sendRawTransaction", ["0x" + raw.hex()]))
+        res = await self.request("eth_sendRawTransaction", ["0x" + raw.hex()])
+        return decode_result("eth_sendRawTransaction", to_hash32, res, "transaction hash")
 
     async def get_proof(
         self, address: Address | str, slots: Sequence[bytes | str], block: BlockTag
     ) -> dict[str, Any]:
         keys = [s if isinstance(s, str) else "0x" + s.hex() for s in slots]
-        return dict(await self.request("eth_getProof", [address, keys, _tag(block)]))
+        res = await self.request("eth_getProof", [address, keys, _tag(block)])
+        return decode_result("eth_getProof", _object, res, "proof")
 
     @property
     def web3(self) -> AsyncWeb3[Any]:
@@ -220,6 +333,28 @@ class ChainClient:
 
             self._web3 = AsyncWeb3(_web3_provider(self.transport))
         return self._web3
+
+
+def _attempt_timeout(timeout: float | None, deadline: float | None) -> float:
+    """Per-attempt bound: as given, else the default, and never above the deadline."""
+    t = DEFAULT_ATTEMPT_TIMEOUT if timeout is None else timeout
+    return min(t, deadline) if deadline is not None else t
+
+
+def _object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+    return dict(value)
+
+
+def _receipt(value: Any) -> Receipt:
+    return Receipt.from_rpc(_object(value))
+
+
+def _logs(value: Any) -> list[Log]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a JSON array, got {type(value).__name__}")
+    return [Log.from_rpc(_object(x)) for x in value]
 
 
 def _web3_provider(transport: Transport) -> Any:

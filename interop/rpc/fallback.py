@@ -11,25 +11,39 @@ Rules (see docs/transport.md):
   request provably never left (the connection could not be opened).
 - With `expected_chain_id`, each member's `eth_chainId` is checked on its first use, before it
   serves anything. A mismatch raises `ChainIdMismatchError` (a misconfigured URL is a hard error,
-  not something to route around silently).
+  not something to route around silently); a garbage answer is an `RpcResponseError`.
+- One `deadline` bounds the whole call, across members. Each member gets an equal share of what
+  is left (`left / members not yet tried`), so a member that accepts connections and never
+  answers cannot use up the time the next URL needs.
+- `eth_sendRawTransaction` that no member answered is always an `RpcUnreachableError` (never a
+  bare timeout): the send path then looks the hash up, since a node may have the transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from interop.errors import (
     ChainIdMismatchError,
+    InputError,
     RpcError,
     RpcTimeoutError,
     RpcUnreachableError,
 )
 from interop.rpc.base import Call, Transport
-from interop.rpc.http import HttpTransport
-from interop.rpc.retry import all_idempotent, is_idempotent, request_never_sent
+from interop.rpc.http import DEFAULT_DEADLINE, HttpTransport
+from interop.rpc.models import decode_quantity
+from interop.rpc.retry import (
+    all_idempotent,
+    deadline_scope,
+    is_idempotent,
+    remaining,
+    request_never_sent,
+)
 
 __all__ = ["FallbackTransport", "make_transport"]
 
@@ -50,12 +64,16 @@ class FallbackTransport:
         expected_chain_id: int | None = None,
         cooldown: float = 30.0,
         owns_transports: bool = True,
+        deadline: float | None = DEFAULT_DEADLINE,
     ) -> None:
         if not transports:
-            raise ValueError("FallbackTransport needs at least one transport")
+            raise InputError("FallbackTransport needs at least one transport")
+        if deadline is not None and not deadline > 0:
+            raise InputError(f"deadline must be > 0, got {deadline!r}")
         self.transports: tuple[Transport, ...] = tuple(transports)
         self.expected_chain_id = expected_chain_id
         self.cooldown = float(cooldown)
+        self.deadline = None if deadline is None else float(deadline)
         self._owns = owns_transports
         self._down_until = [0.0] * len(self.transports)
         self._verified = [expected_chain_id is None] * len(self.transports)
@@ -99,7 +117,7 @@ class FallbackTransport:
             if self._verified[i]:
                 return
             t = self.transports[i]
-            actual = int(await t.request("eth_chainId", ()), 16)
+            actual = decode_quantity(await t.request("eth_chainId", ()), "eth_chainId")
             if actual != self.expected_chain_id:
                 assert self.expected_chain_id is not None
                 raise ChainIdMismatchError(_label(t), self.expected_chain_id, actual)
@@ -108,30 +126,56 @@ class FallbackTransport:
     async def _run(
         self, op: Callable[[Transport], Awaitable[T]], *, may_resend: bool, what: str
     ) -> T:
+        with deadline_scope(self.deadline):
+            return await self._run_in_scope(op, may_resend=may_resend, what=what)
+
+    async def _run_in_scope(
+        self, op: Callable[[Transport], Awaitable[T]], *, may_resend: bool, what: str
+    ) -> T:
+        start = time.monotonic()
         failures: list[str] = []
         last: RpcError | None = None
-        for i in self._order():
+        order = self._order()
+        for k, i in enumerate(order):
             t = self.transports[i]
+            left = remaining()
+            if left <= 0 and last is not None:
+                break
+            share = left / (len(order) - k) if math.isfinite(left) else None
             try:
-                await self._verify(i)
-                result = await op(t)
+                with deadline_scope(share):
+                    await self._verify(i)
+                    result = await op(t)
             except (RpcUnreachableError, RpcTimeoutError) as exc:
                 self._down_until[i] = time.monotonic() + self.cooldown
                 failures.append(f"{_label(t)}: {exc.message}")
                 last = exc
                 if not (may_resend or request_never_sent(exc)):
-                    raise
+                    raise self._sent_failure(exc, what) from exc.__cause__
                 continue
             if self._down_until[i]:
                 self._down_until[i] = 0.0
             return result
         assert last is not None
         if len(self.transports) == 1:
-            raise last
+            raise self._sent_failure(last, what)
+        spent = time.monotonic() - start
+        untried = len(order) - len(failures)
+        why = f"; call deadline reached, {untried} not tried" if untried else ""
         raise RpcUnreachableError(
-            f"no RPC URL answered {what} ({len(failures)} tried)",
+            f"no RPC URL answered {what} in {spent:.1f}s ({len(failures)} tried{why})",
             details="; ".join(failures),
         ) from last
+
+    @staticmethod
+    def _sent_failure(exc: RpcError, what: str) -> RpcError:
+        """A raw transaction no member answered is `RpcUnreachableError`, even after a timeout:
+        the send path looks the hash up on exactly that class."""
+        if what == "eth_sendRawTransaction" and not isinstance(exc, RpcUnreachableError):
+            err = RpcUnreachableError(exc.message, details=exc.details)
+            err.__cause__ = exc
+            return err
+        return exc
 
     async def request(self, method: str, params: Sequence[Any] = ()) -> Any:
         return await self._run(
@@ -151,18 +195,24 @@ def make_transport(
     *,
     expected_chain_id: int | None = None,
     cooldown: float = 30.0,
+    deadline: float | None = DEFAULT_DEADLINE,
     **http_opts: Any,
 ) -> HttpTransport | FallbackTransport:
     """One `HttpTransport` for one URL, a `FallbackTransport` over several.
 
-    `http_opts` go to every `HttpTransport` (timeout, retry, max_batch_size, max_body_bytes,
-    max_concurrency, headers).
+    `deadline` bounds each call in all (across attempts and URLs). `http_opts` go to every
+    `HttpTransport` (timeout per attempt, retry, max_batch_size, max_body_bytes,
+    max_concurrency, headers). A malformed URL raises `InputError` here, before any request.
     """
     if isinstance(urls, str):
         urls = [urls]
     if not urls:
-        raise ValueError("no RPC URL given")
+        raise InputError("no RPC URL given")
     if len(urls) == 1:
-        return HttpTransport(urls[0], expected_chain_id=expected_chain_id, **http_opts)
-    members: list[Transport] = [HttpTransport(u, **http_opts) for u in urls]
-    return FallbackTransport(members, expected_chain_id=expected_chain_id, cooldown=cooldown)
+        return HttpTransport(
+            urls[0], expected_chain_id=expected_chain_id, deadline=deadline, **http_opts
+        )
+    members: list[Transport] = [HttpTransport(u, deadline=deadline, **http_opts) for u in urls]
+    return FallbackTransport(
+        members, expected_chain_id=expected_chain_id, cooldown=cooldown, deadline=deadline
+    )

@@ -11,11 +11,20 @@ reads), and we need retry, fallback and chain-id checks to behave the same for e
   that refuses a chunk as too large (HTTP 413 or one error object for the whole batch) gets it
   again in halves.
 - Retries (see `interop.rpc.retry`) only for idempotent methods and only when the node gave no
-  answer. `eth_sendRawTransaction` answered "already known" (or "nonce too low" while the node
-  knows the hash) counts as success: the signed bytes fix the hash.
-- Errors: timeout -> `RpcTimeoutError`, no answer -> `RpcUnreachableError`, JSON-RPC error ->
-  `RpcResponseError` / `ExecutionRevertedError`. Messages show the URL without credentials,
-  query string or API-key-like path segments.
+  usable answer (dropped connection, timeout, 408/425/429/5xx, a body that is not JSON or not a
+  JSON-RPC response to our request, a rate-limit or load-balancer error object).
+  `eth_sendRawTransaction` answered "already known" (or "nonce too low" while the node knows the
+  hash) counts as success: the signed bytes fix the hash.
+- Time: each call has a total `deadline` (default 20 s) across its attempts and backoff, and
+  each attempt at most `timeout` (default 10 s) of it; a node that accepts connections and never
+  answers costs one deadline per call, not attempts x timeout. An enclosing `deadline_scope`
+  (a fallback transport, a multi-chain read) can only shorten it.
+- Errors: no answer in time -> `RpcTimeoutError`, no usable answer -> `RpcUnreachableError`
+  (both state the real time spent and the attempts made), JSON-RPC error -> `RpcResponseError` /
+  `ExecutionRevertedError`. For `eth_sendRawTransaction` every transport failure is an
+  `RpcUnreachableError` (the send path then looks the hash up: the node may have the
+  transaction). Messages show the URL without credentials, query string or API-key-like path
+  segments. A malformed URL or header is refused at construction (`InputError`).
 """
 
 from __future__ import annotations
@@ -24,8 +33,9 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -34,26 +44,41 @@ import aiohttp
 from interop.errors import (
     ChainIdMismatchError,
     ExecutionRevertedError,
+    InputError,
     RpcError,
     RpcResponseError,
     RpcTimeoutError,
     RpcUnreachableError,
 )
 from interop.rpc.base import Call
+from interop.rpc.models import decode_quantity
 from interop.rpc.retry import (
     DEFAULT_RETRY,
     RetryPolicy,
     TransientError,
     all_idempotent,
+    deadline_scope,
     is_already_known,
     is_idempotent,
     is_nonce_too_low,
     run_with_retry,
+    transient_rpc_kind,
 )
 from interop.types import hex_to_bytes, keccak256
 
-__all__ = ["HttpTransport", "error_from_response", "redact_url"]
+__all__ = [
+    "DEFAULT_ATTEMPT_TIMEOUT",
+    "DEFAULT_DEADLINE",
+    "HttpTransport",
+    "check_rpc_url",
+    "error_from_response",
+    "redact_url",
+]
 
+DEFAULT_DEADLINE = 20.0
+"""Seconds one call may take in all (attempts, backoff, fallback URLs)."""
+DEFAULT_ATTEMPT_TIMEOUT = 10.0
+"""Seconds one attempt may take (never more than what is left of the deadline)."""
 DEFAULT_MAX_BATCH_SIZE = 1000
 DEFAULT_MAX_BODY_BYTES = 1_000_000
 
@@ -69,11 +94,11 @@ def redact_url(url: str) -> str:
     """
     try:
         parts = urlsplit(url)
-    except ValueError:
+        host = parts.hostname or ""
+        if parts.port is not None:
+            host = f"{host}:{parts.port}"
+    except (ValueError, TypeError, AttributeError):
         return "<invalid url>"
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
     segs = []
     for seg in parts.path.split("/"):
         if _KEYLIKE.match(seg) and (len(seg) >= 20 or _DIGIT.search(seg)):
@@ -81,6 +106,54 @@ def redact_url(url: str) -> str:
         else:
             segs.append(seg)
     return urlunsplit((parts.scheme, host, "/".join(segs), "", ""))
+
+
+def _where(url: str) -> str:
+    """Scheme and host of a URL that may be malformed: safe to print whatever it holds."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except (ValueError, TypeError, AttributeError):
+        return "<unparseable>"
+    host = host.encode("ascii", "backslashreplace").decode("ascii")
+    return f"{parts.scheme}://{host}" if parts.scheme and host else "<unparseable>"
+
+
+def check_rpc_url(url: object) -> str:
+    """Return `url` if it can serve as an HTTP(S) JSON-RPC endpoint, else raise `InputError`.
+
+    Why refuse non-ASCII outright (rather than IDNA-encoding it, as HTTP clients do): RPC URLs
+    are copied from dashboards, and a stray typographic dash, non-breaking space or look-alike
+    letter would silently become another host — one that then receives the API key in the
+    path. An internationalised host name can still be given in its `xn--` form. The message
+    names only the scheme and host, never the path or query (which may hold a key).
+    """
+    if not isinstance(url, str):
+        raise InputError(f"an RPC URL must be a str, got {type(url).__name__}")
+    where = _where(url)
+    bad = next((i for i, ch in enumerate(url) if not 32 < ord(ch) < 127), None)
+    if bad is not None:
+        ch = url[bad]
+        raise InputError(
+            f"RPC URL for {where} contains {'a space or control' if ord(ch) < 128 else 'a non-ASCII'}"
+            f" character (U+{ord(ch):04X} at position {bad})",
+            hint="retype the URL; write an internationalised host name in its xn-- form",
+        )
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        host = parts.hostname
+        if host:
+            host.encode("idna")  # empty or over-long labels ("a..b")
+    except (ValueError, UnicodeError) as exc:
+        raise InputError(f"malformed RPC URL for {where}", details=str(exc)[:120]) from exc
+    if parts.scheme not in ("http", "https") or not host:
+        raise InputError(
+            f"RPC URL for {where} must be http(s)://host[:port][/path]",
+            hint="e.g. --rpc base=https://node.example/v2/KEY",
+        )
+    del port
+    return url
 
 
 def error_from_response(err: Any, method: str) -> RpcResponseError:
@@ -159,13 +232,16 @@ class HttpTransport:
 
     `expected_chain_id`, if given, is checked (`eth_chainId`) before the first other request;
     a mismatch raises `ChainIdMismatchError` and nothing else is sent through this transport.
+    `deadline` bounds each call in all (None: only an enclosing `deadline_scope` does),
+    `timeout` each attempt within it.
     """
 
     def __init__(
         self,
         url: str,
         *,
-        timeout: float = 30.0,
+        timeout: float = DEFAULT_ATTEMPT_TIMEOUT,
+        deadline: float | None = DEFAULT_DEADLINE,
         retry: RetryPolicy | None = None,
         max_batch_size: int = DEFAULT_MAX_BATCH_SIZE,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
@@ -176,11 +252,15 @@ class HttpTransport:
     ) -> None:
         if not isinstance(url, str):
             raise TypeError("HttpTransport takes one URL; use FallbackTransport for several")
+        check_rpc_url(url)
         if max_batch_size < 1 or max_body_bytes < 1 or max_concurrency < 1:
-            raise ValueError("max_batch_size, max_body_bytes and max_concurrency must be >= 1")
+            raise InputError("max_batch_size, max_body_bytes and max_concurrency must be >= 1")
+        if not timeout > 0 or (deadline is not None and not deadline > 0):
+            raise InputError(f"timeout and deadline must be > 0, got {timeout!r}, {deadline!r}")
         self.url = url
         self.display_url = redact_url(url)
         self.timeout = float(timeout)
+        self.deadline = None if deadline is None else float(deadline)
         self.retry = retry or DEFAULT_RETRY
         self.max_batch_size = int(max_batch_size)
         self.max_body_bytes = int(max_body_bytes)
@@ -188,8 +268,16 @@ class HttpTransport:
         self.expected_chain_id = expected_chain_id
         self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if headers:
+            for k, v in headers.items():
+                if not (isinstance(k, str) and isinstance(v, str)) or any(
+                    not 31 < ord(c) < 127 for c in k + v.replace("\t", " ")
+                ):
+                    raise InputError(
+                        f"HTTP header {k!r} for {self.display_url} must be printable ASCII"
+                    )
             self._headers.update(headers)
-        self._client_timeout = aiohttp.ClientTimeout(total=self.timeout)
+        # the per-attempt bound is enforced by asyncio.timeout in `_post_once`
+        self._client_timeout = aiohttp.ClientTimeout(total=None)
         self._session = session
         self._owns_session = session is None
         self._closed = False
@@ -236,29 +324,29 @@ class HttpTransport:
     def _scrub(self, text: str) -> str:
         return text.replace(self.url, self.display_url)
 
-    async def _post_once(self, body: bytes) -> Any:
+    async def _post_once(self, body: bytes, budget: float) -> Any:
+        """One HTTP exchange within `budget` seconds: the parsed JSON, or `TransientError`."""
         sess = self._sess()
         try:
-            async with (
-                self._sem,
-                sess.post(
-                    self.url, data=body, headers=self._headers, timeout=self._client_timeout
-                ) as resp,
-            ):
-                status = resp.status
-                raw = await resp.read()
-                retry_after = resp.headers.get("Retry-After")
+            async with asyncio.timeout(budget if math.isfinite(budget) else None):
+                async with (
+                    self._sem,
+                    sess.post(self.url, data=body, headers=self._headers) as resp,
+                ):
+                    status = resp.status
+                    raw = await resp.read()
+                    retry_after = resp.headers.get("Retry-After")
         except aiohttp.ClientConnectorError as exc:
             raise TransientError(
                 "connect", sent=False, cause=exc, detail=self._scrub(str(exc))
             ) from exc
         except TimeoutError as exc:
-            raise TransientError("timeout", cause=exc, detail="timed out") from exc
+            raise TransientError("timeout", cause=exc, detail="no answer in time") from exc
         except (aiohttp.ClientError, OSError) as exc:
             detail = self._scrub(f"{type(exc).__name__}: {exc}")
             raise TransientError("io", cause=exc, detail=detail) from exc
         parsed: Any = _MISSING
-        with contextlib.suppress(ValueError):
+        with contextlib.suppress(ValueError, RecursionError):  # includes bad UTF-8
             parsed = json.loads(raw)
         if status == 200 and parsed is not _MISSING:
             return parsed
@@ -268,44 +356,86 @@ class HttpTransport:
             isinstance(parsed, list) or (isinstance(parsed, dict) and "error" in parsed)
         )
         if status in self.retry.statuses and not (status == 500 and answered):
+            ra = _retry_after(retry_after)
             raise TransientError(
                 "status",
                 status=status,
-                retry_after=_retry_after(retry_after),
-                detail=f"HTTP {status}",
+                retry_after=ra,
+                detail=f"HTTP {status}" + (f" (Retry-After {ra:g}s)" if ra else ""),
             )
         if answered:
             return parsed
-        snippet = self._scrub(raw[:200].decode("utf-8", "replace"))
-        raise RpcUnreachableError(
-            f"{self.display_url} answered HTTP {status} without a JSON-RPC body",
-            details=snippet,
+        snippet = self._scrub(raw[:120].decode("utf-8", "replace"))
+        if status == 200:
+            # an empty, truncated or non-JSON body (a proxy's error page, a cut connection)
+            kind = "empty body" if not raw.strip() else "a body that is not JSON"
+            raise TransientError("body", detail=f"HTTP 200 with {kind}: {snippet!r}")
+        raise _Refused(
+            f"{self.display_url} answered HTTP {status} without a JSON-RPC body", snippet
         )
 
-    async def _exchange(self, body: bytes, *, retryable: bool, what: str) -> Any:
-        async def once() -> Any:
-            return await self._post_once(body)
+    async def _exchange(
+        self,
+        body: bytes,
+        *,
+        retryable: bool,
+        what: str,
+        check: Callable[[Any], Any],
+        method: str,
+    ) -> Any:
+        """POST `body` (retried per policy within the deadline); `check` validates each answer.
+
+        `check` raises `TransientError` for an answer not worth keeping (not a JSON-RPC
+        response to this request, a rate limit...); one carrying `answer` is used as the
+        result when the attempts or the deadline run out.
+        """
+
+        async def once(budget: float) -> Any:
+            return check(await self._post_once(body, budget))
 
         try:
-            return await run_with_retry(once, policy=self.retry, retryable=retryable)
-        except TransientError as te:
-            raise self._public(te, what) from te.cause
-
-    def _public(self, te: TransientError, what: str) -> RpcError:
-        if te.kind == "timeout":
-            return RpcTimeoutError(
-                f"{what} to {self.display_url} timed out after {self.timeout:g}s"
+            return await run_with_retry(
+                once, policy=self.retry, retryable=retryable, attempt_timeout=self.timeout
             )
-        return RpcUnreachableError(f"cannot reach {self.display_url} ({what})", details=te.detail)
+        except TransientError as te:
+            if te.answer is not None:
+                return te.answer
+            raise self._public(te, what, method) from te.cause
+        except _Refused as exc:
+            raise RpcUnreachableError(exc.message, details=exc.snippet) from None
+
+    def _public(self, te: TransientError, what: str, method: str) -> RpcError:
+        """The error a caller sees once retries or the deadline ran out: says what really took
+        how long (the time spent, the attempts, the per-attempt bound), never a key."""
+        tries = f"{te.attempts} attempt{'s' if te.attempts != 1 else ''}"
+        spent = f"{te.elapsed:.1f}s"
+        if te.kind == "timeout":
+            each = f", each at most {self.timeout:g}s" if te.attempts > 1 else ""
+            why = " (call deadline reached)" if te.deadline_hit else ""
+            msg = (
+                f"{what} to {self.display_url} timed out: no answer in {spent} ({tries}{each}){why}"
+            )
+            if method == "eth_sendRawTransaction":
+                # the send path must look the hash up: the node may have the transaction
+                return RpcUnreachableError(msg, details="the node may have received it")
+            return RpcTimeoutError(msg)
+        why = "; call deadline reached" if te.deadline_hit else ""
+        return RpcUnreachableError(
+            f"cannot reach {self.display_url} ({what}; {tries} in {spent}{why})",
+            details=te.detail,
+        )
 
     # -- chain id ---------------------------------------------------------------------------
 
     async def verify_chain_id(self) -> int:
-        """Ask the node its chain id; raise `ChainIdMismatchError` if it is not the expected one."""
+        """Ask the node its chain id; raise `ChainIdMismatchError` if it is not the expected one.
+
+        A garbage answer (not a hex quantity) is an `RpcResponseError`, never a `ValueError`.
+        """
         async with self._verify_lock:
             if self._verified and self._chain_id is not None:
                 return self._chain_id
-            actual = int(await self._request("eth_chainId", ()), 16)
+            actual = decode_quantity(await self._request("eth_chainId", ()), "eth_chainId")
             if self.expected_chain_id is not None and actual != self.expected_chain_id:
                 raise ChainIdMismatchError(self.display_url, self.expected_chain_id, actual)
             self._chain_id = actual
@@ -315,25 +445,44 @@ class HttpTransport:
     # -- Transport --------------------------------------------------------------------------
 
     async def request(self, method: str, params: Sequence[Any] = ()) -> Any:
-        if not self._verified and method != "eth_chainId":
-            await self.verify_chain_id()
-        if method == "eth_sendRawTransaction":
-            return await self._send_raw(params)
-        return await self._request(method, params)
+        with deadline_scope(self.deadline):
+            if not self._verified and method != "eth_chainId":
+                await self.verify_chain_id()
+            if method == "eth_sendRawTransaction":
+                return await self._send_raw(params)
+            return await self._request(method, params)
 
     async def _request(self, method: str, params: Sequence[Any]) -> Any:
+        rid = next(self._ids)
         body = (
-            f'{{"jsonrpc":"2.0","id":{next(self._ids)},"method":{_method_json(method)},'
+            f'{{"jsonrpc":"2.0","id":{rid},"method":{_method_json(method)},'
             f'"params":{_params_json(params)}}}'
         ).encode()
+        retryable = is_idempotent(method)
+
+        def check(data: Any) -> Any:
+            if type(data) is not dict or not ("result" in data or "error" in data):
+                raise TransientError("malformed", detail=_shape(data))
+            got = data.get("id")
+            if got is not None and got != rid and str(got) != str(rid):
+                raise TransientError("malformed", detail=f"answer to request id {got!r}")
+            err = data.get("error")
+            if err is not None:
+                kind = _transient_error_kind(err)
+                if kind == "rate":
+                    raise TransientError("rate", detail=_error_text(err))
+                if kind == "hiccup" and retryable:
+                    raise TransientError("rpc", detail=_error_text(err), answer=data)
+            return data
+
         try:
-            data = await self._exchange(body, retryable=is_idempotent(method), what=method)
+            data = await self._exchange(
+                body, retryable=retryable, what=method, check=check, method=method
+            )
         except _PayloadTooLarge as exc:
             raise RpcResponseError(
                 f"{method}: request too large for {self.display_url} (HTTP 413)"
             ) from exc
-        if not isinstance(data, dict):
-            raise RpcError(f"{method}: unexpected answer from {self.display_url}")
         err = data.get("error")
         if err is not None:
             raise error_from_response(err, method)
@@ -346,7 +495,10 @@ class HttpTransport:
         except RpcResponseError as err:
             if not params or not isinstance(params[0], str | bytes):
                 raise
-            raw = params[0] if isinstance(params[0], bytes) else hex_to_bytes(params[0])
+            try:
+                raw = params[0] if isinstance(params[0], bytes) else hex_to_bytes(params[0])
+            except ValueError:
+                raise err from None
             tx_hash = "0x" + keccak256(raw).hex()
             if is_already_known(err):
                 return tx_hash
@@ -363,24 +515,28 @@ class HttpTransport:
         n = len(calls)
         if n == 0:
             return []
-        if not self._verified:
-            await self.verify_chain_id()
-        out: list[Any] = [_MISSING] * n
-        retryable = all_idempotent(calls)
-        size = self.max_batch_size
-        if n <= size:
-            await self._chunk(calls, 0, n, out, retryable)
-        else:
-            await asyncio.gather(
-                *(
-                    self._chunk(calls, lo, min(lo + size, n), out, retryable)
-                    for lo in range(0, n, size)
+        with deadline_scope(self.deadline):
+            if not self._verified:
+                await self.verify_chain_id()
+            out: list[Any] = [_MISSING] * n
+            retryable = all_idempotent(calls)
+            size = self.max_batch_size
+            if n <= size:
+                await self._chunk(calls, 0, n, out, retryable)
+            else:
+                await asyncio.gather(
+                    *(
+                        self._chunk(calls, lo, min(lo + size, n), out, retryable)
+                        for lo in range(0, n, size)
+                    )
                 )
-            )
         if _MISSING in out:
             for i in range(n):
                 if out[i] is _MISSING:
-                    out[i] = RpcError(f"{calls[i][0]}: missing from the batch answer")
+                    out[i] = RpcUnreachableError(
+                        f"{calls[i][0]}: no answer for this call in the batch answer from "
+                        f"{self.display_url}"
+                    )
         return out
 
     async def _halves(
@@ -399,8 +555,15 @@ class HttpTransport:
         if len(body) > self.max_body_bytes and hi - lo > 1:
             await self._halves(calls, lo, hi, out, retryable)
             return
+
+        def check(data: Any) -> Any:
+            return _check_batch(data, lo, hi)
+
+        what = f"batch of {hi - lo}"
         try:
-            data = await self._exchange(body, retryable=retryable, what=f"batch of {hi - lo}")
+            data = await self._exchange(
+                body, retryable=retryable, what=what, check=check, method=calls[lo][0]
+            )
         except _PayloadTooLarge as exc:
             if hi - lo > 1:
                 await self._halves(calls, lo, hi, out, retryable)
@@ -408,20 +571,13 @@ class HttpTransport:
             raise RpcResponseError(
                 f"{calls[lo][0]}: request too large for {self.display_url} (HTTP 413)"
             ) from exc
-        if isinstance(data, dict):
-            item_id = data.get("id")
-            if type(item_id) is int and lo <= item_id < hi and hi - lo == 1:
-                data = [data]
-            elif hi - lo > 1 and _SIZE_REFUSAL.search(str(data.get("error"))):
-                # one error for the whole batch (e.g. geth "batch too large"): try halves
-                await self._halves(calls, lo, hi, out, retryable)
-                return
-            else:
-                err = error_from_response(data.get("error"), calls[lo][0])
-                out[lo:hi] = [err] * (hi - lo)
-                return
-        if not isinstance(data, list):
-            raise RpcError(f"batch answer from {self.display_url} is not a list")
+        except _SizeRefused:
+            await self._halves(calls, lo, hi, out, retryable)
+            return
+        if isinstance(data, dict):  # one error object for the whole chunk: the node's answer
+            err = error_from_response(data.get("error"), calls[lo][0])
+            out[lo:hi] = [err] * (hi - lo)
+            return
         for item in data:
             if type(item) is not dict:
                 continue
@@ -430,6 +586,86 @@ class HttpTransport:
                 continue
             e = item.get("error")
             if e is None:
-                out[k] = item.get("result")
+                if "result" in item:
+                    out[k] = item["result"]
             else:
                 out[k] = error_from_response(e, calls[k][0])
+
+
+class _SizeRefused(Exception):
+    """Internal: one error object for a whole batch that says it is too large: halves."""
+
+
+class _Refused(Exception):
+    """Internal: an HTTP status that is an answer (401, 403, 404...) with no JSON-RPC body."""
+
+    def __init__(self, message: str, snippet: str) -> None:
+        self.message = message
+        self.snippet = snippet
+        super().__init__(message)
+
+
+def _shape(data: Any) -> str:
+    if type(data) is dict:
+        return f"JSON object without result or error (keys {sorted(data)[:6]})"
+    return f"JSON {type(data).__name__} instead of a JSON-RPC response"
+
+
+def _error_text(err: Any) -> str:
+    if isinstance(err, dict):
+        return f"JSON-RPC error {err.get('code')}: {str(err.get('message'))[:200]}"
+    return f"JSON-RPC error {str(err)[:200]}"
+
+
+def _transient_error_kind(err: Any) -> str | None:
+    if isinstance(err, dict):
+        return transient_rpc_kind(err.get("code"), str(err.get("message", "")))
+    return transient_rpc_kind(None, str(err))
+
+
+def _check_batch(data: Any, lo: int, hi: int) -> Any:
+    """Validate one chunk's answer (ids lo..hi-1): retry what is not a complete answer.
+
+    Returns the answer to decode. Raises `TransientError` for a non-JSON-RPC shape, missing or
+    foreign ids, or rate-limit / backend errors in any slot — carrying the answer, so that once
+    retries run out the usable part is kept (missing slots become `RpcUnreachableError`).
+    """
+    if isinstance(data, dict):
+        if hi - lo == 1 and data.get("id") == lo and ("result" in data or "error" in data):
+            return _check_batch([data], lo, hi)
+        err = data.get("error")
+        if err is None:
+            raise TransientError("malformed", detail=_shape(data))
+        kind = _transient_error_kind(err)
+        msg = str(err.get("message", "")) if isinstance(err, dict) else str(err)
+        if kind == "rate" and "batch" not in msg.lower():
+            raise TransientError("rate", detail=_error_text(err))
+        if hi - lo > 1 and _SIZE_REFUSAL.search(msg):
+            raise _SizeRefused()
+        if kind is not None:
+            raise TransientError("rpc", detail=_error_text(err), answer=data)
+        return data
+    if not isinstance(data, list):
+        raise TransientError("malformed", detail=_shape(data))
+    seen = 0
+    flaky: str | None = None
+    for item in data:
+        if type(item) is not dict:
+            continue
+        k = item.get("id")
+        if type(k) is not int or not lo <= k < hi:
+            continue
+        err = item.get("error")
+        if err is not None:
+            seen += 1
+            if flaky is None and _transient_error_kind(err) is not None:
+                flaky = _error_text(err)
+        elif "result" in item:
+            seen += 1
+    if seen < hi - lo:
+        raise TransientError(
+            "malformed", detail=f"batch answer holds {seen} of {hi - lo} answers", answer=data
+        )
+    if flaky is not None:
+        raise TransientError("rpc", detail=flaky, answer=data)
+    return data

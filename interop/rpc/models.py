@@ -1,13 +1,63 @@
-"""Frozen dataclasses for what nodes return, so type checkers see the fields."""
+"""Frozen dataclasses for what nodes return, so type checkers see the fields, and the decoders
+that turn a node's answer into Python values.
+
+Why the decoders raise `RpcResponseError`: an answer that is not what the method promises (a
+chain id that is not hex, a receipt without a block number) is the node's fault, not the
+caller's. Left alone it would surface as `ValueError` / `KeyError` — or, worse, as
+`InvalidAddressError`, an `InputError` that claims the caller passed something wrong.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from interop.errors import RpcResponseError
 from interop.types import Address, Hash32, hex_to_bytes, to_address, to_hash32
 
-__all__ = ["Log", "Receipt"]
+__all__ = ["Log", "Receipt", "decode_data", "decode_quantity", "decode_result"]
+
+T = TypeVar("T")
+
+_QUANTITY = re.compile(r"0[xX][0-9a-fA-F]+")
+_DATA = re.compile(r"0[xX][0-9a-fA-F]*")
+
+
+def _bad(
+    method: str, what: str, value: Any, cause: BaseException | None = None
+) -> RpcResponseError:
+    shown = repr(value)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    err = RpcResponseError(f"{method}: the node answered {shown}, which is not {what}")
+    err.__cause__ = cause
+    return err
+
+
+def decode_quantity(value: Any, method: str) -> int:
+    """A JSON-RPC QUANTITY (`0x`-prefixed hex) as int; anything else is `RpcResponseError`."""
+    if type(value) is not str or not _QUANTITY.fullmatch(value):
+        raise _bad(method, "a hex quantity", value)
+    return int(value, 16)
+
+
+def decode_data(value: Any, method: str) -> bytes:
+    """JSON-RPC DATA (`0x`-prefixed hex bytes); anything else is `RpcResponseError`."""
+    if type(value) is not str or not _DATA.fullmatch(value):
+        raise _bad(method, "hex data", value)
+    return hex_to_bytes(value)
+
+
+def decode_result(method: str, fn: Callable[[Any], T], value: Any, what: str = "valid") -> T:
+    """`fn(value)`, with any decoding failure mapped to `RpcResponseError` naming `method`."""
+    try:
+        return fn(value)
+    except RpcResponseError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        raise _bad(method, f"a {what} answer ({type(exc).__name__}: {exc})", value, exc) from exc
 
 
 @dataclass(frozen=True, slots=True)
