@@ -45,11 +45,14 @@ from interop.errors import (
     RpcTimeoutError,
     UnsupportedOperationError,
 )
+from interop.rpc.models import decode_quantity
+from interop.rpc.retry import deadline_scope
 from interop.types import Address, checksum_bodies, hex_to_bytes, to_address
 
 __all__ = [
     "BALANCE_READER_ADDRESS",
     "BALANCE_READER_CODE",
+    "DEFAULT_MULTICHAIN_DEADLINE",
     "DEPLOYLESS_READER_CODE",
     "STRATEGIES",
     "BalanceTable",
@@ -113,6 +116,9 @@ _CHUNK: Final[dict[str, tuple[int, int]]] = {
 }
 _AUTO_ORDER: Final[tuple[str, ...]] = ("override", "multicall3", "deployless", "batch")
 _MAX_PARALLEL_CHUNKS: Final = 4
+DEFAULT_MULTICHAIN_DEADLINE: Final = 30.0
+"""Seconds `get_balances_multichain` may take in all, unless told otherwise."""
+_BACKSTOP_GRACE: Final = 0.1
 _YIELDS_BEFORE_WORK: Final = 3
 _KEYS_SLICE: Final = 512  # addresses checksummed between two looks at the sockets
 
@@ -416,7 +422,7 @@ async def _via_batch(client: ChainClient, packed: bytes, n: int, block: BlockTag
     for r in results:
         if isinstance(r, BaseException):
             raise r
-        out.append(int(r, 16))
+        out.append(decode_quantity(r, "eth_getBalance"))
     return out
 
 
@@ -618,13 +624,19 @@ async def get_balances_multichain(
     block: BlockTag | Mapping[int, BlockTag] = "latest",
     strategy: Strategy = "auto",
     chunk_size: int | None = None,
-    timeout: float | None = None,
+    timeout: float | None = DEFAULT_MULTICHAIN_DEADLINE,
 ) -> BalanceTable:
     """The same addresses on every chain in `clients`, all chains concurrently.
 
     A chain that fails (unreachable, refused, over `timeout` seconds) gets an error entry in the
     table; the other chains still return. Input errors (a bad address) raise before any request.
     `block` may be one tag for all chains or a mapping chain id -> block.
+
+    Time: the whole call ends within about `timeout` seconds (default 30; None: no overall
+    bound) whatever the chains do. It is a deadline every RPC call of every chain shares, on top
+    of each client's own per-call deadline, so a dead chain (one that accepts connections and
+    never answers) fails alone, with a typed `RpcTimeoutError` / `RpcUnreachableError` entry,
+    while the others answer in their normal time.
 
     Example::
 
@@ -634,19 +646,28 @@ async def get_balances_multichain(
     """
     if strategy not in STRATEGIES:
         raise InputError(f"unknown balance strategy {strategy!r}", hint=f"one of {STRATEGIES}")
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0
+    ):
+        raise InputError(f"timeout must be a number of seconds > 0, got {timeout!r}")
     lower, packed = _prepare(addresses)
+    # the backstop fires a moment after the shared deadline, so that a transport's own (more
+    # precise) timeout error usually wins the race
+    backstop = None if timeout is None else timeout + _BACKSTOP_GRACE
 
     async def one(cid: int, client: ChainClient) -> tuple[list[int] | None, ChainBalances]:
         blk = block.get(cid, "latest") if isinstance(block, Mapping) else block
         try:
-            async with asyncio.timeout(timeout):
-                values, used = await _balances_one_chain(
-                    client, packed, block=blk, strategy=strategy, chunk_size=chunk_size
-                )
+            with deadline_scope(timeout):
+                async with asyncio.timeout(backstop):
+                    values, used = await _balances_one_chain(
+                        client, packed, block=blk, strategy=strategy, chunk_size=chunk_size
+                    )
         except InteropError as exc:
             return None, ChainBalances(cid, error=exc, block=blk)
         except TimeoutError as exc:
-            err = RpcTimeoutError(f"balances on chain {cid} took over {timeout}s")
+            limit = f"the {timeout:g}s deadline" if timeout is not None else "its time"
+            err = RpcTimeoutError(f"balances on chain {cid} took over {limit}")
             err.__cause__ = exc
             return None, ChainBalances(cid, error=err, block=blk)
         except Exception as exc:  # a foreign error must not sink the other chains
