@@ -26,7 +26,7 @@ load-balanced provider whose other backends have not seen the transaction yet wo
 
 Batches (JSON arrays) are handled: a fault applies to the whole HTTP request; lagging hashes
 are blanked per item. `counts` holds how often each mode (and `requests`, `forwarded`,
-`lagged_answers`) happened. `seed` makes a single-threaded run reproducible; with concurrent
+`lagged_answers`) happened; `events` lists each fault as (mode, method). `seed` makes a single-threaded run reproducible; with concurrent
 clients the order of draws follows arrival order.
 
     async with FaultProxy(node_url, rate=0.05, seed=7) as proxy:
@@ -127,6 +127,7 @@ class FaultProxy:
         self.name = name or upstream
         self.counts: Counter[str] = Counter()
         self.by_method: Counter[tuple[str, str]] = Counter()  # (mode, first method)
+        self.events: list[tuple[str, str]] = []  # (mode, first method) of each fault, in order
         self._lagging: dict[str, float] = {}  # tx hash -> monotonic time it becomes visible
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -223,6 +224,7 @@ class FaultProxy:
         if mode is not None:
             self.counts[mode] += 1
             self.by_method[(mode, method)] += 1
+            self.events.append((mode, method))
 
         # faults that never reach the node
         if mode == "drop_before":
