@@ -4,8 +4,13 @@
 one order that makes a flow safe to resume: plan the route, verify every chain id, run the
 safety checks (`interop.safety`), journal the flow, and only then sign the first transaction
 through a `RecordingSigner`, so a crash at any point leaves either nothing or a journaled flow
-with its signed transaction. A first transaction that raises before anything was signed
-cancels the journal entry instead of leaving a flow that `resume()` would retry.
+with its signed transaction.
+
+When the first transaction's call raises, the journal and the error are made to agree
+(`Journal.note_raised`, the rule is in `interop.journal`): nothing signed -> the flow is
+`abandoned` and `resume()` never sends it; something signed -> the error carries the hash, the
+flow id and `may_have_executed=True`, and `resume()` only settles those exact bytes.
+The zero address is refused as recipient (`UnsafeRecipientError`) unless `force=True`.
 """
 
 from __future__ import annotations
@@ -15,7 +20,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from interop.errors import InputError, InvalidAmountError, MissingSignerError
-from interop.safety import check_funds, check_recipient, verify_route_chains
+from interop.safety import (
+    check_funds,
+    check_not_zero_address,
+    check_recipient,
+    verify_route_chains,
+)
 
 if TYPE_CHECKING:
     from interop.chains.model import Chain
@@ -90,6 +100,8 @@ async def start_flow(
     src, dst = io.chain(source), io.chain(target)
     rcpt = resolve_recipient(io, recipient, dst)
     assert rcpt is not None
+    if not force:
+        check_not_zero_address(rcpt, "message target" if kind.value == "message" else "recipient")
     sender = to_address(signer.address)
     plan = await plan_route(
         src,
@@ -142,10 +154,7 @@ async def start_flow(
     try:
         ref = await adapter.initiate(ctx, req)
     except BaseException as exc:
-        if not j.txs(fid):
-            j.set_status(fid, "cancelled", "not-sent", done=True, error=str(exc)[:500])
-        else:
-            j.add_event(fid, "initiate raised", f"{type(exc).__name__}: {exc}"[:500])
+        j.note_raised(fid, exc)
         raise
     j.set_hop_ref(fid, 0, ref)
     j.set_tx_state(ref.tx_hash, "mined")

@@ -150,10 +150,13 @@ class UnknownChainError(InputError, LookupError):
     """No chain with that id, name or alias is configured."""
 
     def __init__(self, query: object, suggestions: list[str] | None = None) -> None:
-        self.query = query
+        from interop.safety import redact_secrets
+
+        self.query = redact_secrets(query) if isinstance(query, str) else query
         self.suggestions = suggestions or []
         hint = f"did you mean {', '.join(self.suggestions)}?" if self.suggestions else None
-        super().__init__(f"unknown chain {query!r}", hint=hint)
+        # the query is user input: a private key pasted as a chain name must not be echoed
+        super().__init__(f"unknown chain {redact_secrets(repr(query))}", hint=hint)
 
 
 class InsufficientFundsError(InputError):

@@ -36,8 +36,15 @@ from interop.bridging import calldata_bytes as calldata_bytes
 from interop.bridging import resolve_recipient, start_flow
 from interop.chains.model import Chain
 from interop.client import ChainClient
-from interop.errors import ConfigError, InputError, MissingSignerError, UnknownChainError
-from interop.resume import ResumeResult, resume_flows
+from interop.errors import (
+    ConfigError,
+    InputError,
+    InteropError,
+    InvalidAmountError,
+    MissingSignerError,
+    UnknownChainError,
+)
+from interop.resume import DEFAULT_FLOW_TIMEOUT, ResumeResult, resume_flows
 from interop.signer import SafeSigner, Signer, account_from_key
 
 if TYPE_CHECKING:
@@ -227,15 +234,32 @@ class Interop:
         return await get_balances_multichain(clients, list(addresses), block=block)
 
     async def transfer(
-        self, chain: ChainRef, *, to: str, value: int, wait: bool = True, timeout: float = 60
+        self,
+        chain: ChainRef,
+        *,
+        to: str,
+        value: int,
+        wait: bool = True,
+        timeout: float = 60,
+        force: bool = False,
+        allow_zero: bool = False,
     ) -> TransferResult:
         """Send native currency on one chain. Validates everything before signing.
 
+        Refused before anything is signed: the zero address as recipient
+        (`UnsafeRecipientError`, unless `force=True`) and a zero value (`InvalidAmountError`,
+        unless `allow_zero=True`: it would pay a fee for nothing).
+
         Journaled like every value-moving flow (kind "native"): the signed transaction is
-        committed before it is broadcast, so `resume()` can find it after a crash.
+        committed before it is broadcast. If this call raises, the journal and the error agree
+        (see `interop.journal`): nothing signed -> the flow is `abandoned` and never sent later
+        unless asked; something signed -> the error carries `tx_hash`, `flow_id` and
+        `may_have_executed=True`, and `resume()` finishes that very transaction (never a new one).
+        Do not send the payment again after such an error: look the hash up or `resume()`.
         """
         from interop.flows import NATIVE
         from interop.journal import RecordingSigner
+        from interop.safety import check_not_zero_address
         from interop.types import to_wei_int
 
         if self.signer is None:
@@ -243,6 +267,13 @@ class Interop:
         c = self.chain(chain)
         recipient = self.parse_address(to, c) if isinstance(to, str) else to
         amount = to_wei_int(value)
+        if amount == 0 and not allow_zero:
+            raise InvalidAmountError(
+                "a transfer of 0 wei moves nothing but still pays a fee",
+                hint="pass a positive amount, or allow_zero=True; nothing was signed or sent",
+            )
+        if not force:
+            check_not_zero_address(recipient)
         j = self.journal
         fid = j.create_flow(
             kind=NATIVE,
@@ -265,8 +296,7 @@ class Interop:
                 timeout=timeout,
             )
         except BaseException as exc:
-            if not j.txs(fid):
-                j.set_status(fid, "cancelled", "not-sent", done=True, error=str(exc)[:500])
+            j.note_raised(fid, exc)
             raise
         if res.receipt is not None:
             j.set_tx_state(res.tx_hash, "mined")
@@ -427,7 +457,8 @@ class Interop:
         return handle_for(self, self.journal.get(flow_id))
 
     def flows(self, *, unfinished: bool = False) -> list[Flow]:
-        """Every journaled flow (or only the unfinished ones), oldest first."""
+        """Every journaled flow (or only the unfinished ones), oldest first, as the journal
+        last saw them (`await io.refresh()` first reads their status from chain)."""
         from interop.flows import handle_for
 
         return [handle_for(self, r) for r in self.journal.flows(unfinished=unfinished)]
@@ -447,14 +478,22 @@ class Interop:
         *,
         progress: Progress | None = None,
         sleep: Sleep | None = None,
-        timeout: float | None = None,
+        timeout: float | None = DEFAULT_FLOW_TIMEOUT,
         poll: float = 1.0,
         max_interval: float = 60.0,
+        include_abandoned: bool = False,
+        concurrency: int = 4,
     ) -> list[ResumeResult]:
-        """Finish every unfinished journaled flow, one after the other (one account, one
-        nonce sequence). Per flow: re-broadcast signed transactions that have no receipt, then
-        continue from on-chain status, so no step is ever repeated. Errors stay per flow; flows
-        on chains this `Interop` is not configured for are skipped."""
+        """Finish every unfinished journaled flow of this signer's account, concurrently, each
+        within `timeout` seconds (None: the default bound, never "forever").
+
+        Per flow: settle signed transactions that have no receipt (same bytes re-broadcast, a
+        replaced one marked and not waited on), then continue from on-chain status, so no step
+        is ever repeated. Errors stay per flow. Skipped (reported, nothing sent): flows of
+        another account, flows on chains this `Interop` is not configured for, and abandoned
+        flows (their starting call raised before anything was signed) unless
+        `include_abandoned=True`. The rules are in `interop.resume`.
+        """
         return await resume_flows(
             self,
             progress=progress,
@@ -462,4 +501,26 @@ class Interop:
             timeout=timeout,
             poll=poll,
             max_interval=max_interval,
+            include_abandoned=include_abandoned,
+            concurrency=concurrency,
         )
+
+    async def refresh(self) -> list[Flow]:
+        """Read every unfinished flow's status from chain and write it to the journal; returns
+        the flows still unfinished. Sends nothing. (A flow finished on chain by someone else,
+        e.g. a relayer, or a transfer not waited for, is then no longer listed as pending.)
+        A flow whose chain is not configured here, or whose status cannot be read now, is
+        returned unchanged."""
+        import asyncio
+
+        configured = {c.id for c in self.chains}
+        flows = self.flows(unfinished=True)
+
+        async def look(f: Flow) -> None:
+            ids = {h.source_chain for h in f.record.hops} | {h.target_chain for h in f.record.hops}
+            if ids <= configured:
+                with contextlib.suppress(InteropError):
+                    await f.status()
+
+        await asyncio.gather(*(look(f) for f in flows))
+        return self.flows(unfinished=True)

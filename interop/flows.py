@@ -16,6 +16,15 @@ original, and no step is ever performed twice:
 Waiting goes through an injectable `sleep(seconds)` coroutine function, so tests (and bots with
 their own scheduler) control time: on the devnet a `sleep` that fast-forwards the chains turns a
 seven-day challenge period into milliseconds.
+
+Signed transactions that have no receipt are settled with `tx_fate` (in `_fate`, the one place
+that asks): their exact bytes are broadcast again, and a transaction whose nonce another
+transaction used is marked `replaced` and never waited on. A replaced first transaction ends the
+flow (`TransactionReplacedError`: nothing of it executed); a replaced later step is simply done
+again from on-chain status, which is safe because the replaced one can never be mined. Only the
+account that started a flow may continue it (`complete()` refuses another signer): a journal is
+per user, not per key, and a second hop paid by another account would spend the wrong funds.
+`status()` persists what it reads, so a flow finished on chain stops being listed as pending.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -43,20 +53,32 @@ from interop.client import ChainClient
 from interop.errors import (
     AlreadyDoneError,
     BridgeError,
+    InputError,
     InsufficientFundsError,
     InteropError,
+    MissingSignerError,
     NotReadyError,
-    RpcError,
+    ReceiptTimeoutError,
     RpcTimeoutError,
     TransactionFailedError,
-    UnsupportedOperationError,
+    TransactionReplacedError,
+    mark_sent,
 )
-from interop.journal import FlowRecord, HopRecord, Journal, RecordingSigner
+from interop.journal import (
+    ABANDONED,
+    REPLACED,
+    FlowRecord,
+    HopRecord,
+    Journal,
+    RecordingSigner,
+    TxRecord,
+    decode_raw_tx,
+)
 from interop.signer import Signer, require_signer
 from interop.types import Address, Hash32, to_address
 
 if TYPE_CHECKING:
-    pass
+    from interop.actions.fate import Fate
 
 __all__ = [
     "Flow",
@@ -88,6 +110,39 @@ _ORDER = {
 _ACTIONABLE = (Status.READY_TO_PROVE, Status.READY_TO_FINALIZE, Status.NEEDS_MANUAL_ACTION)
 NATIVE = "native"
 """Adapter name the journal uses for a plain one-chain transfer."""
+
+FATE_PATIENCE = 10.0
+"""Seconds a settle looks for a signed transaction that has no receipt (lagging backends answer
+null for a transaction they were just given) before leaving it open for the next look."""
+
+
+def check_timing(**values: float | None) -> None:
+    """Refuse waits that cannot work: a poll interval of 0 or less is a busy loop (thousands of
+    requests a second), a timeout of 0 or less can never be met. None means "no limit"."""
+    for name, v in values.items():
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0 or math.isnan(v):
+            raise InputError(
+                f"{name} must be a positive number of seconds, got {v!r}",
+                hint="nothing was sent",
+            )
+        if name in ("poll", "max_interval") and math.isinf(v):
+            raise InputError(f"{name} must be finite, got {v!r}", hint="nothing was sent")
+
+
+async def _fate(client: ChainClient, t: TxRecord, *, patience: float) -> Fate:
+    """What became of journaled transaction `t` (`interop.actions.fate.tx_fate`; its bytes are
+    broadcast again while it is looked for). The one place flows ask it."""
+    from interop.actions.fate import tx_fate
+
+    sender, nonce = t.sender, t.nonce
+    if not sender or nonce is None:
+        decoded = decode_raw_tx(t.raw)
+        if decoded is None:
+            raise BridgeError(f"journaled transaction {t.tx_hash} does not decode")
+        sender, nonce = decoded
+    return await tx_fate(client, sender, nonce, t.tx_hash, patience=patience, raw=t.raw)
 
 
 class FlowHost(Protocol):
@@ -186,6 +241,8 @@ class Flow:
         self._host = host
         self._rec = record
         self._persisted = persisted
+        self._saved: tuple[Any, ...] | None = None
+        self._replaced_by: dict[str, Hash32] = {}
 
     # ------------------------------------------------------------------ identity
     @property
@@ -278,12 +335,18 @@ class Flow:
         txs = self._journal_txs(hop.index)
         client = self._host.client(hop.source_chain)
         for t in reversed(txs):
+            if t.state == "replaced":
+                continue
             rcpt = await client.get_receipt(t.tx_hash)
             if rcpt is not None:
                 if rcpt.succeeded:
                     return FlowStatus(Status.FINALIZED, "mined", details={"tx_hash": t.tx_hash})
                 return FlowStatus(Status.FAILED, "reverted", details={"tx_hash": t.tx_hash})
-        return FlowStatus(Status.PENDING, "sent" if txs else "not-sent")
+        if txs and all(t.state == "replaced" for t in txs):
+            return FlowStatus(Status.FAILED, REPLACED, details={"tx_hash": txs[-1].tx_hash})
+        if txs:
+            return FlowStatus(Status.PENDING, "sent")
+        return FlowStatus(Status.PENDING, "not-sent", next_step="initiate", seconds_to_next=0)
 
     async def _hop_status(self, hop: HopRecord) -> FlowStatus | None:
         if hop.adapter == NATIVE:
@@ -293,16 +356,8 @@ class Flow:
         adapter = self._host.adapter(hop.adapter)
         return await adapter.status(self._ctx(hop), hop.ref)
 
-    # ------------------------------------------------------------------ public API
-    async def status(self) -> FlowState:
-        """Fresh on-chain status of every started hop (reads only, no journal writes)."""
-        statuses: list[FlowStatus | None] = []
-        for hop in self._rec.hops:
-            if statuses and (statuses[-1] is None or statuses[-1].status is not Status.FINALIZED):
-                statuses.append(None)
-            else:
-                statuses.append(await self._hop_status(hop))
-        hops = tuple(
+    def _hop_states(self, statuses: list[FlowStatus | None]) -> tuple[HopState, ...]:
+        return tuple(
             HopState(
                 h.index,
                 h.adapter,
@@ -314,19 +369,55 @@ class Flow:
             )
             for h, st in zip(self._rec.hops, statuses, strict=True)
         )
+
+    def _open_txs(self) -> bool:
+        return any(t.open for t in self._journal_txs_all())
+
+    def _journal_txs_all(self) -> list[TxRecord]:
+        if not self._persisted:
+            return []
+        return self._host.journal.txs(self._rec.id)
+
+    # ------------------------------------------------------------------ public API
+    async def status(self) -> FlowState:
+        """Fresh on-chain status of every started hop.
+
+        What it reads is written to the journal (a flow finished on chain is marked done there),
+        so listings of unfinished flows stop showing it; it sends nothing.
+        """
+        r = self._rec
+        if r.done and r.status in (ABANDONED, REPLACED):
+            hops = self._hop_states([None] * len(r.hops))
+            return FlowState(self.id, Status.FAILED, r.status, None, None, 0, hops)
+        statuses: list[FlowStatus | None] = []
+        for hop in r.hops:
+            if statuses and (statuses[-1] is None or statuses[-1].status is not Status.FINALIZED):
+                statuses.append(None)
+            else:
+                statuses.append(await self._hop_status(hop))
+        hops = self._hop_states(statuses)
         cur = next(
             (i for i, st in enumerate(statuses) if st is None or st.status is not Status.FINALIZED),
             len(statuses) - 1,
         )
         st = statuses[cur]
         if st is None:
-            sent = bool(self._journal_txs(cur, "initiate"))
-            if cur == 0 or sent:
-                native, step = ("initiate-sent", None) if sent else ("not-started", "initiate")
+            initiates = self._journal_txs(cur, "initiate")
+            live = [t for t in initiates if t.state != "replaced"]
+            if live:
+                state = FlowState(self.id, Status.PENDING, "initiate-sent", None, None, cur, hops)
+            elif cur == 0 and initiates:  # every first transaction was replaced: never started
+                state = FlowState(self.id, Status.FAILED, REPLACED, None, None, cur, hops)
+            elif cur == 0:
+                state = FlowState(self.id, Status.PENDING, "not-started", "initiate", 0, cur, hops)
             else:
-                native, step = "between-hops", "deposit"
-            return FlowState(self.id, Status.PENDING, native, step, None if sent else 0, cur, hops)
-        return FlowState(self.id, st.status, st.native, st.next_step, st.seconds_to_next, cur, hops)
+                state = FlowState(self.id, Status.PENDING, "between-hops", "deposit", 0, cur, hops)
+        else:
+            state = FlowState(
+                self.id, st.status, st.native, st.next_step, st.seconds_to_next, cur, hops
+            )
+        self._save(state)
+        return state
 
     async def time_to_next_step(self) -> int | None:
         """Seconds until the flow's status should change (0 = now); None if unknown."""
@@ -342,16 +433,20 @@ class Flow:
         sleep: Sleep | None = None,
         progress: Progress | None = None,
     ) -> FlowState:
-        """Wait (without sending anything) until the current hop reaches `until` or later.
+        """Wait (without signing anything) until the current hop reaches `until` or later.
 
         Returns early when the flow is done or needs the caller (ready to prove / finalize,
         manual action, next hop to deposit): call `complete()` for that. `RpcTimeoutError`
-        after `timeout` seconds of wall time.
+        after `timeout` seconds of wall time. Journaled transactions without a receipt are
+        settled on the way (same bytes re-broadcast; a replaced one is marked, not waited on).
         """
+        check_timing(timeout=timeout, poll=poll, max_interval=max_interval)
         sleep = sleep or _default_sleep(self._host)
         deadline = None if timeout is None else time.monotonic() + timeout
         interval = poll
         while True:
+            if self._open_txs():
+                await self.settle(patience=min(FATE_PATIENCE, poll), deadline=deadline)
             st = await self.status()
             await _emit(progress, FlowEvent("status", st))
             if (
@@ -379,9 +474,13 @@ class Flow:
         progress: Progress | None,
     ) -> float:
         if deadline is not None and time.monotonic() >= deadline:
-            raise RpcTimeoutError(
-                f"flow {self.id or self.tx_hash} still {st.native} ({st.status.value})",
-                hint="it continues on chain; call wait()/complete() again or `interop resume`",
+            raise mark_sent(
+                RpcTimeoutError(
+                    f"flow {self.id or self.tx_hash} still {st.native} ({st.status.value})",
+                    hint="it continues on chain; call wait()/complete() again or `interop resume`",
+                ),
+                None,
+                flow_id=self.id,
             )
         if st.seconds_to_next:
             delay = float(min(max(st.seconds_to_next, poll), max_interval))
@@ -393,6 +492,20 @@ class Flow:
         await sleep(delay)
         return min(interval * 1.5, max_interval)
 
+    def _check_sender(self, signer: Signer) -> None:
+        """Only the account that started a flow continues it (a looked-up flow, whose remaining
+        steps anyone may perform, excepted): its later steps spend that account's gas and, for
+        a second hop, its funds."""
+        r = self._rec
+        if r.options.get("looked_up") or not r.sender:
+            return
+        if r.sender.lower() != str(signer.address).lower():
+            raise MissingSignerError(
+                f"flow {r.id} was started by {r.sender}; this Interop signs as {signer.address}",
+                hint="only the account that started a flow continues it: use that account's key;"
+                " nothing was sent",
+            )
+
     async def complete(
         self,
         *,
@@ -402,40 +515,66 @@ class Flow:
         max_interval: float = 60.0,
         sleep: Sleep | None = None,
         receipt_timeout: float = 120.0,
+        send_abandoned: bool = False,
     ) -> FlowState:
         """Perform every remaining step as it becomes possible; returns the final state.
 
         Journal first: the flow is persisted (if it was only looked up), each step's transaction
         is committed when signed, statuses after each step. Raises `TransactionFailedError`
-        if the flow failed on chain, `RpcTimeoutError` after `timeout` (nothing is lost: resume
-        later), `UnsupportedOperationError` when a manual action is needed that the adapter
-        cannot perform.
+        if the flow failed on chain, `TransactionReplacedError` if its first transaction can never
+        be mined (nothing of it executed), `RpcTimeoutError` after `timeout` (nothing is lost:
+        resume later), `UnsupportedOperationError` when a manual action is needed that the
+        adapter cannot perform, `MissingSignerError` when this signer did not start the flow.
+
+        An `abandoned` flow (its starting call raised before anything was signed) is sent only
+        with `send_abandoned=True`: the caller was told it failed and may have paid otherwise.
         """
+        check_timing(
+            timeout=timeout, poll=poll, max_interval=max_interval, receipt_timeout=receipt_timeout
+        )
         signer = require_signer(self._host.signer, "complete a bridge flow")
+        self._check_sender(signer)
         self._persist()
-        await self.rebroadcast(receipt_timeout=receipt_timeout)
+        self._reload()
+        j = self._host.journal
+        r = self._rec
+        if r.done and r.status == ABANDONED:
+            if not send_abandoned:
+                raise BridgeError(
+                    f"flow {r.id} was abandoned: the call that started it raised before anything"
+                    " was signed, so nothing was sent",
+                    details=r.error,
+                    hint="complete(send_abandoned=True) or resume(include_abandoned=True) sends"
+                    " it now",
+                )
+            j.reopen(r.id)
+            self._reload()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        await self.settle(receipt_timeout=receipt_timeout, deadline=deadline)
         await self._recover_refs()
         sleep = sleep or _default_sleep(self._host)
-        deadline = None if timeout is None else time.monotonic() + timeout
         interval = poll
-        j = self._host.journal
         while True:
             st = await self.status()
-            self._save(st)
             await _emit(progress, FlowEvent("status", st))
             last = st.hop == len(self._rec.hops) - 1
             if st.status is Status.FINALIZED and last:
-                j.set_status(self._rec.id, st.status.value, st.native, done=True)
                 await _emit(progress, FlowEvent("done", st))
                 return st
             if st.status is Status.FAILED:
-                msg = f"flow {self._rec.id} failed on chain ({st.native}, hop {st.hop + 1})"
-                j.set_status(self._rec.id, st.status.value, st.native, done=True, error=msg)
-                raise TransactionFailedError(msg, tx_hash=self.tx_hash)
+                raise self._failure(st)
             if st.next_step == "initiate":
-                msg = "the first transaction was never signed; nothing was sent"
-                j.set_status(self._rec.id, "cancelled", "not-started", done=True, error=msg)
-                raise BridgeError(f"flow {self._rec.id}: {msg}", hint="start a new bridge()")
+                if not send_abandoned:
+                    msg = "its first transaction was never signed, so nothing was sent"
+                    j.set_status(self._rec.id, ABANDONED, "not-started", done=True, error=msg)
+                    self._reload()
+                    raise BridgeError(
+                        f"flow {self._rec.id}: {msg}",
+                        hint="complete(send_abandoned=True) sends it now",
+                    )
+                await self._start_first(signer, progress, st, receipt_timeout)
+                interval = poll
+                continue
             if st.next_step == "deposit":
                 await self._start_hop(st.hop, signer, progress, st, receipt_timeout)
                 interval = poll
@@ -449,18 +588,69 @@ class Flow:
                     pass
                 except AlreadyDoneError:
                     continue
+            if self._open_txs():
+                await self.settle(
+                    patience=min(FATE_PATIENCE, poll),
+                    receipt_timeout=receipt_timeout,
+                    deadline=deadline,
+                )
+                await self._recover_refs()
             interval = await self._pause(
                 st, interval, poll, max_interval, deadline, sleep, progress
             )
 
+    def _failure(self, st: FlowState) -> InteropError:
+        """The error for a flow that ended badly (journal already says so, via `status`)."""
+        fid = self._rec.id
+        if st.native == REPLACED:
+            dead = self.tx_hash
+            by = self._replaced_by.get(dead) if dead else None
+            return TransactionReplacedError(
+                f"flow {fid} never executed: its transaction {dead} can never be mined because "
+                f"its nonce was used by another transaction{f' ({by})' if by else ''}",
+                tx_hash=dead,
+                flow_id=fid,
+                replaced_by=by,
+                hint="nothing of this flow executed; start it again if it is still wanted",
+            )
+        msg = f"flow {fid} failed on chain ({st.native}, hop {st.hop + 1})"
+        return TransactionFailedError(msg, tx_hash=self.tx_hash, flow_id=fid)
+
     def _save(self, st: FlowState) -> None:
+        """Persist a fresh status (only what changed): hop statuses, the flow's status, and
+        `done` once it is finished or failed on chain."""
         if not self._persisted:
+            return
+        key = (
+            st.status,
+            st.native,
+            tuple(
+                None if h.status is None else (h.status.status, h.status.native) for h in st.hops
+            ),
+        )
+        if key == self._saved:
             return
         j = self._host.journal
         for h in st.hops:
             if h.status is not None:
                 j.set_hop_status(self._rec.id, h.index, h.status.status.value, h.status.native)
-        j.set_status(self._rec.id, st.status.value, st.native)
+        final = st.status is Status.FAILED or (
+            st.status is Status.FINALIZED and st.hop == len(self._rec.hops) - 1
+        )
+        error = self._rec.error
+        if st.status is Status.FAILED:
+            error = error or f"flow {self._rec.id} failed on chain ({st.native}, hop {st.hop + 1})"
+        status = REPLACED if st.native == REPLACED else st.status.value
+        j.set_status(self._rec.id, status, st.native, done=final, error=error)
+        self._saved = key
+        self._reload()
+
+    def _new_txs(self, since: int, hop: int) -> list[TxRecord]:
+        return [t for t in self._journal_txs(hop) if t.seq > since]
+
+    def _last_seq(self) -> int:
+        txs = self._journal_txs_all()
+        return txs[-1].seq if txs else 0
 
     async def _do_step(
         self, st: FlowState, signer: Signer, progress: Progress | None, receipt_timeout: float
@@ -470,29 +660,80 @@ class Flow:
         adapter = self._host.adapter(hop.adapter)
         assert hop.ref is not None
         rs = RecordingSigner(signer, self._host.journal, self._rec.id, hop.index, step)
+        before = self._last_seq()
         try:
             tx_hash = await adapter.execute_next(self._ctx(hop, rs), hop.ref)
-        except UnsupportedOperationError:
-            raise
+        except BaseException as exc:
+            new = self._new_txs(before, hop.index)
+            raise mark_sent(exc, new[-1].tx_hash if new else None, flow_id=self._rec.id) from None
         if tx_hash is None:
             return False
         self._host.journal.add_event(self._rec.id, f"sent {step}", tx_hash)
         await _emit(progress, FlowEvent("sent", st, step=step, tx_hash=tx_hash))
-        await self._wait_mined(tx_hash, hop, receipt_timeout)
-        await _emit(progress, FlowEvent("mined", st, step=step, tx_hash=tx_hash))
+        if await self._wait_mined(tx_hash, hop, receipt_timeout):
+            await _emit(progress, FlowEvent("mined", st, step=step, tx_hash=tx_hash))
         return True
 
-    async def _wait_mined(self, tx_hash: Hash32, hop: HopRecord, receipt_timeout: float) -> None:
-        chain_id = hop.target_chain
-        for t in self._journal_txs(hop.index):
-            if t.tx_hash == tx_hash:
-                chain_id = t.chain_id
+    async def _wait_mined(self, tx_hash: Hash32, hop: HopRecord, receipt_timeout: float) -> bool:
+        """Wait for a step's receipt: True once mined; False when the transaction turned out to
+        be replaced (the step is then taken again from on-chain status)."""
+        j = self._host.journal
+        rec = next((t for t in self._journal_txs(hop.index) if t.tx_hash == tx_hash), None)
+        client = self._host.client(rec.chain_id if rec is not None else hop.target_chain)
         try:
-            await wait_for_receipt(self._host.client(chain_id), tx_hash, timeout=receipt_timeout)
-        except TransactionFailedError:
-            self._host.journal.set_tx_state(tx_hash, "failed")
+            await wait_for_receipt(client, tx_hash, timeout=receipt_timeout)
+        except TransactionFailedError as exc:
+            j.set_tx_state(tx_hash, "failed")
+            raise mark_sent(exc, tx_hash, flow_id=self._rec.id) from None
+        except ReceiptTimeoutError as exc:
+            if rec is not None:
+                fate = await _fate(client, rec, patience=FATE_PATIENCE)
+                if fate.kind.value == "replaced":
+                    self._mark_replaced(rec, fate)
+                    return False
+                if fate.kind.value == "mined":
+                    rcpt = fate.receipt or await client.get_receipt(tx_hash)
+                    if rcpt is not None:
+                        j.set_tx_state(tx_hash, "mined" if rcpt.succeeded else "failed")
+                        return True
+            raise mark_sent(exc, tx_hash, flow_id=self._rec.id) from None
+        except BaseException as exc:
+            raise mark_sent(exc, tx_hash, flow_id=self._rec.id) from None
+        j.set_tx_state(tx_hash, "mined")
+        return True
+
+    def _mark_replaced(self, t: TxRecord, fate: Fate) -> None:
+        by = fate.replaced_by
+        self._host.journal.set_tx_state(t.tx_hash, "replaced")
+        self._host.journal.add_event(
+            self._rec.id, f"replaced {t.step}", f"{t.tx_hash} by {by or 'another transaction'}"
+        )
+        if by:
+            self._replaced_by[t.tx_hash] = by
+
+    async def _start_first(
+        self, signer: Signer, progress: Progress | None, st: FlowState, receipt_timeout: float
+    ) -> None:
+        """Send the first transaction of a flow that never sent one (an abandoned flow the caller
+        asked to send). The same delivery rule as the call that first tried applies."""
+        r = self._rec
+        j = self._host.journal
+        try:
+            if r.hops[0].adapter == NATIVE:
+                from interop.actions.transfer import send_native
+
+                client = self._host.client(r.source_chain)
+                rs = RecordingSigner(signer, j, r.id, 0, "transfer")
+                await _emit(progress, FlowEvent("sent", st, step="transfer"))
+                res = await send_native(client, rs, r.recipient, r.value, timeout=receipt_timeout)
+                j.set_tx_state(res.tx_hash, "mined")
+                await _emit(progress, FlowEvent("mined", st, step="transfer", tx_hash=res.tx_hash))
+            else:
+                await self._start_hop(0, signer, progress, st, receipt_timeout)
+        except BaseException as exc:
+            j.note_raised(r.id, exc)
+            self._reload()
             raise
-        self._host.journal.set_tx_state(tx_hash, "mined")
 
     async def _start_hop(
         self,
@@ -531,7 +772,12 @@ class Flow:
             )
         rs = RecordingSigner(signer, self._host.journal, r.id, index, "initiate")
         await _emit(progress, FlowEvent("sent", st, step=f"initiate hop {index + 1}"))
-        ref = await adapter.initiate(AdapterContext(ctx.source, ctx.target, rs), req)
+        before = self._last_seq()
+        try:
+            ref = await adapter.initiate(AdapterContext(ctx.source, ctx.target, rs), req)
+        except BaseException as exc:
+            new = self._new_txs(before, index)
+            raise mark_sent(exc, new[-1].tx_hash if new else None, flow_id=r.id) from None
         self._host.journal.set_hop_ref(r.id, index, ref)
         self._host.journal.set_tx_state(ref.tx_hash, "mined")
         self._reload()
@@ -539,41 +785,68 @@ class Flow:
             progress, FlowEvent("mined", st, step=f"initiate hop {index + 1}", tx_hash=ref.tx_hash)
         )
 
-    async def rebroadcast(self, *, receipt_timeout: float = 120.0) -> list[Hash32]:
-        """Re-send every journaled transaction that has no receipt (same bytes, same hash).
+    async def settle(
+        self,
+        *,
+        patience: float = FATE_PATIENCE,
+        receipt_timeout: float = 120.0,
+        deadline: float | None = None,
+    ) -> list[Hash32]:
+        """Settle every journaled transaction that may still be mined; returns those broadcast
+        again.
 
-        Safe by construction: a signed transaction can be mined once. One whose nonce was
-        meanwhile used by another transaction is marked `dropped`.
+        Each is re-sent as the very same bytes (safe: one hash, minable once), then its fate is
+        looked up: mined (or reverted) is recorded; replaced (its nonce was used by another
+        transaction, so it can never be mined) is recorded and never waited on; pending is
+        waited for up to `receipt_timeout` (and `deadline`); unknown stays open for a later look.
+        Never signs anything.
         """
         if not self._persisted:
             return []
         out: list[Hash32] = []
         j = self._host.journal
         for t in j.txs(self._rec.id):
-            if t.state != "signed":
+            if not t.open:
                 continue
             client = self._host.client(t.chain_id)
-            rcpt = await client.get_receipt(t.tx_hash)
+            try:
+                rcpt = await client.get_receipt(t.tx_hash)
+            except InteropError:
+                rcpt = None
             if rcpt is None:
                 try:
                     await client.send_raw_transaction(t.raw)
                     j.add_event(self._rec.id, f"rebroadcast {t.step}", t.tx_hash)
                     out.append(t.tx_hash)
-                except RpcError as exc:
+                except InteropError as exc:
                     log.info("rebroadcast of %s refused: %s", t.tx_hash, exc)
-                try:
-                    rcpt = await wait_for_receipt(
-                        client, t.tx_hash, timeout=receipt_timeout if out else 2.0, check=False
-                    )
-                except InteropError:
-                    rcpt = None
-            if rcpt is None:
-                if await client.get_transaction(t.tx_hash) is None:
-                    j.set_tx_state(t.tx_hash, "dropped")
-                continue
+                budget = patience
+                if deadline is not None:
+                    budget = max(0.0, min(budget, deadline - time.monotonic()))
+                fate = await _fate(client, t, patience=budget)
+                kind = fate.kind.value
+                if kind == "replaced":
+                    self._mark_replaced(t, fate)
+                    continue
+                if kind == "unknown":
+                    continue
+                rcpt = fate.receipt
+                if rcpt is None:
+                    wait = receipt_timeout
+                    if deadline is not None:
+                        wait = max(0.1, min(wait, deadline - time.monotonic()))
+                    try:
+                        rcpt = await wait_for_receipt(client, t.tx_hash, timeout=wait, check=False)
+                    except InteropError:
+                        continue
             j.set_tx_state(t.tx_hash, "mined" if rcpt.succeeded else "failed")
         self._reload()
         return out
+
+    async def rebroadcast(self, *, receipt_timeout: float = 120.0) -> list[Hash32]:
+        """The first release's name for `settle` (re-send journaled transactions without a
+        receipt, same bytes, and record what became of them)."""
+        return await self.settle(receipt_timeout=receipt_timeout)
 
     async def _recover_refs(self) -> None:
         """A hop whose initiating tx is mined but whose ref was never written (crash in
@@ -588,6 +861,7 @@ class Flow:
                     ref = await adapter.flow_from_tx(self._ctx(hop), t.tx_hash)
                     j.set_hop_ref(self._rec.id, hop.index, ref)
                     j.add_event(self._rec.id, "recovered ref", t.tx_hash)
+                    break
         self._reload()
 
 

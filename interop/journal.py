@@ -6,14 +6,38 @@ flow later without sending anything twice. The journal makes that possible with 
 
 1. A flow row is committed before anything is signed for it (`create_flow`).
 2. Every raw transaction is committed *when it is signed*, before it is handed to the node
-   (`RecordingSigner`). Re-broadcasting a recorded raw transaction is always safe: it has a fixed
-   hash, so it can be mined at most once. Deciding what to do next is then driven by on-chain
-   status only (a proven withdrawal reports "waiting to finalize", so it is never proven again).
+   (`RecordingSigner`), with the sender and nonce decoded from the signed bytes. Re-broadcasting a
+   recorded raw transaction is always safe: it has a fixed hash, so it can be mined at most once.
+   Whether it can still be mined is decided by looking up *that* hash and its (sender, nonce):
+   a nonce consumed by another transaction means it never will be (`replaced`). Deciding what to
+   do next is otherwise driven by on-chain status only (a proven withdrawal reports "waiting to
+   finalize", so it is never proven again).
+
+Delivery rule when the call that starts a flow raises (`Journal.note_raised`, used by
+`Interop.transfer`, `bridge` and `send_message`), so that the error the caller saw and the journal
+always agree:
+
+- nothing was signed for the flow: nothing can have reached a node. The flow is `abandoned`
+  (done); `resume()` never sends it. `resume(include_abandoned=True)` or
+  `flow.complete(send_abandoned=True)` sends it afresh, only when asked.
+- something was signed: it may have been broadcast (signed => maybe sent, conservatively). The
+  flow is `sent` (not done) and the error carries the transaction hash, the flow id and
+  `may_have_executed=True`. `resume()` only re-broadcasts those exact signed bytes / looks the
+  hash up; it never signs a new first transaction for such a flow. The caller must not pay again.
+- the signed transaction is proven dead (`TransactionReplacedError`: its nonce was used by another
+  transaction): the flow is `replaced` (done), nothing of it executed.
+- it was mined and reverted (`TransactionFailedError`): the flow is `failed` (done).
 
 Storage is one SQLite file (WAL mode, so a reader never blocks the writer; a busy timeout lets
 two processes share it). Calls are synchronous: each is a few hundred microseconds, far below
 any RPC round trip, and doing them inline keeps the "committed before sent" ordering obvious.
 `":memory:"` gives a throw-away journal.
+
+Schema versioning: `PRAGMA user_version` holds the schema version (`SCHEMA_VERSION`). The first
+release wrote no version (0); such a journal is migrated in place, in one transaction. A journal
+of a newer version, or whose tables or columns are not what this version expects, or whose rows
+do not decode, raises `JournalError` naming the file and what is wrong: it is never used
+silently, and no `sqlite3` exception reaches the caller.
 
 The journal stores signed transactions (public once broadcast anyway), never keys.
 """
@@ -30,24 +54,46 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from interop.adapters.base import FlowRef
-from interop.errors import ConfigError, InputError
+from interop.errors import (
+    InputError,
+    JournalError,
+    TransactionFailedError,
+    TransactionReplacedError,
+    mark_sent,
+)
+from interop.safety import redact_secrets
 from interop.signer import Signer
 from interop.types import Hash32, to_hash32
 
 __all__ = [
+    "SCHEMA_VERSION",
     "FlowRecord",
     "HopRecord",
     "Journal",
     "RecordingSigner",
     "TxRecord",
+    "decode_raw_tx",
     "default_journal_path",
 ]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS flows (
+_E = TypeVar("_E", bound=BaseException)
+
+SCHEMA_VERSION = 2
+"""Version 1 (written without `user_version`) lacked the sender and nonce of each transaction."""
+
+# flow states the journal itself writes besides the uniform `Status` values
+ABANDONED = "abandoned"
+"""The starting call raised before anything was signed: never sent unless asked."""
+SENT = "sent"
+"""The starting call raised after signing: maybe broadcast; resume looks the hash up."""
+REPLACED = "replaced"
+"""A transaction the flow depended on can never be mined (its nonce was used by another)."""
+
+_TABLES: dict[str, str] = {
+    "flows": """CREATE TABLE flows (
     id TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
     source_chain INTEGER NOT NULL,
@@ -63,8 +109,8 @@ CREATE TABLE IF NOT EXISTS flows (
     error TEXT,
     created REAL NOT NULL,
     updated REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS hops (
+)""",
+    "hops": """CREATE TABLE hops (
     flow_id TEXT NOT NULL REFERENCES flows(id),
     idx INTEGER NOT NULL,
     adapter TEXT NOT NULL,
@@ -75,8 +121,8 @@ CREATE TABLE IF NOT EXISTS hops (
     status TEXT NOT NULL DEFAULT 'pending',
     native TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (flow_id, idx)
-);
-CREATE TABLE IF NOT EXISTS txs (
+)""",
+    "txs": """CREATE TABLE txs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     flow_id TEXT NOT NULL REFERENCES flows(id),
     hop INTEGER NOT NULL,
@@ -85,17 +131,38 @@ CREATE TABLE IF NOT EXISTS txs (
     tx_hash TEXT NOT NULL,
     raw TEXT NOT NULL,
     state TEXT NOT NULL DEFAULT 'signed',
-    created REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS txs_hash ON txs(tx_hash);
-CREATE TABLE IF NOT EXISTS events (
+    created REAL NOT NULL,
+    sender TEXT NOT NULL DEFAULT '',
+    nonce INTEGER
+)""",
+    "events": """CREATE TABLE events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     flow_id TEXT NOT NULL,
     at REAL NOT NULL,
     what TEXT NOT NULL,
     detail TEXT NOT NULL DEFAULT ''
-);
-"""
+)""",
+}
+_INDEXES = ("CREATE INDEX IF NOT EXISTS txs_hash ON txs(tx_hash)",)
+_FLOW_COLS = (
+    "id, kind, source_chain, target_chain, value, recipient, sender, data, options, status,"
+    " native, done, error, created, updated"
+)
+_TX_COLS = "seq, flow_id, hop, step, chain_id, tx_hash, raw, state, created, sender, nonce"
+
+
+def _columns(version: int) -> dict[str, set[str]]:
+    """The columns each table has in schema `version` (1 = the unversioned first release)."""
+    cols = {
+        "flows": set(_FLOW_COLS.replace(" ", "").split(",")),
+        "hops": {"flow_id", "idx", "adapter", "direction", "source_chain", "target_chain"}
+        | {"ref", "status", "native"},
+        "txs": set(_TX_COLS.replace(" ", "").split(",")),
+        "events": {"seq", "flow_id", "at", "what", "detail"},
+    }
+    if version == 1:
+        cols["txs"] -= {"sender", "nonce"}
+    return cols
 
 
 def default_journal_path() -> Path:
@@ -107,9 +174,40 @@ def default_journal_path() -> Path:
     return Path(base) / "interop" / "journal.sqlite3"
 
 
+def decode_raw_tx(raw: bytes) -> tuple[str, int] | None:
+    """(sender, nonce) of a signed transaction (legacy or EIP-2718 typed), or None if `raw` is
+    not one. The nonce is read from the RLP payload; the sender is recovered from the signature,
+    so both describe what was actually signed, whatever the signing code believed."""
+    import rlp
+    from eth_account import Account
+
+    try:
+        if not raw:
+            return None
+        if raw[0] >= 0xC0:  # legacy: rlp([nonce, gasPrice, gas, to, value, data, v, r, s])
+            fields = rlp.decode(raw)
+            nonce_bytes = fields[0]
+        elif raw[0] in (1, 2, 3, 4):  # typed: type || rlp([chainId, nonce, ...])
+            fields = rlp.decode(raw[1:])
+            nonce_bytes = fields[1]
+        else:
+            return None
+        if not isinstance(nonce_bytes, bytes):
+            return None
+        sender = str(Account.recover_transaction(raw))
+        return sender, int.from_bytes(nonce_bytes, "big")
+    except Exception:  # any malformed input: "not a signed transaction" is the answer
+        return None
+
+
 @dataclass(frozen=True)
 class TxRecord:
-    """One signed transaction of a flow. `state`: signed | mined | failed | dropped."""
+    """One signed transaction of a flow.
+
+    `state`: signed (maybe broadcast: it can still be mined) | mined | failed (mined, reverted) |
+    replaced (its nonce was used by another transaction: it can never be mined) | dropped (a
+    guess of the first release, treated like signed). `sender` / `nonce` are decoded from `raw`.
+    """
 
     seq: int
     flow_id: str
@@ -120,6 +218,13 @@ class TxRecord:
     raw: bytes
     state: str
     created: float
+    sender: str = ""
+    nonce: int | None = None
+
+    @property
+    def open(self) -> bool:
+        """Signed and not known to be mined or dead: it may still be mined."""
+        return self.state in ("signed", "dropped")
 
 
 @dataclass(frozen=True)
@@ -138,7 +243,11 @@ class HopRecord:
 
 @dataclass(frozen=True)
 class FlowRecord:
-    """A flow as the journal knows it. `kind`: eth | message | native (a plain transfer)."""
+    """A flow as the journal knows it. `kind`: eth | message | native (a plain transfer).
+
+    `status`: a uniform `Status` value, or `abandoned` / `sent` / `replaced` (see the module
+    docstring); `done` is True once nothing more will happen to it without being asked.
+    """
 
     id: str
     kind: str
@@ -168,20 +277,30 @@ class Journal:
             try:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise ConfigError(f"cannot create the journal folder for {self.path}") from exc
+                raise JournalError(f"cannot create the journal folder for {self.path}") from exc
+        self._lock = threading.RLock()
+        self._closed = False
         try:
             self._db = sqlite3.connect(
                 self.path, timeout=10.0, isolation_level=None, check_same_thread=False
             )
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot open the journal {self.path}: {exc}") from None
+        try:
             self._db.execute("PRAGMA busy_timeout = 10000")
             if self.path != ":memory:":
                 self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = FULL")
-            self._db.executescript(_SCHEMA)
+            self._open_schema()
+        except JournalError:
+            self._db.close()
+            raise
         except sqlite3.Error as exc:
-            raise ConfigError(f"cannot open the journal {self.path}: {exc}") from exc
-        self._lock = threading.RLock()
-        self._closed = False
+            self._db.close()
+            raise JournalError(
+                f"cannot open the journal {self.path}: {exc}",
+                hint="is it an interop journal? move it away or set INTEROP_JOURNAL",
+            ) from None
         self.after_record: Callable[[TxRecord], None] | None = None
         """Called after each signed transaction is committed (tests use it to crash there)."""
 
@@ -199,18 +318,121 @@ class Journal:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # ------------------------------------------------------------------ schema
+    def _bad(self, what: str) -> JournalError:
+        return JournalError(
+            f"the journal {self.path} cannot be used: {what}",
+            hint="use another file (Interop(journal=...) or INTEROP_JOURNAL); nothing was sent",
+        )
+
+    def _open_schema(self) -> None:
+        """Create, check or migrate the schema, inside one write transaction so that two
+        processes opening an old journal at once migrate it once."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            tables = {
+                str(name)
+                for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                if not str(name).startswith("sqlite_")
+            }
+            if version > SCHEMA_VERSION:
+                raise self._bad(
+                    f"it was written by a newer interop (schema version {version}; this version "
+                    f"reads up to {SCHEMA_VERSION})"
+                )
+            if version == 0 and not tables:
+                for ddl in _TABLES.values():
+                    db.execute(ddl)
+            elif version == 0:
+                self._check_shape(tables, 1)
+                self._migrate_v1(db)
+            elif version == SCHEMA_VERSION:
+                self._check_shape(tables, SCHEMA_VERSION)
+            else:
+                raise self._bad(f"unknown schema version {version}")
+            for ddl in _INDEXES:
+                db.execute(ddl)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def _check_shape(self, tables: set[str], version: int) -> None:
+        want = _columns(version)
+        if tables != set(want):
+            missing = sorted(set(want) - tables)
+            extra = sorted(tables - set(want))
+            parts = ([f"missing tables {missing}"] if missing else []) + (
+                [f"unexpected tables {extra}"] if extra else []
+            )
+            raise self._bad("; ".join(parts) + " (not an interop journal?)")
+        for table, cols in want.items():
+            have = {str(r[1]) for r in self._db.execute(f"PRAGMA table_info({table})")}
+            if have != cols:
+                parts = []
+                if cols - have:
+                    parts.append(f"missing columns {sorted(cols - have)}")
+                if have - cols:
+                    parts.append(f"unexpected columns {sorted(have - cols)}")
+                raise self._bad(f"table {table}: " + "; ".join(parts))
+
+    def _migrate_v1(self, db: sqlite3.Connection) -> None:
+        """v1 -> v2: each transaction's sender and nonce (decoded from its signed bytes), and
+        the first release's `cancelled` (nothing was signed) becomes `abandoned`."""
+        db.execute("ALTER TABLE txs ADD COLUMN sender TEXT NOT NULL DEFAULT ''")
+        db.execute("ALTER TABLE txs ADD COLUMN nonce INTEGER")
+        for seq, raw in db.execute("SELECT seq, raw FROM txs").fetchall():
+            try:
+                decoded = decode_raw_tx(bytes.fromhex(str(raw)[2:]))
+            except ValueError:
+                decoded = None
+            if decoded is not None:
+                db.execute(
+                    "UPDATE txs SET sender = ?, nonce = ? WHERE seq = ?",
+                    (decoded[0], decoded[1], seq),
+                )
+        db.execute("UPDATE flows SET status = ? WHERE status = 'cancelled'", (ABANDONED,))
+
+    @property
+    def schema_version(self) -> int:
+        with self._read() as db:
+            return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+    # ------------------------------------------------------------------ plumbing
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         if self._closed:
-            raise ConfigError("the journal is closed")
+            raise JournalError("the journal is closed")
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise self._bad(str(exc)) from None
             try:
                 yield self._db
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise self._bad(str(exc)) from None
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise self._bad(str(exc)) from None
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        if self._closed:
+            raise JournalError("the journal is closed")
+        with self._lock:
+            try:
+                yield self._db
+            except sqlite3.Error as exc:
+                raise self._bad(str(exc)) from None
 
     # ------------------------------------------------------------------ writes
     def create_flow(
@@ -293,12 +515,24 @@ class Journal:
     def record_tx(
         self, flow_id: str, hop: int, step: str, chain_id: int, tx_hash: str, raw: bytes
     ) -> int:
-        """Commit a signed transaction; called before it is broadcast."""
+        """Commit a signed transaction (with its sender and nonce); called before broadcast."""
+        decoded = decode_raw_tx(raw)
+        sender, nonce = decoded if decoded is not None else ("", None)
         with self._tx() as db:
             cur = db.execute(
-                "INSERT INTO txs (flow_id, hop, step, chain_id, tx_hash, raw, created)"
-                " VALUES (?,?,?,?,?,?,?)",
-                (flow_id, hop, step, chain_id, to_hash32(tx_hash), "0x" + raw.hex(), time.time()),
+                "INSERT INTO txs (flow_id, hop, step, chain_id, tx_hash, raw, created, sender,"
+                " nonce) VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    flow_id,
+                    hop,
+                    step,
+                    chain_id,
+                    to_hash32(tx_hash),
+                    "0x" + raw.hex(),
+                    time.time(),
+                    sender,
+                    nonce,
+                ),
             )
             db.execute(
                 "INSERT INTO events (flow_id, at, what, detail) VALUES (?,?,?,?)",
@@ -318,6 +552,41 @@ class Journal:
                 (flow_id, time.time(), what, detail),
             )
 
+    def note_raised(self, flow_id: str, exc: _E, *, hop: int = 0) -> _E:
+        """Apply the delivery rule (module docstring) to a flow whose starting call raised
+        `exc`, and return `exc` with the flow id (and, when something was signed, the tx hash and
+        `may_have_executed`) attached, so the caller's error and the journal say the same."""
+        signed = self.txs(flow_id, hop=hop)
+        why = redact_secrets(f"{type(exc).__name__}: {exc}")[:500]
+        if not signed:
+            self.set_status(flow_id, ABANDONED, "not-sent", done=True, error=why)
+            self.add_event(flow_id, "abandoned", why)
+            mark_sent(exc, None, flow_id=flow_id)
+            return exc
+        last = signed[-1]
+        if isinstance(exc, TransactionReplacedError):
+            dead = exc.tx_hash or last.tx_hash
+            self.set_tx_state(dead, "replaced")
+            if not any(t.open or t.state == "mined" for t in self.txs(flow_id, hop=hop)):
+                self.set_status(flow_id, REPLACED, "replaced", done=True, error=why)
+            self.add_event(flow_id, "replaced", dead)
+            mark_sent(exc, None, flow_id=flow_id)
+            return exc
+        if isinstance(exc, TransactionFailedError) and exc.tx_hash:
+            self.set_tx_state(exc.tx_hash, "failed")
+            self.set_status(flow_id, "failed", "reverted", done=True, error=why)
+            mark_sent(exc, exc.tx_hash, flow_id=flow_id)
+            return exc
+        self.set_status(flow_id, SENT, "uncertain", error=why)
+        self.add_event(flow_id, "raised after signing", why)
+        mark_sent(exc, last.tx_hash, flow_id=flow_id)
+        return exc
+
+    def reopen(self, flow_id: str) -> None:
+        """An abandoned flow the caller asked to send after all: unfinished again."""
+        self.set_status(flow_id, "pending", "reopened")
+        self.add_event(flow_id, "reopened")
+
     @staticmethod
     def _touch(db: sqlite3.Connection, flow_id: str) -> None:
         db.execute("UPDATE flows SET updated = ? WHERE id = ?", (time.time(), flow_id))
@@ -325,108 +594,138 @@ class Journal:
     # ------------------------------------------------------------------ reads
     def get(self, flow_id: str) -> FlowRecord:
         """The flow with this id (a unique prefix of at least 6 characters also works)."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT * FROM flows WHERE id = ? OR (length(?) >= 6 AND id LIKE ? || '%')",
-                (flow_id, flow_id, flow_id),
+        if not isinstance(flow_id, str):
+            raise InputError(f"a flow id must be a str, got {type(flow_id).__name__}")
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT {_FLOW_COLS} FROM flows WHERE id = ?"
+                " OR (length(?) >= 6 AND id LIKE ? || '%')",
+                (flow_id, flow_id, flow_id.replace("%", "").replace("_", "")),
             ).fetchall()
+        shown = redact_secrets(repr(flow_id))
         if not rows:
-            raise InputError(f"no flow {flow_id!r} in the journal {self.path}")
+            raise InputError(f"no flow {shown} in the journal {self.path}")
         if len(rows) > 1:
-            raise InputError(f"flow id prefix {flow_id!r} is ambiguous")
+            raise InputError(f"flow id prefix {shown} is ambiguous")
         return self._flow(rows[0])
 
     def find_by_tx(self, tx_hash: str) -> FlowRecord | None:
         """The flow one of whose transactions (any step, any hop) has this hash."""
         h = to_hash32(tx_hash)
-        with self._lock:
-            row = self._db.execute(
+        with self._read() as db:
+            row = db.execute(
                 "SELECT flow_id FROM txs WHERE tx_hash = ? ORDER BY seq LIMIT 1", (h,)
             ).fetchone()
             if row is None:
-                row = self._db.execute(
+                row = db.execute(
                     "SELECT flow_id FROM hops WHERE ref LIKE ? LIMIT 1", (f'%"{h}"%',)
                 ).fetchone()
         return None if row is None else self.get(str(row[0]))
 
-    def flows(self, *, unfinished: bool = False) -> list[FlowRecord]:
-        q = "SELECT * FROM flows" + (" WHERE done = 0" if unfinished else "") + " ORDER BY created"
-        with self._lock:
-            rows = self._db.execute(q).fetchall()
+    def flows(self, *, unfinished: bool = False, status: str | None = None) -> list[FlowRecord]:
+        """Flows oldest first: all, the unfinished ones, and/or those in journal `status`."""
+        where, args = [], []
+        if unfinished:
+            where.append("done = 0")
+        if status is not None:
+            where.append("status = ?")
+            args.append(status)
+        q = f"SELECT {_FLOW_COLS} FROM flows"
+        q += (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY created"
+        with self._read() as db:
+            rows = db.execute(q, args).fetchall()
         return [self._flow(r) for r in rows]
 
     def txs(
         self, flow_id: str, *, hop: int | None = None, step: str | None = None
     ) -> list[TxRecord]:
-        q, args = "SELECT * FROM txs WHERE flow_id = ?", [flow_id]
+        q, args = f"SELECT {_TX_COLS} FROM txs WHERE flow_id = ?", [flow_id]
         if hop is not None:
             q += " AND hop = ?"
             args.append(str(hop))
         if step is not None:
             q += " AND step = ?"
             args.append(step)
-        with self._lock:
-            rows = self._db.execute(q + " ORDER BY seq", args).fetchall()
-        return [
-            TxRecord(
-                seq=int(r[0]),
-                flow_id=str(r[1]),
-                hop=int(r[2]),
-                step=str(r[3]),
-                chain_id=int(r[4]),
-                tx_hash=Hash32(r[5]),
-                raw=bytes.fromhex(str(r[6])[2:]),
-                state=str(r[7]),
-                created=float(r[8]),
-            )
-            for r in rows
-        ]
+        with self._read() as db:
+            rows = db.execute(q + " ORDER BY seq", args).fetchall()
+        try:
+            return [
+                TxRecord(
+                    seq=int(r[0]),
+                    flow_id=str(r[1]),
+                    hop=int(r[2]),
+                    step=str(r[3]),
+                    chain_id=int(r[4]),
+                    tx_hash=to_hash32(str(r[5])),
+                    raw=bytes.fromhex(str(r[6])[2:]),
+                    state=str(r[7]),
+                    created=float(r[8]),
+                    sender=str(r[9] or ""),
+                    nonce=None if r[10] is None else int(r[10]),
+                )
+                for r in rows
+            ]
+        except (ValueError, TypeError, InputError) as exc:
+            raise self._bad(
+                f"a transaction row of flow {flow_id} does not decode ({exc})"
+            ) from None
 
     def events(self, flow_id: str) -> list[tuple[float, str, str]]:
-        with self._lock:
-            rows = self._db.execute(
+        with self._read() as db:
+            rows = db.execute(
                 "SELECT at, what, detail FROM events WHERE flow_id = ? ORDER BY seq", (flow_id,)
             ).fetchall()
         return [(float(a), str(w), str(d)) for a, w, d in rows]
 
     def _flow(self, r: tuple[Any, ...]) -> FlowRecord:
-        with self._lock:
-            hop_rows = self._db.execute(
+        with self._read() as db:
+            hop_rows = db.execute(
                 "SELECT idx, adapter, direction, source_chain, target_chain, ref, status, native"
                 " FROM hops WHERE flow_id = ? ORDER BY idx",
                 (r[0],),
             ).fetchall()
-        hops = tuple(
-            HopRecord(
-                index=int(h[0]),
-                adapter=str(h[1]),
-                direction=str(h[2]),
-                source_chain=int(h[3]),
-                target_chain=int(h[4]),
-                ref=FlowRef.from_json(h[5]) if h[5] else None,
-                status=str(h[6]),
-                native=str(h[7]),
+        try:
+            hops = tuple(
+                HopRecord(
+                    index=int(h[0]),
+                    adapter=str(h[1]),
+                    direction=str(h[2]),
+                    source_chain=int(h[3]),
+                    target_chain=int(h[4]),
+                    ref=FlowRef.from_json(h[5]) if h[5] else None,
+                    status=str(h[6]),
+                    native=str(h[7]),
+                )
+                for h in hop_rows
             )
-            for h in hop_rows
-        )
-        return FlowRecord(
-            id=str(r[0]),
-            kind=str(r[1]),
-            source_chain=int(r[2]),
-            target_chain=int(r[3]),
-            value=int(r[4]),
-            recipient=str(r[5]),
-            sender=str(r[6]),
-            data=bytes.fromhex(str(r[7])[2:]),
-            options=json.loads(r[8]),
-            status=str(r[9]),
-            native=str(r[10]),
-            done=bool(r[11]),
-            error=None if r[12] is None else str(r[12]),
-            created=float(r[13]),
-            updated=float(r[14]),
-            hops=hops,
-        )
+            options = json.loads(r[8])
+            if not isinstance(options, dict):
+                raise ValueError("options are not an object")
+            return FlowRecord(
+                id=str(r[0]),
+                kind=str(r[1]),
+                source_chain=int(r[2]),
+                target_chain=int(r[3]),
+                value=int(r[4]),
+                recipient=str(r[5]),
+                sender=str(r[6]),
+                data=bytes.fromhex(str(r[7])[2:]),
+                options=options,
+                status=str(r[9]),
+                native=str(r[10]),
+                done=bool(r[11]),
+                error=None if r[12] is None else str(r[12]),
+                created=float(r[13]),
+                updated=float(r[14]),
+                hops=hops,
+            )
+        except JournalError:
+            raise
+        except Exception as exc:  # a row this code did not write: say which, never guess
+            raise self._bad(
+                f"flow row {redact_secrets(repr(r[0]))} does not decode "
+                f"({type(exc).__name__}: {redact_secrets(str(exc))[:200]})"
+            ) from None
 
 
 class RecordingSigner:

@@ -1,24 +1,48 @@
 """Finishing every unfinished journaled flow after a crash or restart (`Interop.resume`).
 
-Flows run one after the other because they share one account and one nonce sequence: two
-flows resumed concurrently would race for nonces on the same chain. Each flow continues from
-its on-chain status (re-broadcasting signed transactions that have no receipt first), so no
-step is ever repeated, and one flow's failure is reported in its `ResumeResult` rather than
-stopping the others.
+Rules, each for a reported defect:
+
+- Only this signer's flows. A journal is per user, not per key: a flow is continued only by the
+  account that started it (its later steps spend that account's gas and, for a two-hop route,
+  its funds). Other accounts' flows are reported as skipped, and nothing is sent for them.
+- Never a payment the caller was told had failed. A flow whose starting call raised before
+  anything was signed is `abandoned` and is sent only with `include_abandoned=True`; a flow
+  whose call raised after signing is finished by settling those exact signed bytes (the
+  caller's error said it may have executed). See `interop.journal` for the whole rule.
+- Never hangs. Each flow has its own time bound (`timeout`, default 600 s; None means that
+  default, not "forever"); a signed transaction without a receipt is looked up with `tx_fate`
+  before anything waits on it, and one whose nonce another transaction used is marked
+  `replaced` and not waited on. Flows run concurrently (at most `concurrency` at once), so one
+  slow flow does not hold up the others; that is safe for nonces because every flow signs
+  through the `Interop`'s `SafeSigner`, whose one `NonceManager` hands out each nonce once.
+
+One flow's failure is reported in its `ResumeResult` rather than stopping the others.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from interop.errors import InteropError
+from interop.errors import InputError, InteropError, RpcTimeoutError, mark_sent
+from interop.flows import check_timing
+from interop.journal import ABANDONED, FlowRecord
+from interop.signer import require_signer
 
 if TYPE_CHECKING:
     from interop.facade import Interop
     from interop.flows import FlowState, Progress, Sleep
 
-__all__ = ["ResumeResult", "resume_flows"]
+__all__ = ["DEFAULT_FLOW_TIMEOUT", "ResumeResult", "resume_flows"]
+
+DEFAULT_FLOW_TIMEOUT = 600.0
+"""Seconds one flow may take in one `resume` (a withdrawal's challenge period is not waited out
+in one go on a real chain: resume again later)."""
+
+_GRACE = 5.0
+"""Extra seconds for the hard bound beyond the flow's own deadline, so the flow's own (more
+informative) timeout error normally wins."""
 
 
 @dataclass(frozen=True)
@@ -35,36 +59,109 @@ class ResumeResult:
         return self.state is not None
 
 
+def _skip_reason(io: Interop, rec: FlowRecord, me: str, include_abandoned: bool) -> str | None:
+    configured = {c.id for c in io.chains}
+    ids = {rec.source_chain, rec.target_chain} | {
+        c for h in rec.hops for c in (h.source_chain, h.target_chain)
+    }
+    missing = sorted(i for i in ids if i not in configured)
+    if missing:
+        return f"chains not configured: {missing}"
+    if rec.sender and rec.sender.lower() != me.lower():
+        return f"another account's flow ({rec.sender})"
+    if include_abandoned:
+        return None
+    if rec.status == ABANDONED:
+        return "abandoned: its starting call raised before anything was signed"
+    if not io.journal.txs(rec.id) and all(h.ref is None for h in rec.hops):
+        # a crash between journaling and signing: nothing was ever sent, so it is abandoned
+        io.journal.set_status(
+            rec.id, ABANDONED, "not-started", done=True, error="nothing was signed before a crash"
+        )
+        return "abandoned: nothing was ever signed for it (include_abandoned=True sends it)"
+    return None
+
+
 async def resume_flows(
     io: Interop,
     *,
     progress: Progress | None = None,
     sleep: Sleep | None = None,
-    timeout: float | None = None,
+    timeout: float | None = DEFAULT_FLOW_TIMEOUT,
     poll: float = 1.0,
     max_interval: float = 60.0,
+    include_abandoned: bool = False,
+    concurrency: int = 4,
 ) -> list[ResumeResult]:
-    """The loop behind `Interop.resume`. A flow touching a chain `io` is not configured for is
-    skipped (not failed): another `Interop` with that chain can still finish it."""
-    configured = {c.id for c in io.chains}
-    out: list[ResumeResult] = []
-    for f in io.flows(unfinished=True):
-        ids = {f.source, f.target} | {
-            c for h in f.record.hops for c in (h.source_chain, h.target_chain)
-        }
-        missing = sorted(i for i in ids if i not in configured)
-        if missing:
-            out.append(ResumeResult(f.record.id, None, None, f"chains not configured: {missing}"))
-            continue
-        try:
-            st = await f.complete(
+    """The loop behind `Interop.resume` (see the module docstring). Results are in journal
+    order. A flow touching a chain `io` is not configured for is skipped (not failed): another
+    `Interop` with that chain can still finish it."""
+    check_timing(timeout=timeout, poll=poll, max_interval=max_interval)
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise InputError(f"concurrency must be an int >= 1, got {concurrency!r}")
+    bound = DEFAULT_FLOW_TIMEOUT if timeout is None else float(timeout)
+    j = io.journal
+    records = j.flows(unfinished=True)
+    if include_abandoned:
+        records = sorted(records + j.flows(status=ABANDONED), key=lambda r: r.created)
+    if not records:
+        return []
+    me = require_signer(io.signer, "resume flows").address
+    results: list[ResumeResult | None] = [None] * len(records)
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(i: int, rec: FlowRecord) -> None:
+        async with sem:
+            results[i] = await _resume_one(
+                io, rec, progress, sleep, bound, poll, max_interval, include_abandoned
+            )
+
+    jobs = []
+    for i, rec in enumerate(records):
+        reason = _skip_reason(io, rec, me, include_abandoned)
+        if reason is not None:
+            results[i] = ResumeResult(rec.id, None, None, reason)
+        else:
+            jobs.append(one(i, rec))
+    outcomes = await asyncio.gather(*jobs, return_exceptions=True)
+    for o in outcomes:  # a bug in one flow surfaces, but only after every flow had its turn
+        if isinstance(o, BaseException):
+            raise o
+    return [r for r in results if r is not None]
+
+
+async def _resume_one(
+    io: Interop,
+    rec: FlowRecord,
+    progress: Progress | None,
+    sleep: Sleep | None,
+    bound: float,
+    poll: float,
+    max_interval: float,
+    include_abandoned: bool,
+) -> ResumeResult:
+    flow = io.flow(rec.id)
+    try:
+        st = await asyncio.wait_for(
+            flow.complete(
                 progress=progress,
                 sleep=sleep,
-                timeout=timeout,
+                timeout=bound,
                 poll=poll,
                 max_interval=max_interval,
-            )
-            out.append(ResumeResult(f.record.id, st, None, None))
-        except InteropError as exc:
-            out.append(ResumeResult(f.record.id, None, exc, None))
-    return out
+                receipt_timeout=min(120.0, bound),
+                send_abandoned=include_abandoned,
+            ),
+            timeout=bound + _GRACE,
+        )
+        return ResumeResult(rec.id, st, None, None)
+    except InteropError as exc:
+        mark_sent(exc, None, flow_id=rec.id)
+        return ResumeResult(rec.id, None, exc, None)
+    except TimeoutError:
+        err = RpcTimeoutError(
+            f"flow {rec.id} did not finish within {bound:g}s",
+            hint="it continues on chain; run resume again later",
+        )
+        mark_sent(err, None, flow_id=rec.id)
+        return ResumeResult(rec.id, None, err, None)

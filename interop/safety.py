@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,39 @@ if TYPE_CHECKING:
 # the facade's logger: users who filter on it keep seeing these messages
 log = logging.getLogger("interop.facade")
 
-__all__ = ["check_accepts_eth", "check_funds", "check_recipient", "verify_route_chains"]
+__all__ = [
+    "check_accepts_eth",
+    "check_funds",
+    "check_not_zero_address",
+    "check_recipient",
+    "redact_secrets",
+    "verify_route_chains",
+]
+
+_SECRET = re.compile(r"(?<![0-9a-zA-Z])(?:0[xX])?([0-9a-fA-F]{4})[0-9a-fA-F]{60}(?![0-9a-zA-Z])")
+
+
+def redact_secrets(text: str) -> str:
+    """`text` with every 64-hex-digit token shown as `0x1234…(redacted)`.
+
+    Why: a private key is 64 hex digits, and people paste one by mistake where a chain name, an
+    amount or a flow id was expected; an error that echoes the bad value would then print the
+    key into logs and terminals. Such a token in user input cannot be told apart from a
+    transaction hash, so every one is shortened where user input is echoed in an error.
+    """
+    return _SECRET.sub(lambda m: f"0x{m.group(1)}…(redacted)", text)
+
+
+def check_not_zero_address(address: str, what: str = "recipient") -> None:
+    """Refuse the zero address as a recipient (`UnsafeRecipientError`; waived by `force=True`):
+    nobody holds its key, so value sent or bridged to it is burned, and a typo or an unset
+    variable is by far the likeliest way to get it."""
+    if int(address, 16) == 0:
+        raise UnsafeRecipientError(
+            f"the {what} is the zero address {address}: value sent there is burned",
+            hint="pass the intended address, or force=True if burning is really meant;"
+            " nothing was signed or sent",
+        )
 
 
 async def verify_route_chains(io: Interop, steps: Sequence[RouteStep]) -> None:

@@ -11,8 +11,14 @@ import pytest
 from eth_account import Account
 
 from interop.adapters.base import Direction, FlowKind, FlowRef
-from interop.errors import InputError
-from interop.journal import Journal, RecordingSigner, default_journal_path
+from interop.errors import InputError, InsufficientFundsError, JournalError
+from interop.journal import (
+    SCHEMA_VERSION,
+    Journal,
+    RecordingSigner,
+    decode_raw_tx,
+    default_journal_path,
+)
 from interop.signer import account_from_key
 from interop.types import to_hash32
 
@@ -124,3 +130,188 @@ def test_default_path_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.delenv("INTEROP_JOURNAL")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert default_journal_path() == tmp_path / "interop" / "journal.sqlite3"
+
+
+# ---------------------------------------------------------------- schema versioning (issue 8)
+# The first release's schema, verbatim: it wrote no `user_version` and no sender/nonce per tx.
+V1_SCHEMA = """
+CREATE TABLE flows (id TEXT PRIMARY KEY, kind TEXT NOT NULL, source_chain INTEGER NOT NULL,
+    target_chain INTEGER NOT NULL, value TEXT NOT NULL, recipient TEXT NOT NULL,
+    sender TEXT NOT NULL, data TEXT NOT NULL DEFAULT '0x', options TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL DEFAULT 'pending', native TEXT NOT NULL DEFAULT '',
+    done INTEGER NOT NULL DEFAULT 0, error TEXT, created REAL NOT NULL, updated REAL NOT NULL);
+CREATE TABLE hops (flow_id TEXT NOT NULL REFERENCES flows(id), idx INTEGER NOT NULL,
+    adapter TEXT NOT NULL, direction TEXT NOT NULL, source_chain INTEGER NOT NULL,
+    target_chain INTEGER NOT NULL, ref TEXT, status TEXT NOT NULL DEFAULT 'pending',
+    native TEXT NOT NULL DEFAULT '', PRIMARY KEY (flow_id, idx));
+CREATE TABLE txs (seq INTEGER PRIMARY KEY AUTOINCREMENT, flow_id TEXT NOT NULL REFERENCES flows(id),
+    hop INTEGER NOT NULL, step TEXT NOT NULL, chain_id INTEGER NOT NULL, tx_hash TEXT NOT NULL,
+    raw TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'signed', created REAL NOT NULL);
+CREATE INDEX txs_hash ON txs(tx_hash);
+CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, flow_id TEXT NOT NULL, at REAL NOT NULL,
+    what TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');
+"""
+TX = {"to": "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc", "value": 1, "gas": 21000,
+      "maxFeePerGas": 10**9, "maxPriorityFeePerGas": 1, "nonce": 41, "chainId": 900}  # fmt: skip
+
+
+def _v1_journal(path: Path) -> tuple[str, str]:
+    """A journal as the first release left it: one flow, one signed tx, one cancelled flow."""
+    signed = Account.sign_transaction(TX, KEY)
+    h = to_hash32(bytes(signed.hash))
+    db = sqlite3.connect(path)
+    db.executescript(V1_SCHEMA)
+    row = ("eth", 901, 900, "5", "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
+           Account.from_key(KEY).address, "0x", "{}", 1.0, 1.0)  # fmt: skip
+    db.execute(
+        "INSERT INTO flows (id, kind, source_chain, target_chain, value, recipient, sender, data,"
+        " options, created, updated) VALUES ('f1',?,?,?,?,?,?,?,?,?,?)",
+        row,
+    )
+    db.execute(
+        "INSERT INTO flows (id, kind, source_chain, target_chain, value, recipient, sender, data,"
+        " options, status, done, created, updated) VALUES ('f2',?,?,?,?,?,?,?,?,'cancelled',1,?,?)",
+        row,
+    )
+    db.execute(
+        "INSERT INTO hops (flow_id, idx, adapter, direction, source_chain, target_chain)"
+        " VALUES ('f1', 0, 'opstack', 'l2-to-l1', 901, 900)"
+    )
+    db.execute(
+        "INSERT INTO txs (flow_id, hop, step, chain_id, tx_hash, raw, created)"
+        " VALUES ('f1', 0, 'initiate', 900, ?, ?, 2.0)",
+        (h, "0x" + bytes(signed.raw_transaction).hex()),
+    )
+    db.commit()
+    db.close()
+    return "f1", h
+
+
+def test_fresh_journal_is_versioned(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    Journal(path).close()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    with Journal(path) as j:  # reopening a current journal changes nothing
+        assert j.schema_version == SCHEMA_VERSION and j.flows() == []
+
+
+def test_v1_journal_is_migrated_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    fid, h = _v1_journal(path)
+    with Journal(path) as j:
+        assert j.schema_version == SCHEMA_VERSION
+        [tx] = j.txs(fid)
+        # sender and nonce decoded from the signed bytes of the old row
+        assert (tx.tx_hash, tx.sender, tx.nonce, tx.state) == (
+            h, Account.from_key(KEY).address, 41, "signed",
+        )  # fmt: skip
+        assert j.get(fid).hops[0].adapter == "opstack"
+        # the old "cancelled" (nothing signed) is the new "abandoned"
+        assert j.get("f2").status == "abandoned" and j.get("f2").done
+        assert [f.id for f in j.flows(unfinished=True)] == [fid]
+    with Journal(path) as j:  # a second open does not migrate again
+        assert len(j.txs(fid)) == 1 and j.txs(fid)[0].nonce == 41
+
+
+def test_record_tx_stores_sender_and_nonce() -> None:
+    with Journal(":memory:") as j:
+        fid = _flow(j)
+        signer = RecordingSigner(account_from_key(KEY), j, fid, 0, "initiate")
+        signer.sign_transaction(TX)
+        legacy = {k: v for k, v in TX.items() if not k.startswith("max")} | {
+            "gasPrice": 7,
+            "nonce": 3,
+        }
+        signer.sign_transaction(legacy)
+        got = [(t.sender, t.nonce) for t in j.txs(fid)]
+        assert got == [(Account.from_key(KEY).address, 41), (Account.from_key(KEY).address, 3)]
+    assert decode_raw_tx(b"") is None and decode_raw_tx(b"\x7e\x01") is None
+
+
+@pytest.mark.parametrize(
+    ("setup", "said"),
+    [
+        ("PRAGMA user_version = 3", "newer interop (schema version 3"),
+        ("PRAGMA user_version = 1", "unknown schema version 1"),
+        ("ALTER TABLE txs DROP COLUMN nonce", "table txs: missing columns ['nonce']"),
+        ("ALTER TABLE flows ADD COLUMN owner TEXT NOT NULL DEFAULT ''", "unexpected columns"),
+        ("DROP TABLE events", "missing tables ['events']"),
+        ("CREATE TABLE wallets (k TEXT)", "unexpected tables ['wallets']"),
+    ],
+)
+def test_unexpected_schema_is_refused(tmp_path: Path, setup: str, said: str) -> None:
+    path = tmp_path / "j.sqlite3"
+    Journal(path).close()
+    db = sqlite3.connect(path)
+    db.execute(setup)
+    db.commit()
+    db.close()
+    with pytest.raises(JournalError) as info:
+        Journal(path)
+    assert said in str(info.value) and str(path) in str(info.value)
+
+
+def test_foreign_database_and_garbage_are_refused(tmp_path: Path) -> None:
+    other = tmp_path / "other.sqlite3"
+    db = sqlite3.connect(other)
+    db.execute("CREATE TABLE flows (id TEXT, amount INTEGER NOT NULL)")  # someone else's file
+    db.commit()
+    db.close()
+    with pytest.raises(JournalError, match="missing tables"):
+        Journal(other)
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"this is not a database, just text " * 200)
+    with pytest.raises(JournalError) as info:
+        Journal(junk)
+    assert str(junk) in str(info.value)
+    with pytest.raises(JournalError):
+        Journal(tmp_path)  # a directory
+
+
+def test_rows_that_do_not_decode_are_refused_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    with Journal(path) as j:
+        fid = _flow(j)
+    db = sqlite3.connect(path)
+    db.execute("UPDATE flows SET value = 'lots', options = '[1]' WHERE id = ?", (fid,))
+    db.commit()
+    db.close()
+    with Journal(path) as j, pytest.raises(JournalError) as info:
+        j.flows()
+    assert fid in str(info.value) and str(path) in str(info.value)
+    assert not isinstance(info.value.__cause__, sqlite3.Error)
+
+
+def test_flow_id_lookup_never_echoes_a_key() -> None:
+    with Journal(":memory:") as j, pytest.raises(InputError) as info:
+        j.get(KEY)
+    assert KEY[2:] not in str(info.value) and "redacted" in str(info.value)
+
+
+def test_note_raised_rule() -> None:
+    """The journal and the caller's error agree on whether anything may have been sent."""
+    from interop.errors import RpcUnreachableError, TransactionReplacedError
+
+    with Journal(":memory:") as j:
+        nothing = _flow(j)
+        err = j.note_raised(nothing, InsufficientFundsError("no", balance=0, required=1))
+        assert j.get(nothing).status == "abandoned" and j.get(nothing).done
+        assert not err.may_have_executed and err.flow_id == nothing
+
+        maybe = _flow(j)
+        RecordingSigner(account_from_key(KEY), j, maybe, 0, "initiate").sign_transaction(TX)
+        h = j.txs(maybe)[0].tx_hash
+        lost = j.note_raised(maybe, RpcUnreachableError("answer lost"))
+        assert isinstance(lost, RpcUnreachableError)
+        assert (lost.tx_hash, lost.flow_id, lost.may_have_executed) == (h, maybe, True)
+        rec = j.get(maybe)
+        assert (rec.status, rec.done) == ("sent", False)  # resume settles exactly that tx
+
+        dead = _flow(j)
+        RecordingSigner(account_from_key(KEY), j, dead, 0, "initiate").sign_transaction(TX)
+        h2 = j.txs(dead)[0].tx_hash
+        rep = j.note_raised(dead, TransactionReplacedError("used", tx_hash=h2, replaced_by="0x1"))
+        assert not rep.may_have_executed
+        assert (j.get(dead).status, j.get(dead).done, j.txs(dead)[0].state) == (
+            "replaced", True, "replaced",
+        )  # fmt: skip
