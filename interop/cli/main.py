@@ -1011,7 +1011,8 @@ def _report_sent(
     if not sent:
         if flows and code != EXIT_REFUSED:
             print(f"flow: {', '.join(flows)}", file=err)
-        print("nothing was signed or sent by this command", file=err)
+        if "nothing was signed" not in str(exc):
+            print("nothing was signed or sent by this command", file=err)
         return
     print(
         f"{why}: this command signed {len(sent)} transaction(s); they may have been sent and"
