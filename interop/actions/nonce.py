@@ -6,11 +6,19 @@ per-(chain, account) lock from "pick nonce" to "node accepted the raw transactio
 contiguous; only the submission is serialised (one round trip), gas and fee estimation and the
 wait for receipts still run concurrently.
 
-The next nonce is `max(node's pending count, last accepted + 1)`: the node's count covers
+The next nonce is `max(node's pending count, last used + 1)`: the node's count covers
 transactions sent by someone else, our own count covers nodes (or load balancers) whose pending
-count lags behind what they just accepted. A failed submission releases its nonce (the next
-reservation gets it again); a "nonce too low" style rejection forgets our own count so that the
-next reservation trusts the node.
+count lags behind what they just accepted. What happens to a reserved nonce depends on what the
+send path could prove about its transaction (`interop.actions.fate`):
+
+- accepted (`sent()`), or *uncertain* (`uncertain()`: the bytes may have reached a node and sit in
+  a pool) -> the nonce is used; it is never handed out again, because a second transaction with
+  it could replace ours or be replaced by it. A gap this leaves (the bytes never arrived) costs a
+  stuck later transaction, which is recoverable; reusing the nonce could cost a double payment.
+- definitely refused by the node before anything was accepted -> released, the next reservation
+  gets it again;
+- proven replaced (`replaced()`: another transaction used it) -> our count is dropped and the next
+  reservation trusts the node, as after any nonce-related rejection.
 """
 
 from __future__ import annotations
@@ -48,13 +56,27 @@ def is_nonce_error(exc: BaseException) -> bool:
 
 @dataclass
 class NonceSlot:
-    """A reserved nonce. Mark `sent()` once the node accepted the transaction."""
+    """A reserved nonce. Mark `uncertain()` before handing signed bytes to a node, `sent()`
+    once the node accepted them, `released()` if it provably refused them, `replaced()` if
+    another transaction was proven to use the nonce."""
 
     nonce: int
     accepted: bool = False
+    maybe_used: bool = False
+    was_replaced: bool = False
 
     def sent(self) -> None:
         self.accepted = True
+
+    def uncertain(self) -> None:
+        self.maybe_used = True
+
+    def released(self) -> None:
+        self.maybe_used = False
+
+    def replaced(self) -> None:
+        self.was_replaced = True
+        self.maybe_used = False
 
 
 class NonceManager:
@@ -84,10 +106,12 @@ class NonceManager:
 
     @asynccontextmanager
     async def reserve(self, client: ChainClient, address: str) -> AsyncIterator[NonceSlot]:
-        """Hold the account's lock, yield the next nonce; call `slot.sent()` once accepted.
+        """Hold the account's lock, yield the next nonce (see the module docstring for how
+        `slot.sent()` / `uncertain()` / `replaced()` decide what happens to it on exit).
 
-        Leaving without `sent()` (or with an exception) releases the nonce. If the exception
-        says the nonce was wrong, our own count is dropped so the node's count wins next time.
+        Leaving with neither `sent()` nor `uncertain()` (or with an exception) releases the nonce.
+        After `replaced()`, or an exception saying the nonce was wrong, our own count is dropped
+        so the node's count wins next time.
         """
         key = self._key(client, address)
         lock = self._locks.setdefault(key, asyncio.Lock())
@@ -99,9 +123,21 @@ class NonceManager:
             try:
                 yield slot
             except BaseException as exc:
-                if is_nonce_error(exc):
-                    log.debug("nonce %d for %s rejected; resyncing from the node", nonce, address)
-                    self._last.pop(key, None)
+                self._settle(key, slot, address, nonce_error=is_nonce_error(exc))
                 raise
-            if slot.accepted:
-                self._last[key] = nonce
+            self._settle(key, slot, address, nonce_error=False)
+
+    def _settle(
+        self, key: tuple[int, str], slot: NonceSlot, address: str, *, nonce_error: bool
+    ) -> None:
+        if slot.accepted or slot.maybe_used:
+            if not slot.accepted:
+                log.debug(
+                    "nonce %d for %s may be in use; not handing it out again", slot.nonce, address
+                )
+            self._last[key] = max(slot.nonce, self._last.get(key, slot.nonce))
+        elif slot.was_replaced or nonce_error:
+            log.debug(
+                "nonce %d for %s used elsewhere; resyncing from the node", slot.nonce, address
+            )
+            self._last.pop(key, None)

@@ -10,11 +10,17 @@ fee: the receipt's `l1Fee` when the node reports it, otherwise (anvil's OP mode 
 leaves it out of receipts) recomputed from the signed transaction's bytes and the L1 fee inputs at
 the block of inclusion, which is what the node charged, to the wei. On Arbitrum the L1 component
 is folded into gas_used, so the receipt fee is complete.
+
+Once the transaction has left, nothing after it may turn a transfer that happened into a reported
+failure: the L1 fee is computed from the signed bytes we already hold (no lookup that can fail),
+the remaining reads are retried, and if they still fail the result says `fee=None` rather than
+raising. Any error that does escape after the broadcast carries the hash (`may_have_executed`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 
 from interop.actions.fees import (
@@ -26,20 +32,37 @@ from interop.actions.fees import (
 )
 from interop.actions.nonce import NonceManager
 from interop.actions.tx import (
+    DEFAULT_PATIENCE,
     check_gas_limit,
     estimate_gas_limit,
-    send_transaction,
+    submit_transaction,
     wait_for_receipt,
 )
 from interop.chains.model import Stack
 from interop.client import ChainClient
-from interop.errors import InsufficientFundsError, RpcResponseError
+from interop.errors import (
+    ConfigError,
+    InsufficientFundsError,
+    InteropError,
+    InvalidAddressError,
+    InvalidAmountError,
+    RpcError,
+    RpcResponseError,
+    mark_sent,
+)
 from interop.rpc.models import Receipt
 from interop.signer import Signer, require_signer
 from interop.types import Address, Hash32, hex_to_bytes, to_address, to_wei_int
 from interop.units import format_ether
 
 __all__ = ["TransferResult", "paid_fee", "receipt_fee", "send_native"]
+
+log = logging.getLogger("interop.transfer")
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+_FEE_ATTEMPTS = 5
+"""Tries of the post-receipt fee reads (0.2 s, doubling: about 3 s in all) before `fee=None`."""
 
 
 def receipt_fee(receipt: Receipt) -> int:
@@ -48,7 +71,7 @@ def receipt_fee(receipt: Receipt) -> int:
     return receipt.fee + (int(l1, 16) if isinstance(l1, str) else int(l1 or 0))
 
 
-async def paid_fee(client: ChainClient, receipt: Receipt) -> int:
+async def paid_fee(client: ChainClient, receipt: Receipt, *, raw: bytes | None = None) -> int:
     """Everything the sender of `receipt`'s transaction paid besides its value.
 
     On an OP Stack chain whose receipts lack `l1Fee` (anvil's OP mode), the L1 data fee is
@@ -56,22 +79,52 @@ async def paid_fee(client: ChainClient, receipt: Receipt) -> int:
     block of inclusion, which GasPriceOracle exposes at that block. `getL1Fee(signed bytes)`
     would be wrong here (it adds a 68-byte signature allowance meant for unsigned input), and the
     L1FeeVault's balance change is only this transaction's fee when it is alone in its block.
+    Pass the signed bytes as `raw` when you have them (the sender does); otherwise they are
+    fetched with `eth_getRawTransactionByHash`. RPC trouble raises (`RpcError`).
     """
     if "l1Fee" in receipt.raw or client.chain.stack is not Stack.OPSTACK:
         return receipt_fee(receipt)
-    try:
-        raw = await client.request("eth_getRawTransactionByHash", [receipt.transaction_hash])
-    except RpcResponseError:
-        return receipt.fee  # the node cannot give the signed bytes: nothing exact to add
+    if raw is None:
+        try:
+            fetched = await client.request(
+                "eth_getRawTransactionByHash", [receipt.transaction_hash]
+            )
+        except RpcResponseError:
+            return receipt.fee  # the node cannot give the signed bytes: nothing exact to add
+        if not fetched:
+            return receipt.fee
+        raw = hex_to_bytes(fetched)
     params = await op_l1_fee_params_of_block(client, receipt.block_number)
-    if not raw or params is None:
+    if params is None:
         return receipt.fee
-    return receipt.fee + params.fee(hex_to_bytes(raw))
+    return receipt.fee + params.fee(raw)
+
+
+async def _fee_after_receipt(client: ChainClient, receipt: Receipt, raw: bytes) -> int | None:
+    """`paid_fee`, retried: the transfer happened, so a failing read must not turn it into an
+    error. None (logged) when the reads keep failing."""
+    delay = 0.2
+    for attempt in range(_FEE_ATTEMPTS):
+        try:
+            return await paid_fee(client, receipt, raw=raw)
+        except (RpcError, ConfigError, ValueError) as exc:
+            if attempt == _FEE_ATTEMPTS - 1:
+                log.warning(
+                    "fee of %s on %s unknown (the transfer succeeded): %s",
+                    receipt.transaction_hash,
+                    client.chain.name,
+                    exc,
+                )
+                return None
+            await asyncio.sleep(delay)
+            delay *= 2
+    return None
 
 
 @dataclass(frozen=True, slots=True)
 class TransferResult:
-    """Outcome of one native transfer. `fee` and `receipt` are None when not waited for."""
+    """Outcome of one native transfer. `fee` and `receipt` are None when not waited for; `fee`
+    alone is None when the transfer was mined but the fee's inputs could not be read."""
 
     tx_hash: Hash32
     chain_id: int
@@ -105,20 +158,39 @@ async def send_native(
     timeout: float = 60,
     gas: int | None = None,
     fees: Fees | None = None,
+    allow_zero: bool = False,
+    allow_zero_address: bool = False,
+    patience: float = DEFAULT_PATIENCE,
 ) -> TransferResult:
     """Send `value` wei of the native currency to `to` on `client`'s chain.
 
-    Raises, before signing: `MissingSignerError`, `InvalidAddressError`, `InvalidAmountError`,
-    `ChainIdMismatchError`, `InsufficientFundsError` (with `balance` and `required`). After
-    sending: `ReceiptTimeoutError` (the transfer may still land; the hash is on the error) and
-    `TransactionFailedError` (a contract recipient reverted; the fee was still paid).
+    Raises, before signing: `MissingSignerError`, `InvalidAddressError` (also for the zero
+    address, whose funds nobody owns, unless `allow_zero_address`), `InvalidAmountError` (also
+    for a zero value to an account without code, which only pays a fee, unless `allow_zero`),
+    `ChainIdMismatchError`, `InsufficientFundsError` (with `balance` and `required`).
+    After sending, every error carries the hash and `may_have_executed`:
+    `ReceiptTimeoutError` (it may still land), `TransactionFailedError` (a contract recipient
+    reverted; the fee was still paid), `TransactionUnknownError` (the node's answer was lost and
+    the transaction could not be found within `patience` seconds; it may still be mined),
+    `TransactionReplacedError` (its nonce was used by another transaction: nothing was paid).
+    Never answer such an error by sending again: look the hash up first.
     """
     signer = require_signer(signer, "send a transfer")
     recipient = to_address(to)
+    if recipient == ZERO_ADDRESS and not allow_zero_address:
+        raise InvalidAddressError(
+            "refusing to send to the zero address: nobody can ever spend what is sent there",
+            hint="pass allow_zero_address=True if you really mean to burn it; nothing was sent",
+        )
     amount = to_wei_int(value)
     sender = to_address(signer.address)
     check_gas_limit(gas)
     await client.ensure_chain_id()
+    if amount == 0 and not allow_zero and not await client.get_code(recipient):
+        raise InvalidAmountError(
+            f"refusing a zero-value transfer to {recipient}: it moves nothing and costs a fee",
+            hint="pass allow_zero=True to send it anyway; nothing was sent",
+        )
 
     async def _fees() -> Fees:
         return fees if fees is not None else await estimate_fees(client)
@@ -155,12 +227,20 @@ async def send_native(
         )
 
     try:
-        tx_hash = await send_transaction(
-            client, signer, to=recipient, value=amount, gas=gas_, nonces=nonces, fees=fees_
+        sent = await submit_transaction(
+            client,
+            signer,
+            to=recipient,
+            value=amount,
+            gas=gas_,
+            nonces=nonces,
+            fees=fees_,
+            patience=patience,
         )
     except RpcResponseError as exc:
         # Concurrent sends can spend the balance between our check and the node's: same error.
-        if "insufficient funds" not in exc.message.lower():
+        # (Only a plain refusal: an error carrying a hash means the bytes may have gone out.)
+        if exc.tx_hash is not None or "insufficient funds" not in exc.message.lower():
             raise
         balance = await client.get_balance(sender, "pending")
         raise InsufficientFundsError(
@@ -171,13 +251,21 @@ async def send_native(
             details=exc.message,
             hint="nothing was sent; other pending transactions may have spent the balance",
         ) from exc
-    receipt = await wait_for_receipt(client, tx_hash, timeout=timeout) if wait else None
+    receipt: Receipt | None = None
+    fee: int | None = None
+    try:
+        if wait:
+            receipt = await wait_for_receipt(client, sent.tx_hash, timeout=timeout)
+            fee = await _fee_after_receipt(client, receipt, sent.raw)
+    except InteropError as exc:
+        mark_sent(exc, sent.tx_hash)
+        raise
     return TransferResult(
-        tx_hash=tx_hash,
+        tx_hash=sent.tx_hash,
         chain_id=client.chain.id,
         from_address=sender,
         to=recipient,
         value=amount,
-        fee=await paid_fee(client, receipt) if receipt is not None else None,
+        fee=fee,
         receipt=receipt,
     )
