@@ -30,7 +30,6 @@ from interop.chains.model import Chain
 from interop.errors import (
     ChainIdMismatchError,
     ConfigError,
-    InputError,
     InteropError,
     RpcError,
     RpcResponseError,
@@ -47,7 +46,7 @@ from interop.rpc.models import (
     decode_quantity,
     decode_result,
 )
-from interop.rpc.retry import deadline_scope, remaining
+from interop.rpc.retry import check_seconds, deadline_scope, remaining
 from interop.types import Address, Hash32, to_hash32
 
 if TYPE_CHECKING:
@@ -65,14 +64,6 @@ _BACKSTOP_GRACE = 0.5
 
 def _tag(block: BlockTag) -> str:
     return hex(block) if isinstance(block, int) else block
-
-
-def _rpc_time(value: float | None, what: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise InputError(f"{what} must be a number of seconds > 0, got {value!r}")
-    return float(value)
 
 
 class ChainClient:
@@ -93,8 +84,8 @@ class ChainClient:
         timeout: float | None = None,
     ) -> None:
         self.chain = chain
-        self.deadline = _rpc_time(deadline, "deadline")
-        attempt = _rpc_time(timeout, "timeout")
+        self.deadline = check_seconds(deadline, "deadline")
+        attempt = check_seconds(timeout, "timeout")
         if transport is None:
             if not chain.rpc_urls:
                 raise ConfigError(f"chain {chain.name} ({chain.id}) has no RPC URL configured")
@@ -134,9 +125,9 @@ class ChainClient:
         chosen = chain.rpc_urls if urls is None else urls
         if not chosen:
             raise ConfigError(f"chain {chain.name} ({chain.id}) has no RPC URL configured")
-        dl = _rpc_time(deadline, "deadline")
+        dl = check_seconds(deadline, "deadline")
         opts = dict(transport_opts)
-        opts["timeout"] = _attempt_timeout(_rpc_time(opts.get("timeout"), "timeout"), dl)
+        opts["timeout"] = _attempt_timeout(check_seconds(opts.get("timeout"), "timeout"), dl)
         transport = make_transport(chosen, expected_chain_id=chain.id, deadline=dl, **opts)
         return cls(chain, transport, owns_transport=True, deadline=dl)
 

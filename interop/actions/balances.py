@@ -46,7 +46,7 @@ from interop.errors import (
     UnsupportedOperationError,
 )
 from interop.rpc.models import decode_quantity
-from interop.rpc.retry import deadline_scope
+from interop.rpc.retry import check_seconds, deadline_scope
 from interop.types import Address, checksum_bodies, hex_to_bytes, to_address
 
 __all__ = [
@@ -646,10 +646,7 @@ async def get_balances_multichain(
     """
     if strategy not in STRATEGIES:
         raise InputError(f"unknown balance strategy {strategy!r}", hint=f"one of {STRATEGIES}")
-    if timeout is not None and (
-        isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0
-    ):
-        raise InputError(f"timeout must be a number of seconds > 0, got {timeout!r}")
+    timeout = check_seconds(timeout, "timeout")
     lower, packed = _prepare(addresses)
     # the backstop fires a moment after the shared deadline, so that a transport's own (more
     # precise) timeout error usually wins the race

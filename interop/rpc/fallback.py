@@ -39,6 +39,7 @@ from interop.rpc.http import DEFAULT_DEADLINE, HttpTransport
 from interop.rpc.models import decode_quantity
 from interop.rpc.retry import (
     all_idempotent,
+    check_seconds,
     deadline_scope,
     is_idempotent,
     remaining,
@@ -68,12 +69,10 @@ class FallbackTransport:
     ) -> None:
         if not transports:
             raise InputError("FallbackTransport needs at least one transport")
-        if deadline is not None and not deadline > 0:
-            raise InputError(f"deadline must be > 0, got {deadline!r}")
         self.transports: tuple[Transport, ...] = tuple(transports)
         self.expected_chain_id = expected_chain_id
         self.cooldown = float(cooldown)
-        self.deadline = None if deadline is None else float(deadline)
+        self.deadline = check_seconds(deadline, "deadline")
         self._owns = owns_transports
         self._down_until = [0.0] * len(self.transports)
         self._verified = [expected_chain_id is None] * len(self.transports)

@@ -57,6 +57,7 @@ from interop.rpc.retry import (
     RetryPolicy,
     TransientError,
     all_idempotent,
+    check_seconds,
     deadline_scope,
     is_already_known,
     is_idempotent,
@@ -255,12 +256,13 @@ class HttpTransport:
         check_rpc_url(url)
         if max_batch_size < 1 or max_body_bytes < 1 or max_concurrency < 1:
             raise InputError("max_batch_size, max_body_bytes and max_concurrency must be >= 1")
-        if not timeout > 0 or (deadline is not None and not deadline > 0):
-            raise InputError(f"timeout and deadline must be > 0, got {timeout!r}, {deadline!r}")
+        attempt = check_seconds(timeout, "timeout")
+        if attempt is None:
+            raise InputError("timeout must be a number of seconds > 0, got None")
         self.url = url
         self.display_url = redact_url(url)
-        self.timeout = float(timeout)
-        self.deadline = None if deadline is None else float(deadline)
+        self.timeout = attempt
+        self.deadline = check_seconds(deadline, "deadline")
         self.retry = retry or DEFAULT_RETRY
         self.max_batch_size = int(max_batch_size)
         self.max_body_bytes = int(max_body_bytes)

@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
-from interop.errors import RpcResponseError
+from interop.errors import InputError, RpcResponseError
 from interop.rpc.logs import is_range_error
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "NO_RETRY",
     "RetryPolicy",
     "TransientError",
+    "check_seconds",
     "deadline_scope",
     "is_already_known",
     "is_idempotent",
@@ -193,6 +194,17 @@ def deadline_scope(seconds: float | None) -> Iterator[float]:
         yield end
     finally:
         _DEADLINE.reset(token)
+
+
+def check_seconds(value: object, what: str) -> float | None:
+    """`value` as float seconds (None stays None); anything not a finite number > 0 (a str,
+    a bool, 0, a negative, NaN) is an `InputError` — a zero or negative bound would turn
+    every wait into a busy loop or an instant failure."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise InputError(f"{what} must be a number of seconds > 0, got {value!r}")
+    return float(value)
 
 
 def remaining() -> float:
