@@ -294,6 +294,8 @@ class Interop:
                 nonces=self.nonces,
                 wait=wait,
                 timeout=timeout,
+                allow_zero=allow_zero,
+                allow_zero_address=force,
             )
         except BaseException as exc:
             j.note_raised(fid, exc)
