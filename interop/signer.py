@@ -39,7 +39,14 @@ class Signer(Protocol):
     def address(self) -> str: ...
 
     def sign_transaction(self, transaction_dict: dict[str, Any]) -> Any:
-        """Return an object with `raw_transaction` (bytes) and `hash`."""
+        """Return an object with `raw_transaction` (bytes) and `hash`.
+
+        The send path calls this exactly once per transaction it sends (and again only after
+        the first was proven replaced, with a new nonce), and broadcasts only after it returned:
+        a signer may record the signed bytes durably here. A signer may also offer
+        `note_replaced(tx_hash, replaced_by)`, called when a transaction it signed was proven
+        never to be mineable because another transaction used its nonce.
+        """
         ...
 
 

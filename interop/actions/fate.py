@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 from interop.client import ChainClient
 from interop.errors import ConfigError, RpcError
 from interop.rpc.models import Receipt
+from interop.rpc.retry import deadline_scope
 from interop.types import Hash32, to_hash32
 
 __all__ = ["Fate", "FateKind", "tx_fate"]
@@ -47,6 +48,9 @@ T = TypeVar("T")
 
 _FIRST_WAIT = 0.1
 _MAX_WAIT = 3.0
+_MIN_ROUND = 2.0
+"""Seconds one round (re-broadcast + look) may take even when `patience` is nearly spent, so
+that the last look can still finish; an RPC that does not answer cannot stretch a round further."""
 
 
 class FateKind(enum.Enum):
@@ -193,20 +197,25 @@ async def tx_fate(
     `patience` seconds; then returns `UNKNOWN`. With `raw` (the signed bytes of `tx_hash`), they
     are broadcast again before each repeated look; a node accepting them proves `PENDING`.
 
-    Never raises for RPC trouble (a failed read is "unknown"); cancellation propagates. Callers
-    decide: only `REPLACED` proves the transaction can never execute.
+    Never raises for RPC trouble (a failed read is "unknown") and returns within about
+    `patience` + 2.5 s even if the RPC stops answering; cancellation propagates. Callers decide:
+    only `REPLACED` proves the transaction can never execute.
     """
     h = to_hash32(tx_hash)
     deadline = time.monotonic() + max(0.0, patience)
     wait = _FIRST_WAIT if poll is None else max(poll, 0.01)
     first = True
     while True:
-        accepted = not first and raw is not None and await _rebroadcast(client, raw)
-        first = False
+        bound = max(deadline - time.monotonic(), _MIN_ROUND)
+        accepted, fate = False, None
         try:
-            fate = await _look(client, sender, nonce, h)
-        except _NoProof:
-            fate = None
+            with deadline_scope(bound):
+                async with asyncio.timeout(bound + 0.5):  # for transports that ignore the scope
+                    accepted = not first and raw is not None and await _rebroadcast(client, raw)
+                    fate = await _look(client, sender, nonce, h)
+        except (_NoProof, TimeoutError):
+            pass
+        first = False
         if fate is None and accepted:
             fate = Fate(FateKind.PENDING, h)
         if fate is not None:

@@ -41,7 +41,12 @@ from interop.errors import (
     mark_sent,
 )
 from interop.rpc.models import Receipt
-from interop.rpc.retry import is_already_known, is_nonce_too_low
+from interop.rpc.retry import (
+    deadline_scope,
+    is_already_known,
+    is_nonce_too_low,
+    transient_rpc_kind,
+)
 from interop.signer import Signer
 from interop.types import Address, Hash32, to_address, to_hash32, to_wei_int
 
@@ -195,7 +200,9 @@ def _maybe_sent(exc: RpcResponseError) -> bool:
     nonce in a pool. Every other JSON-RPC rejection (insufficient funds, fee below base fee,
     intrinsic gas, nonce too high ...) is the node validating these exact bytes and refusing
     them; nodes check the nonce and "known" first, so such a refusal also says no earlier copy
-    is in that node's pool or chain.
+    is in that node's pool or chain. A load balancer's or proxy's error (internal error,
+    upstream, rate limited: `transient_rpc_kind`) is no verdict on the bytes: they may have been
+    forwarded.
     """
     msg = exc.message.lower()
     return (
@@ -203,6 +210,7 @@ def _maybe_sent(exc: RpcResponseError) -> bool:
         or is_nonce_too_low(exc)
         or "replacement" in msg
         or "invalid nonce" in msg
+        or transient_rpc_kind(exc.code, exc.message) is not None
     )
 
 
@@ -265,6 +273,9 @@ async def _sign_and_send(
     if fate.kind is FateKind.REPLACED:
         if slot is not None:
             slot.replaced()
+        note = getattr(signer, "note_replaced", None)
+        if callable(note):  # e.g. a journaling signer marks the dead transaction
+            note(tx_hash, fate.replaced_by)
         return fate
     raise TransactionUnknownError(
         f"transaction {tx_hash} (nonce {nonce}) on {client.chain.name}: the node's answer was "
@@ -306,6 +317,8 @@ async def submit_transaction(
 
     With `nonces`, concurrent calls for one account get contiguous nonces; a nonce whose
     transaction may be in a pool is never handed out again. An explicit `nonce` bypasses it.
+    A signer with `note_replaced(tx_hash, replaced_by)` is told about a replaced transaction
+    before the new one is signed.
     """
     tx = await _unsigned(client, signer.address, to=to, value=value, data=data, gas=gas, fees=fees)
     if nonces is None:  # a signer may carry its account's nonce manager (SafeSigner does)
@@ -400,8 +413,9 @@ async def wait_for_receipt(
         while True:
             remaining = deadline - time.monotonic()
             try:
-                async with asyncio.timeout(max(remaining, 1.0)):
-                    rcpt = await client.get_receipt(tx_hash)
+                with deadline_scope(max(remaining, 1.0)):
+                    async with asyncio.timeout(max(remaining, 1.0) + 0.5):
+                        rcpt = await client.get_receipt(tx_hash)
             except (RpcError, ConfigError, TimeoutError, ValueError, KeyError, TypeError) as exc:
                 log.debug("receipt lookup for %s failed: %s", tx_hash, exc)
                 rcpt, last_error = None, exc

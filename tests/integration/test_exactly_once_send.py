@@ -310,17 +310,40 @@ class StalePendingCount(FaultyTransport):
         return res
 
 
+class NotingSigner:
+    """The test account, recording what it signed and which of those were proven replaced."""
+
+    def __init__(self) -> None:
+        self.signed: list[str] = []
+        self.replaced: list[tuple[str, str | None]] = []
+
+    @property
+    def address(self) -> str:
+        return SIGNER.address
+
+    def sign_transaction(self, tx: dict[str, Any]) -> Any:
+        signed = SIGNER.sign_transaction(tx)
+        self.signed.append("0x" + bytes(signed.hash).hex())
+        return signed
+
+    def note_replaced(self, tx_hash: str, replaced_by: str | None) -> None:
+        self.replaced.append((tx_hash, replaced_by))
+
+
 async def test_proven_replacement_signs_again_once(node: AnvilNode, real: ChainClient) -> None:
     """Our nonce was provably used by our own earlier transaction: sign again with a fresh
     nonce, and the value moves once."""
-    await send_native(real, SIGNER, _fresh(), 1)  # so the stale count points at a used nonce
+    earlier = await send_native(real, SIGNER, _fresh(), 1)  # the stale count points at its nonce
     nonce0 = await real.get_nonce(SIGNER.address)
     stale = StalePendingCount(HttpTransport(node.url))
     to = _fresh()
+    signer = NotingSigner()
     async with ChainClient(_chain(node), stale) as client:
-        sent = await submit_transaction(client, SIGNER, to=to, value=4242, nonces=NonceManager())
+        sent = await submit_transaction(client, signer, to=to, value=4242, nonces=NonceManager())
         await wait_for_receipt(client, sent.tx_hash)
     assert stale.stale and sent.nonce == nonce0
+    assert len(signer.signed) == 2 and signer.signed[1] == sent.tx_hash
+    assert signer.replaced == [(signer.signed[0], earlier.tx_hash)]
     assert await real.get_nonce(SIGNER.address) == nonce0 + 1
     assert await real.get_balance(to) == 4242
 
