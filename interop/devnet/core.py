@@ -7,6 +7,13 @@ collected, and only processes this object started are stopped (by PID, through `
 A component is anything with `name`, `async start(devnet)` and `async stop()`; it deploys its
 contracts through `devnet.transport(chain_id)`, records addresses in `devnet.chains` (as new
 `Chain` values via `devnet.update_chain`), and may run relayer tasks until stopped.
+
+Background work (relayers, the clock tick) runs in tasks started with `devnet.spawn()`, so that a
+task that dies is never silent: it is logged at ERROR the moment it ends, `check()` /
+`sync()` / `fast_forward()` / `advance()` raise a `DevnetError` chained to its exception, and so
+does `stop()` (the test fixture's teardown); `watch()` lets a long-running owner such as
+`interop devnet` wake up on it. A devnet whose relayer stopped would otherwise only show as a
+flow that never progresses.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -74,6 +81,9 @@ class Devnet:
         self._transports: dict[int, HttpTransport] = {}
         self._started: list[DevnetComponent] = []
         self._ticker: asyncio.Task[None] | None = None
+        self._background: dict[asyncio.Task[None], str] = {}
+        self._crashed: list[tuple[str, BaseException]] = []
+        self._crash_event = asyncio.Event()
         self.log_dir = config.log_dir or Path(tempfile.mkdtemp(prefix="interop-devnet-"))
         self.running = False
 
@@ -143,7 +153,7 @@ class Devnet:
                 self._started.append(comp)
             await self._back_genesis_funds()
             if self.config.tick_seconds:
-                self._ticker = asyncio.create_task(self._tick(self.config.tick_seconds))
+                self._ticker = self.spawn("devnet clock", self._tick(self.config.tick_seconds))
             self.running = True
         except BaseException:
             await self.stop()
@@ -172,15 +182,65 @@ class Devnet:
             await l1.request("anvil_setBalance", [escrow, hex(held + genesis)])
 
     async def _tick(self, seconds: float) -> None:
+        from interop.devnet.relayloop import MAX_FAILURES
+
         l1 = self.transport(self.l1_id())
+        in_a_row = 0
         while True:
             await asyncio.sleep(seconds)
             try:
                 await l1.request("evm_mine", [])
-            except Exception as exc:  # a hiccup must not end the clock
+                in_a_row = 0
+            except Exception as exc:  # a hiccup must not end the clock, a dead L1 must
+                in_a_row += 1
+                if in_a_row >= MAX_FAILURES:
+                    raise
                 log.warning("devnet clock tick failed: %s", exc)
 
+    # ------------------------------------------------------------------ background tasks
+
+    def spawn(self, name: str, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run `coro` in the background, watched: if it ends other than by cancellation, the
+        devnet records it as crashed (see `check()`). The caller still cancels it to stop it."""
+        task = asyncio.create_task(coro, name=name)
+        self._background[task] = name
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        name = self._background.pop(task, task.get_name())
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is None:
+            exc = DevnetError(f"{name} stopped", details="a background task must run until stopped")
+        log.error("devnet background task %r crashed: %s", name, exc, exc_info=exc)
+        self._crashed.append((name, exc))
+        self._crash_event.set()
+
+    @property
+    def crashed(self) -> list[tuple[str, BaseException]]:
+        """(task name, exception) of every background task that died, oldest first."""
+        return list(self._crashed)
+
+    def check(self) -> None:
+        """Raise `DevnetError` (chained to the cause) if a background task crashed."""
+        if self._crashed:
+            name, exc = self._crashed[0]
+            raise DevnetError(
+                f"devnet background task {name!r} crashed",
+                details=f"{type(exc).__name__}: {exc}",
+            ) from exc
+
+    async def watch(self) -> None:
+        """Wait until a background task crashes, then raise as `check()` does. For owners that
+        otherwise only wait (`interop devnet`): race it with the stop signal."""
+        await self._crash_event.wait()
+        self.check()
+
     async def stop(self) -> None:
+        """Stop everything (reverse order, every error collected); then raise a `DevnetError` if
+        a stop step failed or a background task had crashed while the devnet ran."""
         errors: list[BaseException] = []
         if self._ticker is not None:
             self._ticker.cancel()
@@ -203,13 +263,18 @@ class Devnet:
             except Exception as exc:
                 errors.append(exc)
         self.running = False
-        if errors:
+        crashed = [f"{name} crashed: {type(e).__name__}: {e}" for name, e in self._crashed]
+        if errors or crashed:
             raise DevnetError(
-                "errors while stopping the devnet", details="; ".join(map(str, errors))
-            )
+                "errors while stopping the devnet"
+                if errors
+                else "a devnet background task crashed",
+                details="; ".join([*crashed, *map(str, errors)]),
+            ) from (self._crashed[0][1] if self._crashed else errors[0])
 
     async def fast_forward(self, seconds: int) -> None:
         """Advance time on every node by `seconds` and mine a block on each."""
+        self.check()
 
         async def one(cid: int) -> None:
             t = self.transport(cid)
@@ -220,7 +285,8 @@ class Devnet:
 
     async def sync(self) -> None:
         """Wait until every component's relayer has caught up (deposits relayed, outputs and
-        assertions posted, interop messages relayed)."""
+        assertions posted, interop messages relayed). Raises if a background task crashed."""
+        self.check()
         for comp in self._started:
             sync = getattr(comp, "sync", None)
             if sync is not None:
@@ -238,10 +304,19 @@ class Devnet:
             if resolve is not None:
                 await resolve()
         await self.sync()
+        self.check()
 
     async def __aenter__(self) -> Devnet:
         await self.start()
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
+    async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc is None:
+            await self.stop()
+            return
+        # the body already failed (perhaps with our own crash report): stop, and let that
+        # exception propagate rather than replacing it with a second report of the same crash
+        try:
+            await self.stop()
+        except DevnetError as stop_exc:
+            log.error("while stopping the devnet after an error: %s", stop_exc)

@@ -1,8 +1,13 @@
-"""The loop every devnet relayer runs: one `step()` per poll interval, forever, under the
-relayer's lock (so `sync()` can step it too), surviving any error.
+"""The loop every devnet relayer runs: one `step()` per poll interval, under the relayer's lock
+(so `sync()` can step it too).
 
-A failing step is counted and kept in `last_error`; its traceback is logged once per distinct
-error, so a stuck relayer shows what is wrong without flooding the log.
+A failing step is retried, because a single RPC hiccup under load must not end a relayer; it is
+counted and kept in `last_error`, and its traceback is logged once per distinct error. But a
+relayer that keeps failing has stopped relaying, and a devnet whose relayer silently stopped
+makes flows wait forever for a step that never comes (a withdrawal that is never confirmed, a
+deposit never relayed). So after `max_failures` failed steps in a row the loop gives up and
+raises `RelayerCrashedError` (chained to the last error): the task ends with it, and
+`Devnet.check()` / `Devnet.advance()` / `Devnet.stop()` re-raise it.
 """
 
 from __future__ import annotations
@@ -11,7 +16,17 @@ import asyncio
 import logging
 from typing import Protocol
 
-__all__ = ["Steppable", "run_relayer"]
+from interop.errors import DevnetError
+
+__all__ = ["MAX_FAILURES", "RelayerCrashedError", "Steppable", "run_relayer"]
+
+MAX_FAILURES = 20
+"""Failed steps in a row after which a relayer is declared crashed (~2-4 s at the default poll
+intervals): far beyond a transient hiccup, far below a test's patience."""
+
+
+class RelayerCrashedError(DevnetError):
+    """A devnet relayer gave up: its steps kept failing. `__cause__` is the last failure."""
 
 
 class Steppable(Protocol):
@@ -23,8 +38,16 @@ class Steppable(Protocol):
 
 
 async def run_relayer(
-    relayer: Steppable, label: str, poll_interval: float, log: logging.Logger
+    relayer: Steppable,
+    label: str,
+    poll_interval: float,
+    log: logging.Logger,
+    *,
+    max_failures: int = MAX_FAILURES,
 ) -> None:
+    """Step `relayer` forever; raise `RelayerCrashedError` after `max_failures` failures in a
+    row. Cancellation ends it quietly (that is how components stop their relayers)."""
+    in_a_row = 0
     while True:
         try:
             async with relayer.lock:
@@ -35,11 +58,20 @@ async def run_relayer(
             repeated = relayer.last_error is not None and str(relayer.last_error) == str(exc)
             relayer.errors += 1
             relayer.last_error = exc
+            in_a_row += 1
+            if in_a_row >= max_failures:
+                raise RelayerCrashedError(
+                    f"{label} crashed: {in_a_row} steps in a row failed",
+                    details=f"last error: {type(exc).__name__}: {exc}",
+                ) from exc
             log.log(
                 logging.DEBUG if repeated else logging.ERROR,
-                "%s failed (%d errors so far); retrying",
+                "%s failed (%d errors so far, %d in a row); retrying",
                 label,
                 relayer.errors,
+                in_a_row,
                 exc_info=not repeated,
             )
+        else:
+            in_a_row = 0
         await asyncio.sleep(poll_interval)

@@ -10,6 +10,9 @@ interface and docs/devnet-arbitrum.md for what is real and what is emulated.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +24,7 @@ from interop.devnet.arbitrum.artifacts import own_artifact
 from interop.devnet.arbitrum.deploy_l1 import L1Deployment, deploy_l1
 from interop.devnet.arbitrum.relayer import EmulatedTxStore, Relayer
 from interop.devnet.arbitrum.shim import RpcShim
+from interop.devnet.relayloop import run_relayer
 from interop.errors import DevnetError
 from interop.signer import SafeSigner, account_from_key
 from interop.types import Address
@@ -29,6 +33,8 @@ if TYPE_CHECKING:
     from interop.devnet.core import Devnet
 
 __all__ = ["DEPLOYER_KEY", "ArbitrumDevnet", "make_component"]
+
+log = logging.getLogger("interop.devnet.arbitrum")
 
 # The devnet's own key for deploying and validating (never a test account, so no nonce clashes).
 DEPLOYER_KEY = "0x" + keccak(b"interop devnet arbitrum deployer").hex()
@@ -62,6 +68,7 @@ class ArbitrumDevnet:
         self.store = EmulatedTxStore()
         self.shim: RpcShim | None = None
         self.relayer: Relayer | None = None
+        self._task: asyncio.Task[None] | None = None
         self.l2_node_url = ""
         self.startup_seconds = 0.0
         self._clients: list[ChainClient] = []
@@ -140,7 +147,10 @@ class ArbitrumDevnet:
         )
         await self.relayer.prepare_l2()
         await self.relayer.sync()
-        self.relayer.start()
+        self._task = devnet.spawn(
+            "arbitrum relayer",
+            run_relayer(self.relayer, "arbitrum relayer", self.poll_interval, log),
+        )
         self.startup_seconds = time.monotonic() - t0
 
     async def sync(self) -> None:
@@ -158,14 +168,14 @@ class ArbitrumDevnet:
 
     async def stop(self) -> None:
         errors: list[BaseException] = []
-        for step in (
-            self.relayer.stop() if self.relayer else None,
-            self.shim.stop() if self.shim else None,
-        ):
-            if step is None:
-                continue
+        task, self._task = self._task, None
+        if task is not None:  # a crash is the devnet's to report (it watches the task)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self.shim is not None:
             try:
-                await step
+                await self.shim.stop()
             except Exception as exc:
                 errors.append(exc)
         self.relayer = None

@@ -18,6 +18,7 @@ __all__ = ["BUILD_JSON", "CONTRACTS_DIR", "compile_contracts", "write_build"]
 CONTRACTS_DIR = Path(__file__).parent / "contracts"
 BUILD_JSON = CONTRACTS_DIR / "build.json"
 
+
 def compile_contracts() -> dict[str, Any]:
     """Compile every `contracts/*.sol`; return {name: {abi, bytecode, deployedBytecode}} + meta."""
     sources = {p.name: {"content": p.read_text()} for p in sorted(CONTRACTS_DIR.glob("*.sol"))}

@@ -19,7 +19,6 @@ sender). `EmulatedTxStore` maps them to their Arbitrum hashes so the RPC shim ca
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -133,7 +132,8 @@ def retry_tx_hash(
 
 
 class Relayer:
-    """One `step()` does all pending work; `run()` repeats it; `sync()` = one locked step."""
+    """One `step()` does all pending work; `sync()` = one locked step. The component runs it in
+    the background with `relayloop.run_relayer` (a relayer that keeps failing crashes loudly)."""
 
     def __init__(
         self,
@@ -154,14 +154,14 @@ class Relayer:
         self.store = store
         self.poll_interval = poll_interval
         self.auto_confirm = auto_confirm
-        self._lock = asyncio.Lock()
+        self.lock = asyncio.Lock()
         self._next_msg = 0
         self._l1_scanned = -1
         self._l2_redeem_scanned = -1
         self._asserted_count = 0
         self._tickets_seen: set[str] = set()
-        self._task: asyncio.Task[None] | None = None
-        self.errors: list[BaseException] = []
+        self.errors = 0
+        self.last_error: BaseException | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -169,36 +169,20 @@ class Relayer:
         await self.l2.request("anvil_setBalance", [ARBOS, hex(_ARBOS_FUNDS)])
         await self.l2.request("anvil_impersonateAccount", [ARBOS])
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="arbitrum-relayer")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.sync()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # keep relaying; surface the error in sync()/logs
-                log.warning("arbitrum relayer step failed: %s", exc)
-                self.errors.append(exc)
-            await asyncio.sleep(self.poll_interval)
+    async def step(self) -> None:
+        """One round (callers hold `lock`): execute every L1 message so far, every scheduled
+        manual redeem, assert every L2 send, and (if enabled) confirm every assertion whose
+        period has passed. The background loop is `relayloop.run_relayer` over this."""
+        await self._l1_messages()
+        await self._manual_redeems()
+        await self._assert_sends()
+        if self.auto_confirm:
+            await self._confirm_ready()
 
     async def sync(self) -> None:
-        """Execute every L1 message so far, every scheduled manual redeem, assert every L2 send,
-        and (if enabled) confirm every assertion whose period has passed."""
-        async with self._lock:
-            await self._l1_messages()
-            await self._manual_redeems()
-            await self._assert_sends()
-            if self.auto_confirm:
-                await self.confirm_ready()
+        """One locked `step()`: on return everything that was due is done. Errors are raised."""
+        async with self.lock:
+            await self.step()
 
     # ------------------------------------------------------------------ L1 -> L2
 
@@ -541,6 +525,10 @@ class Relayer:
 
     async def confirm_ready(self) -> int:
         """Confirm every assertion whose period has passed; return how many were confirmed."""
+        async with self.lock:
+            return await self._confirm_ready()
+
+    async def _confirm_ready(self) -> int:
         n = 0
         while True:
             try:

@@ -28,6 +28,7 @@ SETTINGS: dict[str, Any] = {
     "outputSelection": {"*": {"*": ["abi", "evm.deployedBytecode.object"]}},
 }
 
+
 def compile_source(name: str) -> dict[str, Any]:
     """Compile `<name>.sol` and return {solc, abi, runtime}; raises DevnetError on any error."""
     source = (HERE / f"{name}.sol").read_text()

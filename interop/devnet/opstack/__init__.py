@@ -167,7 +167,7 @@ class OpStackDevnet:
             )
         await self.sync()
         self._tasks = [
-            asyncio.create_task(self._loop(r), name=f"opstack-relayer-{cid}")
+            devnet.spawn(f"opstack relayer for L2 {cid}", self._loop(r))
             for cid, r in self.relayers.items()
         ]
         self.startup_seconds = time.perf_counter() - t0
@@ -177,7 +177,7 @@ class OpStackDevnet:
         tasks, self._tasks = self._tasks, []
         for t in tasks:
             t.cancel()
-        for t in tasks:
+        for t in tasks:  # a crash is the devnet's to report (it watches the tasks)
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
         self._clients.clear()

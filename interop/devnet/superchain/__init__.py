@@ -123,7 +123,7 @@ class SuperchainDevnet:
         )
         self.relayer = InteropRelayer(self._clients, senders)
         await self.relayer.start_cursors()
-        self._task = asyncio.create_task(self._loop(), name="superchain-relayer")
+        self._task = devnet.spawn("superchain relayer", self._loop())
 
     async def _install(self, cid: int, deps: Sequence[int]) -> None:
         c = self._clients[cid]
