@@ -13,13 +13,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from eth_utils.crypto import keccak
 
 from interop.actions.fate import FateKind, tx_fate
 from interop.actions.nonce import NonceManager
+from interop.actions.tx import send_transaction
 from interop.chains.model import Chain
 from interop.client import ChainClient
-from interop.errors import RpcResponseError, RpcUnreachableError
+from interop.errors import (
+    RpcResponseError,
+    RpcUnreachableError,
+    TransactionReplacedError,
+    TransactionUnknownError,
+)
 from interop.rpc.mock import MockTransport
+from interop.signer import account_from_key
 
 SENDER = "0x" + "aa" * 20
 OTHER = "0x" + "bb" * 20
@@ -224,3 +232,128 @@ async def test_refused_nonce_is_reused_and_replaced_resyncs() -> None:
     pending[0] = 5  # ... and the node is trusted again, even when it says less
     async with nonces.reserve(client, SENDER) as slot:
         assert slot.nonce == 5
+
+
+# ------------------------------------------------------------------ send_transaction decisions
+
+KEY_ACCOUNT = account_from_key("0x" + "42" * 32)
+
+
+class ScriptedNode(ScriptedChain):
+    """A `ScriptedChain` that also answers what signing needs, and scripts the submit answer.
+
+    `submit(raw_hex, n)` returns the answer for the n-th submission (or raises). `lag_pending`
+    makes the pending count lag behind by that much (a backend behind the others).
+    """
+
+    def __init__(self, submit: Any, *, lag_pending: int = 0, used_elsewhere: bool = False) -> None:
+        super().__init__(chain_with(20, {}).blocks)
+        self.submit = submit
+        self.lag_pending = lag_pending
+        self.used_elsewhere = used_elsewhere
+        self.raws: list[str] = []
+
+    def handler(self, method: str, params: list[Any]) -> Any:
+        if method == "eth_chainId":
+            return hex(10)
+        if method == "eth_getBlockByNumber" and params[0] == "latest":
+            return {"number": hex(len(self.blocks) - 1), "baseFeePerGas": hex(10**9)}
+        if method == "eth_maxPriorityFeePerGas":
+            return hex(10**8)
+        if method == "eth_estimateGas":
+            return hex(21_000)
+        if method == "eth_getTransactionCount" and params[1] == "pending":
+            count = sum(1 for b in self.blocks for t in b if t[0] == params[0])
+            return hex(max(count - self.lag_pending, 0))
+        if method == "eth_sendRawTransaction":
+            self.raws.append(params[0])
+            if self.used_elsewhere:  # another process takes the nonce first, every time
+                n = sum(1 for b in self.blocks for t in b if t[0] == KEY_ACCOUNT.address)
+                self.blocks.append([(KEY_ACCOUNT.address, n, h(5000 + n))])
+            return self.submit(params[0], len(self.raws))
+        return super().handler(method, params)
+
+
+def node_client(node: ScriptedNode) -> ChainClient:
+    return ChainClient(
+        Chain(id=10, name="scripted", block_time_ms=2000), MockTransport(node.handler)
+    )
+
+
+def mine(node: ScriptedNode, raw_hex: str) -> str:
+    tx_hash = "0x" + keccak(hexstr=raw_hex).hex()
+    n = sum(1 for b in node.blocks for t in b if t[0] == KEY_ACCOUNT.address)
+    node.blocks.append([(KEY_ACCOUNT.address, n, tx_hash)])
+    return tx_hash
+
+
+async def test_refusal_raises_plainly_and_frees_the_nonce() -> None:
+    def submit(raw: str, n: int) -> Any:
+        raise RpcResponseError("insufficient funds for gas * price + value", code=-32000)
+
+    node = ScriptedNode(submit)
+    nonces = NonceManager()
+    client = node_client(node)
+    with pytest.raises(RpcResponseError) as info:
+        await send_transaction(client, KEY_ACCOUNT, to=OTHER, value=1, nonces=nonces)
+    assert info.value.tx_hash is None and not info.value.may_have_executed
+    assert nonces.last_used(client, KEY_ACCOUNT.address) is None
+    assert len(node.raws) == 1
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [
+        RpcUnreachableError("eth_sendRawTransaction: connection reset"),
+        RpcResponseError("internal error", code=-32603),  # a load balancer, not the node
+        RpcResponseError("nonce too low", code=-32000),
+        RpcResponseError("already known", code=-32000),
+    ],
+    ids=lambda e: e.message,
+)
+async def test_lost_answer_mined_is_success_with_one_signature(lost: Exception) -> None:
+    def submit(raw: str, n: int) -> Any:
+        if n == 1:
+            mine(node, raw)
+        raise lost
+
+    node = ScriptedNode(submit)
+    node.null_by_hash = True  # and the backend lags
+    tx_hash = await send_transaction(node_client(node), KEY_ACCOUNT, to=OTHER, value=1, patience=5)
+    assert node.raws[0] == node.raws[-1] and len(set(node.raws)) == 1
+    assert node.where(tx_hash) is not None
+
+
+async def test_lost_answer_nothing_provable_raises_unknown_with_the_hash() -> None:
+    def submit(raw: str, n: int) -> Any:
+        raise RpcUnreachableError("eth_sendRawTransaction: connection reset")
+
+    node = ScriptedNode(submit)
+    with pytest.raises(TransactionUnknownError) as info:
+        await send_transaction(node_client(node), KEY_ACCOUNT, to=OTHER, value=1, patience=0.3)
+    assert info.value.may_have_executed and info.value.tx_hash is not None
+    assert len(set(node.raws)) == 1 and len(node.raws) >= 2  # re-offered, never re-signed
+
+
+async def test_replacements_are_bounded() -> None:
+    """Every nonce we pick is taken by someone else first: three signatures, then the error."""
+
+    def submit(raw: str, n: int) -> Any:
+        raise RpcResponseError("nonce too low", code=-32000)
+
+    node = ScriptedNode(submit, used_elsewhere=True)
+    with pytest.raises(TransactionReplacedError) as info:
+        await send_transaction(node_client(node), KEY_ACCOUNT, to=OTHER, value=1, patience=5)
+    assert len(set(node.raws)) == 3 == len(node.raws)
+    assert not info.value.may_have_executed and info.value.replaced_by is not None
+
+
+async def test_explicit_nonce_replaced_is_reported_not_resigned() -> None:
+    def submit(raw: str, n: int) -> Any:
+        raise RpcResponseError("nonce too low", code=-32000)
+
+    node = ScriptedNode(submit)
+    node.blocks.append([(KEY_ACCOUNT.address, 0, h(4242))])
+    with pytest.raises(TransactionReplacedError) as info:
+        await send_transaction(node_client(node), KEY_ACCOUNT, to=OTHER, value=1, nonce=0)
+    assert info.value.replaced_by == h(4242) and len(node.raws) == 1
