@@ -136,6 +136,25 @@ def _rows(common: list[str], journal: list[str]) -> list[Row]:
             env={"INTEROP_PRIVATE_KEY": "0x1234"},
         ),
         # bridge / message
+        Row(
+            "bridge unknown chain",
+            ["bridge", *flow, "--from", "devnet-opp", "--to", "900", *v],
+            "unknown chain",
+        ),
+        Row("bridge negative", [*bridge, "--value=-1ether"], "-1", 900),
+        Row(
+            "bridge recipient on another chain",
+            [*bridge, *v, "--recipient", f"{BOB}@903"],
+            "was asked for",
+            900,
+        ),
+        Row(
+            "bridge no key",
+            [*bridge, *v],
+            "INTEROP_PRIVATE_KEY",
+            900,
+            env={"INTEROP_PRIVATE_KEY": ""},
+        ),
         Row("bridge zero recipient", [*bridge, *v, "--recipient", ZERO], "zero address", 900),
         Row("bridge bad recipient", [*bridge, *v, "--recipient", BAD_SUM], "checksum", 900),
         Row("bridge zero value", [*bridge, "--value", "0wei"], "zero", 900),
@@ -161,6 +180,18 @@ def _rows(common: list[str], journal: list[str]) -> list[Row]:
         Row("timeout = key", [*bridge, *v, "--timeout", PASTED], "--timeout", 900),
         Row("odd calldata", [*message, "--target", BOB, "--data", "0x123"], "0x123", 900),
         Row("non-hex calldata", [*message, "--target", BOB, "--data", "0xzz"], "0xzz", 900),
+        Row(
+            "plan odd calldata",
+            [*message, "--target", BOB, "--data", "0x12345", "--plan"],
+            "whole bytes",
+            900,
+        ),
+        Row(
+            "plan non-hex calldata",
+            [*message, "--target", BOB, "--data", "0xzz", "--plan"],
+            "whole bytes",
+            900,
+        ),
         Row("message zero target", [*message, "--target", ZERO, "--data", "0x"], "zero", 900),
         # status / finalize / balances / chains
         Row("key as status ref", ["status", *flow, k], "private key"),

@@ -36,27 +36,6 @@ async def _setup(devnet: Devnet, tmp_path: Path) -> tuple[list[str], dict[str, s
     return common, {"INTEROP_PRIVATE_KEY": KEY}, l1
 
 
-async def test_message_refuses_calldata_that_is_not_whole_bytes(
-    devnet: Devnet, tmp_path: Path
-) -> None:
-    """Regression: `--data 0x12345` was padded to 0x012345 and sent; with `--plan`, bad hex
-    ended in a Python traceback (exit 1)."""
-    common, env, l1 = await _setup(devnet, tmp_path)
-    me = account_from_key(KEY).address
-    nonce = await l1.get_nonce(me)
-    for data in ("0x12345", "0xzz"):
-        for plan in ([], ["--plan"]):
-            out = await run(
-                "message", *common, "--from", "devnet-l1", "--to", "devnet-op",
-                "--target", TARGET, "--data", data, *plan, env=env,
-            )  # fmt: skip
-            assert out.returncode == 2, (data, plan, out.stderr)
-            assert out.stderr.startswith("error:") and "Traceback" not in out.stderr, out.stderr
-            assert "whole bytes" in out.stderr
-            assert KEY[2:] not in out.stdout + out.stderr
-    assert await l1.get_nonce(me) == nonce  # nothing was sent
-
-
 async def test_bridge_that_failed_on_chain_exits_nonzero(devnet: Devnet, tmp_path: Path) -> None:
     """Regression: a deposit whose L2 call reverted printed `status: failed` and exited 0, so a
     script read it as a success. Multicall3 (code on L1 and on the L2, so the recipient checks
