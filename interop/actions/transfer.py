@@ -51,6 +51,7 @@ from interop.errors import (
     mark_sent,
 )
 from interop.rpc.models import Receipt
+from interop.rpc.retry import check_seconds
 from interop.signer import Signer, require_signer
 from interop.types import Address, Hash32, hex_to_bytes, to_address, to_wei_int
 from interop.units import format_ether
@@ -185,6 +186,8 @@ async def send_native(
     amount = to_wei_int(value)
     sender = to_address(signer.address)
     check_gas_limit(gas)
+    check_seconds(timeout, "timeout")  # checked now: after the send it could only be reported
+    check_seconds(patience, "patience")
     await client.ensure_chain_id()
     if amount == 0 and not allow_zero and not await client.get_code(recipient):
         raise InvalidAmountError(

@@ -42,6 +42,7 @@ from interop.errors import (
 )
 from interop.rpc.models import Receipt
 from interop.rpc.retry import (
+    check_seconds,
     deadline_scope,
     is_already_known,
     is_nonce_too_low,
@@ -320,6 +321,7 @@ async def submit_transaction(
     A signer with `note_replaced(tx_hash, replaced_by)` is told about a replaced transaction
     before the new one is signed.
     """
+    check_seconds(patience, "patience")  # before signing: an InputError means nothing was sent
     tx = await _unsigned(client, signer.address, to=to, value=value, data=data, gas=gas, fees=fees)
     if nonces is None:  # a signer may carry its account's nonce manager (SafeSigner does)
         nonces = getattr(signer, "nonce_manager", None)

@@ -38,6 +38,7 @@ from interop.chains.model import Chain, Stack
 from interop.client import ChainClient
 from interop.devnet.anvil import DEV_ACCOUNTS, AnvilNode, AnvilOptions
 from interop.errors import (
+    InputError,
     InteropError,
     InvalidAddressError,
     InvalidAmountError,
@@ -354,6 +355,9 @@ async def test_zero_value_and_zero_address_refused_before_signing(real: ChainCli
         await send_native(real, SIGNER, _fresh(), 0)
     with pytest.raises(InvalidAddressError, match="zero address"):
         await send_native(real, SIGNER, "0x" + "00" * 20, 5)
+    for bad in ({"timeout": 0}, {"patience": -1}):  # a bound that could only fail after sending
+        with pytest.raises(InputError, match="seconds"):
+            await send_native(real, SIGNER, _fresh(), 5, **bad)
     assert await real.get_nonce(SIGNER.address) == nonce0
     burn = await send_native(real, SIGNER, "0x" + "00" * 20, 5, allow_zero_address=True)
     empty = await send_native(real, SIGNER, _fresh(), 0, allow_zero=True)
