@@ -59,7 +59,8 @@ class RefuseSends:
     async def request(self, method: str, params: Sequence[Any] = ()) -> Any:
         if method == "eth_sendRawTransaction" and self.left > 0:
             self.left -= 1
-            raise RpcResponseError("internal error", code=-32603)
+            # a definite refusal of these bytes (not a proxy's error): the send path gives up
+            raise RpcResponseError("max fee per gas less than block base fee", code=-32000)
         return await self.inner.request(method, params)
 
     async def batch(self, calls: Sequence[Call]) -> list[Any]:
