@@ -4,7 +4,8 @@ Why a lock held across the submission and not only across the reservation: if no
 the node before n and n then fails, n+1 sits in the pool forever behind a gap. Holding the
 per-(chain, account) lock from "pick nonce" to "node accepted the raw transaction" keeps nonces
 contiguous; only the submission is serialised (one round trip), gas and fee estimation and the
-wait for receipts still run concurrently.
+wait for receipts still run concurrently. When a submission's answer is lost, the lock is also
+held while its fate is settled (at most the send's `patience`): the next nonce depends on it.
 
 The next nonce is `max(node's pending count, last used + 1)`: the node's count covers
 transactions sent by someone else, our own count covers nodes (or load balancers) whose pending
