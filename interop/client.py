@@ -37,7 +37,7 @@ from interop.errors import (
     RpcUnreachableError,
 )
 from interop.rpc.base import Call, Transport
-from interop.rpc.http import DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE
+from interop.rpc.http import DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE, scrub_urls
 from interop.rpc.logs import fetch_logs
 from interop.rpc.models import (
     Log,
@@ -180,7 +180,7 @@ class ChainClient:
             except (aiohttp.ClientError, OSError, ValueError) as exc:
                 raise RpcUnreachableError(
                     f"{what} on {self.chain.name} failed in the transport",
-                    details=f"{type(exc).__name__}: {exc}"[:300],
+                    details=scrub_urls(f"{type(exc).__name__}: {exc}")[:300],
                 ) from exc
 
     # identity
@@ -297,7 +297,7 @@ class ChainClient:
             # a transport that lets foreign errors through, or a malformed block answer
             raise RpcResponseError(
                 f"eth_getLogs on {self.chain.name}: unusable answer",
-                details=f"{type(exc).__name__}: {exc}"[:300],
+                details=scrub_urls(f"{type(exc).__name__}: {exc}")[:300],
             ) from exc
         return decode_result("eth_getLogs", _logs, res, "log list")
 

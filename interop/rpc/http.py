@@ -74,6 +74,7 @@ __all__ = [
     "check_rpc_url",
     "error_from_response",
     "redact_url",
+    "scrub_urls",
 ]
 
 DEFAULT_DEADLINE = 20.0
@@ -83,6 +84,7 @@ DEFAULT_ATTEMPT_TIMEOUT = 10.0
 DEFAULT_MAX_BATCH_SIZE = 1000
 DEFAULT_MAX_BODY_BYTES = 1_000_000
 
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
 _KEYLIKE = re.compile(r"^[A-Za-z0-9_\-]{16,}$")
 _DIGIT = re.compile(r"\d")
 
@@ -107,6 +109,11 @@ def redact_url(url: str) -> str:
         else:
             segs.append(seg)
     return urlunsplit((parts.scheme, host, "/".join(segs), "", ""))
+
+
+def scrub_urls(text: str) -> str:
+    """`text` with every URL in it passed through `redact_url` (for foreign exception text)."""
+    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
 
 
 def _where(url: str) -> str:
@@ -324,7 +331,9 @@ class HttpTransport:
         return s
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self.url, self.display_url)
+        """`text` (an exception's words, a body snippet) with every URL in it redacted: aiohttp
+        quotes the request URL in its own, possibly normalised, form."""
+        return scrub_urls(text)
 
     async def _post_once(self, body: bytes, budget: float) -> Any:
         """One HTTP exchange within `budget` seconds: the parsed JSON, or `TransientError`."""

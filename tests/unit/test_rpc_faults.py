@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -362,9 +363,11 @@ async def test_hanging_node_costs_one_deadline_not_attempts_times_timeout(node: 
         with pytest.raises(RpcTimeoutError) as ei:
             await t.request("eth_blockNumber", [])
         elapsed = time.monotonic() - start
-    assert 0.6 < elapsed < 1.0  # 4 attempts x 0.3 s would be 1.2 s
-    msg = str(ei.value)
-    assert "3 attempts" in msg and "0.7s" in msg and "deadline" in msg
+    assert 0.6 < elapsed < 1.1  # 4 attempts x 0.3 s + backoff would be 1.27 s
+    msg = str(ei.value)  # the real time spent and attempts made, not "timed out after 0.3s"
+    said = re.search(r"no answer in ([0-9.]+)s \((\d) attempts, each at most 0.3s\)", msg)
+    assert said is not None and "deadline" in msg, msg
+    assert abs(float(said.group(1)) - elapsed) < 0.15 and int(said.group(2)) >= 2, msg
 
 
 async def test_retry_after_is_honoured_and_capped_by_the_deadline(node: FaultNode) -> None:
@@ -403,8 +406,8 @@ async def test_deadline_spans_fallback_urls(node: FaultNode) -> None:
             start = time.monotonic()
             with pytest.raises(RpcUnreachableError, match=r"2 tried") as ei:
                 await fb.request("eth_blockNumber", [])
-            assert time.monotonic() - start < 0.9
-            assert "no RPC URL answered eth_blockNumber in 0.6s" in str(ei.value)
+            assert time.monotonic() - start < 1.0
+            assert re.search(r"no RPC URL answered eth_blockNumber in 0\.[5-9]s", str(ei.value))
     finally:
         await hung.stop()
 
@@ -560,6 +563,15 @@ async def test_foreign_transport_exceptions_are_mapped() -> None:
     with pytest.raises(RpcUnreachableError) as ei:
         await c.block_number()
     assert isinstance(ei.value.__cause__, aiohttp.ClientOSError)
+
+    def leaky(method: str, params: list[Any]) -> Any:
+        raise ValueError(f"bad answer from https://user:pw@node.example/v2/{SECRET}?key=s3cr3t")
+
+    with pytest.raises(RpcUnreachableError) as ei:
+        await ChainClient(CHAIN, MockTransport(leaky)).get_balance(addr(1))
+    text = str(ei.value)
+    assert "node.example" in text
+    assert SECRET not in text and "s3cr3t" not in text and "pw@" not in text
 
 
 # -- no credentials in any message -------------------------------------------------------------
