@@ -166,13 +166,21 @@ async def test_nonce_too_low_resyncs_and_sends_once(devnet: Devnet) -> None:
     assert await real.get_nonce(signer.address) == before + 1
     assert await real.get_balance(to) == 12345
 
-    # Without a NonceManager the same rejection surfaces to the caller, nothing is retried.
+    # Without a NonceManager too: the stale count's nonce is proven used by our earlier
+    # transaction (REPLACED, not a guess), so exactly one new transaction is signed and mined.
     lagging2 = LaggingTransport(HttpTransport(devnet.nodes[903].url))
+    before = await real.get_nonce(signer.address)
+    to2 = _fresh_address()
     try:
-        with pytest.raises(RpcResponseError, match="nonce"):
-            await send_transaction(ChainClient(devnet.chain(903), lagging2), signer, to=to, value=1)
+        await send_transaction(ChainClient(devnet.chain(903), lagging2), signer, to=to2, value=1)
     finally:
         await lagging2.inner.aclose()
+    assert lagging2.lagged
+    deadline = asyncio.get_running_loop().time() + 30
+    while await real.get_balance(to2) == 0 and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.1)
+    assert await real.get_nonce(signer.address, "latest") == before + 1
+    assert await real.get_balance(to2) == 1
 
 
 async def test_insufficient_funds_refused_before_sending(devnet: Devnet) -> None:
