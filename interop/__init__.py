@@ -54,6 +54,11 @@ if TYPE_CHECKING:  # the names below load on first use: `import interop` stays l
         get_balances,
         get_balances_multichain,
     )
+    from interop.actions.fate import (
+        Fate,
+        FateKind,
+        tx_fate,
+    )
     from interop.actions.transfer import (
         TransferResult,
         send_native,
@@ -110,6 +115,8 @@ _LAZY: dict[str, str] = {
     "ChainRegistry": "interop.chains",
     "ContractName": "interop.chains",
     "Flow": "interop.flows",
+    "Fate": "interop.actions.fate",
+    "FateKind": "interop.actions.fate",
     "FlowEvent": "interop.flows",
     "FlowRef": "interop.adapters.base",
     "FlowState": "interop.flows",
@@ -134,6 +141,7 @@ _LAZY: dict[str, str] = {
     "load_chains": "interop.chains",
     "parse_address_with_chain": "interop.addresses",
     "send_native": "interop.actions.transfer",
+    "tx_fate": "interop.actions.fate",
 }
 
 
@@ -166,6 +174,8 @@ __all__ = [
     "ChainRegistry",
     "ConfigError",
     "ContractName",
+    "Fate",
+    "FateKind",
     "Flow",
     "FlowEvent",
     "FlowRef",
@@ -213,4 +223,5 @@ __all__ = [
     "parse_units",
     "send_native",
     "to_address",
+    "tx_fate",
 ]
