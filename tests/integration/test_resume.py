@@ -25,9 +25,10 @@ from interop.adapters.base import Status
 from interop.cli.main import devnet_chains_json
 from interop.devnet.core import Devnet
 from interop.facade import Interop
+from interop.journal import TxRecord
 from interop.types import to_hash32
 from interop.units import ether
-from tests.integration.test_routes_e2e import L1, OP, Driver, fresh, key, make_io
+from tests.integration.test_routes_e2e import ARB, L1, OP, Driver, fresh, key, make_io
 
 pytestmark = pytest.mark.integration
 
@@ -150,3 +151,38 @@ async def test_crash_between_steps_then_resume(devnet: Devnet, tmp_path: Path, m
         assert again.flows(unfinished=True) == []
         # resuming again does nothing
         assert await again.resume() == []
+
+
+async def test_replaced_second_hop_deposit_is_made_again_once(
+    devnet: Devnet, tmp_path: Path
+) -> None:
+    """A two-hop flow's deposit (hop 2) was signed, never broadcast (crash), and its nonce was
+    then used by another transaction. It can never be mined, so resume marks it `replaced` and
+    deposits again from on-chain status: the recipient gets the value exactly once, without the
+    resume waiting on the dead transaction."""
+    io = await make_io(devnet, "resume-replaced-hop2", tmp_path)
+    value, to = ether("0.0191") + 7, fresh()
+    crash = {"on": False}
+
+    def hook(rec: TxRecord) -> None:
+        if crash["on"] and rec.hop == 1 and rec.step == "initiate":
+            crash["on"] = False
+            raise RuntimeError("simulated crash between signing and broadcast")
+
+    async with io:
+        await (await io.bridge(value, L1, OP)).complete()  # back the portal
+        io.journal.after_record = hook
+        t = await io.bridge(value, OP, ARB, to)
+        assert t.id is not None
+        crash["on"] = True
+        with pytest.raises(RuntimeError):
+            await t.complete()
+        [dead] = io.journal.txs(t.id, hop=1)
+        assert dead.state == "signed"
+        await io.transfer(L1, to=fresh(), value=1)  # takes the nonce the deposit was signed with
+        [res] = await asyncio.wait_for(io.resume(), 60)
+        assert res.ok and res.state is not None and res.state.status is Status.FINALIZED, res
+        assert await io.client(ARB).get_balance(to) == value
+        states = [(x.hop, x.step, x.state) for x in io.journal.txs(t.id)]
+        assert states[-2:] == [(1, "initiate", "replaced"), (1, "initiate", "mined")]
+        assert await io.resume() == []
