@@ -585,7 +585,7 @@ def _progress(args: argparse.Namespace) -> Any:
         if ev.what == "waiting":
             eta = "" if st.seconds_to_next is None else f", next step in ~{st.seconds_to_next}s"
             print(
-                f"{hop} {st.status.value} ({st.native}){eta}; checking again in {ev.seconds:.0f}s",
+                f"{hop} {st.status.value} ({st.native}){eta}; checking again in {ev.seconds:.3g}s",
                 file=sys.stderr,
                 flush=True,
             )
@@ -1015,8 +1015,9 @@ def _report_sent(
             print("nothing was signed or sent by this command", file=err)
         return
     print(
-        f"{why}: this command signed {len(sent)} transaction(s); they may have been sent and"
-        " may have executed (or still execute):",
+        f"{'interrupted' if code == EXIT_INTERRUPTED else 'sent'}: this command signed"
+        f" {len(sent)} transaction(s); they may have been sent and may have executed"
+        " (or still execute):",
         file=err,
     )
     for chain_id, tx in sent:
