@@ -462,7 +462,14 @@ async def _send(args: argparse.Namespace) -> int:
         chain = chain.with_rpc(*overrides[chain.id])
     signer = _account(args)
     async with Interop([chain], account=signer, journal=_journal(args)) as io:
-        res = await io.transfer(chain.id, to=to, value=value, wait=not args.no_wait)
+        res = await io.transfer(
+            chain.id,
+            to=to,
+            value=value,
+            wait=not args.no_wait,
+            force=args.allow_zero_address,  # the library's waiver of its zero-address refusal
+            allow_zero=args.allow_zero,
+        )
     if args.json:
         print(
             json.dumps(
@@ -672,7 +679,10 @@ async def _bridge(args: argparse.Namespace) -> int:
             plan = await io.plan(value, src.id, dst.id, recipient)
             print(json.dumps(plan.to_dict(), indent=2) if args.json else plan.describe())
             return 0
-        flow = await io.bridge(value, src.id, dst.id, recipient, force=args.force)
+        # the library's zero-address refusal is waived by `force` (a zero address has no code,
+        # so the other recipient checks `force` skips would not refuse it anyway)
+        force = args.force or args.allow_zero_address
+        flow = await io.bridge(value, src.id, dst.id, recipient, force=force)
         if not args.json:
             print(f"flow {flow.id} started: {flow.tx_hash}", file=sys.stderr)
         return _report(args, flow, await _drive(args, flow))
@@ -699,7 +709,8 @@ async def _message(args: argparse.Namespace) -> int:
             plan = await io.plan(value, src.id, dst.id, target, data=data, message=True)
             print(json.dumps(plan.to_dict(), indent=2) if args.json else plan.describe())
             return 0
-        flow = await io.send_message(src.id, dst.id, target, data, value, force=args.force)
+        force = args.force or args.allow_zero_address
+        flow = await io.send_message(src.id, dst.id, target, data, value, force=force)
         if not args.json:
             print(f"flow {flow.id} started: {flow.tx_hash}", file=sys.stderr)
         return _report(args, flow, await _drive(args, flow))

@@ -376,7 +376,7 @@ def _library_rows(io: Interop) -> list[tuple[str, Callable[[], Awaitable[Any]], 
         ),
         (
             "message odd calldata",
-            lambda: io.send_message(900, 901, BOB, "0x123"),  # type: ignore[arg-type]
+            lambda: io.send_message(900, 901, BOB, "0x123"),
             InputError,
             "0x123",
         ),

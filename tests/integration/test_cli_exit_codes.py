@@ -272,3 +272,28 @@ async def test_second_devnet_keeps_the_first_ones_chain_file(tmp_path: Path) -> 
         first.terminate()  # our own child, by its handle
         await asyncio.wait_for(first.wait(), 30)
     assert not shared.exists()  # the owner removes its file when it stops
+
+
+async def test_waivers_send_what_was_refused(
+    devnet: Devnet,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`--allow-zero-address` / `--allow-zero` really waive the refusals (CLI and library):
+    each sends exactly one transaction and exits 0."""
+    common, key, me = await _funded(devnet, tmp_path, "waivers")
+    monkeypatch.setenv("INTEROP_PRIVATE_KEY", key)
+    l1 = _client(devnet, 900)
+    send = ["send", *common, "--chain", "devnet-l1", "--json"]
+    cases = [
+        ["--to", "0x" + "0" * 40, "--value", "1wei", "--allow-zero-address"],
+        ["--to", BOB, "--value", "0wei", "--allow-zero"],
+    ]
+    for extra in cases:
+        nonce = await l1.get_nonce(me)
+        code = await asyncio.to_thread(main, [*send, *extra])
+        out, err = capsys.readouterr()
+        assert code == 0, (extra, err)
+        assert await l1.get_nonce(me) == nonce + 1
+        assert await _sender_of(devnet, 900, json.loads(out)["tx_hash"]) == me.lower()
