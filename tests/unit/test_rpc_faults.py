@@ -33,7 +33,7 @@ from interop.errors import (
     RpcUnreachableError,
 )
 from interop.rpc import FallbackTransport, HttpTransport, MockTransport, RetryPolicy, make_transport
-from interop.rpc.retry import deadline_scope, is_transient_rpc_error
+from interop.rpc.retry import deadline_scope, is_idempotent, is_transient_rpc_error
 from interop.types import hex_to_bytes, keccak256
 
 FAST = RetryPolicy(attempts=4, initial=0.01, max_wait=0.05, jitter=0.0)
@@ -259,6 +259,12 @@ async def test_answers_are_not_retried(node: FaultNode, params: Any, cls: type) 
         with pytest.raises(cls):
             await t.request(method, params)
     assert len(node.requests) == 1
+
+
+def test_lookups_after_a_send_are_retried_reads() -> None:
+    # the fee lookup after a receipt (issue 8, defect 2) must be retried like any read
+    for m in ("eth_getRawTransactionByHash", "eth_getTransactionByHash", "eth_getBlockReceipts"):
+        assert is_idempotent(m), m
 
 
 def test_transient_json_rpc_errors_are_told_from_answers() -> None:
