@@ -716,11 +716,33 @@ async def _message(args: argparse.Namespace) -> int:
         return _report(args, flow, await _drive(args, flow))
 
 
+async def _refresh(flows: Sequence[Any]) -> None:
+    """Read each unfinished flow's status from chain (which records it in the journal) before
+    listing: the journal alone showed flows as pending that had long been finalized on chain.
+    A flow that cannot be checked keeps its last recorded status, with a note on stderr."""
+    gate = asyncio.Semaphore(8)
+
+    async def one(flow: Any) -> None:
+        async with gate:
+            try:
+                await asyncio.wait_for(flow.status(), 30)
+            except (InteropError, TimeoutError) as exc:
+                why = exc.message if isinstance(exc, InteropError) else "timed out"
+                print(
+                    f"flow {flow.record.id}: not checked on chain ({why}); last recorded status"
+                    " shown",
+                    file=sys.stderr,
+                )
+
+    await asyncio.gather(*(one(f) for f in flows))
+
+
 async def _status(args: argparse.Namespace) -> int:
     if args.ref and args.ref[:2] not in ("0x", "0X"):
         _flow_id_arg(args.ref)
     async with _interop(args, signer=False) as io:
         if not args.ref:
+            await _refresh(io.flows(unfinished=True))
             flows = io.flows(unfinished=not args.all)
             if args.json:
                 print(
@@ -752,7 +774,7 @@ async def _status(args: argparse.Namespace) -> int:
                         ]
                         for f in flows
                     ],
-                    ["id", "kind", "route", "value (wei)", "last status", "done"],
+                    ["id", "kind", "route", "value (wei)", "status", "done"],
                 )
             return 0
         ref = args.ref

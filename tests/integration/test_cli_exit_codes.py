@@ -297,3 +297,34 @@ async def test_waivers_send_what_was_refused(
         assert code == 0, (extra, err)
         assert await l1.get_nonce(me) == nonce + 1
         assert await _sender_of(devnet, 900, json.loads(out)["tx_hash"]) == me.lower()
+
+
+async def test_status_lists_what_the_chain_says_not_a_stale_journal(
+    devnet: Devnet,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Regression (issue 8, defect 9): `interop status` listed a deposit as pending after it had
+    been relayed on L2, because it printed the journal's last recorded status."""
+    from tests.integration.test_routes_e2e import Driver
+
+    common, key, _ = await _funded(devnet, tmp_path, "status-live")
+    monkeypatch.setenv("INTEROP_PRIVATE_KEY", key)
+    to = "0x" + os.urandom(20).hex()
+    argv = ["bridge", *common, "--from", "devnet-l1", "--to", "devnet-op", "--value", "1gwei",
+            "--recipient", to, "--json"]  # fmt: skip
+    assert await asyncio.to_thread(main, argv) == 0
+    started = json.loads(capsys.readouterr().out)
+    l2 = _client(devnet, 901)
+    drive = Driver(devnet)
+    async with asyncio.timeout(60):
+        while await l2.get_balance(to) != 10**9:  # relayed on L2: finalized on chain
+            await drive(1)
+    assert await asyncio.to_thread(main, ["status", *common, "--json"]) == 0
+    unfinished = json.loads(capsys.readouterr().out)
+    assert started["flow_id"] not in [f["flow_id"] for f in unfinished], unfinished
+    assert await asyncio.to_thread(main, ["status", *common, "--all", "--json"]) == 0
+    listed = {f["flow_id"]: f for f in json.loads(capsys.readouterr().out)}
+    assert listed[started["flow_id"]]["status"] == "finalized"
+    assert listed[started["flow_id"]]["done"] is True
