@@ -65,6 +65,9 @@ class DevnetConfig:
     """Mine an empty L1 block this often, so chain time moves like a real chain's when no
     transactions are sent (anvil only mines on demand). For real-time use (`interop devnet`);
     tests and fast-forwarded demos leave it off and move time explicitly."""
+    relayer_max_failures: int = 20
+    """Failed steps in a row after which a background relayer is declared crashed (see
+    `relayloop.run_relayer`); the devnet then re-raises its error."""
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -182,8 +185,6 @@ class Devnet:
             await l1.request("anvil_setBalance", [escrow, hex(held + genesis)])
 
     async def _tick(self, seconds: float) -> None:
-        from interop.devnet.relayloop import MAX_FAILURES
-
         l1 = self.transport(self.l1_id())
         in_a_row = 0
         while True:
@@ -193,7 +194,7 @@ class Devnet:
                 in_a_row = 0
             except Exception as exc:  # a hiccup must not end the clock, a dead L1 must
                 in_a_row += 1
-                if in_a_row >= MAX_FAILURES:
+                if in_a_row >= self.config.relayer_max_failures:
                     raise
                 log.warning("devnet clock tick failed: %s", exc)
 

@@ -4,9 +4,14 @@ periods are measured in L1 block time, so an idle devnet would otherwise wait fo
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
+from typing import Any, cast
 
+from interop.client import ChainClient
 from interop.devnet.core import Devnet
+from interop.devnet.opstack.relayer import L2Relayer
 from interop.devnet.presets import default_config
+from interop.rpc.base import Transport
 
 
 async def test_ticking_devnet_advances_l1_time() -> None:
@@ -25,3 +30,66 @@ async def test_default_devnet_does_not_tick() -> None:
         first = int(await l1.request("eth_blockNumber"), 16)
         await asyncio.sleep(0.5)
         assert int(await l1.request("eth_blockNumber"), 16) == first
+
+
+class _JumpBeforeMine:
+    """The L1 transport of a proposer, with a fault at the seam: just before each `evm_mine`
+    it lands an `evm_increaseTime` - what a concurrent `Devnet.advance()` does when its
+    fast-forward falls between a game's creation and the proposer's follow-up block."""
+
+    def __init__(self, inner: Transport, jump: int) -> None:
+        self.inner, self.jump, self.jumps = inner, jump, 0
+
+    async def request(self, method: str, params: Sequence[Any] = ()) -> Any:
+        if method == "evm_mine":
+            await self.inner.request("evm_increaseTime", [self.jump])
+            self.jumps += 1
+        return await self.inner.request(method, params)
+
+    async def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        return await self.inner.batch(calls)
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def _ts(t: Transport, tag: str = "latest") -> int:
+    return int((await t.request("eth_getBlockByNumber", [tag, False]))["timestamp"], 16)
+
+
+async def test_proposer_never_erases_a_time_jump_of_advance(
+    devnet: Devnet,
+) -> None:
+    """Every OP Stack game is followed by one L1 block later than the game. That block used to
+    be mined at the absolute time `game + 1`, which resets anvil's clock: a time jump made by
+    `advance()` in between was erased (a flow then waits a full period more, and with the
+    jump lost again and again never gets there). Now the clock only moves forward,
+    relatively, and only if it has not passed the game yet."""
+    op: Any = devnet.component("opstack")
+    real = op.relayers[901]
+    l1_raw = devnet.transport(900)
+    jump = 1000
+    seam = _JumpBeforeMine(l1_raw, jump)
+    l1 = ChainClient(devnet.chain(900), cast(Transport, seam), owns_transport=False)
+    proposer = L2Relayer(
+        l1,
+        real.l2,
+        real.dep,
+        real.proposer,
+        real.params,
+        batcher=real.batcher,
+        start_block=await real.l1.block_number(),
+    )
+    async with real.lock:  # the background proposer of 901 waits meanwhile
+        await real.step()  # settled: no game pending for the current head
+        proposer.games = list(real.games)
+        for _ in range(3):
+            await devnet.transport(901).request("evm_mine", [])  # a new L2 head: a new game
+            clock_before = await _ts(l1_raw, "pending")
+            game = await proposer.propose_game()
+            assert game is not None
+            after = await _ts(l1_raw)
+            assert after > game.created_at  # a proof can follow the game
+            # the jump that landed before the follow-up block is kept, not erased
+            assert after >= clock_before + jump, (clock_before, game.created_at, after)
+    assert seam.jumps == 3

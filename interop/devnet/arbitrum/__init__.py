@@ -149,7 +149,13 @@ class ArbitrumDevnet:
         await self.relayer.sync()
         self._task = devnet.spawn(
             "arbitrum relayer",
-            run_relayer(self.relayer, "arbitrum relayer", self.poll_interval, log),
+            run_relayer(
+                self.relayer,
+                "arbitrum relayer",
+                self.poll_interval,
+                log,
+                max_failures=devnet.config.relayer_max_failures,
+            ),
         )
         self.startup_seconds = time.monotonic() - t0
 

@@ -495,9 +495,17 @@ class Relayer:
     # ------------------------------------------------------------------ L2 -> L1
 
     async def _assert_sends(self) -> None:
+        """Post an assertion (L2 block hash, send root, send count) once new sends exist.
+
+        The send state is read at the block's *hash* (EIP-1898), not its number: the assertion
+        must describe exactly the block it names, because clients (and the Outbox) later read
+        `sendCount` from that block. Reading "the state at number N" while N is the head can
+        observe a node mid-way through mining N+1; the confirmed root would then cover a send
+        that the named block does not, and that withdrawal would show UNCONFIRMED forever.
+        """
         latest = await self.l2.get_block("latest")
-        number = int(latest["number"], 16)
-        size, root = await self.send_state(number)
+        number, block_hash = int(latest["number"], 16), str(latest["hash"])
+        size, root = await self.send_state({"blockHash": block_hash})
         if size <= self._asserted_count:
             return
         h = await send_transaction(
@@ -506,7 +514,7 @@ class Relayer:
             to=self.rollup,
             data=calldata(
                 "createAssertion(bytes32,uint64,bytes32,uint64)",
-                hex_to_bytes(latest["hash"]),
+                hex_to_bytes(block_hash),
                 number,
                 root,
                 size,
@@ -515,13 +523,27 @@ class Relayer:
         await wait_for_receipt(self.l1, h)
         self._asserted_count = size
 
-    async def send_state(self, block: int | str) -> tuple[int, bytes]:
-        """(sendCount, sendRoot) of ArbSys' accumulator at an L2 block."""
-        out = await self.l2.call(
-            ARB_SYS, calldata("sendMerkleTreeState()"), block=block, sender=_ZERO
+    async def send_state(self, block: int | str | dict[str, str]) -> tuple[int, bytes]:
+        """(sendCount, sendRoot) of ArbSys' accumulator at an L2 block (number, tag, or
+        `{"blockHash": ...}`)."""
+        tag = hex(block) if isinstance(block, int) else block
+        out = await self.l2.request(
+            "eth_call",
+            [
+                {
+                    "from": _ZERO,
+                    "to": ARB_SYS,
+                    "data": "0x" + calldata("sendMerkleTreeState()").hex(),
+                },
+                tag,
+            ],
         )
-        size, root, _partials = abi_decode(["uint256", "bytes32", "bytes32[]"], out)
+        size, root, _partials = abi_decode(["uint256", "bytes32", "bytes32[]"], hex_to_bytes(out))
         return int(size), bytes(root)
+
+    async def _rollup_view(self, signature: str, types: list[str], *args: Any) -> tuple[Any, ...]:
+        out = await self.l1.call(self.rollup, calldata(signature, *args))
+        return tuple(abi_decode(types, out))
 
     async def confirm_ready(self) -> int:
         """Confirm every assertion whose period has passed; return how many were confirmed."""
@@ -529,21 +551,30 @@ class Relayer:
             return await self._confirm_ready()
 
     async def _confirm_ready(self) -> int:
+        """Confirm, in order, each assertion whose deadline the next L1 block meets.
+
+        Whether one is due is read from the rollup's own views (`latestConfirmed`,
+        `latestNodeCreated`, `assertionDeadline`) against the L1 clock, so every RPC error and
+        every reverted confirmation is raised: a relayer that cannot confirm must say so (and
+        crash after repeated failures), not return as if nothing were due, which left
+        withdrawals UNCONFIRMED with `seconds_to_next == 0` and no error anywhere.
+        """
         n = 0
         while True:
-            try:
-                await self.l1.request(
-                    "eth_call",
-                    [
-                        {
-                            "from": self.validator.address,
-                            "to": self.rollup,
-                            "data": "0x" + calldata("confirmNextAssertion()").hex(),
-                        },
-                        "pending",
-                    ],
-                )
-            except Exception:
+            (confirmed,) = await self._rollup_view("latestConfirmed()", ["uint64"])
+            (created,) = await self._rollup_view("latestNodeCreated()", ["uint64"])
+            if int(confirmed) >= int(created):
+                return n
+            nxt = int(confirmed) + 1
+            dl_block, dl_ts = await self._rollup_view(
+                "assertionDeadline(uint64)", ["uint64", "uint64"], nxt
+            )
+            # the confirmation is mined in the next block: its number is head + 1 and its
+            # timestamp is the node's clock ("pending"), never below the head's
+            pending = await self.l1.get_block("pending")
+            if int(pending["number"], 16) < int(dl_block) or int(pending["timestamp"], 16) < int(
+                dl_ts
+            ):
                 return n
             h = await send_transaction(
                 self.l1,
@@ -552,7 +583,5 @@ class Relayer:
                 data=calldata("confirmNextAssertion()"),
                 gas=300_000,
             )
-            rcpt = await wait_for_receipt(self.l1, h, check=False)
-            if not rcpt.succeeded:
-                return n
+            await wait_for_receipt(self.l1, h)  # a revert raises TransactionFailedError
             n += 1

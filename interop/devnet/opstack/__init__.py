@@ -167,7 +167,16 @@ class OpStackDevnet:
             )
         await self.sync()
         self._tasks = [
-            devnet.spawn(f"opstack relayer for L2 {cid}", self._loop(r))
+            devnet.spawn(
+                f"opstack relayer for L2 {cid}",
+                run_relayer(
+                    r,
+                    f"opstack relayer for L2 {cid}",
+                    self.poll_interval,
+                    log,
+                    max_failures=devnet.config.relayer_max_failures,
+                ),
+            )
             for cid, r in self.relayers.items()
         ]
         self.startup_seconds = time.perf_counter() - t0
@@ -181,10 +190,6 @@ class OpStackDevnet:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
         self._clients.clear()
-
-    async def _loop(self, relayer: L2Relayer) -> None:
-        label = f"opstack relayer for L2 {relayer.l2_id}"
-        await run_relayer(relayer, label, self.poll_interval, log)
 
     # API for tests, demos and adapters
     async def sync(self, timeout: float = 60.0) -> None:

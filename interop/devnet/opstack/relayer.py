@@ -21,7 +21,6 @@ head has an output.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -245,16 +244,31 @@ class L2Relayer:
         ]
         addr = to_address(hex_to_bytes(created[0].topics[1])[12:])
         ts = int((await self.l1.get_block(rcpt.block_number))["timestamp"], 16)
-        # anvil gives every block of one wall-clock second the same timestamp, but
-        # OptimismPortal2 only finalizes withdrawals proven strictly after the game's creation.
-        # A real L1 never has two blocks in one second; one empty block a second later restores
-        # that, so a proof sent once the game is known can always be finalized.
-        with contextlib.suppress(RpcResponseError):
-            await self.l1.request("evm_mine", [ts + 1])
+        await self._mine_after(ts)
         game = Game(len(self.games), addr, head, root, ts)
         self.games.append(game)
         log.debug("game %s for L2 %d block %d", addr, self.l2_id, head)
         return game
+
+    async def _mine_after(self, ts: int) -> None:
+        """Make sure the L1 head is later than `ts` (a game's creation time).
+
+        anvil gives every block of one wall-clock second the same timestamp, but
+        OptimismPortal2 only finalizes withdrawals proven strictly after the game's creation. A
+        real L1 never has two blocks in one second; one block a second later restores that, so
+        a proof sent once the game is known can always be finalized.
+
+        The clock is only ever moved forward, relatively (`evm_increaseTime`), and only when it
+        has not passed `ts` yet. Mining at an absolute `ts + 1` (as this did) resets anvil's
+        time offset: a `Devnet.advance()` jump made concurrently was erased, and every game
+        pushed the L1 clock a further second ahead of wall time.
+        """
+        for _ in range(3):  # the next block's timestamp ("pending") is the node's clock
+            clock = int((await self.l1.get_block("pending"))["timestamp"], 16)
+            if clock > ts:
+                break
+            await self.l1.request("evm_increaseTime", [ts + 1 - clock])
+        await self.l1.request("evm_mine", [])
 
     async def resolve_games(self) -> int:
         """Resolve every unresolved game whose clock has expired; return how many."""

@@ -123,7 +123,16 @@ class SuperchainDevnet:
         )
         self.relayer = InteropRelayer(self._clients, senders)
         await self.relayer.start_cursors()
-        self._task = devnet.spawn("superchain relayer", self._loop())
+        self._task = devnet.spawn(
+            "superchain relayer",
+            run_relayer(
+                self._relayer,
+                "superchain relayer",
+                self.poll_interval,
+                log,
+                max_failures=devnet.config.relayer_max_failures,
+            ),
+        )
 
     async def _install(self, cid: int, deps: Sequence[int]) -> None:
         c = self._clients[cid]
@@ -153,9 +162,6 @@ class SuperchainDevnet:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._clients.clear()
-
-    async def _loop(self) -> None:
-        await run_relayer(self._relayer, "superchain relayer", self.poll_interval, log)
 
     async def sync(self, timeout: float = 30.0) -> None:
         """Return once every message sent so far is relayed (or its relay failed on-chain).
