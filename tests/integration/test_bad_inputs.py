@@ -58,7 +58,7 @@ class Row:
     env: dict[str, str] | None = None
 
 
-def _rows(common: list[str], journal: list[str]) -> list[Row]:
+def _rows(common: list[str], journal: list[str], files: dict[str, Path]) -> list[Row]:
     send = ["send", *common, *journal, "--chain", "devnet-l1"]
     bridge = ["bridge", *common, *journal, "--from", "devnet-l1", "--to", "devnet-op"]
     message = ["message", *common, *journal, "--from", "devnet-l1", "--to", "devnet-op"]
@@ -206,6 +206,32 @@ def _rows(common: list[str], journal: list[str]) -> list[Row]:
         Row("balances bad address", [*bal, "0xnothex"], "0xnothex"),
         Row("balances key", [*bal, k], "private key"),
         Row("unknown stack", ["chains", "--stack", "opstak"], "opstak"),
+        Row(
+            "journal not a database",
+            ["status", *common, "--journal", str(files["garbage"])],
+            "journal",
+        ),
+        Row(
+            "journal in a file's place",
+            ["status", *common, "--journal", str(files["garbage"] / "j.sqlite3")],
+            "journal",
+        ),
+        Row(
+            "chains file missing",
+            ["chains", "--chains-file", str(files["missing"])],
+            str(files["missing"].name),
+        ),
+        Row(
+            "chains file malformed",
+            ["chains", "--chains-file", str(files["garbage"])],
+            files["garbage"].name,
+        ),
+        Row(
+            "no devnet running",
+            ["balances", BOB, "--devnet"],
+            "no running devnet",
+            env={"INTEROP_DEVNET_FILE": str(files["missing"])},
+        ),
         Row("missing --value", ["bridge", *flow, "--from", "900", "--to", "901"], "--value"),
     ]
 
@@ -238,16 +264,20 @@ async def test_cli_refuses_each_bad_input(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     common, clients = await _setup(devnet, tmp_path)
-    rows = _rows(common, ["--journal", str(tmp_path / "j.sqlite3")])
+    garbage = tmp_path / "garbage.json"
+    garbage.write_bytes(b"\x00not sqlite, not json{")
+    files = {"garbage": garbage, "missing": tmp_path / "missing.json"}
+    rows = _rows(common, ["--journal", str(tmp_path / "j.sqlite3")], files)
     assert len(rows) >= 40
     before = await _nonces(clients)
     problems: list[str] = []
     for row in rows:
-        monkeypatch.setenv("INTEROP_PRIVATE_KEY", KEY)
-        for var, value in (row.env or {}).items():
-            monkeypatch.setenv(var, value)
         nonce = await clients[row.sends].get_nonce(ME) if row.sends else None
-        code = await asyncio.to_thread(main, row.argv)
+        with monkeypatch.context() as env:  # each row's environment, undone after it
+            env.setenv("INTEROP_PRIVATE_KEY", KEY)
+            for var, value in (row.env or {}).items():
+                env.setenv(var, value)
+            code = await asyncio.to_thread(main, row.argv)
         out, err = capsys.readouterr()
         if code != 2:
             problems.append(f"{row.name}: exit {code}, stderr {err!r}")
