@@ -86,7 +86,7 @@ async def start_flow(
     transaction is mined. `force` skips the recipient refusals (never the funds check) and is
     journaled so later hops honour it too."""
     from interop.adapters.base import AdapterContext, BridgeRequest
-    from interop.flows import handle_for
+    from interop.flows import handle_for, settle_leftovers
     from interop.journal import RecordingSigner
     from interop.routes import plan_route
     from interop.types import to_address, to_wei_int
@@ -159,4 +159,5 @@ async def start_flow(
     j.set_hop_ref(fid, 0, ref)
     j.set_tx_state(ref.tx_hash, "mined")
     j.add_event(fid, "initiated", ref.tx_hash)
+    await settle_leftovers(io, fid, ref.tx_hash)
     return handle_for(io, j.get(fid))

@@ -257,7 +257,7 @@ class Interop:
         `may_have_executed=True`, and `resume()` finishes that very transaction (never a new one).
         Do not send the payment again after such an error: look the hash up or `resume()`.
         """
-        from interop.flows import NATIVE
+        from interop.flows import NATIVE, settle_leftovers
         from interop.journal import RecordingSigner
         from interop.safety import check_not_zero_address
         from interop.types import to_wei_int
@@ -303,6 +303,7 @@ class Interop:
         if res.receipt is not None:
             j.set_tx_state(res.tx_hash, "mined")
             j.set_status(fid, "finalized", "mined", done=True)
+        await settle_leftovers(self, fid, res.tx_hash)
         return res
 
     # ------------------------------------------------------------------ journal and adapters

@@ -34,7 +34,7 @@ import inspect
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -284,7 +284,7 @@ class Flow:
         ref = self._rec.hops[0].ref if self._rec.hops else None
         if ref is not None:
             return ref.tx_hash
-        txs = self._journal_txs(0, "initiate")
+        txs = self._journal_txs(0, "initiate") or self._journal_txs(0)  # native: "transfer"
         return txs[-1].tx_hash if txs else None
 
     def __repr__(self) -> str:
@@ -559,6 +559,8 @@ class Flow:
             await _emit(progress, FlowEvent("status", st))
             last = st.hop == len(self._rec.hops) - 1
             if st.status is Status.FINALIZED and last:
+                if self._open_txs():  # e.g. one the send path proved replaced and re-signed
+                    await self.settle(patience=min(FATE_PATIENCE, poll), deadline=deadline)
                 await _emit(progress, FlowEvent("done", st))
                 return st
             if st.status is Status.FAILED:
@@ -800,6 +802,7 @@ class Flow:
         patience: float = FATE_PATIENCE,
         receipt_timeout: float = 120.0,
         deadline: float | None = None,
+        skip: Collection[str] = (),
     ) -> list[Hash32]:
         """Settle every journaled transaction that may still be mined; returns those broadcast
         again.
@@ -808,14 +811,14 @@ class Flow:
         looked up: mined (or reverted) is recorded; replaced (its nonce was used by another
         transaction, so it can never be mined) is recorded and never waited on; pending is
         waited for up to `receipt_timeout` (and `deadline`); unknown stays open for a later look.
-        Never signs anything.
+        Never signs anything. `skip`: hashes left alone (e.g. one just sent and not awaited).
         """
         if not self._persisted:
             return []
         out: list[Hash32] = []
         j = self._host.journal
         for t in j.txs(self._rec.id):
-            if not t.open:
+            if not t.open or t.tx_hash in skip:
                 continue
             client = self._host.client(t.chain_id)
             try:
@@ -880,6 +883,15 @@ class Transfer(Flow):
 
 class Message(Flow):
     """Calldata (optionally with value) delivered to a contract on the target chain."""
+
+
+async def settle_leftovers(host: FlowHost, flow_id: str, done: str) -> None:
+    """After a call succeeded with transaction `done`, decide the fate of any other signature
+    it left open in the journal (the send path signs again only once it has proven the earlier
+    one's nonce used by another transaction): those are marked `replaced`, never left "signed"."""
+    j = host.journal
+    if any(t.open and t.tx_hash != done for t in j.txs(flow_id)):
+        await handle_for(host, j.get(flow_id)).settle(skip=(done,))
 
 
 def handle_for(host: FlowHost, record: FlowRecord, *, persisted: bool = True) -> Flow:

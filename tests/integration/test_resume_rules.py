@@ -188,7 +188,10 @@ async def test_replaced_nonce_does_not_hang_resume(devnet: Devnet, tmp_path: Pat
         by_id = {r.flow_id: r for r in results}
         assert set(by_id) == {a.id, b.id}
         assert isinstance(by_id[a.id].error, TransactionReplacedError), by_id[a.id]
-        assert by_id[a.id].error.flow_id == a.id
+        err = by_id[a.id].error
+        [a_tx] = io.journal.txs(a.id)
+        assert (err.flow_id, err.tx_hash, err.may_have_executed) == (a.id, a_tx.tx_hash, False)
+        assert err.replaced_by is not None and err.replaced_by != a_tx.tx_hash
         assert by_id[b.id].ok, by_id[b.id]
         assert elapsed < 30, elapsed
         assert (io.journal.get(a.id).status, io.journal.get(a.id).done) == ("replaced", True)
