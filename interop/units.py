@@ -33,7 +33,7 @@ def parse_units(value: str | int | Decimal, decimals: int) -> int:
         )
     try:
         d = Decimal(value) if not isinstance(value, Decimal) else value
-    except (InvalidOperation, ValueError) as exc:
+    except (InvalidOperation, ValueError, TypeError) as exc:
         raise InvalidAmountError(f"not a number: {value!r}") from exc
     if not d.is_finite():
         raise InvalidAmountError(f"amount must be finite, got {value!r}")

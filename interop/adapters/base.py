@@ -19,9 +19,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from interop.chains.model import Chain
 from interop.client import ChainClient
-from interop.errors import MissingSignerError, UnsupportedOperationError
+from interop.errors import InputError, InteropError, MissingSignerError, UnsupportedOperationError
 from interop.signer import Signer
-from interop.types import Address, Hash32, to_address
+from interop.types import Address, Hash32, to_address, to_hash32
 
 __all__ = [
     "AdapterContext",
@@ -126,16 +126,28 @@ class FlowRef:
 
     @classmethod
     def from_json(cls, text: str) -> FlowRef:
-        d = json.loads(text)
-        return cls(
-            adapter=d["adapter"],
-            direction=Direction(d["direction"]),
-            kind=FlowKind(d["kind"]),
-            source_chain=int(d["source_chain"]),
-            target_chain=int(d["target_chain"]),
-            tx_hash=Hash32(d["tx_hash"]),
-            data=d.get("data", {}),
-        )
+        """Decode `to_json` output; anything else is an `InputError` naming what is wrong
+        (a journal row or a stored reference from another version must not crash a caller)."""
+        try:
+            d = json.loads(text)
+            if not isinstance(d, dict):
+                raise TypeError(f"expected a JSON object, got {type(d).__name__}")
+            data = d.get("data", {})
+            if not isinstance(data, dict):
+                raise TypeError("'data' must be an object")
+            return cls(
+                adapter=str(d["adapter"]),
+                direction=Direction(d["direction"]),
+                kind=FlowKind(d["kind"]),
+                source_chain=int(d["source_chain"]),
+                target_chain=int(d["target_chain"]),
+                tx_hash=to_hash32(d["tx_hash"]),
+                data=data,
+            )
+        except InteropError as exc:
+            raise InputError(f"not a flow reference: {exc.message}") from None
+        except (ValueError, TypeError, KeyError, OverflowError) as exc:
+            raise InputError(f"not a flow reference: {type(exc).__name__}: {exc}"[:300]) from None
 
 
 @dataclass(frozen=True)

@@ -207,6 +207,8 @@ def _read(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"chain file {path} does not exist") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"chain file {path} is not UTF-8 text: {exc.reason}") from None
     except OSError as exc:
         raise ConfigError(f"cannot read chain file {path}: {exc}") from exc
     suffix = path.suffix.lower()
@@ -346,7 +348,7 @@ def _parent_tables(value: Any, where: str) -> dict[int, dict[str, Address]]:
     out: dict[int, dict[str, Address]] = {}
     for key, table in value.items():
         text = str(key).strip()
-        if isinstance(key, bool) or not text.isdigit() or int(text) <= 0:
+        if isinstance(key, bool) or not (text.isascii() and text.isdigit()) or int(text) <= 0:
             raise ConfigError(
                 f"{where}: parent_contracts key {key!r} must be a parent chain id (digits)"
             )

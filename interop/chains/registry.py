@@ -83,7 +83,7 @@ class ChainRegistry:
         if not isinstance(query, str):
             return None
         text = query.strip()
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             return self._by_id.get(int(text))
         caip = _CAIP2.match(text.casefold())
         if caip:
