@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import tempfile
+import time
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -272,6 +273,32 @@ class Devnet:
                 else "a devnet background task crashed",
                 details="; ".join([*crashed, *map(str, errors)]),
             ) from (self._crashed[0][1] if self._crashed else errors[0])
+
+    async def describe(self) -> str:
+        """A diagnostic snapshot for failure messages: each node's head (number, timestamp,
+        and how far its clock is from wall time), each component's own state, crashed tasks,
+        and where the node logs are."""
+        lines = [f"devnet logs: {self.log_dir}"]
+        for cid, node in self.nodes.items():
+            try:
+                b = await self.transport(cid).request("eth_getBlockByNumber", ["latest", False])
+                ts = int(b["timestamp"], 16)
+                lines.append(
+                    f"chain {cid}: block {int(b['number'], 16)} time {ts} "
+                    f"(wall {ts - int(time.time()):+d} s) log {node.log_path}"
+                )
+            except Exception as exc:
+                lines.append(f"chain {cid}: unreadable ({type(exc).__name__}: {exc})")
+        for comp in self._started:
+            describe = getattr(comp, "describe", None)
+            if describe is not None:
+                try:
+                    lines.append(f"{comp.name}: {await describe()}")
+                except Exception as exc:
+                    lines.append(f"{comp.name}: unreadable ({type(exc).__name__}: {exc})")
+        for name, err in self._crashed:
+            lines.append(f"CRASHED {name}: {type(err).__name__}: {err}")
+        return "\n".join(lines)
 
     async def fast_forward(self, seconds: int) -> None:
         """Advance time on every node by `seconds` and mine a block on each."""

@@ -198,7 +198,8 @@ async def drive_to_end(env: Env, ref: FlowRef) -> Drive:
                 await env.adapter.execute_next(ctx, ref)
             d.not_ready_checked = True
         await env.devnet.advance(min(st.seconds_to_next or 1, 7 * 86_400))
-    raise AssertionError(f"not finalized after {_MAX_STEPS} steps: {d.seen[-3:]}")
+    state = await env.devnet.describe()  # the relayers' and nodes' side of the story
+    raise AssertionError(f"not finalized after {_MAX_STEPS} steps: {d.seen[-3:]}\n{state}")
 
 
 class Route:

@@ -30,6 +30,9 @@ async def test_crashed_arbitrum_relayer_surfaces_in_watch_advance_and_stop() -> 
     try:
         assert dn.crashed == []
         await dn.advance(1)  # healthy: relays, moves time, raises nothing
+        healthy = await dn.describe()  # what a failing flow test prints
+        assert str(dn.log_dir) in healthy and "assertions created" in healthy, healthy
+        assert "CRASHED" not in healthy
         await dn.nodes[903].stop()  # the Arbitrum L2 node dies under the relayer
 
         with pytest.raises(DevnetError) as watched:
@@ -39,6 +42,7 @@ async def test_crashed_arbitrum_relayer_surfaces_in_watch_advance_and_stop() -> 
         assert "arbitrum relayer" in str(watched.value)
         assert any(isinstance(e, RpcError) for e in chain), chain  # the real cause is kept
         assert [name for name, _ in dn.crashed] == ["arbitrum relayer"]
+        assert "CRASHED arbitrum relayer" in await dn.describe()
 
         with pytest.raises(DevnetError) as advanced:  # the next advance re-raises it
             await dn.advance(1)

@@ -166,6 +166,25 @@ class ArbitrumDevnet:
             raise DevnetError("the arbitrum component is not started")
         await self.relayer.sync()
 
+    async def describe(self) -> str:
+        """The relayer's counters and the rollup's assertion state (for failure messages)."""
+        r = self.relayer
+        if r is None:
+            return "not started"
+        (created,) = await r._rollup_view("latestNodeCreated()", ["uint64"])
+        (confirmed,) = await r._rollup_view("latestConfirmed()", ["uint64"])
+        out = (
+            f"assertions created {created} confirmed {confirmed}; relayer errors {r.errors}"
+            f" (last: {r.last_error!r}); asserted sends {r._asserted_count}"
+            f"; next L1 message {r._next_msg}"
+        )
+        if int(created) > int(confirmed):
+            dl = await r._rollup_view(
+                "assertionDeadline(uint64)", ["uint64", "uint64"], int(confirmed) + 1
+            )
+            out += f"; next deadline (block, time) {tuple(int(x) for x in dl)}"
+        return out
+
     async def confirm_ready(self) -> int:
         """Confirm the assertions whose period has passed (when `auto_confirm=False`)."""
         if self.relayer is None:

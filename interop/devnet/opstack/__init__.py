@@ -208,6 +208,14 @@ class OpStackDevnet:
         except TimeoutError as exc:
             raise DevnetError(f"opstack devnet did not sync within {timeout}s") from exc
 
+    async def describe(self) -> str:
+        """Each relayer's counters (for failure messages)."""
+        return "; ".join(
+            f"L2 {cid}: deposits relayed {r.relayed}, games {len(r.games)}, L1 cursor {r.cursor},"
+            f" errors {r.errors} (last: {r.last_error!r})"
+            for cid, r in self.relayers.items()
+        )
+
     async def resolve_games(self) -> int:
         """Resolve every dispute game whose clock has expired (call after `fast_forward`)."""
 
