@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from interop.actions.tx import wait_for_receipt
 from interop.adapters.base import Status
 from interop.client import ChainClient
 from interop.devnet.core import Devnet
@@ -237,6 +238,27 @@ async def test_status_is_persisted(devnet: Devnet, tmp_path: Path) -> None:
         assert st.status is Status.FINALIZED
         assert io.flows(unfinished=True) == []  # status() wrote what it read
         assert io.journal.get(pending.record.id).done
+
+        again = await io.transfer(L1, to=fresh(), value=78, wait=False)
+        assert len(io.flows(unfinished=True)) == 1
+        await wait_for_receipt(io.client(L1), again.tx_hash, timeout=10)
+        assert await io.refresh() == [] and io.flows(unfinished=True) == []
+
+
+async def test_busy_loop_timings_refused(devnet: Devnet, tmp_path: Path) -> None:
+    """Defect 9: a poll interval or timeout of 0 or less would spin (thousands of requests a
+    second) or never be met: refused before anything runs."""
+    io = await make_io(devnet, "rules-timings", tmp_path)
+    async with io:
+        t = await io.bridge(ether("0.001"), L1, OP)
+        for kw in ({"poll": 0}, {"max_interval": -1}, {"timeout": 0}, {"poll": float("nan")}):
+            with pytest.raises(InputError):
+                await io.resume(**kw)  # type: ignore[arg-type]
+            with pytest.raises(InputError):
+                await t.wait(**kw)  # type: ignore[arg-type]
+            with pytest.raises(InputError):
+                await t.complete(**kw)  # type: ignore[arg-type]
+        assert (await t.complete()).status is Status.FINALIZED
 
 
 async def test_keys_are_never_echoed(devnet: Devnet, tmp_path: Path) -> None:
