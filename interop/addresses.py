@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 from interop.chains.model import Chain
 from interop.chains.registry import ChainRegistry, default_registry, normalize_key
-from interop.errors import ConfigError, InvalidAddressError, UnknownChainError
+from interop.errors import ConfigError, InvalidAddressError, UnknownChainError, shown
 from interop.types import Address, keccak256, to_address
 
 __all__ = [
@@ -106,11 +106,11 @@ class InteroperableAddress:
         for name in ("version", "chain_type"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0xFFFF:
-                raise _bad(f"{name} must be an int that fits in 2 bytes, got {value!r}")
+                raise _bad(f"{name} must be an int that fits in 2 bytes, got {shown(value)}")
         for name in ("chain_reference", "address"):
             value = getattr(self, name)
             if not isinstance(value, bytes) or len(value) > 255:
-                raise _bad(f"{name} must be bytes of at most 255, got {value!r}")
+                raise _bad(f"{name} must be bytes of at most 255, got {shown(value)}")
         if not self.chain_reference and not self.address:
             raise _bad("an Interoperable Address needs a chain reference, an address, or both")
 
@@ -187,11 +187,11 @@ def _chain_type_of(chain_type: int | str) -> int:
             return CHAIN_TYPES[chain_type]
         except KeyError:
             raise _bad(
-                f"unknown CAIP-2 namespace {chain_type!r}",
+                f"unknown CAIP-2 namespace {shown(chain_type)}",
                 hint=f"one of {', '.join(CHAIN_TYPES)}, or pass the 2-byte ChainType as an int",
             ) from None
     if isinstance(chain_type, bool) or not isinstance(chain_type, int):
-        raise _bad(f"chain type must be an int or a namespace str, got {chain_type!r}")
+        raise _bad(f"chain type must be an int or a namespace str, got {shown(chain_type)}")
     if not 0 <= chain_type <= 0xFFFF:
         raise _bad(f"chain type {chain_type} does not fit in 2 bytes")
     return chain_type
@@ -199,7 +199,7 @@ def _chain_type_of(chain_type: int | str) -> int:
 
 def _eip155_reference(chain_id: int) -> bytes:
     if isinstance(chain_id, bool) or not isinstance(chain_id, int) or chain_id <= 0:
-        raise _bad(f"EIP-155 chain id must be a positive int, got {chain_id!r}")
+        raise _bad(f"EIP-155 chain id must be a positive int, got {shown(chain_id)}")
     if chain_id >= 1 << (8 * 255):
         raise _bad(f"chain id {chain_id} needs more than 255 bytes")
     return chain_id.to_bytes((chain_id.bit_length() + 7) // 8, "big")
@@ -239,7 +239,7 @@ def encode_interoperable_address(
     elif isinstance(chain_reference, bytes | bytearray):
         reference = bytes(chain_reference)
     else:
-        raise _bad(f"chain reference must be bytes, an int or None, got {chain_reference!r}")
+        raise _bad(f"chain reference must be bytes, an int or None, got {shown(chain_reference)}")
 
     if address is None:
         addr = b""
@@ -272,7 +272,7 @@ def _blob_bytes(data: bytes | str) -> bytes:
     if s[:2] in ("0x", "0X"):
         s = s[2:]
     if not s or len(s) % 2 or not set(s) <= _HEX:
-        raise _bad(f"{data!r} is not an even number of hex digits")
+        raise _bad(f"{shown(data)} is not an even number of hex digits")
     return bytes.fromhex(s)
 
 
@@ -330,7 +330,7 @@ def _chain_id_of(chain: Chain | int) -> int:
     if isinstance(chain, Chain):
         return chain.id
     if isinstance(chain, bool) or not isinstance(chain, int):
-        raise _bad(f"chain must be a Chain or an int chain id, got {chain!r}")
+        raise _bad(f"chain must be a Chain or an int chain id, got {shown(chain)}")
     return chain
 
 
@@ -374,12 +374,12 @@ def _resolve_chain_text(text: str, registry: ChainRegistry) -> tuple[Chain | Non
         namespace, _, reference = text.partition(":")
         if namespace != "eip155":
             raise _bad(
-                f"chain {text!r} is not an EVM (eip155) chain",
+                f"chain {shown(text)} is not an EVM (eip155) chain",
                 hint="interop handles eip155 chains only",
             )
         if not _DECIMAL.match(reference) or reference == "0":
             raise _bad(
-                f"chain reference {reference!r} is not an EIP-155 chain id",
+                f"chain reference {shown(reference)} is not an EIP-155 chain id",
                 hint="decimal, no leading zeroes, e.g. eip155:1",
             )
         cid = int(reference)
@@ -410,26 +410,26 @@ def parse_readable(
     reg = registry or default_registry()
     s = _clean(text)
     if s.count("@") != 1:
-        raise _bad(f"{text!r} is not of the form address@chain[#checksum]")
+        raise _bad(f"{shown(text)} is not of the form address@chain[#checksum]")
     address_text, _, rest = s.partition("@")
     chain_text, hash_sign, given = rest.partition("#")
     if "#" in given:
-        raise _bad(f"{text!r} has more than one '#'")
+        raise _bad(f"{shown(text)} has more than one '#'")
     if hash_sign and not _CHECKSUM.match(given):
-        raise _bad(f"checksum {given!r} must be 8 hex digits")
+        raise _bad(f"checksum {shown(given)} must be 8 hex digits")
     if require_checksum and not hash_sign:
-        raise _bad(f"{text!r} has no #checksum", hint="append the 8-digit checksum")
+        raise _bad(f"{shown(text)} has no #checksum", hint="append the 8-digit checksum")
     if not _NAME_ADDRESS.match(address_text) or not _NAME_CHAIN.match(chain_text):
-        raise _bad(f"{text!r} contains characters not allowed in an Interoperable Name")
+        raise _bad(f"{shown(text)} contains characters not allowed in an Interoperable Name")
     if not address_text:
-        raise _bad(f"{text!r} names a chain but no address")
+        raise _bad(f"{shown(text)} names a chain but no address")
     if "." in address_text:
         raise _bad(
-            f"{address_text!r} looks like an ENS name; interop does not resolve ENS",
+            f"{shown(address_text)} looks like an ENS name; interop does not resolve ENS",
             hint="resolve the name to an address for that chain first",
         )
     if ":" in address_text:
-        raise _bad(f"{text!r} mixes the shortName:address and address@chain forms")
+        raise _bad(f"{shown(text)} mixes the shortName:address and address@chain forms")
     address = to_address(address_text)
     chain, cid = _resolve_chain_text(chain_text, reg)
     if hash_sign:
@@ -441,7 +441,7 @@ def parse_readable(
         ).checksum
         if given.upper() != expected:
             raise _bad(
-                f"checksum mismatch in {text!r}: computed {expected}, given {given}",
+                f"checksum mismatch in {shown(text)}: computed {expected}, given {given}",
                 hint="the address or the chain was changed or mistyped; re-copy it from the source",
             )
     return chain, address
@@ -466,12 +466,12 @@ def parse_erc3770(text: str, registry: ChainRegistry | None = None) -> tuple[Cha
     reg = registry or default_registry()
     s = _clean(text)
     if s.count(":") != 1:
-        raise _bad(f"{text!r} is not of the form shortName:address")
+        raise _bad(f"{shown(text)} is not of the form shortName:address")
     prefix, _, address_text = s.partition(":")
     if not prefix:
-        raise _bad(f"{text!r} has an empty short name")
+        raise _bad(f"{shown(text)} has an empty short name")
     if "@" in address_text or "#" in address_text:
-        raise _bad(f"{text!r} mixes the shortName:address and address@chain forms")
+        raise _bad(f"{shown(text)} mixes the shortName:address and address@chain forms")
     address = to_address(address_text)
     return reg.get(prefix), address
 
@@ -492,14 +492,16 @@ def parse_caip10(text: str, registry: ChainRegistry | None = None) -> tuple[Chai
     s = _clean(text)
     parts = s.split(":")
     if len(parts) != 3:
-        raise _bad(f"{text!r} is not a CAIP-10 account id (namespace:reference:address)")
+        raise _bad(f"{shown(text)} is not a CAIP-10 account id (namespace:reference:address)")
     namespace, reference, address_text = parts
     if not _CAIP2_NAMESPACE.match(namespace) or not _CAIP2_REFERENCE.match(reference):
-        raise _bad(f"{text!r} does not start with a valid CAIP-2 chain id")
+        raise _bad(f"{shown(text)} does not start with a valid CAIP-2 chain id")
     if namespace != "eip155":
-        raise _bad(f"{namespace!r} is not an EVM chain namespace", hint="use eip155:<chain id>")
+        raise _bad(
+            f"{shown(namespace)} is not an EVM chain namespace", hint="use eip155:<chain id>"
+        )
     if not _DECIMAL.match(reference) or reference == "0":
-        raise _bad(f"{reference!r} is not an EIP-155 chain id (decimal, no leading zeroes)")
+        raise _bad(f"{shown(reference)} is not an EIP-155 chain id (decimal, no leading zeroes)")
     address = to_address(address_text)
     return reg.get(int(reference)), address
 
@@ -514,7 +516,7 @@ def _clean(text: object) -> str:
     if not s:
         raise _bad("address is empty")
     if any(c.isspace() for c in s):
-        raise _bad(f"{text!r} contains whitespace")
+        raise _bad(f"{shown(text)} contains whitespace")
     return s
 
 
@@ -552,7 +554,7 @@ def parse_address_with_chain(
     if "@" in s:
         found, address = parse_readable(s, reg)
     elif "#" in s:
-        raise _bad(f"{text!r} has a #checksum but no @chain")
+        raise _bad(f"{shown(text)} has a #checksum but no @chain")
     else:
         colons = s.count(":")
         if colons == 0:
@@ -573,13 +575,13 @@ def parse_address_with_chain(
         elif colons == 2:
             found, address = parse_caip10(s, reg)
         else:
-            raise _bad(f"{text!r} has too many ':' to be any known address form")
+            raise _bad(f"{shown(text)} has too many ':' to be any known address form")
     if chain is None:
         return found, address
     wanted = chain if isinstance(chain, Chain) else reg.get(chain)
     if found is not None and found.id != wanted.id:
         raise _bad(
-            f"{text!r} is on {found.name} ({found.id}) but {wanted.name} ({wanted.id}) was asked for",
+            f"{shown(text)} is on {found.name} ({found.id}) but {wanted.name} ({wanted.id}) was asked for",
             hint="the chain in the address must match the chain of the operation",
         )
     return wanted, address

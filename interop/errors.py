@@ -43,6 +43,7 @@ send (it means: nothing was signed).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 __all__ = [
@@ -74,6 +75,7 @@ __all__ = [
     "UnsafeRecipientError",
     "UnsupportedOperationError",
     "mark_sent",
+    "shown",
 ]
 
 
@@ -114,6 +116,22 @@ class InteropError(Exception):
                 " check it (or run `interop resume`) before sending anything again"
             )
         return "\n".join(parts)
+
+
+_KEY_SHAPED = re.compile(
+    r"(?<![0-9a-zA-Z])(?:0[xX])?([0-9a-fA-F]{4})[0-9a-fA-F]{60}(?![0-9a-zA-Z])"
+)
+
+
+def shown(value: object) -> str:
+    """`repr(value)` for an error message about user input, with every 64-hex-digit token cut to
+    `0x1234…(redacted)`.
+
+    Why: a private key is 64 hex digits and gets pasted where an amount, an address or a chain
+    was expected; echoing the bad value would print the key into logs. Use it wherever an error
+    quotes what the caller passed (never for hashes the library itself found on chain).
+    """
+    return _KEY_SHAPED.sub(lambda m: f"0x{m.group(1)}…(redacted)", repr(value))
 
 
 def mark_sent(

@@ -13,7 +13,7 @@ from typing import NewType
 
 from eth_utils.crypto import keccak
 
-from interop.errors import InvalidAddressError, InvalidAmountError
+from interop.errors import InputError, InvalidAddressError, InvalidAmountError, shown
 
 __all__ = [
     "MAX_UINT256",
@@ -144,16 +144,17 @@ def to_address(value: str | bytes, *, strict: bool = True) -> Address:
         raise InvalidAddressError(f"address must be a str, got {type(value).__name__}")
     s = value.strip()
     if not (s.startswith("0x") or s.startswith("0X")):
-        raise InvalidAddressError(f"address {value!r} must start with 0x")
+        raise InvalidAddressError(f"address {shown(value)} must start with 0x")
     body = s[2:]
     if len(body) != 40 or not set(body) <= _HEX:
         raise InvalidAddressError(
-            f"address {value!r} is not 40 hex digits", hint="an address is 0x + 40 hex characters"
+            f"address {shown(value)} is not 40 hex digits",
+            hint="an address is 0x + 40 hex characters",
         )
     checksummed = "0x" + checksum_bodies(body.lower().encode("ascii"))
     if strict and body != body.lower() and body != body.upper() and "0x" + body != checksummed:
         raise InvalidAddressError(
-            f"address {value!r} has an invalid EIP-55 checksum",
+            f"address {shown(value)} has an invalid EIP-55 checksum",
             hint=f"did you mean {checksummed}? Check the address character by character.",
         )
     return Address(checksummed)
@@ -167,7 +168,7 @@ def to_hash32(value: str | bytes) -> Hash32:
         return Hash32("0x" + bytes(value).hex())
     s = value.lower()
     if not s.startswith("0x") or len(s) != 66 or not set(s[2:]) <= _HEX:
-        raise ValueError(f"not a 32-byte hex hash: {value!r}")
+        raise InputError(f"not a 32-byte hex hash: {shown(value)}")
     return Hash32(s)
 
 
@@ -186,7 +187,7 @@ def to_wei_int(value: object) -> int:
     """
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidAmountError(
-            f"amount must be an int in wei, got {type(value).__name__} {value!r}",
+            f"amount must be an int in wei, got {type(value).__name__} {shown(value)}",
             hint="use interop.ether('0.1') or interop.parse_amount('0.1ether')",
         )
     if value < 0:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from interop.errors import InvalidAmountError
+from interop.errors import InvalidAmountError, shown
 from interop.types import MAX_UINT256
 
 __all__ = ["UNITS", "ether", "format_ether", "format_units", "gwei", "parse_amount", "parse_units"]
@@ -28,17 +28,17 @@ def parse_units(value: str | int | Decimal, decimals: int) -> int:
     """Convert a decimal amount to integer base units, exactly; refuse what does not fit."""
     if isinstance(value, (float, bool)):
         raise InvalidAmountError(
-            f"refusing float amount {value!r}: floats are not exact",
+            f"refusing float amount {shown(value)}: floats are not exact",
             hint="pass a string such as '0.1' or a decimal.Decimal",
         )
     try:
         d = Decimal(value) if not isinstance(value, Decimal) else value
     except (InvalidOperation, ValueError, TypeError) as exc:
-        raise InvalidAmountError(f"not a number: {value!r}") from exc
+        raise InvalidAmountError(f"not a number: {shown(value)}") from exc
     if not d.is_finite():
-        raise InvalidAmountError(f"amount must be finite, got {value!r}")
+        raise InvalidAmountError(f"amount must be finite, got {shown(value)}")
     if d < 0:
-        raise InvalidAmountError(f"amount must not be negative, got {value!r}")
+        raise InvalidAmountError(f"amount must not be negative, got {shown(value)}")
     # Integer arithmetic: Decimal.scaleb rounds to the context precision (28 digits), which
     # silently changed amounts with more significant digits.
     _, digits, exponent = d.as_tuple()
@@ -49,17 +49,17 @@ def parse_units(value: str | int | Decimal, decimals: int) -> int:
         return 0
     # Bounds first: "1e999999999" must fail fast, not compute a billion-digit power of ten.
     if len(digits) + shift > 78:
-        raise InvalidAmountError(f"amount {value!r} does not fit in uint256")
+        raise InvalidAmountError(f"amount {shown(value)} does not fit in uint256")
     if -shift > len(digits):
-        raise InvalidAmountError(f"{value!r} has more than {decimals} decimal places")
+        raise InvalidAmountError(f"{shown(value)} has more than {decimals} decimal places")
     if shift >= 0:
         result = coefficient * int(10**shift)
     else:
         result, r = divmod(coefficient, int(10 ** (-shift)))
         if r:
-            raise InvalidAmountError(f"{value!r} has more than {decimals} decimal places")
+            raise InvalidAmountError(f"{shown(value)} has more than {decimals} decimal places")
     if result > MAX_UINT256:
-        raise InvalidAmountError(f"amount {value!r} does not fit in uint256")
+        raise InvalidAmountError(f"amount {shown(value)} does not fit in uint256")
     return result
 
 
@@ -78,12 +78,12 @@ def parse_amount(text: str, default_unit: str = "ether") -> int:
     m = _AMOUNT.match(text) if isinstance(text, str) else None
     if not m:
         raise InvalidAmountError(
-            f"cannot parse amount {text!r}", hint="write e.g. 0.1ether, 5gwei or 1000wei"
+            f"cannot parse amount {shown(text)}", hint="write e.g. 0.1ether, 5gwei or 1000wei"
         )
     number, unit = m.group(1), (m.group(2).lower() or default_unit)
     if unit not in UNITS:
         raise InvalidAmountError(
-            f"unknown unit {unit!r} in {text!r}", hint=f"use one of {', '.join(UNITS)}"
+            f"unknown unit {shown(unit)} in {shown(text)}", hint=f"use one of {', '.join(UNITS)}"
         )
     return parse_units(number, UNITS[unit])
 

@@ -474,11 +474,6 @@ async def test_library_refuses_each_bad_input(devnet: Devnet, tmp_path: Path) ->
     assert await _nonces(clients) == before
 
 
-@pytest.mark.xfail(
-    reason="interop.units / interop.addresses still echo a key-shaped amount or address"
-    " (library redaction is another slice of issue 8; the CLI refuses these before parsing)",
-    strict=False,
-)
 def test_library_parsers_never_echo_a_key() -> None:
     from interop.addresses import parse_address_with_chain
 
