@@ -75,6 +75,7 @@ __all__ = [
     "UnsafeRecipientError",
     "UnsupportedOperationError",
     "mark_sent",
+    "redact_key_shaped",
     "shown",
 ]
 
@@ -131,7 +132,12 @@ def shown(value: object) -> str:
     was expected; echoing the bad value would print the key into logs. Use it wherever an error
     quotes what the caller passed (never for hashes the library itself found on chain).
     """
-    return _KEY_SHAPED.sub(lambda m: f"0x{m.group(1)}…(redacted)", repr(value))
+    return redact_key_shaped(repr(value))
+
+
+def redact_key_shaped(text: str) -> str:
+    """`text` with every 64-hex-digit token (a private key's shape) cut to `0x1234…(redacted)`."""
+    return _KEY_SHAPED.sub(lambda m: f"0x{m.group(1)}…(redacted)", text)
 
 
 def mark_sent(

@@ -89,11 +89,19 @@ class Interop:
         journal: Journal | str | os.PathLike[str] | None = None,
         adapters: AdapterRegistry | None = None,
         sleep: Sleep | None = None,
+        rpc_deadline: float | None = None,
+        rpc_timeout: float | None = None,
     ) -> None:
         """`journal`: a `Journal`, a path, `":memory:"`, or None for the default file
         (`interop.journal.default_journal_path()`), opened on first use. `adapters`: an
         `AdapterRegistry` (default: installed entry points). `sleep`: how flows wait
-        (default `asyncio.sleep`; tests pass one that fast-forwards a devnet)."""
+        (default `asyncio.sleep`; tests pass one that fast-forwards a devnet).
+        `rpc_deadline`: total seconds one RPC call may take across retries and fallback URLs
+        (default `interop.client.DEFAULT_DEADLINE`); `rpc_timeout`: seconds per attempt."""
+        from interop.rpc.retry import check_seconds
+
+        self._rpc_deadline = check_seconds(rpc_deadline, "rpc_deadline")
+        self._rpc_timeout = check_seconds(rpc_timeout, "rpc_timeout")
         resolved = [_resolve(c) for c in (chains or [])]
         overrides: dict[int, tuple[str, ...]] = {}
         for key, urls in (rpc or {}).items():
@@ -213,7 +221,10 @@ class Interop:
         chain = self.chain(ref)
         c = self._clients.get(chain.id)
         if c is None:
-            c = ChainClient(chain)
+            kw: dict[str, Any] = {"timeout": self._rpc_timeout}
+            if self._rpc_deadline is not None:
+                kw["deadline"] = self._rpc_deadline
+            c = ChainClient(chain, **kw)
             self._clients[chain.id] = c
         return c
 
@@ -224,14 +235,19 @@ class Interop:
         *,
         chains: Iterable[ChainRef] | None = None,
         block: int | str = "latest",
+        timeout: float | None = None,
     ) -> BalanceTable:
         """Native balances of every address on every chain (or `chains`), chains concurrently.
 
-        A chain whose RPC fails yields an error entry in the table; the others still return.
+        A chain whose RPC fails, or does not answer within `timeout` seconds overall (default
+        `interop.actions.balances.DEFAULT_MULTICHAIN_DEADLINE`), yields an error entry in the
+        table; the others still return.
         """
         targets = [self.chain(c) for c in chains] if chains is not None else self.chains
         clients = {c.id: self.client(c.id) for c in targets}
-        return await get_balances_multichain(clients, list(addresses), block=block)
+        if timeout is None:
+            return await get_balances_multichain(clients, list(addresses), block=block)
+        return await get_balances_multichain(clients, list(addresses), block=block, timeout=timeout)
 
     async def transfer(
         self,

@@ -599,8 +599,8 @@ class Journal:
         with self._read() as db:
             rows = db.execute(
                 f"SELECT {_FLOW_COLS} FROM flows WHERE id = ?"
-                " OR (length(?) >= 6 AND id LIKE ? || '%')",
-                (flow_id, flow_id, flow_id.replace("%", "").replace("_", "")),
+                " OR (length(?) >= 6 AND substr(id, 1, length(?)) = ?)",
+                (flow_id, flow_id, flow_id, flow_id),
             ).fetchall()
         shown = redact_secrets(repr(flow_id))
         if not rows:

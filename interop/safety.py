@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from interop.errors import InsufficientFundsError, UnsafeRecipientError
+from interop.errors import InsufficientFundsError, UnsafeRecipientError, redact_key_shaped
 
 if TYPE_CHECKING:
     from interop.adapters.base import FlowKind
@@ -36,8 +35,6 @@ __all__ = [
     "verify_route_chains",
 ]
 
-_SECRET = re.compile(r"(?<![0-9a-zA-Z])(?:0[xX])?([0-9a-fA-F]{4})[0-9a-fA-F]{60}(?![0-9a-zA-Z])")
-
 
 def redact_secrets(text: str) -> str:
     """`text` with every 64-hex-digit token shown as `0x1234…(redacted)`.
@@ -47,7 +44,7 @@ def redact_secrets(text: str) -> str:
     key into logs and terminals. Such a token in user input cannot be told apart from a
     transaction hash, so every one is shortened where user input is echoed in an error.
     """
-    return _SECRET.sub(lambda m: f"0x{m.group(1)}…(redacted)", text)
+    return redact_key_shaped(text)
 
 
 def check_not_zero_address(address: str, what: str = "recipient") -> None:

@@ -79,6 +79,17 @@ def test_unknown_and_ambiguous_ids() -> None:
         assert j.get("abcdef02").id == "abcdef02"
 
 
+def test_a_prefix_is_literal_never_a_pattern() -> None:
+    # SQL LIKE wildcards in a prefix must not match: `finalize ______` acting on "the only
+    # flow" would be a flow the caller never named.
+    with Journal(":memory:") as j:
+        _flow(j, flow_id="abcdef01")
+        for junk in ("______", "%%%%%%", "abc%ef", "abcde_"):
+            with pytest.raises(InputError, match="no flow"):
+                j.get(junk)
+        assert j.get("abcdef").id == "abcdef01"
+
+
 def test_recording_signer_commits_before_returning(tmp_path: Path) -> None:
     path = tmp_path / "j.sqlite3"
     j = Journal(path)

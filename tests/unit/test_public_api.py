@@ -4,6 +4,8 @@ importing the package must stay light (no devnet, no adapters, no web3 until use
 import subprocess
 import sys
 
+import pytest
+
 import interop
 
 
@@ -22,3 +24,17 @@ def test_import_is_lazy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_rpc_bounds_reach_every_client_and_bad_ones_are_refused() -> None:
+    from interop import Interop
+    from interop.errors import InputError
+
+    io = Interop(
+        ["ethereum"], rpc={"ethereum": "http://127.0.0.1:1"}, rpc_deadline=3, rpc_timeout=1
+    )
+    client = io.client("ethereum")
+    assert client.deadline == 3.0
+    for bad in (0, -1, float("nan"), "5"):
+        with pytest.raises(InputError, match="rpc_deadline"):
+            Interop(["ethereum"], rpc_deadline=bad)  # type: ignore[arg-type]
