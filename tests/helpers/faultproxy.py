@@ -40,7 +40,7 @@ import json
 import random
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aiohttp
@@ -92,7 +92,9 @@ class FaultProxy:
 
     `rate` is the probability that one HTTP request meets a fault; `weights` optionally weighs
     `modes`; `delay` is the (min, max) pause of the `delay` mode; `retry_after` is the header
-    value of 429 answers; `lag_seconds` / `lag_rate` configure the lagging backend (0 = off).
+    value of 429 answers; `lag_seconds` / `lag_rate` configure the lagging backend (0 = off);
+    `method_rates` overrides `rate` for requests whose (first) call is a given method, e.g.
+    `{"eth_sendRawTransaction": 0.5}` to aim at the send path.
     `rate` may be changed while running (e.g. 0 to let a test check the chain undisturbed).
     """
 
@@ -108,6 +110,7 @@ class FaultProxy:
         retry_after: str = "1",
         lag_seconds: float = 1.0,
         lag_rate: float | None = None,
+        method_rates: Mapping[str, float] | None = None,
         name: str = "",
     ) -> None:
         unknown = set(modes) - set(MODES)
@@ -124,6 +127,7 @@ class FaultProxy:
         self.retry_after = retry_after
         self.lag_seconds = lag_seconds
         self.lag_rate = rate if lag_rate is None else lag_rate
+        self.method_rates = dict(method_rates or {})
         self.name = name or upstream
         self.counts: Counter[str] = Counter()
         self.by_method: Counter[tuple[str, str]] = Counter()  # (mode, first method)
@@ -164,8 +168,9 @@ class FaultProxy:
         await self.stop()
 
     # ------------------------------------------------------------------ behaviour
-    def _draw(self) -> str | None:
-        if self.rate <= 0 or self.rng.random() >= self.rate:
+    def _draw(self, method: str = "") -> str | None:
+        rate = self.method_rates.get(method, self.rate)
+        if rate <= 0 or self.rng.random() >= rate:
             return None
         if self.weights is None:
             return self.rng.choice(self.modes)
@@ -220,7 +225,7 @@ class FaultProxy:
         calls = _calls(payload)
         method = str(calls[0].get("method")) if calls else "?"
         self.counts["requests"] += 1
-        mode = self._draw()
+        mode = self._draw(method)
         if mode is not None:
             self.counts[mode] += 1
             self.by_method[(mode, method)] += 1
