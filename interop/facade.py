@@ -259,6 +259,7 @@ class Interop:
         timeout: float = 60,
         force: bool = False,
         allow_zero: bool = False,
+        patience: float | None = None,
     ) -> TransferResult:
         """Send native currency on one chain. Validates everything before signing.
 
@@ -272,7 +273,10 @@ class Interop:
         unless asked; something signed -> the error carries `tx_hash`, `flow_id` and
         `may_have_executed=True`, and `resume()` finishes that very transaction (never a new one).
         Do not send the payment again after such an error: look the hash up or `resume()`.
+        `patience`: seconds to look for the transaction after a lost answer before raising
+        `TransactionUnknownError` (default `interop.actions.tx.DEFAULT_PATIENCE`).
         """
+        from interop.actions.tx import DEFAULT_PATIENCE
         from interop.flows import NATIVE, settle_leftovers
         from interop.journal import RecordingSigner
         from interop.safety import check_not_zero_address
@@ -312,6 +316,7 @@ class Interop:
                 timeout=timeout,
                 allow_zero=allow_zero,
                 allow_zero_address=force,
+                patience=DEFAULT_PATIENCE if patience is None else patience,
             )
         except BaseException as exc:
             j.note_raised(fid, exc)

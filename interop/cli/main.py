@@ -469,6 +469,7 @@ async def _send(args: argparse.Namespace) -> int:
             wait=not args.no_wait,
             force=args.allow_zero_address,  # the library's waiver of its zero-address refusal
             allow_zero=args.allow_zero,
+            patience=args.patience,
         )
     if args.json:
         print(
@@ -802,6 +803,7 @@ async def _resume(args: argparse.Namespace) -> int:
     async with _interop(args) as io:
         results = await io.resume(
             progress=_progress(args),
+            include_abandoned=args.include_abandoned,
             timeout=args.timeout,
             poll=min(1.0, args.max_interval),
             max_interval=args.max_interval,
@@ -913,6 +915,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow the zero address as --to (whatever is sent there is lost)",
     )
+    sp.add_argument(
+        "--patience",
+        type=_seconds("--patience", _MIN_INTERVAL),
+        default=None,
+        help="after a lost answer, seconds to look for the transaction before exiting 3"
+        " (default 30)",
+    )
     sp.set_defaults(afunc=_send)
 
     def flowopts(sp: argparse.ArgumentParser, key: bool = True) -> None:
@@ -988,6 +997,11 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("resume", help="finish every unfinished journaled flow")
     flowopts(sp)
+    sp.add_argument(
+        "--include-abandoned",
+        action="store_true",
+        help="also send flows whose first call raised before anything was signed",
+    )
     sp.set_defaults(afunc=_resume)
 
     sp = sub.add_parser("finalize", help="perform the remaining steps of one journaled flow")

@@ -114,7 +114,8 @@ async def test_send_accepted_then_502_exits_3_with_the_hash(
     monkeypatch.setenv("INTEROP_PRIVATE_KEY", key)
     async with DarkAfterSend(devnet.chain(900).rpc_urls[0]) as proxy:
         argv = ["send", *common, "--chain", "devnet-l1", "--to", BOB, "--value", "1gwei",
-                "--rpc", f"devnet-l1={proxy.url}", "--no-wait", "--json"]  # fmt: skip
+                "--rpc", f"devnet-l1={proxy.url}", "--no-wait", "--json",
+                "--patience", "3"]  # fmt: skip
         code = await asyncio.to_thread(main, argv)
         assert proxy.dark  # the transaction did reach the node
     out, err = capsys.readouterr()
