@@ -78,7 +78,7 @@ FULL_FLOW_TXS: dict[tuple[int, int], dict[int, int]] = {
 # the op schedule repeats every ten operations: 2 balances, 4 transfers, 3 bridges, 1 message
 PATTERN = ("balances", "transfer", "bridge", "transfer", "message",
            "balances", "transfer", "bridge", "transfer", "bridge")  # fmt: skip
-COMPLETE_EVERY = 6  # every sixth bridge runs its whole flow (complete), the others its first tx
+COMPLETE_EVERY = 7  # every seventh bridge runs its whole flow (complete), the others its first tx
 WORKER_ACCOUNTS = (5, 6, 7)
 
 OPS = int(os.environ.get("INTEROP_SOAK_OPS", "20"))
@@ -218,6 +218,7 @@ async def run_op(rig: Rig, io: Interop, worker: int, rec: OpRecord, route: Any) 
     rec.recipient = to
     marks = rig.fault_marks(worker)
     expected: dict[int, int] = {}
+    mid: dict[int, int] = {}  # nonces once bridge() returned, for a whole flow
     call: Callable[[], Awaitable[Any]]
     if kind == "balances":
         known = list(rig.expected_balances.items())[-6:]
@@ -239,6 +240,12 @@ async def run_op(rig: Rig, io: Interop, worker: int, rec: OpRecord, route: Any) 
         async def call() -> Any:
             t = await io.bridge(rec.value, src, dst, to)
             if kind == "bridge-complete":
+                # bridge() reported its first transaction: what complete() sends is counted
+                # from here, so a failed complete() is judged on its own transactions
+                if src == L1:
+                    await rig.settle()
+                mid.update(await rig.nonces(addr, "pending"))
+                rec.tx_hash = t.tx_hash
                 await t.complete(poll=0.05, max_interval=0.5)
             return t
 
@@ -273,8 +280,9 @@ async def run_op(rig: Rig, io: Interop, worker: int, rec: OpRecord, route: Any) 
         rec.error = str(exc)[:600]
         if not isinstance(exc, InteropError):
             rec.error += "\n" + "".join(traceback.format_exception(exc))[-1500:]
-        rec.tx_hash = getattr(exc, "tx_hash", None)
-        rec.may_have_executed = bool(getattr(exc, "may_have_executed", False) and rec.tx_hash)
+        err_hash = getattr(exc, "tx_hash", None)
+        rec.may_have_executed = bool(getattr(exc, "may_have_executed", False) and err_hash)
+        rec.tx_hash = err_hash or rec.tx_hash
 
     # what the chain says: nonces moved (mined) and queued (a gap: may be mined later)
     if chains[0] == L1 or kind == "bridge-complete":
@@ -287,9 +295,12 @@ async def run_op(rig: Rig, io: Interop, worker: int, rec: OpRecord, route: Any) 
         if pending != latest:
             rec.pending_gap[cid] = pending - latest
     moved = {cid: rec.nonce_deltas.get(cid, 0) + rec.pending_gap.get(cid, 0) for cid in CHAINS}
-    landed = any(moved.values())
     if kind in ("transfer", "bridge-complete"):
         rec.recipient_delta = await rig.balance(target, to) - rcpt_before
+    if mid:  # complete() raised: only what it sent can have been reported failed
+        landed = any(after_pending[cid] > mid[cid] for cid in CHAINS)
+    else:
+        landed = any(moved.values()) or (kind == "transfer" and bool(rec.recipient_delta))
     over = {cid: n for cid, n in moved.items() if n > expected.get(cid, 0)}
 
     def outcome() -> str:
@@ -302,7 +313,7 @@ async def run_op(rig: Rig, io: Interop, worker: int, rec: OpRecord, route: Any) 
         if hung:
             return "hung"
         if exc is not None:
-            if (landed or (rec.recipient_delta or 0) > 0) and not rec.may_have_executed:
+            if landed and not rec.may_have_executed:
                 rec.note = f"raised without a tx hash/may_have_executed, yet landed: {moved}"
                 return "reported-failed-but-executed"
             return "failed-typed" if isinstance(exc, InteropError) else "failed-untyped"
@@ -400,7 +411,9 @@ def schedule(n: int) -> list[tuple[str, tuple[int, ...], Any]]:
             out.append((kind, (cid,), None))
         elif kind == "bridge":
             route = ROUTES[k % len(ROUTES)]
-            full = k % COMPLETE_EVERY == COMPLETE_EVERY - 1 or (n <= 60 and k in (5, 10))
+            # 7 is prime to the 6 routes: whole flows rotate over every route; the short form
+            # also completes the two-hop route (withdraw, prove, finalize, deposit)
+            full = k % COMPLETE_EVERY == 0 or (n <= 60 and k == 5)
             out.append(("bridge-complete" if full else kind, route, route))
         else:
             route = MESSAGE_ROUTES[k % len(MESSAGE_ROUTES)]
@@ -441,10 +454,12 @@ async def soak(dn: Devnet, tmp: Path, profile: str, n: int, seed: int) -> dict[s
     records.sort(key=lambda r: r.index)
     counts = Counter(r.outcome for r in records)
     by_kind: dict[str, dict[str, int]] = {}
+    times: dict[str, list[float]] = {}
     for r in records:
         name = r.kind if r.kind == "balances" else f"{r.kind} {'->'.join(map(str, r.chains))}"
         by_kind.setdefault(name, {}).setdefault(r.outcome, 0)
         by_kind[name][r.outcome] += 1
+        times.setdefault(name, []).append(r.seconds)
     return {
         "profile": profile,
         "faults": PROFILES[profile],
@@ -454,6 +469,9 @@ async def soak(dn: Devnet, tmp: Path, profile: str, n: int, seed: int) -> dict[s
         "seconds": round(time.monotonic() - t0, 1),
         "outcomes": {o: counts.get(o, 0) for o in OUTCOMES},
         "by_kind": by_kind,
+        "seconds_by_kind": {  # mean and max wall time of one operation
+            k: [round(sum(v) / len(v), 3), max(v)] for k, v in sorted(times.items())
+        },
         "faults_by_chain": {cid: dict(sorted(c.items())) for cid, c in faults.items()},
         "send_faults": dict(sorted(send_faults.items())),
         "failures": [asdict(r) for r in records if r.outcome != "succeeded"],
