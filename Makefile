@@ -28,11 +28,16 @@ lint: setup
 typecheck: setup
 	$(VENV)/bin/mypy interop
 
+# Tests run in a random order (pytest-randomly) so no test leans on another's leftovers; the seed
+# is printed first, and `make test TEST_SEED=N` replays an order.
+TEST_SEED ?= $(shell echo $$RANDOM)
+
 test: lint typecheck
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	@echo "test order seed: $(TEST_SEED)  (replay: make test TEST_SEED=$(TEST_SEED))"
+	$(VENV)/bin/pytest -q -p no:cacheprovider -p randomly --randomly-seed=$(TEST_SEED)
 
 unit: setup
-	$(VENV)/bin/pytest -q tests/unit
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests/unit
 
 demo: setup
 	$(PY) examples/demo.py
