@@ -31,6 +31,7 @@ typecheck: setup
 # Tests run in a random order (pytest-randomly) so no test leans on another's leftovers; the seed
 # is printed first, and `make test TEST_SEED=N` replays an order.
 TEST_SEED ?= $(shell echo $$RANDOM)
+TEST_SEED := $(TEST_SEED)
 
 test: lint typecheck
 	@echo "test order seed: $(TEST_SEED)  (replay: make test TEST_SEED=$(TEST_SEED))"
