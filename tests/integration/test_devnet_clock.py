@@ -68,7 +68,7 @@ async def test_proposer_never_erases_a_time_jump_of_advance(
     op: Any = devnet.component("opstack")
     real = op.relayers[901]
     l1_raw = devnet.transport(900)
-    jump = 1000
+    jump = 100
     seam = _JumpBeforeMine(l1_raw, jump)
     l1 = ChainClient(devnet.chain(900), cast(Transport, seam), owns_transport=False)
     proposer = L2Relayer(
