@@ -301,13 +301,36 @@ class Devnet:
         return "\n".join(lines)
 
     async def fast_forward(self, seconds: int) -> None:
-        """Advance time on every node by `seconds` and mine a block on each."""
+        """Advance time on every node by `seconds` and mine a block on each.
+
+        Checked, not assumed: each node's new head must be at least `seconds` past its clock
+        before the jump. Anything that mines at an absolute timestamp between the jump and the
+        block (a relayer, a test) would otherwise erase the jump without a trace, and a flow
+        told to wait `seconds` would find its period not over."""
         self.check()
+        seconds = int(seconds)
+
+        async def clock(t: Transport) -> int:
+            return int(
+                (await t.request("eth_getBlockByNumber", ["pending", False]))["timestamp"], 16
+            )
 
         async def one(cid: int) -> None:
             t = self.transport(cid)
-            await t.request("evm_increaseTime", [int(seconds)])
+            target = await clock(t) + seconds
+            await t.request("evm_increaseTime", [seconds])
             await t.request("evm_mine", [])
+            for _ in range(3):
+                head = await t.request("eth_getBlockByNumber", ["latest", False])
+                missing = target - int(head["timestamp"], 16)
+                if missing <= 0:
+                    return
+                log.warning(
+                    "chain %d: %d s of a %d s jump were lost; re-applied", cid, missing, seconds
+                )
+                await t.request("evm_increaseTime", [missing])
+                await t.request("evm_mine", [])
+            raise DevnetError(f"chain {cid}: could not move time forward by {seconds} s")
 
         await asyncio.gather(*(one(cid) for cid in self.nodes))
 

@@ -93,3 +93,34 @@ async def test_proposer_never_erases_a_time_jump_of_advance(
             # the jump that landed before the follow-up block is kept, not erased
             assert after >= clock_before + jump, (clock_before, game.created_at, after)
     assert seam.jumps == 3
+
+
+class _AbsoluteMineBeforeMine:
+    """A devnet's own L1 transport with a fault at the seam: before the first plain
+    `evm_mine` it mines a block at the absolute time `head + 1`, as anything setting a block
+    timestamp (the old proposer, a test) could between `fast_forward`'s jump and its block."""
+
+    def __init__(self, inner: Transport) -> None:
+        self.inner, self.fired = inner, False
+
+    async def request(self, method: str, params: Sequence[Any] = ()) -> Any:
+        if method == "evm_mine" and not params and not self.fired:
+            self.fired = True
+            await self.inner.request("evm_mine", [await _ts(self.inner) + 1])
+        return await self.inner.request(method, params)
+
+    async def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        return await self.inner.batch(calls)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_fast_forward_checks_that_the_jump_happened() -> None:
+    async with Devnet(default_config(opstack=False, arbitrum=False)) as dn:
+        seam = _AbsoluteMineBeforeMine(dn.transport(900))
+        dn._transports[900] = seam  # type: ignore[assignment]
+        before = await _ts(seam, "pending")
+        await dn.fast_forward(100)
+        assert seam.fired
+        assert await _ts(seam) >= before + 100
