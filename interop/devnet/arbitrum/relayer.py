@@ -47,6 +47,7 @@ from interop.adapters.arbitrum.formulas import (
 )
 from interop.client import ChainClient
 from interop.devnet.arbitrum.artifacts import calldata
+from interop.errors import DevnetError
 from interop.signer import Signer
 from interop.types import Address, hex_to_bytes, to_address, to_hash32
 
@@ -508,6 +509,12 @@ class Relayer:
         size, root = await self.send_state({"blockHash": block_hash})
         if size <= self._asserted_count:
             return
+        by_number, _ = await self.send_state(number)  # what clients (the shim) will read
+        if by_number != size:
+            raise DevnetError(
+                f"L2 block {number} ({block_hash}) reports {by_number} sends by number but "
+                f"{size} by hash; not asserting it (retried next round)"
+            )
         h = await send_transaction(
             self.l1,
             self.validator,
