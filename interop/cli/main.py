@@ -555,10 +555,21 @@ async def _devnet(args: argparse.Namespace) -> int:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, stop.set)
+            # a crashed background relayer ends the command at once (non-zero), rather than
+            # leaving a devnet that silently stopped relaying
+            stopped = asyncio.ensure_future(stop.wait())
+            crashed = asyncio.ensure_future(dn.watch())
             try:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), args.for_seconds)
+                await asyncio.wait(
+                    {stopped, crashed},
+                    timeout=args.for_seconds,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                if crashed.done():
+                    crashed.result()  # raises the DevnetError naming the relayer and its cause
             finally:
+                for t in (stopped, crashed):
+                    t.cancel()
                 print("stopping the devnet", flush=True)
     return 0
 
