@@ -160,7 +160,12 @@ class L2Relayer:
         if tx_hash in self.refused_deposits or await self.l2.get_receipt(tx_hash) is not None:
             return
         try:
-            await self.l2.send_raw_transaction(raw)
+            try:
+                await self.l2.send_raw_transaction(raw)
+            except RpcResponseError as exc:
+                if not await self._clear_pool_conflict(ev.from_address, exc):
+                    raise
+                await self.l2.send_raw_transaction(raw)
         except RpcResponseError as exc:
             if "insufficient" not in exc.message.lower():
                 raise
@@ -174,6 +179,39 @@ class L2Relayer:
         rcpt = await wait_receipt(self.l2, tx_hash)
         self.relayed += 1
         log.debug("relayed deposit %s to L2 %d block %d", tx_hash, self.l2_id, rcpt.block_number)
+
+    async def _clear_pool_conflict(self, sender: str, exc: RpcResponseError) -> bool:
+        """Drop the sender's pool transactions that keep a deposit out; True if any was dropped.
+
+        Why: a deposit is not a pool transaction on a real OP chain — the derivation pipeline
+        puts it first in its block, whatever the sender has pending, and bumps the sender's
+        nonce, so a pending user transaction with that nonce simply becomes invalid. anvil
+        instead takes the deposit through its pool and refuses it ("replacement transaction
+        underpriced") when the sender has a pending or queued transaction with the same nonce.
+        Dropping the sender's pooled transactions gives the real outcome.
+        """
+        text = exc.message.lower()
+        if not any(s in text for s in ("replacement", "already known", "nonce")):
+            return False
+        content = await self.l2.request("txpool_content")
+        dropped = 0
+        for section in ("pending", "queued"):
+            by_sender = (content or {}).get(section) or {}
+            for addr, txs in by_sender.items():
+                if addr.lower() != sender.lower():
+                    continue
+                for tx in (txs or {}).values():
+                    await self.l2.request("anvil_dropTransaction", [tx["hash"]])
+                    dropped += 1
+        if dropped:
+            log.warning(
+                "deposit from %s on L2 %d collided with %d pooled transaction(s) of the sender;"
+                " dropped them as a real OP chain would invalidate them",
+                sender,
+                self.l2_id,
+                dropped,
+            )
+        return dropped > 0
 
     # ------------------------------------------------------------------ proposals (portal 2)
 
