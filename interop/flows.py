@@ -528,7 +528,41 @@ class Flow:
 
         An `abandoned` flow (its starting call raised before anything was signed) is sent only
         with `send_abandoned=True`: the caller was told it failed and may have paid otherwise.
+
+        Any error raised after this call signed a transaction carries the last such
+        transaction's hash, the flow id and `may_have_executed=True` (a status read that fails
+        after a mined prove must not read as "nothing happened"); other errors carry the flow id.
         """
+        j = self._host.journal
+        fid = self._rec.id
+        before = {t.seq for t in j.txs(fid)} if self._persisted else set()
+        try:
+            return await self._complete(
+                progress=progress,
+                timeout=timeout,
+                poll=poll,
+                max_interval=max_interval,
+                sleep=sleep,
+                receipt_timeout=receipt_timeout,
+                send_abandoned=send_abandoned,
+            )
+        except InteropError as exc:
+            if self._persisted:
+                signed = [t for t in j.txs(fid) if t.seq not in before]
+                mark_sent(exc, signed[-1].tx_hash if signed else None, flow_id=fid)
+            raise
+
+    async def _complete(
+        self,
+        *,
+        progress: Progress | None,
+        timeout: float | None,
+        poll: float,
+        max_interval: float,
+        sleep: Sleep | None,
+        receipt_timeout: float,
+        send_abandoned: bool,
+    ) -> FlowState:
         check_timing(
             timeout=timeout, poll=poll, max_interval=max_interval, receipt_timeout=receipt_timeout
         )

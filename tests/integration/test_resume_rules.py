@@ -272,3 +272,52 @@ async def test_keys_are_never_echoed(devnet: Devnet, tmp_path: Path) -> None:
             assert KEY[2:] not in str(e) and KEY[6:] not in repr(e.args), e
             assert "redacted" in str(e)
         assert KEY[6:] not in str(chain_err.value.query)
+
+
+class DarkAfterSend:
+    """Transport seam: once a transaction was sent through it (and reached the node), every
+    `eth_call` fails as an unreachable RPC would — the status read after a mined prove."""
+
+    def __init__(self, inner: Transport) -> None:
+        self.inner = inner
+        self.sent: list[str] = []
+
+    async def request(self, method: str, params: Sequence[Any] = ()) -> Any:
+        if method == "eth_call" and self.sent:
+            from interop.errors import RpcUnreachableError
+
+            raise RpcUnreachableError("eth_call: no RPC URL answered (seam)")
+        res = await self.inner.request(method, params)
+        if method == "eth_sendRawTransaction":
+            self.sent.append(str(res))
+        return res
+
+    async def batch(self, calls: Sequence[Call]) -> list[Any]:
+        if self.sent and any(method == "eth_call" for method, _ in calls):
+            from interop.errors import RpcUnreachableError
+
+            raise RpcUnreachableError("eth_call: no RPC URL answered (seam)")
+        return await self.inner.batch(calls)
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_complete_error_after_a_mined_step_carries_its_hash(
+    devnet: Devnet, tmp_path: Path
+) -> None:
+    """Found by the soak: complete() proved a withdrawal on L1, then a status read failed and
+    the caller got an RpcUnreachableError with no hash — 'failed' for what executed."""
+    io = await make_io(devnet, "rules-complete-marks", tmp_path)
+    async with io:
+        t = await io.bridge(1234, OP, L1)
+        dark = DarkAfterSend(devnet.transport(L1))
+        io._clients[L1] = ChainClient(io.chain(L1), dark, owns_transport=False)  # the seam
+        with pytest.raises(Exception) as info:
+            await t.complete(timeout=120, poll=0.2, max_interval=1)
+        exc = info.value
+        assert dark.sent, "the prove transaction was sent before the reads failed"
+        assert getattr(exc, "tx_hash", None) == dark.sent[-1], exc
+        assert getattr(exc, "may_have_executed", False) and exc.flow_id == t.id  # type: ignore[attr-defined]
+        rcpt = await devnet.transport(L1).request("eth_getTransactionReceipt", [dark.sent[-1]])
+        assert rcpt is not None and rcpt["status"] == "0x1"  # it did execute
