@@ -94,6 +94,8 @@ async def start_flow(
     if io.signer is None:
         raise MissingSignerError("bridging needs an account", hint="Interop(..., account=...)")
     signer = io.signer
+    # `options={"force": True}` (what adapters' refusals suggest) and `force=True` are one waiver
+    force = force or bool((options or {}).get("force"))
     amount = to_wei_int(value)
     if amount == 0 and not allow_zero:
         raise InvalidAmountError("bridging 0 wei moves nothing", hint="pass a positive amount")
@@ -146,7 +148,7 @@ async def start_flow(
         data=data,
         gas_limit=gas_limit,
         allow_aliased_recipient=force,
-        options={k: v for k, v in opts.items() if k != "force"},
+        options=opts,  # with "force": adapters' own recipient refusals honour it too
     )
     adapter = io.adapter(first.adapter)
     rs = RecordingSigner(signer, j, fid, 0, "initiate")

@@ -800,7 +800,7 @@ class Flow:
             recipient,
             data=r.data if last else b"",
             allow_aliased_recipient=bool(r.options.get("force", False)),
-            options={k: v for k, v in r.options.items() if k not in ("force",)},
+            options=dict(r.options),  # "force" included: adapters' refusals honour it
         )
         ctx = self._ctx(hop, signer)
         await ctx.source.ensure_chain_id()
