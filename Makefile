@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export INTEROP_CACHE_DIR ?= $(HOME)/.cache/interop
 
-.PHONY: setup npm test lint typecheck unit integration demo bench devnet clean
+.PHONY: setup npm test lint typecheck unit integration demo bench devnet clean reliability
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ TEST_SEED := $(TEST_SEED)
 test: lint typecheck
 	@echo "test order seed: $(TEST_SEED)  (replay: make test TEST_SEED=$(TEST_SEED))"
 	$(VENV)/bin/pytest -q -p no:cacheprovider -p randomly --randomly-seed=$(TEST_SEED)
+
+# The fault soak at full size (>= 1,000 operations per fault profile; `make test` runs a short
+# form): every operation is judged against the nodes, the report table is printed and written
+# as JSON (INTEROP_SOAK_REPORT). See tests/reliability/test_soak.py and docs/delivery.md.
+reliability: setup
+	INTEROP_SOAK_OPS=$${INTEROP_SOAK_OPS:-1000} \
+	INTEROP_SOAK_REPORT=$${INTEROP_SOAK_REPORT:-reliability-report.json} \
+	$(VENV)/bin/pytest -q -s -p no:cacheprovider -p no:randomly tests/reliability
 
 unit: setup
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests/unit

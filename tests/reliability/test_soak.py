@@ -23,8 +23,8 @@ Scale: `INTEROP_SOAK_OPS` operations per fault profile (default 20: the short fo
 eth_sendRawTransaction); `make reliability` runs 1,000 per profile. `INTEROP_SOAK_PROFILES`
 chooses profiles (comma-separated; "0pct" checks the harness itself), `INTEROP_SOAK_REPORT` names
 a JSON file for the report, `INTEROP_SOAK_SEED` the fault seed, `INTEROP_SOAK_DEADLINE` the
-per-operation deadline in seconds (three times that for a whole flow). Workers use devnet
-accounts 5-7 (one operation at a time each, so nonce accounting per operation is exact) and
+per-operation deadline in seconds (three times that for a whole flow). Three workers, each
+with its own derived key (one operation at a time each, so nonce accounting per operation is exact) and
 one proxy per worker and chain, so the faults an operation met are its own.
 """
 
@@ -43,6 +43,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_account import Account
+from eth_utils.crypto import keccak
 
 from interop.devnet.core import Devnet
 from interop.errors import InteropError
@@ -80,6 +82,18 @@ PATTERN = ("balances", "transfer", "bridge", "transfer", "message",
            "balances", "transfer", "bridge", "transfer", "bridge")  # fmt: skip
 COMPLETE_EVERY = 7  # every seventh bridge runs its whole flow (complete), the others its first tx
 WORKER_ACCOUNTS = (5, 6, 7)
+"""Worker numbers. Each worker signs with its own key (`worker_account`), funded on every chain
+at start: never a shared devnet account, because a soak under faults may leave a transaction
+in a node's pool (its fate unknown when the operation gave up) that would later land in the
+middle of another test using the same account."""
+WORKER_FUNDS = 10**21  # 1000 ETH per chain
+
+
+def worker_account(worker: int) -> tuple[str, str]:
+    """(address, key) of a soak worker: derived, so other tests never sign with it."""
+    key = "0x" + keccak(f"interop soak worker {worker}".encode()).hex()
+    return str(Account.from_key(key).address), key
+
 
 OPS = int(os.environ.get("INTEROP_SOAK_OPS", "20"))
 SEED = int(os.environ.get("INTEROP_SOAK_SEED", "8"))
@@ -152,6 +166,9 @@ class Rig:
         async with contextlib.AsyncExitStack() as stack:
             for w in WORKER_ACCOUNTS:
                 for cid in CHAINS:
+                    await self.dn.transport(cid).request(
+                        "anvil_setBalance", [worker_account(w)[0], hex(WORKER_FUNDS)]
+                    )
                     url = self.dn.chains[cid].rpc_urls[0]
                     seed = self.seed * 10_000 + w * 1000 + cid
                     proxy = FaultProxy(url, seed=seed, name=f"{cid}", **self.faults)
@@ -172,7 +189,7 @@ class Rig:
         return Interop(
             list(self.dn.chains.values()),
             rpc={cid: self.proxies[(worker, cid)].url for cid in CHAINS},
-            account=self.dn.accounts[worker][1],
+            account=worker_account(worker)[1],
             journal=self.tmp / f"soak-{self.profile}-{worker}.sqlite3",
             sleep=self.advance,
         )
@@ -208,7 +225,7 @@ def _payload(n: int) -> bytes:
 
 async def run_op(rig: Rig, io: Interop, worker: int, rec: OpRecord, route: Any) -> None:
     """Perform one operation and classify it against the chain."""
-    addr = rig.dn.accounts[worker][0]
+    addr = worker_account(worker)[0]
     to = fresh()
     kind = rec.kind
     chains = rec.chains
