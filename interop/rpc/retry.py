@@ -149,7 +149,7 @@ class RetryPolicy:
     not start before it is not made.
     """
 
-    attempts: int = 4
+    attempts: int = 6
     initial: float = 0.1
     max_wait: float = 4.0
     jitter: float = 0.1
