@@ -33,10 +33,11 @@ async def test_batch_balances_match_single_reads(anvil: AnvilNode) -> None:
         start = time.perf_counter()
         out = await t.batch(calls)
         elapsed = time.perf_counter() - start
-        assert [int(x, 16) for x in out[:10]] == [FUNDED] * 10
+        # accounts 8 and 9 are used by the resend test below (any order: pytest-randomly)
+        assert [int(x, 16) for x in out[:8]] == [FUNDED] * 8
         assert all(int(x, 16) == 0 for x in out[10:])
-        singles = [await t.request("eth_getBalance", [a, "latest"]) for a in funded[:3]]
-        assert singles == out[:3]
+        singles = [await t.request("eth_getBalance", [a, "latest"]) for a in funded]
+        assert singles == out[:10]
     assert elapsed < 5.0  # 3,000 reads in 6 chunks; generous bound for a loaded machine
 
 

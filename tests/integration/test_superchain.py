@@ -18,7 +18,14 @@ import pytest
 from eth_utils.crypto import keccak
 
 from interop.actions.tx import send_transaction, wait_for_receipt
-from interop.adapters.base import AdapterContext, BridgeRequest, Direction, FlowKind, Status
+from interop.adapters.base import (
+    AdapterContext,
+    BridgeRequest,
+    Direction,
+    FlowKind,
+    FlowRef,
+    Status,
+)
 from interop.adapters.superchain import abis as A
 from interop.adapters.superchain import adapter_factory
 from interop.adapters.superchain.adapter import SuperchainAdapter
@@ -38,6 +45,7 @@ from interop.devnet.superchain import SuperchainDevnet, make_component
 from interop.errors import (
     AlreadyDoneError,
     MessageNotFoundError,
+    NotReadyError,
     UnsafeRecipientError,
     UnsupportedOperationError,
 )
@@ -67,6 +75,15 @@ class Env:
 
 def _fresh() -> Address:
     return to_address(os.urandom(20))
+
+
+async def _destination_reaches(env: Env, dst: int, ref: FlowRef) -> None:
+    """Mine a destination block at the message's time if the destination is behind it: a real
+    destination's sequencer has produced blocks by then, while a busy source anvil runs ahead of
+    wall time (each block at least a second after its parent) and an idle one never moves."""
+    ts = Identifier.from_json(dict(ref.data["identifier"])).timestamp
+    if int((await env.c[dst].get_block("latest"))["timestamp"], 16) < ts:
+        await env.c[dst].request("evm_mine", [ts])
 
 
 @pytest.fixture(scope="module")
@@ -197,6 +214,7 @@ async def test_manual_relay_then_twice_is_already_done(env: Env) -> None:
         ctx = env.ctx(OP_A, OP_B)
         ref = await env.adapter.initiate(ctx, BridgeRequest(FlowKind.ETH, value, to))
         await env.sc.sync()  # relays nothing while auto_relay is off
+        await _destination_reaches(env, OP_B, ref)
         st = await env.adapter.status(ctx, ref)
         assert (st.status, st.native, st.next_step) == (
             Status.READY_TO_FINALIZE,
@@ -289,12 +307,14 @@ async def test_execute_next_leaves_eth_flows_to_a_running_relayer(env: Env) -> N
     ctx = env.ctx(OP_A, OP_B)
     mine_before = await env.c[OP_B].get_balance(env.user.address)
     ref = await env.adapter.initiate(ctx, BridgeRequest(FlowKind.ETH, value, to))
-    # the relayer may win before or during the call: either way the caller sends nothing
+    # the relayer may win before or during the call, or the destination's clock may not have
+    # reached the message yet: either way the caller sends nothing
     try:
         sent = await env.adapter.execute_next(ctx, ref)
-    except AlreadyDoneError:
+    except (AlreadyDoneError, NotReadyError):
         sent = None
     assert sent is None
+    await env.sc.sync(timeout=10)
     assert (await env.adapter.status(ctx, ref)).status is Status.FINALIZED
     assert await env.c[OP_B].get_balance(to) == value
     assert await env.c[OP_B].get_balance(env.user.address) == mine_before

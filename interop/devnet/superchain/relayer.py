@@ -145,9 +145,10 @@ class InteropRelayer:
         now = int((await dest.get_block("latest"))["timestamp"], 16)
         if p.identifier.timestamp > now + 1:
             # A real destination produces a block every few seconds, so its clock catches up on
-            # its own; an automining anvil with no traffic never moves. Mine one block (at the
-            # node's own clock, as a sequencer would) so `interop devnet` relays in real time.
-            await dest.request("evm_mine", [])
+            # its own; an automining anvil with no traffic never moves, and a busy source anvil
+            # runs ahead of wall time (each block at least a second after its parent). Mine one
+            # block at the message's time, as the destination's sequencer would have by then.
+            await dest.request("evm_mine", [p.identifier.timestamp])
             now = int((await dest.get_block("latest"))["timestamp"], 16)
         if p.identifier.timestamp > now + 1:
             return 0  # CrossL2Inbox refuses identifiers from the destination's future
