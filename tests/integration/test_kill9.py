@@ -198,7 +198,11 @@ async def crashes(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> A
     results = dict(zip(POINTS, outcomes, strict=True))
     for o in results.values():
         if o.error is None and o.run is not None and o.run.status != -9:
-            o.error = f"worker ended with {o.run.status}; zygote stderr: {zygote_err[-1500:]}"
+            said = [r["error"] for r in o.run.reports if isinstance(r, dict) and "error" in r]
+            o.error = (
+                f"worker ended with {o.run.status} before its kill point; it reported {said};"
+                f" zygote stderr: {zygote_err[-1500:]}"
+            )
     yield results
 
 
