@@ -157,7 +157,14 @@ class Workers:
                     await run.go.wait()
                     writer.write(b'{"go": true}\n')
                 elif "sleep" in msg:
-                    await self.clock(float(msg["sleep"]))
+                    try:
+                        await self.clock(float(msg["sleep"]))
+                    except Exception as exc:  # the worker only sees its channel close: say why
+                        if run is not None:
+                            run.reports.append(
+                                {"error": f"devnet advance raised {type(exc).__name__}: {exc}"}
+                            )
+                        raise
                     writer.write(b'{"ok": true}\n')
                 elif run is not None:
                     run.reports.append(msg)
