@@ -35,7 +35,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -589,18 +589,23 @@ class HttpTransport:
             err = error_from_response(data.get("error"), calls[lo][0])
             out[lo:hi] = [err] * (hi - lo)
             return
-        for item in data:
-            if type(item) is not dict:
-                continue
-            k = item.get("id")
-            if type(k) is not int or not lo <= k < hi:
-                continue
+        for k, item in _slots(data, lo, hi):
             e = item.get("error")
             if e is None:
                 if "result" in item:
                     out[k] = item["result"]
             else:
                 out[k] = error_from_response(e, calls[k][0])
+
+
+def _slots(data: list[Any], lo: int, hi: int) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(id, answer) for each answer of a batch answer that is one of ours: an object whose id is
+    an int in [lo, hi). Anything else (a foreign id, a stray value) is no answer to us."""
+    for item in data:
+        if type(item) is dict:
+            k = item.get("id")
+            if type(k) is int and lo <= k < hi:
+                yield k, item
 
 
 class _SizeRefused(Exception):
@@ -660,12 +665,7 @@ def _check_batch(data: Any, lo: int, hi: int) -> Any:
         raise TransientError("malformed", detail=_shape(data))
     seen = 0
     flaky: str | None = None
-    for item in data:
-        if type(item) is not dict:
-            continue
-        k = item.get("id")
-        if type(k) is not int or not lo <= k < hi:
-            continue
+    for _, item in _slots(data, lo, hi):
         err = item.get("error")
         if err is not None:
             seen += 1
