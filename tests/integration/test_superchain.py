@@ -266,6 +266,7 @@ async def test_identifier_must_match_the_source_log(env: Env) -> None:
         )
         with pytest.raises(MessageNotFoundError):
             await verify_identifier(env.c[OP_A], wrong, sent.message.payload)
+        await _destination_reaches(env, OP_B, ref)
         await env.adapter.execute_next(env.ctx(OP_A, OP_B), ref)
         assert await env.c[OP_B].get_storage_at(target, 2) == b"\x01" * 32
     finally:
