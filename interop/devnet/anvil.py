@@ -12,6 +12,7 @@ import contextlib
 import ctypes
 import os
 import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -100,6 +101,12 @@ class AnvilOptions:
     dump_state: Path | None = None
 
 
+def keep_devnet_logs() -> bool:
+    """`INTEROP_KEEP_DEVNET_LOGS=1` keeps a devnet's temporary log directory after it stops
+    (for debugging a failed run); by default a directory the devnet created is removed."""
+    return os.environ.get("INTEROP_KEEP_DEVNET_LOGS", "") not in ("", "0")
+
+
 class AnvilNode:
     """An anvil child process. Use `async with AnvilNode(opts) as node:` or start()/stop()."""
 
@@ -112,6 +119,8 @@ class AnvilNode:
         self._proc: asyncio.subprocess.Process | None = None
         self.host = "127.0.0.1"
         self.port: int | None = None
+        self._states_dir: Path | None = None
+        self._own_dir: Path | None = None
 
     def __repr__(self) -> str:
         return f"AnvilNode(name={self.name!r}, chain_id={self.chain_id}, url={self.url if self.port else None!r})"
@@ -149,6 +158,8 @@ class AnvilNode:
             args += ["--load-state", str(o.load_state)]
         if o.dump_state is not None:
             args += ["--dump-state", str(o.dump_state)]
+        if self._states_dir is not None and "--cache-path" not in o.extra_args:
+            args += ["--cache-path", str(self._states_dir)]
         return args + list(o.extra_args)
 
     def tail(self, n: int = 30) -> str:
@@ -159,9 +170,16 @@ class AnvilNode:
     async def start(self, timeout: float = 20.0) -> None:
         if self._proc is not None:
             raise DevnetError(f"{self.name} already started")
-        log_dir = self._log_dir or Path(tempfile.mkdtemp(prefix="interop-devnet-"))
+        if self._log_dir is None:
+            self._own_dir = Path(tempfile.mkdtemp(prefix="interop-devnet-"))
+        log_dir = self._log_dir or self._own_dir
+        assert log_dir is not None
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = log_dir / f"{self.name}.log"
+        # anvil writes older block states to disk (about 1-2 GB over a long test run) under
+        # ~/.foundry/anvil/tmp by default and leaves them there when it is terminated; we keep
+        # them beside the log and delete them at stop(), so no run leaks disk.
+        self._states_dir = log_dir / f"{self.name}.states"
         log = self.log_path.open("wb")
         try:
             self._proc = await asyncio.create_subprocess_exec(
@@ -235,6 +253,11 @@ class AnvilNode:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(drain, 2)
         self.port = None
+        if self._states_dir is not None:
+            shutil.rmtree(self._states_dir, ignore_errors=True)
+        if self._own_dir is not None and not keep_devnet_logs():
+            shutil.rmtree(self._own_dir, ignore_errors=True)
+            self._own_dir = None
 
     async def __aenter__(self) -> AnvilNode:
         await self.start()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import shutil
 import tempfile
 import time
 from collections.abc import Coroutine, Sequence
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from interop.chains.model import Chain, Stack
-from interop.devnet.anvil import DEV_ACCOUNTS, AnvilNode, AnvilOptions
+from interop.devnet.anvil import DEV_ACCOUNTS, AnvilNode, AnvilOptions, keep_devnet_logs
 from interop.errors import DevnetError
 from interop.rpc.base import Transport
 from interop.rpc.http import HttpTransport
@@ -88,6 +89,7 @@ class Devnet:
         self._background: dict[asyncio.Task[None], str] = {}
         self._crashed: list[tuple[str, BaseException]] = []
         self._crash_event = asyncio.Event()
+        self._own_log_dir = config.log_dir is None
         self.log_dir = config.log_dir or Path(tempfile.mkdtemp(prefix="interop-devnet-"))
         self.running = False
 
@@ -266,6 +268,9 @@ class Devnet:
                 errors.append(exc)
         self.running = False
         crashed = [f"{name} crashed: {type(e).__name__}: {e}" for name, e in self._crashed]
+        if self._own_log_dir and not errors and not crashed and not keep_devnet_logs():
+            # A clean stop removes the directory we created; a failed one keeps its logs.
+            shutil.rmtree(self.log_dir, ignore_errors=True)
         if errors or crashed:
             raise DevnetError(
                 "errors while stopping the devnet"
