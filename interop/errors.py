@@ -53,16 +53,19 @@ __all__ = [
     "ConfigError",
     "DevnetError",
     "ExecutionRevertedError",
+    "FlowTimeoutError",
     "InputError",
     "InsufficientFundsError",
     "InteropError",
     "InvalidAddressError",
     "InvalidAmountError",
     "JournalError",
+    "ManualActionRequired",
     "MessageNotFoundError",
     "MissingSignerError",
     "NotReadyError",
     "ReceiptTimeoutError",
+    "RefusedError",
     "RpcError",
     "RpcResponseError",
     "RpcTimeoutError",
@@ -192,8 +195,30 @@ class InsufficientFundsError(InputError):
         super().__init__(message, **kw)
 
 
-class UnsafeRecipientError(InputError):
+class RefusedError(InputError):
+    """A pre-send check refused the request; nothing was signed.
+
+    `code` is stable (documented per adapter, e.g. "zero-recipient", "contract-recipient",
+    "aliased-recipient"): a caller who knows better waives exactly that check with
+    `waive={code}` instead of switching every safety check off. `codes` lists every refusal
+    found when several apply (the first is `code`)."""
+
+    def __init__(
+        self, message: str, *, code: str, codes: tuple[str, ...] = (), **kw: Any
+    ) -> None:
+        self.code = code
+        self.codes = codes or (code,)
+        super().__init__(message, **kw)
+
+    def _render(self) -> str:
+        return super()._render() + f"\nRefusal code: {', '.join(self.codes)}"
+
+
+class UnsafeRecipientError(RefusedError):
     """The recipient cannot receive, or would not own, the funds on the destination chain."""
+
+    def __init__(self, message: str, *, code: str = "unsafe-recipient", **kw: Any) -> None:
+        super().__init__(message, code=code, **kw)
 
 
 class MissingSignerError(InputError):
@@ -311,6 +336,23 @@ class NotReadyError(BridgeError):
 
 class AlreadyDoneError(BridgeError):
     """The step already happened (for example proving twice or executing twice)."""
+
+
+class ManualActionRequired(BridgeError):
+    """The flow cannot go on by itself or by any step the library may take for you: a person
+    must decide (an OP withdrawal whose message failed on L1 and must be replayed with more gas,
+    an Arbitrum retryable that expired, a Scroll message to replay with a higher gas limit).
+    `action` says what to do; `complete()` raises it instead of polling forever."""
+
+    def __init__(self, message: str, *, action: str, **kw: Any) -> None:
+        self.action = action
+        kw.setdefault("hint", action)
+        super().__init__(message, **kw)
+
+
+class FlowTimeoutError(BridgeError, TimeoutError):
+    """`Flow.wait()` / `complete()` ran out of the caller's `timeout`. Nothing is lost: the flow
+    is journaled; wait again or `interop resume` later. (Not an RPC timeout: the node answered.)"""
 
 
 class MessageNotFoundError(BridgeError, LookupError):

@@ -24,6 +24,7 @@ from interop.signer import Signer
 from interop.types import Address, Hash32, to_address, to_hash32
 
 __all__ = [
+    "Actor",
     "AdapterContext",
     "BridgeAdapter",
     "BridgeRequest",
@@ -32,6 +33,8 @@ __all__ = [
     "FlowKind",
     "FlowRef",
     "FlowStatus",
+    "PlannedStep",
+    "Refusal",
     "Status",
     "check_ref",
     "estimate_sender",
@@ -66,6 +69,39 @@ class FlowKind(StrEnum):
     MESSAGE = "message"
 
 
+class Actor(StrEnum):
+    """Who performs a step: the caller's own signer, the rollup's infrastructure (sequencer,
+    relayer, postman, auto-redeem), or nobody (time passes: a challenge window, a batch)."""
+
+    CALLER = "caller"
+    RELAYER = "relayer"
+    NOBODY = "nobody"
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """One step of an adapter's route plan, in order. `action` is a verb the adapter's
+    `execute_next` understands when `actor` is CALLER ('initiate', 'prove', 'finalize',
+    'execute', 'claim', 'redeem', 'relay', ...) or a name for what happens ('arrive', 'relay').
+    `wait_seconds`: expected seconds from the previous step until this one becomes possible,
+    read from chain state where the chain configures it; None when unknown."""
+
+    action: str
+    actor: Actor
+    wait_seconds: int | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A reason not to send, found before anything is signed. `code` is stable and documented
+    (the caller waives it with `waive={code}`); `message` and `hint` are for a person."""
+
+    code: str
+    message: str
+    hint: str | None = None
+
+
 @dataclass(frozen=True)
 class BridgeRequest:
     """What the caller wants moved. `value` in wei; `data` only for messages."""
@@ -77,6 +113,10 @@ class BridgeRequest:
     gas_limit: int | None = None
     allow_aliased_recipient: bool = False
     options: Mapping[str, Any] = field(default_factory=dict)
+    """Adapter-specific settings; every key must be one the adapter declares in `option_names`
+    (the core refuses unknown keys, so a misspelt option is an error, not silently ignored)."""
+    waive: frozenset[str] = frozenset()
+    """Refusal codes (see `Refusal`) the caller explicitly accepts."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +146,10 @@ class FlowRef:
     target_chain: int
     tx_hash: Hash32
     data: Mapping[str, Any] = field(default_factory=dict)
+    version: int = 1
+    """Version of the adapter's `data` encoding (its ref codec). A ref stored by an older release
+    carries the older number; the adapter's `decode_ref` upgrades it, so a flow in flight across
+    a package upgrade still resumes. JSON without the field is version 1."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data", MappingProxyType(dict(self.data)))
@@ -120,6 +164,7 @@ class FlowRef:
                 "target_chain": self.target_chain,
                 "tx_hash": self.tx_hash,
                 "data": dict(self.data),
+                "version": self.version,
             },
             sort_keys=True,
         )
@@ -143,6 +188,7 @@ class FlowRef:
                 target_chain=int(d["target_chain"]),
                 tx_hash=to_hash32(d["tx_hash"]),
                 data=data,
+                version=int(d.get("version", 1)),
             )
         except InteropError as exc:
             raise InputError(f"not a flow reference: {exc.message}") from None
@@ -160,6 +206,10 @@ class FlowStatus:
     seconds_to_next: int | None = None
     """Estimated seconds until the status changes, when the stack lets us know."""
     details: Mapping[str, Any] = field(default_factory=dict)
+    actor: Actor | None = None
+    """Who acts next: CALLER when `next_step` is the caller's to perform now or later, RELAYER
+    when the rollup's infrastructure will, NOBODY while only time must pass; None when done.
+    A status needing a person (NEEDS_MANUAL_ACTION) carries what to do in `details["action"]`."""
 
 
 @dataclass
@@ -203,6 +253,35 @@ class BridgeAdapter(Protocol):
 
     async def flow_from_tx(self, ctx: AdapterContext, tx_hash: str) -> FlowRef:
         """Rebuild a `FlowRef` from the initiating transaction's hash on the source chain."""
+        ...
+
+    # ---- the rest of the seam: what the core needs so it names no rollup family ----------
+
+    option_names: frozenset[str]
+    """Keys this adapter accepts in `BridgeRequest.options` (the core refuses any other)."""
+
+    ref_version: int
+    """Current version of this adapter's `FlowRef.data` encoding."""
+
+    async def plan(
+        self, ctx: AdapterContext, direction: Direction, kind: FlowKind
+    ) -> tuple[PlannedStep, ...]:
+        """The steps of a flow on this route, first ('initiate', by the CALLER) to last, with
+        who acts and the expected waits read from the route's contracts (cheap reads only; a
+        read that fails leaves `wait_seconds=None`, never raises for a transport fault it can
+        name in `note`)."""
+        ...
+
+    async def refusals(self, ctx: AdapterContext, request: BridgeRequest) -> tuple[Refusal, ...]:
+        """Every reason not to send `request`, checked before anything is signed (recipient
+        cannot receive or would not own the funds, route limits, message fee below a relayer's
+        minimum...). The core drops the codes in `request.waive` and refuses on the rest;
+        `initiate` does not repeat these checks."""
+        ...
+
+    def decode_ref(self, ref: FlowRef) -> FlowRef:
+        """`ref` with its data upgraded to `ref_version` (identity when current); a ref from a
+        newer release or in an unknown shape is an `InputError` naming the versions."""
         ...
 
 
