@@ -1,7 +1,8 @@
 """Install-on-demand of the devnet's npm packages into a cache folder (never into the repo).
 
 The packages are read at run time: the anvil binary, the OP Stack forge artifacts, the Arbitrum
-Nitro build artifacts and solc-js. `python -m interop.devnet.install` installs them all; the
+Nitro build artifacts and solc-js; viem and @arbitrum/sdk (with ethers 5) are the peer clients the
+test suite runs against the devnet. `python -m interop.devnet.install` installs them all; the
 Makefile calls it, and every devnet entry point calls `ensure_packages()` too, so a user who only
 pip-installed interop gets a clear error if npm is missing rather than a stack trace.
 """
@@ -24,6 +25,12 @@ NPM_PACKAGES: dict[str, str] = {
     "@eth-optimism/contracts-bedrock": "0.17.3",
     "@arbitrum/nitro-contracts": "3.2.0",
     "solc": "0.8.24",
+    # peer clients: the test suite runs them against the devnet as the oracle that the devnet and
+    # the SDK behave like the real chains (tests/peers/); ethers 5 is @arbitrum/sdk's own
+    # dependency, pinned here so every peer script resolves the same copy from the cache
+    "viem": "2.57.20",
+    "@arbitrum/sdk": "4.1.0",
+    "ethers": "5.8.0",
 }
 
 
