@@ -16,11 +16,6 @@ import pytest
 from eth_utils.crypto import keccak
 
 from interop.adapters.arbitrum import RetryableUnderfundedError, adapter_factory
-from interop.adapters.arbitrum import formulas as F
-from interop.adapters.arbitrum.abis import (
-    OUTBOX_CALCULATE_ITEM_HASH,
-    OUTBOX_CALCULATE_MERKLE_ROOT,
-)
 from interop.adapters.arbitrum.common import ArbContracts, call_fn
 from interop.adapters.arbitrum.withdraw import outbox_proof
 from interop.adapters.base import (
@@ -36,6 +31,11 @@ from interop.client import ChainClient
 from interop.devnet.core import Devnet
 from interop.errors import AlreadyDoneError, NotReadyError, UnsafeRecipientError
 from interop.signer import SafeSigner, account_from_key
+from interop.spec.arbitrum import formulas as F
+from interop.spec.arbitrum.abis import (
+    OUTBOX_CALCULATE_ITEM_HASH,
+    OUTBOX_CALCULATE_MERKLE_ROOT,
+)
 from interop.types import to_address
 from interop.units import ether
 

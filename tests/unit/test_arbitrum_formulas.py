@@ -26,10 +26,10 @@ import pytest
 import rlp
 from eth_utils.crypto import keccak
 
-from interop.adapters.arbitrum import formulas as f
 from interop.aliasing import apply_l1_to_l2_alias
 from interop.errors import MessageNotFoundError
 from interop.rpc.models import Log
+from interop.spec.arbitrum import formulas as f
 from interop.types import Hash32
 
 # --- mainnet receipt 0x00000a61...aba (@arbitrum/sdk parentToChildMessageEvents.test.ts) --------

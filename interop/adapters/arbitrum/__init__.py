@@ -2,7 +2,7 @@
 through the canonical Inbox, ArbSys and Outbox. See docs/arbitrum.md.
 
 The plain functions live in `deposit`, `retryable`, `withdraw` (build / estimate / execute /
-status / time-to / wait); `formulas` holds the byte-exact hashes shared with the devnet.
+status / time-to / wait); the byte-exact hashes shared with the devnet are in `interop.spec.arbitrum`.
 """
 
 from __future__ import annotations

@@ -21,7 +21,6 @@ import asyncio
 import time
 from typing import Any
 
-from interop.adapters.arbitrum import formulas as F
 from interop.adapters.arbitrum import retryable as R
 from interop.adapters.arbitrum import withdraw as W
 from interop.adapters.arbitrum.common import ArbContracts, check_alias_safety
@@ -53,6 +52,7 @@ from interop.errors import (
     UnsupportedOperationError,
 )
 from interop.signer import require_signer
+from interop.spec.arbitrum import formulas as F
 from interop.types import Hash32, to_address, to_hash32
 
 __all__ = ["ArbitrumAdapter"]

@@ -16,13 +16,13 @@ import time
 from dataclasses import dataclass
 
 from interop.actions.tx import send_transaction, wait_for_receipt
-from interop.adapters.arbitrum import formulas as F
-from interop.adapters.arbitrum.abis import INBOX_DEPOSIT_ETH
 from interop.adapters.arbitrum.common import ArbContracts, check_alias_safety
 from interop.client import ChainClient
 from interop.errors import MessageNotFoundError, ReceiptTimeoutError
 from interop.rpc.models import Receipt
 from interop.signer import Signer
+from interop.spec.arbitrum import formulas as F
+from interop.spec.arbitrum.abis import INBOX_DEPOSIT_ETH
 from interop.types import Address, Hash32, to_hash32, to_wei_int
 
 __all__ = [

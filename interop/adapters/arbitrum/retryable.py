@@ -14,14 +14,6 @@ from enum import StrEnum
 from typing import Any
 
 from interop.actions.tx import send_transaction, wait_for_receipt
-from interop.adapters.arbitrum import formulas as F
-from interop.adapters.arbitrum.abis import (
-    ARB_RETRYABLE_GET_TIMEOUT,
-    ARB_RETRYABLE_REDEEM,
-    INBOX_CALCULATE_SUBMISSION_FEE,
-    INBOX_CREATE_RETRYABLE,
-    NODE_INTERFACE_ESTIMATE_RETRYABLE,
-)
 from interop.adapters.arbitrum.common import (
     ArbContracts,
     RetryableUnderfundedError,
@@ -42,6 +34,14 @@ from interop.errors import (
 )
 from interop.rpc.models import Receipt
 from interop.signer import Signer
+from interop.spec.arbitrum import formulas as F
+from interop.spec.arbitrum.abis import (
+    ARB_RETRYABLE_GET_TIMEOUT,
+    ARB_RETRYABLE_REDEEM,
+    INBOX_CALCULATE_SUBMISSION_FEE,
+    INBOX_CREATE_RETRYABLE,
+    NODE_INTERFACE_ESTIMATE_RETRYABLE,
+)
 from interop.types import Address, Hash32, to_address, to_wei_int
 
 __all__ = [
