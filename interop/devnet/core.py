@@ -24,10 +24,11 @@ import logging
 import shutil
 import tempfile
 import time
-from collections.abc import Coroutine, Sequence
+import weakref
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from interop.chains.model import Chain, Stack
 from interop.devnet.anvil import DEV_ACCOUNTS, AnvilNode, AnvilOptions, keep_devnet_logs
@@ -35,9 +36,16 @@ from interop.errors import DevnetError
 from interop.rpc.base import Transport
 from interop.rpc.http import HttpTransport
 
+if TYPE_CHECKING:
+    from interop.facade import Interop
+
 __all__ = ["Devnet", "DevnetChainSpec", "DevnetComponent", "DevnetConfig"]
 
 log = logging.getLogger("interop.devnet")
+
+_RUNS_ON: weakref.WeakKeyDictionary[Interop, Devnet] = weakref.WeakKeyDictionary()
+"""Which devnet each `Interop` made by `Devnet.interop()` runs on (see `Devnet.of`). Kept here,
+not on the `Interop`, so that production code (the facade) never names the devnet."""
 
 
 @runtime_checkable
@@ -99,6 +107,69 @@ class Devnet:
         from interop.devnet.presets import default_config
 
         return cls(default_config(**kw))
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def start_interop(
+        cls, *, account_index: int = 0, fast_forward: bool = True, **devnet_kw: Any
+    ) -> AsyncIterator[Interop]:
+        """Start the default devnet, yield an `Interop` on all of its chains with a funded
+        account, and stop everything on exit. `Devnet.of(io)` is the running devnet.
+
+        With `fast_forward` (the default) every wait of a flow moves the devnet's clock instead
+        of sleeping, so a withdrawal's challenge period passes in milliseconds; without it the
+        devnet mines an L1 block every second (`tick_seconds=1.0` unless given), so chain time
+        moves by itself as a real chain's does. `devnet_kw` go to `Devnet.default()`.
+        """
+        if not fast_forward:
+            devnet_kw.setdefault("tick_seconds", 1.0)
+        async with (
+            cls.default(**devnet_kw) as dn,
+            dn.interop(account_index=account_index, fast_forward=fast_forward) as io,
+        ):
+            yield io
+
+    @contextlib.asynccontextmanager
+    async def interop(
+        self, *, account_index: int = 0, fast_forward: bool = True, **kw: Any
+    ) -> AsyncIterator[Interop]:
+        """An `Interop` on every chain of this running devnet, signing with funded account
+        `account_index`; closed on exit (the devnet keeps running).
+
+        With `fast_forward` (the default) flows wait with `self.advance` (relayers catch up,
+        chain time moves) instead of sleeping. The journal lives beside the devnet's logs
+        (`log_dir / "journal.sqlite3"`): it is as ephemeral as the chains it describes. `kw`
+        go to `Interop(...)` and win over these defaults (e.g. `journal=":memory:"`).
+        """
+        from interop.facade import Interop
+
+        if not self.running:
+            raise DevnetError("the devnet is not running", hint="start it first: `async with dn:`")
+        if not 0 <= account_index < len(self.accounts):
+            raise DevnetError(
+                f"no funded devnet account {account_index}",
+                hint=f"pick 0..{len(self.accounts) - 1}",
+            )
+        kw.setdefault("journal", str(self.log_dir / "journal.sqlite3"))
+        if fast_forward:
+            kw.setdefault("sleep", self.advance)
+        io = Interop(list(self.chains.values()), account=self.accounts[account_index][1], **kw)
+        _RUNS_ON[io] = self
+        try:
+            yield io
+        finally:
+            await io.aclose()
+
+    @staticmethod
+    def of(io: Interop) -> Devnet:
+        """The devnet an `Interop` made by `interop()` / `start_interop()` runs on."""
+        try:
+            return _RUNS_ON[io]
+        except KeyError:
+            raise DevnetError(
+                "this Interop was not made by a Devnet",
+                hint="use `Devnet.start_interop()` or `devnet.interop()`",
+            ) from None
 
     @property
     def accounts(self) -> tuple[tuple[str, str], ...]:
