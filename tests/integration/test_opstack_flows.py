@@ -24,7 +24,6 @@ from interop.adapters.base import (
     Status,
 )
 from interop.adapters.opstack import adapter_factory
-from interop.adapters.opstack.abis import PREDEPLOYS
 from interop.adapters.opstack.common import OpContracts
 from interop.adapters.opstack.deposit import build_deposit, get_l2_deposit_hashes, wait_for_deposit
 from interop.adapters.opstack.fees import estimate_l2_fee
@@ -40,6 +39,7 @@ from interop.errors import (
     UnsupportedOperationError,
 )
 from interop.signer import SafeSigner, account_from_key
+from interop.spec.opstack.abis import PREDEPLOYS
 from interop.types import to_address
 from interop.units import ether
 

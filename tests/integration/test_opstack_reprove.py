@@ -20,7 +20,6 @@ from eth_utils.crypto import keccak
 
 from interop.actions.tx import send_transaction, wait_for_receipt
 from interop.adapters.base import AdapterContext, BridgeRequest, FlowKind, FlowRef, Status
-from interop.adapters.opstack import abis as A
 from interop.adapters.opstack import adapter_factory
 from interop.adapters.opstack.common import OpContracts, call_one
 from interop.adapters.opstack.fees import (
@@ -40,6 +39,7 @@ from interop.devnet.opstack.deploy_l1 import ABSOLUTE_PRESTATE, game_extra_data
 from interop.devnet.presets import default_config
 from interop.errors import ExecutionRevertedError, NotReadyError, RpcResponseError
 from interop.signer import SafeSigner, account_from_key
+from interop.spec.opstack import abis as A
 from interop.types import Address, to_address
 from interop.units import ether
 

@@ -26,10 +26,8 @@ from interop.adapters.base import (
     FlowRef,
     Status,
 )
-from interop.adapters.superchain import abis as A
 from interop.adapters.superchain import adapter_factory
 from interop.adapters.superchain.adapter import SuperchainAdapter
-from interop.adapters.superchain.formulas import Identifier
 from interop.adapters.superchain.message import (
     get_sent_messages,
     identifier_for,
@@ -50,6 +48,8 @@ from interop.errors import (
     UnsupportedOperationError,
 )
 from interop.signer import SafeSigner, account_from_key
+from interop.spec.superchain import abis as A
+from interop.spec.superchain.formulas import Identifier
 from interop.types import Address, to_address
 from interop.units import ether
 

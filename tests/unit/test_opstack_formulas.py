@@ -5,7 +5,8 @@ from __future__ import annotations
 from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 
-from interop.adapters.opstack.formulas import (
+from interop.rpc.models import Log
+from interop.spec.opstack.formulas import (
     MESSAGE_PASSED_TOPIC,
     TRANSACTION_DEPOSITED_TOPIC,
     WithdrawalMessage,
@@ -23,7 +24,6 @@ from interop.adapters.opstack.formulas import (
     withdrawal_hash,
     withdrawal_storage_slot,
 )
-from interop.rpc.models import Log
 from interop.types import Hash32, to_address, to_hash32
 
 

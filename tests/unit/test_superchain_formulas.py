@@ -16,9 +16,11 @@ import pytest
 from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
 
-from interop.adapters.superchain import abis as A
 from interop.adapters.superchain.adapter import SuperchainAdapter
-from interop.adapters.superchain.formulas import (
+from interop.chains.data.devnet import DEVNET_ARB, DEVNET_L1, DEVNET_OP, DEVNET_OP2
+from interop.errors import MessageNotFoundError
+from interop.spec.superchain import abis as A
+from interop.spec.superchain.formulas import (
     Identifier,
     SentMessage,
     decode_sent_message,
@@ -29,8 +31,6 @@ from interop.adapters.superchain.formulas import (
     message_hash,
     sent_message_payload,
 )
-from interop.chains.data.devnet import DEVNET_ARB, DEVNET_L1, DEVNET_OP, DEVNET_OP2
-from interop.errors import MessageNotFoundError
 
 SUPERSIM_PAYLOAD = bytes.fromhex(
     "1ecd26f2"

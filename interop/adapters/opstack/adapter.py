@@ -21,7 +21,6 @@ from interop.adapters.base import (
     check_ref,
     estimate_sender,
 )
-from interop.adapters.opstack import abis as A
 from interop.adapters.opstack.common import check_pair
 from interop.adapters.opstack.deposit import (
     build_deposit,
@@ -35,7 +34,6 @@ from interop.adapters.opstack.fees import (
     typical_prove_gas,
     withdrawal_shape,
 )
-from interop.adapters.opstack.formulas import WithdrawalMessage
 from interop.adapters.opstack.message import (
     get_messages,
     is_message_failed,
@@ -60,6 +58,8 @@ from interop.errors import (
     UnsupportedOperationError,
 )
 from interop.rpc.models import Receipt
+from interop.spec.opstack import abis as A
+from interop.spec.opstack.formulas import WithdrawalMessage
 from interop.types import Address, Hash32, to_address
 
 __all__ = ["OpStackAdapter"]

@@ -13,21 +13,21 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-from interop.adapters.opstack.abis import (
-    DEPOSIT_ETH_TO,
-    DEPOSIT_TRANSACTION,
-    MINIMUM_GAS_LIMIT,
-)
 from interop.adapters.opstack.common import call_one, check_pair, send_fn
-from interop.adapters.opstack.formulas import (
-    TRANSACTION_DEPOSITED_TOPIC,
-    DepositEvent,
-    decode_transaction_deposited,
-)
 from interop.client import ChainClient
 from interop.errors import MessageNotFoundError, RpcTimeoutError, UnsafeRecipientError
 from interop.rpc.models import Receipt
 from interop.signer import Signer
+from interop.spec.opstack.abis import (
+    DEPOSIT_ETH_TO,
+    DEPOSIT_TRANSACTION,
+    MINIMUM_GAS_LIMIT,
+)
+from interop.spec.opstack.formulas import (
+    TRANSACTION_DEPOSITED_TOPIC,
+    DepositEvent,
+    decode_transaction_deposited,
+)
 from interop.types import Address, Hash32, to_address, to_wei_int
 
 __all__ = [

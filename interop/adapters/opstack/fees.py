@@ -15,12 +15,12 @@ from interop.actions.fees import (
 )
 from interop.actions.tx import suggest_fees
 from interop.adapters.base import Status
-from interop.adapters.opstack import abis as A
 from interop.adapters.opstack.common import call_one, check_pair
-from interop.adapters.opstack.formulas import WithdrawalMessage, encode_relay_message
 from interop.adapters.opstack.withdraw import build_prove_withdrawal, get_withdrawal_status
 from interop.client import ChainClient
 from interop.errors import ExecutionRevertedError, NotReadyError, RpcResponseError
+from interop.spec.opstack import abis as A
+from interop.spec.opstack.formulas import WithdrawalMessage, encode_relay_message
 from interop.types import to_address
 
 __all__ = [

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 from eth_abi.abi import decode as abi_decode
 
-from interop.adapters.opstack import abis as A
 from interop.adapters.opstack.common import call_one, check_pair, send_fn
-from interop.adapters.opstack.formulas import cross_domain_message_hash
 from interop.client import ChainClient
 from interop.errors import MessageNotFoundError
 from interop.rpc.models import Receipt
 from interop.signer import Signer
+from interop.spec.opstack import abis as A
+from interop.spec.opstack.formulas import cross_domain_message_hash
 from interop.types import Address, Hash32, hex_to_bytes, to_address
 
 __all__ = [

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from interop.adapters.base import Status
-from interop.adapters.opstack import abis as A
 from interop.adapters.opstack.common import (
     OpContracts,
     call_fn,
@@ -23,14 +22,6 @@ from interop.adapters.opstack.common import (
     check_pair,
     latest_timestamp,
     send_fn,
-)
-from interop.adapters.opstack.formulas import (
-    L2_TO_L1_MESSAGE_PASSER,
-    MESSAGE_PASSED_TOPIC,
-    WithdrawalMessage,
-    decode_message_passed,
-    output_root,
-    withdrawal_storage_slot,
 )
 from interop.client import ChainClient
 from interop.errors import (
@@ -44,6 +35,15 @@ from interop.errors import (
 )
 from interop.rpc.models import Receipt
 from interop.signer import Signer
+from interop.spec.opstack import abis as A
+from interop.spec.opstack.formulas import (
+    L2_TO_L1_MESSAGE_PASSER,
+    MESSAGE_PASSED_TOPIC,
+    WithdrawalMessage,
+    decode_message_passed,
+    output_root,
+    withdrawal_storage_slot,
+)
 from interop.types import (
     ZERO_ADDRESS,
     Address,

@@ -34,9 +34,7 @@ from interop.adapters.base import (
     check_ref,
     estimate_sender,
 )
-from interop.adapters.superchain import abis as A
 from interop.adapters.superchain.eth import send_eth, sent_values
-from interop.adapters.superchain.formulas import Identifier, SentMessage, decode_sent_message
 from interop.adapters.superchain.message import (
     SentMessageRef,
     get_sent_messages,
@@ -48,7 +46,6 @@ from interop.adapters.superchain.message import (
     verify_identifier,
 )
 from interop.chains.model import Chain, Stack
-from interop.chains.predeploys import GAS_PRICE_ORACLE
 from interop.errors import (
     AlreadyDoneError,
     InsufficientFundsError,
@@ -61,6 +58,9 @@ from interop.errors import (
     UnsupportedOperationError,
 )
 from interop.rpc.models import Receipt
+from interop.spec.opstack.predeploys import GAS_PRICE_ORACLE
+from interop.spec.superchain import abis as A
+from interop.spec.superchain.formulas import Identifier, SentMessage, decode_sent_message
 from interop.types import Hash32, hex_to_bytes, to_address
 
 __all__ = ["INTEROP_SETS", "SuperchainAdapter", "message_of"]

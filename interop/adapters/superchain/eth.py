@@ -11,14 +11,13 @@ messenger directly). See docs/superchain.md for what this means for manual relay
 
 from __future__ import annotations
 
-from typing import Any
-
-from interop.adapters.superchain import abis as A
 from interop.adapters.superchain.message import SentMessageRef, send_message
 from interop.client import ChainClient
 from interop.errors import MessageNotFoundError, RpcResponseError
 from interop.rpc.models import Receipt
 from interop.signer import Signer
+from interop.spec.superchain import abis as A
+from interop.spec.superchain.formulas import sent_values_in_trace
 
 __all__ = ["send_eth", "sent_values"]
 
@@ -38,21 +37,6 @@ async def send_eth(
     )
 
 
-def _walk(frame: dict[str, Any], out: list[int]) -> None:
-    if frame.get("error"):
-        return  # a reverted call emitted nothing
-    to = str(frame.get("to") or "").lower()
-    data = str(frame.get("input") or "0x")
-    if (
-        frame.get("type") == "CALL"
-        and to == A.L2_TO_L2_CROSS_DOMAIN_MESSENGER.lower()
-        and data[2:10] == A.SEND_MESSAGE.selector.hex()
-    ):
-        out.append(int(str(frame.get("value") or "0x0"), 16))
-    for sub in frame.get("calls") or []:
-        _walk(sub, out)
-
-
 async def sent_values(source: ChainClient, tx_hash: str) -> list[int]:
     """`msg.value` of every successful `sendMessage` call in a transaction, in log order."""
     try:
@@ -60,9 +44,7 @@ async def sent_values(source: ChainClient, tx_hash: str) -> list[int]:
     except RpcResponseError:
         trace = None
     if isinstance(trace, dict):
-        out: list[int] = []
-        _walk(trace, out)
-        return out
+        return sent_values_in_trace(trace)
     tx = await source.get_transaction(tx_hash)
     if tx is None:
         raise MessageNotFoundError(f"no transaction {tx_hash} on {source.chain.name}")

@@ -13,15 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from interop.actions.tx import send_transaction, wait_for_receipt
-from interop.adapters.superchain import abis as A
-from interop.adapters.superchain.formulas import (
-    Identifier,
-    SentMessage,
-    decode_sent_message,
-    encode_execute_message,
-    is_sent_message_log,
-    sent_message_payload,
-)
 from interop.client import ChainClient
 from interop.errors import (
     AlreadyDoneError,
@@ -34,6 +25,15 @@ from interop.errors import (
 )
 from interop.rpc.models import Log, Receipt
 from interop.signer import Signer
+from interop.spec.superchain import abis as A
+from interop.spec.superchain.formulas import (
+    Identifier,
+    SentMessage,
+    decode_sent_message,
+    encode_execute_message,
+    is_sent_message_log,
+    sent_message_payload,
+)
 from interop.types import Hash32
 
 __all__ = [

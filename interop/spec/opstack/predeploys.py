@@ -1,0 +1,30 @@
+"""OP Stack L2 predeploy addresses: the same on every OP Stack chain, so they are data kept once
+(as viem keeps them in `op-stack/contracts.ts`) for the adapters, the fee model and the devnet.
+"""
+
+from __future__ import annotations
+
+from interop.types import Address
+
+__all__ = [
+    "CROSS_L2_INBOX",
+    "GAS_PRICE_ORACLE",
+    "L1_BLOCK",
+    "L1_FEE_VAULT",
+    "L2_CROSS_DOMAIN_MESSENGER",
+    "L2_STANDARD_BRIDGE",
+    "L2_TO_L1_MESSAGE_PASSER",
+    "L2_TO_L2_CROSS_DOMAIN_MESSENGER",
+    "LEGACY_ERC20_ETH",
+]
+
+L2_CROSS_DOMAIN_MESSENGER = Address("0x4200000000000000000000000000000000000007")
+GAS_PRICE_ORACLE = Address("0x420000000000000000000000000000000000000F")
+L2_STANDARD_BRIDGE = Address("0x4200000000000000000000000000000000000010")
+L1_BLOCK = Address("0x4200000000000000000000000000000000000015")
+L2_TO_L1_MESSAGE_PASSER = Address("0x4200000000000000000000000000000000000016")
+L1_FEE_VAULT = Address("0x420000000000000000000000000000000000001A")
+CROSS_L2_INBOX = Address("0x4200000000000000000000000000000000000022")
+L2_TO_L2_CROSS_DOMAIN_MESSENGER = Address("0x4200000000000000000000000000000000000023")
+LEGACY_ERC20_ETH = Address("0xDeadDeAddeAddEAddeadDEaDDEAdDeaDDeAD0000")
+"""The legacy ETH 'token' address the L2 standard bridge takes for an ETH withdrawal."""
