@@ -157,7 +157,7 @@ class AdapterRegistry:
                     out.append(a)
             except Exception as exc:  # a plugin's bug must not hide the other routes
                 log.warning("adapter %s failed in supports(): %s", a.name, exc)
-        stacks = {source.stack.value, target.stack.value}
+        stacks = {source.stack, target.stack}
         out.sort(key=lambda a: (a.name not in stacks, a.name))
         return out
 

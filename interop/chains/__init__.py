@@ -33,7 +33,7 @@ from interop.chains.data.opstack import (
 from interop.chains.data.scroll import SCROLL, SCROLL_SEPOLIA
 from interop.chains.data.zksync import ZKSYNC_ERA, ZKSYNC_MULTICALL3, ZKSYNC_SEPOLIA
 from interop.chains.loader import chain_from_dict, chain_to_dict, dump_chains, load_chains
-from interop.chains.model import MULTICALL3, Chain, ContractName, NativeCurrency, Stack
+from interop.chains.model import MULTICALL3, Chain, ContractName, NativeCurrency, Stack, stack_name
 from interop.chains.registry import (
     ChainRegistry,
     all_chains,
@@ -89,4 +89,5 @@ __all__ = [
     "get_chain",
     "load_chains",
     "normalize_key",
+    "stack_name",
 ]

@@ -37,7 +37,7 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from interop.chains.model import Chain, NativeCurrency, Stack
+from interop.chains.model import Chain, NativeCurrency, stack_name
 from interop.errors import ConfigError, InvalidAddressError
 from interop.types import Address, to_address
 
@@ -126,13 +126,13 @@ def chain_from_dict(
     label = f"{where} ({name!r}, id {cid})"
     kwargs: dict[str, Any] = {"id": cid, "name": name, "source": source}
     if "stack" in data:
+        # Any family name loads (a family we do not ship is supplied by its own package).
+        if not isinstance(data["stack"], str):
+            raise ConfigError(f"{label}: stack must be a string, got {data['stack']!r}")
         try:
-            kwargs["stack"] = Stack(str(data["stack"]).lower())
-        except ValueError:
-            raise ConfigError(
-                f"{label}: stack {data['stack']!r} is not one of "
-                f"{', '.join(s.value for s in Stack)}"
-            ) from None
+            kwargs["stack"] = stack_name(data["stack"])
+        except ConfigError as exc:
+            raise ConfigError(f"{label}: {exc.message}", hint=exc.hint) from None
     if data.get("parent_id") is not None:
         kwargs["parent_id"] = _positive_int(data["parent_id"], label, "parent_id")
     if "native_currency" in data:
@@ -168,7 +168,7 @@ def chain_to_dict(chain: Chain) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": chain.id,
         "name": chain.name,
-        "stack": chain.stack.value,
+        "stack": chain.stack,
         "native_currency": {
             "name": chain.native_currency.name,
             "symbol": chain.native_currency.symbol,

@@ -9,69 +9,106 @@ Bridge addresses come only from here (or an explicit override), never from an RP
 from __future__ import annotations
 
 import dataclasses
+import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from types import MappingProxyType
+from typing import Final
 
 from interop.errors import ConfigError
 from interop.types import Address
 
-__all__ = ["MULTICALL3", "Chain", "ContractName", "NativeCurrency", "Stack"]
+__all__ = ["MULTICALL3", "Chain", "ContractName", "NativeCurrency", "Stack", "stack_name"]
 
 MULTICALL3 = Address("0xcA11bde05977b3631167028862bE2a173976CA11")
 
 
-class Stack(StrEnum):
-    """Rollup family; picks the adapter."""
-
-    L1 = "l1"
-    OPSTACK = "opstack"
-    ARBITRUM = "arbitrum"
-    ZKSYNC = "zksync"
-    SCROLL = "scroll"
-    LINEA = "linea"
-    OTHER = "other"
+_STACK_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 
-class ContractName(StrEnum):
-    """Well-known contract keys. Free-form strings are allowed too; these avoid typos.
+class Stack:
+    """Names of the chain families this package ships: constants, not a closed set.
 
-    Parent-side (in `Chain.parent_contracts[parent_id]`) unless noted.
+    `Chain.stack` is any lowercase string, so a chain file of a family we do not ship (a new
+    rollup, a fork) loads, and that family's package supplies its adapter and `ChainFamily`
+    under the same name. Use `==` to compare; `Chain` also interns the name so that the old
+    `chain.stack is Stack.OPSTACK` still holds for the families below.
+    """
+
+    L1: Final = "l1"
+    OPSTACK: Final = "opstack"
+    ARBITRUM: Final = "arbitrum"
+    ZKSYNC: Final = "zksync"
+    SCROLL: Final = "scroll"
+    LINEA: Final = "linea"
+    OTHER: Final = "other"
+
+    @classmethod
+    def known(cls) -> tuple[str, ...]:
+        """The names above (families with chain data here; not every name has an adapter)."""
+        return (cls.L1, cls.OPSTACK, cls.ARBITRUM, cls.ZKSYNC, cls.SCROLL, cls.LINEA, cls.OTHER)
+
+
+def stack_name(value: object) -> str:
+    """Validate and normalise a family name: lowercase, `[a-z0-9][a-z0-9_.-]*`, interned.
+
+    Why interned: code written against the old enum compares with `is`; interning makes a name
+    read from a file the very object `Stack.OPSTACK` is.
+    """
+    text = str(value).strip().lower()
+    if not _STACK_RE.match(text):
+        raise ConfigError(
+            f"stack {value!r} is not a valid family name",
+            hint="a lowercase name like 'opstack' or 'myrollup' ([a-z0-9_.-], at most 64)",
+        )
+    return sys.intern(text)
+
+
+class ContractName:
+    """Well-known contract keys: constants for typo-free code; any string is a valid key.
+
+    Keys are scoped to one chain's table (`Chain.contracts`, `Chain.parent_contracts[parent]`),
+    so two families may use the same key for the same role. Parent-side unless noted.
     """
 
     # OP Stack (L1 side)
-    OPTIMISM_PORTAL = "optimism_portal"
-    L1_CROSS_DOMAIN_MESSENGER = "l1_cross_domain_messenger"
-    L1_STANDARD_BRIDGE = "l1_standard_bridge"
-    SYSTEM_CONFIG = "system_config"
-    DISPUTE_GAME_FACTORY = "dispute_game_factory"
-    L2_OUTPUT_ORACLE = "l2_output_oracle"
-    SUPERCHAIN_CONFIG = "superchain_config"
-    ANCHOR_STATE_REGISTRY = "anchor_state_registry"
+    OPTIMISM_PORTAL: Final = "optimism_portal"
+    L1_CROSS_DOMAIN_MESSENGER: Final = "l1_cross_domain_messenger"
+    L1_STANDARD_BRIDGE: Final = "l1_standard_bridge"
+    SYSTEM_CONFIG: Final = "system_config"
+    DISPUTE_GAME_FACTORY: Final = "dispute_game_factory"
+    L2_OUTPUT_ORACLE: Final = "l2_output_oracle"
+    SUPERCHAIN_CONFIG: Final = "superchain_config"
+    ANCHOR_STATE_REGISTRY: Final = "anchor_state_registry"
+    # The parent-side token gateway router: one role, one key, in Arbitrum's and Scroll's tables.
+    # (As enum members the two family constants below were one member, the Scroll name silently
+    # an alias of the Arbitrum one; now the shared key is explicit and both names are documented
+    # spellings of it.)
+    L1_GATEWAY_ROUTER: Final = "l1_gateway_router"
     # Arbitrum (L1 side)
-    ARB_BRIDGE = "bridge"
-    ARB_INBOX = "inbox"
-    ARB_OUTBOX = "outbox"
-    ARB_ROLLUP = "rollup"
-    ARB_SEQUENCER_INBOX = "sequencer_inbox"
-    ARB_GATEWAY_ROUTER = "l1_gateway_router"
+    ARB_BRIDGE: Final = "bridge"
+    ARB_INBOX: Final = "inbox"
+    ARB_OUTBOX: Final = "outbox"
+    ARB_ROLLUP: Final = "rollup"
+    ARB_SEQUENCER_INBOX: Final = "sequencer_inbox"
+    ARB_GATEWAY_ROUTER: Final = L1_GATEWAY_ROUTER
     # ZKsync (L1 side)
-    ZK_BRIDGEHUB = "bridgehub"
-    ZK_DIAMOND_PROXY = "diamond_proxy"
-    ZK_SHARED_BRIDGE = "l1_shared_bridge"
-    ZK_NULLIFIER = "l1_nullifier"
+    ZK_BRIDGEHUB: Final = "bridgehub"
+    ZK_DIAMOND_PROXY: Final = "diamond_proxy"
+    ZK_SHARED_BRIDGE: Final = "l1_shared_bridge"
+    ZK_NULLIFIER: Final = "l1_nullifier"
     # Scroll (L1 side)
-    SCROLL_MESSENGER = "l1_scroll_messenger"
-    SCROLL_GATEWAY_ROUTER = "l1_gateway_router"
-    SCROLL_ETH_GATEWAY = "l1_eth_gateway"
-    SCROLL_MESSAGE_QUEUE = "l1_message_queue"
-    SCROLL_CHAIN = "scroll_chain"
+    SCROLL_MESSENGER: Final = "l1_scroll_messenger"
+    SCROLL_GATEWAY_ROUTER: Final = L1_GATEWAY_ROUTER
+    SCROLL_ETH_GATEWAY: Final = "l1_eth_gateway"
+    SCROLL_MESSAGE_QUEUE: Final = "l1_message_queue"
+    SCROLL_CHAIN: Final = "scroll_chain"
     # Linea (L1 side)
-    LINEA_MESSAGE_SERVICE = "line_rollup"
-    LINEA_TOKEN_BRIDGE = "l1_token_bridge"
+    LINEA_MESSAGE_SERVICE: Final = "line_rollup"
+    LINEA_TOKEN_BRIDGE: Final = "l1_token_bridge"
     # Own-chain (in `Chain.contracts`)
-    MULTICALL3 = "multicall3"
+    MULTICALL3: Final = "multicall3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +139,7 @@ class Chain:
 
     id: int
     name: str
-    stack: Stack = Stack.L1
+    stack: str = Stack.L1
     parent_id: int | None = None
     native_currency: NativeCurrency = NativeCurrency()
     block_time_ms: int = 12_000
@@ -116,6 +153,7 @@ class Chain:
     source: str = ""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "stack", stack_name(self.stack))
         object.__setattr__(self, "contracts", _frozen(self.contracts))
         object.__setattr__(
             self,
@@ -137,7 +175,7 @@ class Chain:
         return hash((self.id, self.name))
 
     def __repr__(self) -> str:
-        return f"Chain(id={self.id}, name={self.name!r}, stack={self.stack.value!r})"
+        return f"Chain(id={self.id}, name={self.name!r}, stack={self.stack!r})"
 
     @property
     def is_l2(self) -> bool:

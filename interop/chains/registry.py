@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from os import PathLike
 
-from interop.chains.model import Chain, Stack
+from interop.chains.model import Chain, stack_name
 from interop.errors import ConfigError, UnknownChainError
 
 __all__ = ["ChainRegistry", "all_chains", "default_registry", "get_chain", "normalize_key"]
@@ -109,14 +109,13 @@ class ChainRegistry:
         with self._lock:
             return sorted(self._by_id.values(), key=lambda c: c.id)
 
-    def by_stack(self, stack: Stack | str) -> list[Chain]:
-        """Chains of one rollup family (`Stack.OPSTACK` or `"opstack"`), ordered by id."""
-        try:
-            wanted = Stack(stack)
-        except ValueError:
-            raise ConfigError(
-                f"unknown stack {stack!r}", hint=f"one of: {', '.join(s.value for s in Stack)}"
-            ) from None
+    def by_stack(self, stack: str) -> list[Chain]:
+        """Chains of one family (`Stack.OPSTACK` or `"opstack"`), ordered by id.
+
+        Family names are open (a chain file may name one we do not ship), so an unknown name is
+        not an error here: it simply has no chains unless some were registered under it.
+        """
+        wanted = stack_name(stack)
         return [c for c in self.all() if c.stack == wanted]
 
     def children(self, parent: int | str | Chain) -> list[Chain]:

@@ -379,10 +379,10 @@ def cmd_chains(args: argparse.Namespace) -> int:
     reg = _registry(args)
     chains = reg.all()
     if args.stack:
-        stacks = sorted({c.stack.value for c in chains})
+        stacks = sorted({c.stack for c in chains})
         if args.stack not in stacks:
             raise InputError(f"unknown stack {args.stack!r}", hint=f"one of {', '.join(stacks)}")
-        chains = [c for c in chains if c.stack.value == args.stack]
+        chains = [c for c in chains if c.stack == args.stack]
     if not args.testnets:
         chains = [
             c for c in chains if not c.testnet or args.stack or getattr(args, "devnet", False)
@@ -396,7 +396,7 @@ def cmd_chains(args: argparse.Namespace) -> int:
         [
             str(c.id),
             c.name,
-            c.stack.value,
+            c.stack,
             str(c.parent_id or ""),
             c.short_name or "",
             ", ".join(c.aliases[:3]),
@@ -533,7 +533,7 @@ async def _devnet(args: argparse.Namespace) -> int:
             print("interop devnet is running (Ctrl-C to stop)\n")
             _print_table(
                 [
-                    [str(c.id), c.name, c.stack.value, c.rpc_urls[0] if c.rpc_urls else ""]
+                    [str(c.id), c.name, c.stack, c.rpc_urls[0] if c.rpc_urls else ""]
                     for c in dn.chains.values()
                 ],
                 ["chain id", "name", "stack", "rpc url"],

@@ -22,6 +22,8 @@ from interop.chains import (
     ContractName,
     Stack,
     all_chains,
+    chain_from_dict,
+    chain_to_dict,
     default_registry,
     dump_chains,
     get_chain,
@@ -263,8 +265,10 @@ def test_all_by_stack_children_parent_of() -> None:
     assert {c.id for c in registry.children(900)} == {901, 902, 903}
     assert registry.parent_of("base") is MAINNET
     assert registry.parent_of(MAINNET) is None
+    # family names are open: one we do not ship simply has no chains (a chain file may add some)
+    assert registry.by_stack("cosmos") == []
     with pytest.raises(ConfigError):
-        registry.by_stack("cosmos")
+        registry.by_stack("not a name!")
 
 
 def test_register_rejects_id_and_name_collisions_and_replace_works() -> None:
@@ -390,7 +394,8 @@ optimism_portal = "0xbeb5Fc579115071764c7423A4f12eDde41f106Ed"
         ('[[chains]]\nid = 777300\nname = "x"\ncolour = "red"\n', "unknown field"),
         ('[[chains]]\nname = "no id"\n', "missing required field 'id'"),
         ('[[chains]]\nid = -5\nname = "neg"\n', "positive integer"),
-        ('[[chains]]\nid = 777301\nname = "s"\nstack = "cosmos"\n', "stack"),
+        ('[[chains]]\nid = 777301\nname = "s"\nstack = "Cos mos!"\n', "stack"),
+        ('[[chains]]\nid = 777307\nname = "s2"\nstack = 5\n', "stack must be a string"),
         ('[[chains]]\nid = 777302\nname = "u"\nrpc_urls = ["ftp://x"]\n', "rpc_urls[0]"),
         ('[[chains]]\nid = 777303\nname = "c"\ncontracts = { m = "0x12" }\n', "contracts.m"),
         (
@@ -472,6 +477,33 @@ def test_docs_table_matches_the_built_ins() -> None:
         assert (name, short, stack, parent) == (
             chain.name,
             chain.short_name,
-            chain.stack.value,
+            chain.stack,
             expected_parent,
         )
+
+
+def test_a_chain_file_of_a_family_we_do_not_ship_loads(tmp_path: Path) -> None:
+    """`Chain.stack` is an open string: a new family's chain file loads, round-trips, and the
+    registry finds it by that name (its package supplies the adapter and the family object)."""
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        '[[chains]]\nid = 777310\nname = "New Rollup"\nstack = "NewRollup"\nparent_id = 1\n'
+        "[chains.parent_contracts.1]\n"
+        'gateway = "0xcA11bde05977b3631167028862bE2a173976CA11"\n'
+    )
+    registry = ChainRegistry.builtin()
+    (chain,) = registry.load_file(path)
+    assert chain.stack == "newrollup"
+    assert chain.parent_contract("gateway") == "0xcA11bde05977b3631167028862bE2a173976CA11"
+    assert chain_from_dict(chain_to_dict(chain)) == chain
+    assert [c.id for c in registry.by_stack("newrollup")] == [777310]
+    # names read from a file are the very objects of the constants (old `is` comparisons hold)
+    assert chain.replace(stack="OPStack").stack is Stack.OPSTACK
+
+
+def test_contract_names_are_plain_strings_and_the_gateway_router_key_is_explicit() -> None:
+    assert ContractName.OPTIMISM_PORTAL == "optimism_portal"
+    assert type(ContractName.OPTIMISM_PORTAL) is str
+    # one key for one role, in both families' tables (no enum member silently aliasing another)
+    assert ContractName.ARB_GATEWAY_ROUTER == ContractName.L1_GATEWAY_ROUTER
+    assert ContractName.SCROLL_GATEWAY_ROUTER == ContractName.L1_GATEWAY_ROUTER

@@ -265,7 +265,7 @@ def chain_values(draw: st.DrawFn) -> Chain:
     return Chain(
         id=draw(st.integers(1, 2**64)),
         name=draw(names),
-        stack=draw(st.sampled_from(list(Stack))),
+        stack=draw(st.sampled_from([*Stack.known(), "newrollup"])),
         parent_id=draw(st.none() | st.integers(1, 2**32)),
         native_currency=NativeCurrency(draw(names), draw(names), draw(st.integers(0, 36))),
         block_time_ms=draw(st.integers(1, 10**6)),
