@@ -33,17 +33,30 @@ two processes share it). Calls are synchronous: each is a few hundred microsecon
 any RPC round trip, and doing them inline keeps the "committed before sent" ordering obvious.
 `":memory:"` gives a throw-away journal.
 
-Schema versioning: `PRAGMA user_version` holds the schema version (`SCHEMA_VERSION`). The first
-release wrote no version (0); such a journal is migrated in place, in one transaction. A journal
-of a newer version, or whose tables or columns are not what this version expects, or whose rows
-do not decode, raises `JournalError` naming the file and what is wrong: it is never used
-silently, and no `sqlite3` exception reaches the caller.
+Schema versioning (a 7-day withdrawal in flight must survive a package upgrade): `PRAGMA
+user_version` holds the schema version (`SCHEMA_VERSION`; the first release wrote none, so 0 with
+tables is version 1). An older journal is upgraded by `MIGRATIONS`, numbered steps applied in
+order inside one write transaction (all or nothing; two processes opening it at once migrate it
+once), and checked against the expected columns afterwards. The `meta` table records which
+release created the file and which wrote its current schema. A journal of a newer schema is
+refused with a `JournalError` naming the release that wrote it, before anything is written to it
+(not even the WAL switch), so a downgrade can never damage it. Rows are read by column name only,
+so a column added by a migration cannot shift another's value. A journal whose tables or columns
+are not what this version expects, or whose rows do not decode, raises `JournalError` naming the
+file and what is wrong: it is never used silently, and no `sqlite3` exception reaches the caller.
+`Journal(path, read_only=True)` reads a snapshot (migrated in memory when older) and never
+writes the file.
+
+Flow references are stored as `FlowRef.to_json()`, which carries the adapter's ref-codec
+`version` (absent in rows written before it existed: version 1). The journal hands them back as
+stored; the adapter's `decode_ref` upgrades old ref data where it is used.
 
 The journal stores signed transactions (public once broadcast anyway), never keys.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sqlite3
@@ -55,6 +68,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from interop.adapters.base import FlowRef
 from interop.errors import (
@@ -69,10 +83,12 @@ from interop.signer import Signer
 from interop.types import Hash32, to_hash32
 
 __all__ = [
+    "MIGRATIONS",
     "SCHEMA_VERSION",
     "FlowRecord",
     "HopRecord",
     "Journal",
+    "Migration",
     "RecordingSigner",
     "TxRecord",
     "decode_raw_tx",
@@ -81,8 +97,9 @@ __all__ = [
 
 _E = TypeVar("_E", bound=BaseException)
 
-SCHEMA_VERSION = 2
-"""Version 1 (written without `user_version`) lacked the sender and nonce of each transaction."""
+SCHEMA_VERSION = 3
+"""1: the first release (wrote no `user_version`); 2: each transaction's sender and nonce;
+3: the `meta` table (which release created the journal, which wrote its schema)."""
 
 # flow states the journal itself writes besides the uniform `Status` values
 ABANDONED = "abandoned"
@@ -142,27 +159,87 @@ _TABLES: dict[str, str] = {
     what TEXT NOT NULL,
     detail TEXT NOT NULL DEFAULT ''
 )""",
+    "meta": """CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+)""",
 }
 _INDEXES = ("CREATE INDEX IF NOT EXISTS txs_hash ON txs(tx_hash)",)
 _FLOW_COLS = (
     "id, kind, source_chain, target_chain, value, recipient, sender, data, options, status,"
     " native, done, error, created, updated"
 )
+_HOP_COLS = "idx, adapter, direction, source_chain, target_chain, ref, status, native"
 _TX_COLS = "seq, flow_id, hop, step, chain_id, tx_hash, raw, state, created, sender, nonce"
+
+
+def _names(cols: str) -> set[str]:
+    return set(cols.replace(" ", "").split(","))
 
 
 def _columns(version: int) -> dict[str, set[str]]:
     """The columns each table has in schema `version` (1 = the unversioned first release)."""
     cols = {
-        "flows": set(_FLOW_COLS.replace(" ", "").split(",")),
-        "hops": {"flow_id", "idx", "adapter", "direction", "source_chain", "target_chain"}
-        | {"ref", "status", "native"},
-        "txs": set(_TX_COLS.replace(" ", "").split(",")),
+        "flows": _names(_FLOW_COLS),
+        "hops": _names(_HOP_COLS) | {"flow_id"},
+        "txs": _names(_TX_COLS),
         "events": {"seq", "flow_id", "at", "what", "detail"},
+        "meta": {"key", "value"},
     }
-    if version == 1:
+    if version < 3:
+        del cols["meta"]
+    if version < 2:
         cols["txs"] -= {"sender", "nonce"}
     return cols
+
+
+def _release() -> str:
+    """This package's version, written into `meta` (read lazily: `interop` imports us)."""
+    return str(getattr(importlib.import_module("interop"), "__version__", "unknown"))
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step: `apply` turns a journal of schema `to - 1` into schema `to`. It runs
+    inside the opening write transaction, with every earlier step, so a journal is upgraded
+    entirely or not at all. Steps only add: a column read by name keeps its meaning."""
+
+    to: int
+    why: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+def _to_v2(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE txs ADD COLUMN sender TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE txs ADD COLUMN nonce INTEGER")
+    for row in db.execute("SELECT seq, raw FROM txs").fetchall():
+        try:
+            decoded = decode_raw_tx(bytes.fromhex(str(row["raw"])[2:]))
+        except ValueError:
+            decoded = None
+        if decoded is not None:
+            db.execute(
+                "UPDATE txs SET sender = ?, nonce = ? WHERE seq = ?",
+                (decoded[0], decoded[1], row["seq"]),
+            )
+    db.execute("UPDATE flows SET status = ? WHERE status = 'cancelled'", (ABANDONED,))
+
+
+def _to_v3(db: sqlite3.Connection) -> None:
+    db.execute(_TABLES["meta"])
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        2,
+        "each transaction's sender and nonce, decoded from its signed bytes; the first "
+        "release's `cancelled` (nothing was signed) becomes `abandoned`",
+        _to_v2,
+    ),
+    Migration(3, "the meta table: which release created the journal and wrote its schema", _to_v3),
+)
+"""Step `i` migrates schema `MIGRATIONS[i].to - 1` to `.to`; they end at `SCHEMA_VERSION`."""
+assert [m.to for m in MIGRATIONS] == list(range(2, SCHEMA_VERSION + 1))
 
 
 def default_journal_path() -> Path:
@@ -270,25 +347,38 @@ class FlowRecord:
 class Journal:
     """SQLite-backed record of flows, hops, signed transactions and step events."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False
+    ) -> None:
+        """Open (creating or migrating) the journal at `path` (None: `default_journal_path()`).
+
+        `read_only=True`: read a snapshot of an existing file without ever writing it (an
+        older schema is migrated in the in-memory copy only); every write raises
+        `JournalError`. For looking at a journal another release still uses."""
         target = default_journal_path() if path is None else path
         self.path = str(target)
-        if self.path != ":memory:":
-            try:
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise JournalError(f"cannot create the journal folder for {self.path}") from exc
+        self.read_only = read_only
         self._lock = threading.RLock()
         self._closed = False
-        try:
-            self._db = sqlite3.connect(
-                self.path, timeout=10.0, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.Error as exc:
-            raise JournalError(f"cannot open the journal {self.path}: {exc}") from None
+        if read_only:
+            self._db = self._snapshot()
+        else:
+            if self.path != ":memory:":
+                try:
+                    Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise JournalError(f"cannot create the journal folder for {self.path}") from exc
+            try:
+                self._db = sqlite3.connect(
+                    self.path, timeout=10.0, isolation_level=None, check_same_thread=False
+                )
+            except sqlite3.Error as exc:
+                raise JournalError(f"cannot open the journal {self.path}: {exc}") from None
+        self._db.row_factory = sqlite3.Row
         try:
             self._db.execute("PRAGMA busy_timeout = 10000")
-            if self.path != ":memory:":
+            self._refuse_newer(self._db)  # reads only: before anything that could write
+            if self.path != ":memory:" and not read_only:
                 self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = FULL")
             self._open_schema()
@@ -325,36 +415,105 @@ class Journal:
             hint="use another file (Interop(journal=...) or INTEROP_JOURNAL); nothing was sent",
         )
 
+    def _snapshot(self) -> sqlite3.Connection:
+        """An in-memory copy of the file, read through a read-only connection."""
+        if self.path == ":memory:":
+            raise JournalError("a read-only journal needs a file")
+        if not Path(self.path).is_file():
+            raise JournalError(f"no journal at {self.path}")
+        try:
+            src = sqlite3.connect(
+                f"file:{quote(os.path.abspath(self.path))}?mode=ro", uri=True, timeout=10.0
+            )
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot open the journal {self.path}: {exc}") from None
+        try:
+            src.row_factory = sqlite3.Row
+            self._refuse_newer(src)
+            copy = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            src.backup(copy)
+            return copy
+        except sqlite3.Error as exc:
+            raise JournalError(
+                f"cannot read the journal {self.path}: {exc}",
+                hint="is it an interop journal?",
+            ) from None
+        finally:
+            src.close()
+
+    @staticmethod
+    def _user_version(db: sqlite3.Connection) -> int:
+        return int(db.execute("PRAGMA user_version").fetchone()["user_version"])
+
+    @staticmethod
+    def _tables(db: sqlite3.Connection) -> set[str]:
+        return {
+            str(row["name"])
+            for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if not str(row["name"]).startswith("sqlite_")
+        }
+
+    def _refuse_newer(self, db: sqlite3.Connection) -> None:
+        """A journal of a newer schema: name the release that wrote it and touch nothing (the
+        caller has written nothing yet, and this only reads)."""
+        version = self._user_version(db)
+        if version <= SCHEMA_VERSION:
+            return
+        by = "a newer interop release"
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema_by'").fetchone()
+            if row is not None:
+                by = f"interop {redact_secrets(str(row['value']))[:40]}"
+        except sqlite3.Error:
+            pass  # no meta table in a format we know: the version number is all we can name
+        raise JournalError(
+            f"the journal {self.path} was written by {by} (journal schema {version}); this"
+            f" release, interop {_release()}, reads journal schemas up to {SCHEMA_VERSION}."
+            " It was not changed.",
+            hint="upgrade interop to use this journal (its flows may be in flight), or use"
+            " another file (Interop(journal=...) or INTEROP_JOURNAL); nothing was sent",
+        )
+
     def _open_schema(self) -> None:
         """Create, check or migrate the schema, inside one write transaction so that two
         processes opening an old journal at once migrate it once."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            version = int(db.execute("PRAGMA user_version").fetchone()[0])
-            tables = {
-                str(name)
-                for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-                if not str(name).startswith("sqlite_")
-            }
-            if version > SCHEMA_VERSION:
-                raise self._bad(
-                    f"it was written by a newer interop (schema version {version}; this version "
-                    f"reads up to {SCHEMA_VERSION})"
-                )
+            # read again under the write lock: another process may have migrated meanwhile
+            self._refuse_newer(db)
+            version = self._user_version(db)
+            tables = self._tables(db)
+            release = _release()
             if version == 0 and not tables:
                 for ddl in _TABLES.values():
                     db.execute(ddl)
-            elif version == 0:
-                self._check_shape(tables, 1)
-                self._migrate_v1(db)
-            elif version == SCHEMA_VERSION:
-                self._check_shape(tables, SCHEMA_VERSION)
+                db.executemany(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)",
+                    [("created_by", release), ("schema_by", release)],
+                )
             else:
-                raise self._bad(f"unknown schema version {version}")
+                if version == 0:
+                    version = 1  # the first release wrote no version
+                elif version == 1:
+                    raise self._bad("unknown schema version 1")
+                self._check_shape(tables, version)
+                for step in MIGRATIONS:
+                    if step.to > version:
+                        step.apply(db)
+                if version < SCHEMA_VERSION:
+                    self._check_shape(self._tables(db), SCHEMA_VERSION)
+                    db.executemany(
+                        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                        [
+                            ("schema_by", release),
+                            (f"migrated {version} to {SCHEMA_VERSION}", f"{release} {time.time()}"),
+                        ],
+                    )
             for ddl in _INDEXES:
                 db.execute(ddl)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if self._user_version(db) != SCHEMA_VERSION:
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except BaseException:
             db.execute("ROLLBACK")
             raise
@@ -370,7 +529,7 @@ class Journal:
             )
             raise self._bad("; ".join(parts) + " (not an interop journal?)")
         for table, cols in want.items():
-            have = {str(r[1]) for r in self._db.execute(f"PRAGMA table_info({table})")}
+            have = {str(row["name"]) for row in self._db.execute(f"PRAGMA table_info({table})")}
             if have != cols:
                 parts = []
                 if cols - have:
@@ -379,33 +538,28 @@ class Journal:
                     parts.append(f"unexpected columns {sorted(have - cols)}")
                 raise self._bad(f"table {table}: " + "; ".join(parts))
 
-    def _migrate_v1(self, db: sqlite3.Connection) -> None:
-        """v1 -> v2: each transaction's sender and nonce (decoded from its signed bytes), and
-        the first release's `cancelled` (nothing was signed) becomes `abandoned`."""
-        db.execute("ALTER TABLE txs ADD COLUMN sender TEXT NOT NULL DEFAULT ''")
-        db.execute("ALTER TABLE txs ADD COLUMN nonce INTEGER")
-        for seq, raw in db.execute("SELECT seq, raw FROM txs").fetchall():
-            try:
-                decoded = decode_raw_tx(bytes.fromhex(str(raw)[2:]))
-            except ValueError:
-                decoded = None
-            if decoded is not None:
-                db.execute(
-                    "UPDATE txs SET sender = ?, nonce = ? WHERE seq = ?",
-                    (decoded[0], decoded[1], seq),
-                )
-        db.execute("UPDATE flows SET status = ? WHERE status = 'cancelled'", (ABANDONED,))
-
     @property
     def schema_version(self) -> int:
         with self._read() as db:
-            return int(db.execute("PRAGMA user_version").fetchone()[0])
+            return self._user_version(db)
+
+    def meta(self) -> dict[str, str]:
+        """Which release created this journal (`created_by`; absent when it was created before
+        schema 3) and wrote its schema (`schema_by`), and each migration it went through."""
+        with self._read() as db:
+            rows = db.execute("SELECT key, value FROM meta ORDER BY key").fetchall()
+        return {str(row["key"]): str(row["value"]) for row in rows}
 
     # ------------------------------------------------------------------ plumbing
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         if self._closed:
             raise JournalError("the journal is closed")
+        if self.read_only:
+            raise JournalError(
+                f"the journal {self.path} was opened read-only: nothing can be recorded",
+                hint="open it with Journal(path) to send or continue flows",
+            )
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -620,7 +774,7 @@ class Journal:
                 row = db.execute(
                     "SELECT flow_id FROM hops WHERE ref LIKE ? LIMIT 1", (f'%"{h}"%',)
                 ).fetchone()
-        return None if row is None else self.get(str(row[0]))
+        return None if row is None else self.get(str(row["flow_id"]))
 
     def flows(self, *, unfinished: bool = False, status: str | None = None) -> list[FlowRecord]:
         """Flows oldest first: all, the unfinished ones, and/or those in journal `status`."""
@@ -639,10 +793,11 @@ class Journal:
     def txs(
         self, flow_id: str, *, hop: int | None = None, step: str | None = None
     ) -> list[TxRecord]:
-        q, args = f"SELECT {_TX_COLS} FROM txs WHERE flow_id = ?", [flow_id]
+        q = f"SELECT {_TX_COLS} FROM txs WHERE flow_id = ?"
+        args: list[str | int] = [flow_id]
         if hop is not None:
             q += " AND hop = ?"
-            args.append(str(hop))
+            args.append(int(hop))
         if step is not None:
             q += " AND step = ?"
             args.append(step)
@@ -651,17 +806,17 @@ class Journal:
         try:
             return [
                 TxRecord(
-                    seq=int(r[0]),
-                    flow_id=str(r[1]),
-                    hop=int(r[2]),
-                    step=str(r[3]),
-                    chain_id=int(r[4]),
-                    tx_hash=to_hash32(str(r[5])),
-                    raw=bytes.fromhex(str(r[6])[2:]),
-                    state=str(r[7]),
-                    created=float(r[8]),
-                    sender=str(r[9] or ""),
-                    nonce=None if r[10] is None else int(r[10]),
+                    seq=int(r["seq"]),
+                    flow_id=str(r["flow_id"]),
+                    hop=int(r["hop"]),
+                    step=str(r["step"]),
+                    chain_id=int(r["chain_id"]),
+                    tx_hash=to_hash32(str(r["tx_hash"])),
+                    raw=bytes.fromhex(str(r["raw"])[2:]),
+                    state=str(r["state"]),
+                    created=float(r["created"]),
+                    sender=str(r["sender"] or ""),
+                    nonce=None if r["nonce"] is None else int(r["nonce"]),
                 )
                 for r in rows
             ]
@@ -675,55 +830,54 @@ class Journal:
             rows = db.execute(
                 "SELECT at, what, detail FROM events WHERE flow_id = ? ORDER BY seq", (flow_id,)
             ).fetchall()
-        return [(float(a), str(w), str(d)) for a, w, d in rows]
+        return [(float(r["at"]), str(r["what"]), str(r["detail"])) for r in rows]
 
-    def _flow(self, r: tuple[Any, ...]) -> FlowRecord:
+    def _flow(self, r: sqlite3.Row) -> FlowRecord:
         with self._read() as db:
             hop_rows = db.execute(
-                "SELECT idx, adapter, direction, source_chain, target_chain, ref, status, native"
-                " FROM hops WHERE flow_id = ? ORDER BY idx",
-                (r[0],),
+                f"SELECT {_HOP_COLS} FROM hops WHERE flow_id = ? ORDER BY idx",
+                (r["id"],),
             ).fetchall()
         try:
             hops = tuple(
                 HopRecord(
-                    index=int(h[0]),
-                    adapter=str(h[1]),
-                    direction=str(h[2]),
-                    source_chain=int(h[3]),
-                    target_chain=int(h[4]),
-                    ref=FlowRef.from_json(h[5]) if h[5] else None,
-                    status=str(h[6]),
-                    native=str(h[7]),
+                    index=int(h["idx"]),
+                    adapter=str(h["adapter"]),
+                    direction=str(h["direction"]),
+                    source_chain=int(h["source_chain"]),
+                    target_chain=int(h["target_chain"]),
+                    ref=FlowRef.from_json(h["ref"]) if h["ref"] else None,
+                    status=str(h["status"]),
+                    native=str(h["native"]),
                 )
                 for h in hop_rows
             )
-            options = json.loads(r[8])
+            options = json.loads(r["options"])
             if not isinstance(options, dict):
                 raise ValueError("options are not an object")
             return FlowRecord(
-                id=str(r[0]),
-                kind=str(r[1]),
-                source_chain=int(r[2]),
-                target_chain=int(r[3]),
-                value=int(r[4]),
-                recipient=str(r[5]),
-                sender=str(r[6]),
-                data=bytes.fromhex(str(r[7])[2:]),
+                id=str(r["id"]),
+                kind=str(r["kind"]),
+                source_chain=int(r["source_chain"]),
+                target_chain=int(r["target_chain"]),
+                value=int(r["value"]),
+                recipient=str(r["recipient"]),
+                sender=str(r["sender"]),
+                data=bytes.fromhex(str(r["data"])[2:]),
                 options=options,
-                status=str(r[9]),
-                native=str(r[10]),
-                done=bool(r[11]),
-                error=None if r[12] is None else str(r[12]),
-                created=float(r[13]),
-                updated=float(r[14]),
+                status=str(r["status"]),
+                native=str(r["native"]),
+                done=bool(r["done"]),
+                error=None if r["error"] is None else str(r["error"]),
+                created=float(r["created"]),
+                updated=float(r["updated"]),
                 hops=hops,
             )
         except JournalError:
             raise
         except Exception as exc:  # a row this code did not write: say which, never guess
             raise self._bad(
-                f"flow row {redact_secrets(repr(r[0]))} does not decode "
+                f"flow row {redact_secrets(repr(r['id']))} does not decode "
                 f"({type(exc).__name__}: {redact_secrets(str(exc))[:200]})"
             ) from None
 

@@ -3,6 +3,9 @@ signature is returned, lookups by id prefix and by hash, and no key material is 
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -10,15 +13,18 @@ from typing import Any
 import pytest
 from eth_account import Account
 
+import interop
 from interop.adapters.base import Direction, FlowKind, FlowRef
 from interop.errors import InputError, InsufficientFundsError, JournalError
 from interop.journal import (
+    MIGRATIONS,
     SCHEMA_VERSION,
     Journal,
     RecordingSigner,
     decode_raw_tx,
     default_journal_path,
 )
+from interop.routes import AdapterRegistry
 from interop.signer import account_from_key
 from interop.types import to_hash32
 
@@ -242,7 +248,7 @@ def test_record_tx_stores_sender_and_nonce() -> None:
 @pytest.mark.parametrize(
     ("setup", "said"),
     [
-        ("PRAGMA user_version = 3", "newer interop (schema version 3"),
+        (f"PRAGMA user_version = {SCHEMA_VERSION + 1}", f"(journal schema {SCHEMA_VERSION + 1})"),
         ("PRAGMA user_version = 1", "unknown schema version 1"),
         ("ALTER TABLE txs DROP COLUMN nonce", "table txs: missing columns ['nonce']"),
         ("ALTER TABLE flows ADD COLUMN owner TEXT NOT NULL DEFAULT ''", "unexpected columns"),
@@ -326,3 +332,207 @@ def test_note_raised_rule() -> None:
         assert (j.get(dead).status, j.get(dead).done, j.txs(dead)[0].state) == (
             "replaced", True, "replaced",
         )  # fmt: skip
+
+
+# ---------------------------------------------------------------- upgrades (issue 9, item 6)
+DATA = Path(__file__).resolve().parents[1] / "data"
+PREVIOUS = DATA / "journal_v2.sqlite3"
+"""Written by the previous release's own code (tests/data/README.md): flows in every state."""
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def previous(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A copy of the previous release's journal (the stored file itself is never opened)."""
+    copy = tmp_path / "journal.sqlite3"
+    shutil.copyfile(PREVIOUS, copy)
+    return copy, json.loads((DATA / "journal_v2.json").read_text())["flows"]
+
+
+def _decode(ref: FlowRef) -> FlowRef:
+    """Through the adapter's own ref codec, as resume does at use."""
+    adapter = AdapterRegistry().get(ref.adapter)
+    decode = getattr(adapter, "decode_ref", None)  # until every shipped adapter has it
+    if decode is None:
+        return FlowRef.from_json(ref.to_json())
+    out = decode(ref)
+    assert isinstance(out, FlowRef) and out.version == adapter.ref_version
+    return out
+
+
+def test_previous_release_journal_migrates_and_reads(previous: tuple[Path, dict[str, str]]) -> None:
+    path, ids = previous
+    before = _digest(PREVIOUS)
+    with Journal(path) as j:
+        assert j.schema_version == SCHEMA_VERSION
+        meta = j.meta()
+        assert meta["schema_by"] == interop.__version__ and "created_by" not in meta
+        assert f"migrated 2 to {SCHEMA_VERSION}" in meta
+        got = {f.id: f for f in j.flows()}
+        assert set(got) == set(ids.values())
+        unfinished = {f.id for f in j.flows(unfinished=True)}
+        want_open = {"op_withdrawal_initiated", "arb_withdrawal_initiated", "two_hop_midway"}
+        assert unfinished == {ids[k] for k in want_open}
+
+        op = got[ids["op_withdrawal_initiated"]]
+        assert (op.kind, op.source_chain, op.target_chain, op.value) == (
+            "eth",
+            901,
+            900,
+            10**17 + 1,
+        )
+        [hop] = op.hops
+        assert (hop.adapter, hop.direction, hop.source_chain, hop.target_chain) == (
+            "opstack", "l2-to-l1", 901, 900,
+        )  # fmt: skip
+        assert hop.ref is not None and hop.ref.version == 1  # stored before refs had versions
+        [tx] = j.txs(op.id)
+        assert (tx.step, tx.chain_id, tx.state, tx.tx_hash) == (
+            "initiate",
+            901,
+            "mined",
+            hop.ref.tx_hash,
+        )
+        assert tx.sender == op.sender and tx.nonce is not None
+        assert decode_raw_tx(tx.raw) == (tx.sender, tx.nonce)  # the signed bytes, intact
+        assert j.find_by_tx(tx.tx_hash) == op
+
+        arb = got[ids["arb_withdrawal_initiated"]]
+        assert (arb.source_chain, arb.target_chain, arb.value, arb.hops[0].adapter) == (
+            903, 900, 2 * 10**17 + 2, "arbitrum",
+        )  # fmt: skip
+
+        two = got[ids["two_hop_midway"]]
+        assert [(h.adapter, h.direction) for h in two.hops] == [
+            ("opstack", "l2-to-l1"), ("arbitrum", "l1-to-l2"),
+        ]  # fmt: skip
+        assert two.hops[0].ref is not None and two.hops[1].ref is None
+        assert [(t.hop, t.step, t.state) for t in j.txs(two.id)] == [
+            (0, "initiate", "mined"), (0, "prove", "mined"), (0, "finalize", "mined"),
+        ]  # fmt: skip
+        assert j.txs(two.id, hop=1) == [] and len(j.txs(two.id, hop=0)) == 3
+
+        gone = got[ids["abandoned"]]
+        assert (gone.status, gone.done, j.txs(gone.id)) == ("abandoned", True, [])
+        assert gone.error is not None and "rejected" in gone.error
+        native = got[ids["transfer_done"]]
+        assert (native.kind, native.status, native.hops[0].adapter) == (
+            "native",
+            "finalized",
+            "native",
+        )
+        for rec in got.values():
+            assert rec.sender == got[ids["deposit_done"]].sender
+            assert rec.created <= rec.updated and j.events(rec.id)[0][1] == "created"
+            for h in rec.hops:
+                if h.ref is not None:
+                    decoded = _decode(h.ref)
+                    assert (decoded.adapter, decoded.tx_hash) == (h.adapter, h.ref.tx_hash)
+    with Journal(path) as j:  # migrated once: a second open changes nothing
+        assert j.schema_version == SCHEMA_VERSION and len(j.flows()) == len(ids)
+    assert _digest(PREVIOUS) == before
+
+
+def test_read_only_never_writes_the_file(previous: tuple[Path, dict[str, str]]) -> None:
+    path, ids = previous
+    before = _digest(path)
+    with Journal(path, read_only=True) as j:
+        assert j.schema_version == SCHEMA_VERSION  # migrated in the in-memory copy only
+        assert {f.id for f in j.flows()} == set(ids.values())
+        with pytest.raises(JournalError, match="read-only"):
+            j.add_event(ids["abandoned"], "poke")
+    assert _digest(path) == before
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+    with pytest.raises(JournalError, match="no journal"):
+        Journal(path.with_name("missing.sqlite3"), read_only=True)
+
+
+def _future(path: Path, *, by: str | None) -> str:
+    """A journal as a later release might leave it: a newer schema, in rollback-journal mode
+    (so even the WAL switch would change its header), with a table we do not know."""
+    Journal(path).close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode = DELETE")
+    db.execute("CREATE TABLE wallets (k TEXT)")
+    if by is None:
+        db.execute("DROP TABLE meta")
+    else:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema_by'", (by,))
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 4}")
+    db.commit()
+    db.close()
+    return _digest(path)
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+def test_newer_journal_is_refused_and_left_byte_identical(tmp_path: Path, read_only: bool) -> None:
+    path = tmp_path / "future.sqlite3"
+    before = _future(path, by="7.3.1")
+    with pytest.raises(JournalError) as info:
+        Journal(path, read_only=read_only)
+    said = str(info.value)
+    assert f"written by interop 7.3.1 (journal schema {SCHEMA_VERSION + 4})" in said
+    assert f"up to {SCHEMA_VERSION}" in said and str(path) in said and "not changed" in said
+    assert _digest(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["future.sqlite3"]
+    other = tmp_path / "other" / "future.sqlite3"
+    other.parent.mkdir()
+    before = _future(other, by=None)
+    with pytest.raises(JournalError, match="written by a newer interop release"):
+        Journal(other)
+    assert _digest(other) == before
+
+
+def test_fresh_journal_records_its_release(tmp_path: Path) -> None:
+    with Journal(tmp_path / "j.sqlite3") as j:
+        assert j.meta() == {"created_by": interop.__version__, "schema_by": interop.__version__}
+
+
+def test_migrations_are_numbered_steps_to_the_current_schema() -> None:
+    assert [m.to for m in MIGRATIONS] == list(range(2, SCHEMA_VERSION + 1))
+    assert all(m.why for m in MIGRATIONS)
+
+
+def test_columns_are_read_by_name(tmp_path: Path) -> None:
+    """Rows are read by column name: a table whose columns sit in another order (as a rebuilt
+    or hand-repaired table may) reads the same values."""
+    path = tmp_path / "j.sqlite3"
+    with Journal(path) as j:
+        fid = _flow(j, data=b"\x05", options={"a": 1})
+        RecordingSigner(account_from_key(KEY), j, fid, 0, "initiate").sign_transaction(TX)
+        want, want_txs = j.get(fid), j.txs(fid)
+    db = sqlite3.connect(path)
+    for table in ("flows", "hops", "txs"):
+        cols = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
+        ddl = db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()[0]
+        shuffled = ", ".join(reversed(cols))
+        db.execute(f"ALTER TABLE {table} RENAME TO old_{table}")
+        # same definitions, reversed column order
+        body = ddl[ddl.index("(") + 1 : ddl.rindex(")")]
+        lines = [line.strip().rstrip(",") for line in body.strip().splitlines()]
+        defs = [d for d in lines if d.split()[0] in cols]
+        rest = [d for d in lines if d.split()[0] not in cols]
+        db.execute(f"CREATE TABLE {table} ({', '.join(list(reversed(defs)) + rest)})")
+        db.execute(f"INSERT INTO {table} ({shuffled}) SELECT {shuffled} FROM old_{table}")
+        db.execute(f"DROP TABLE old_{table}")
+    db.commit()
+    db.close()
+    with Journal(path) as j:
+        assert j.get(fid) == want and j.txs(fid) == want_txs
+
+
+def test_refs_are_stored_with_their_codec_version(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    ref = FlowRef("opstack", Direction.L2_TO_L1, FlowKind.ETH, 901, 900,
+                  to_hash32(b"\x22" * 32), {"shape": "new"}, version=7)  # fmt: skip
+    with Journal(path) as j:
+        fid = _flow(j)
+        j.set_hop_ref(fid, 0, ref)
+        assert j.get(fid).hops[0].ref == ref  # handed back as stored, never re-encoded
+    stored = sqlite3.connect(path).execute("SELECT ref FROM hops WHERE idx = 0").fetchone()[0]
+    assert json.loads(stored)["version"] == 7
