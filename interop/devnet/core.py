@@ -139,7 +139,8 @@ class Devnet:
         With `fast_forward` (the default) flows wait with `self.advance` (relayers catch up,
         chain time moves) instead of sleeping. The journal lives beside the devnet's logs
         (`log_dir / "journal.sqlite3"`): it is as ephemeral as the chains it describes. `kw`
-        go to `Interop(...)` and win over these defaults (e.g. `journal=":memory:"`).
+        go to `Interop(...)` and win over these defaults (e.g. `journal=":memory:"`, or
+        `account=` a key of your own instead of devnet account `account_index`).
         """
         from interop.facade import Interop
 
@@ -153,7 +154,8 @@ class Devnet:
         kw.setdefault("journal", str(self.log_dir / "journal.sqlite3"))
         if fast_forward:
             kw.setdefault("sleep", self.advance)
-        io = Interop(list(self.chains.values()), account=self.accounts[account_index][1], **kw)
+        kw.setdefault("account", self.accounts[account_index][1])
+        io = Interop(list(self.chains.values()), **kw)
         _RUNS_ON[io] = self
         try:
             yield io

@@ -1,6 +1,6 @@
-"""The `BridgeAdapter` conformance suite (tests/integration/conformance.py), once per adapter and
-route of the default devnet: L1 900, OP L2s 901 (fault proofs) / 902 (legacy output oracle),
-Arbitrum L2 903."""
+"""The packaged `BridgeAdapter` conformance kit (`interop.testing.conformance`), once per adapter
+and route of the default devnet: L1 900, OP L2s 901 (fault proofs) / 902 (legacy output oracle),
+Arbitrum L2 903. Run exactly as a third-party adapter package would run it."""
 
 from __future__ import annotations
 
@@ -10,13 +10,7 @@ from interop.adapters.arbitrum import adapter_factory as arbitrum_factory
 from interop.adapters.base import BridgeAdapter, Direction, Status
 from interop.adapters.opstack import adapter_factory as opstack_factory
 from interop.adapters.superchain.adapter import SuperchainAdapter
-from tests.integration.conformance import (
-    EstimateConformance,
-    EthFlowConformance,
-    InputConformance,
-    MessageConformance,
-    RoutingConformance,
-)
+from interop.testing.conformance import AdapterConformance
 
 pytestmark = pytest.mark.integration
 
@@ -25,17 +19,7 @@ L1, OP_FP, OP_LEGACY, ARB = 900, 901, 902, 903
 _DEPOSIT_FIRST = frozenset({Status.PENDING, Status.FINALIZED})
 
 
-class _All(
-    RoutingConformance,
-    EstimateConformance,
-    InputConformance,
-    EthFlowConformance,
-    MessageConformance,
-):
-    pass
-
-
-class _OpStack(_All):
+class _OpStack(AdapterConformance):
     adapter_factory = staticmethod(opstack_factory)
     SUPPORTED = frozenset({(L1, OP_FP), (OP_FP, L1), (L1, OP_LEGACY), (OP_LEGACY, L1)})
 
@@ -63,7 +47,7 @@ class TestOpStack902ToL1(_OpWithdrawal):
     SOURCE = OP_LEGACY
 
 
-class _Arbitrum(_All):
+class _Arbitrum(AdapterConformance):
     adapter_factory = staticmethod(arbitrum_factory)
     SUPPORTED = frozenset({(L1, ARB), (ARB, L1)})
 
@@ -87,7 +71,7 @@ def _superchain() -> BridgeAdapter:
     return SuperchainAdapter(relay_grace=0.5)
 
 
-class TestSuperchain901To902(_All):
+class TestSuperchain901To902(AdapterConformance):
     adapter_factory = staticmethod(_superchain)
     SUPPORTED = frozenset({(OP_FP, OP_LEGACY), (OP_LEGACY, OP_FP)})
     SOURCE, TARGET = OP_FP, OP_LEGACY

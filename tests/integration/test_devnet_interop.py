@@ -54,3 +54,16 @@ async def test_start_interop_starts_and_stops_its_devnet() -> None:
         got = await io.transfer(900, to=dn.accounts[2][0], value=ether("0.001"))
         assert got.receipt is not None and got.receipt.succeeded
     assert not dn.running
+
+
+async def test_interop_devnet_fixture(interop_devnet: Interop, devnet: Devnet) -> None:
+    """The packaged fixture: a fresh key funded exactly on every chain, its own journal."""
+    from interop.testing.fixtures import FUNDING
+
+    io = interop_devnet
+    assert io.signer is not None
+    me = io.signer.address
+    assert me not in {a for a, _ in devnet.accounts}
+    table = await io.balances([me])
+    assert all(table.balance(cid, me) == FUNDING for cid in devnet.chains)
+    assert Devnet.of(io) is devnet and io.flows() == []
