@@ -2,14 +2,15 @@
 
 Everything that can be checked before signing is checked before signing, so a refused transfer
 costs nothing and leaves the nonce untouched: the recipient (EIP-55), the amount (int wei), the
-chain id the node serves, and that the balance covers value + gas limit x max fee, plus on OP
-Stack chains the L1 data fee (GasPriceOracle's upper bound for the unsigned transaction's size).
+chain id the node serves, and that the balance covers value + gas limit x max fee + the chain
+family's L1 data fee bound for the unsigned transaction (`ChainFamily.l1_data_fee`; 0 for a family
+that has none, or whose parent-chain cost is part of the gas, or that no installed package
+provides).
 
-Fee paid: `gas_used x effective_gas_price` from the receipt plus, on OP Stack chains, the L1 data
-fee: the receipt's `l1Fee` when the node reports it, otherwise (anvil's OP mode charges it but
-leaves it out of receipts) recomputed from the signed transaction's bytes and the L1 fee inputs at
-the block of inclusion, which is what the node charged, to the wei. On Arbitrum the L1 component
-is folded into gas_used, so the receipt fee is complete.
+Fee paid: `gas_used x effective_gas_price` from the receipt plus the L1 data fee: the receipt's
+`l1Fee` when the node reports it, otherwise (anvil's OP mode charges it but leaves it out of
+receipts) the family's fee for the signed bytes at the block of inclusion, which is what the node
+charged, to the wei.
 
 Once the transaction has left, nothing after it may turn a transfer that happened into a reported
 failure: the L1 fee is computed from the signed bytes we already hold (no lookup that can fail),
@@ -23,13 +24,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from interop.actions.fees import (
-    Fees,
-    estimate_fees,
-    op_l1_fee_ceiling,
-    op_l1_fee_params_of_block,
-    unsigned_tx_bytes,
-)
+from interop.actions.fees import Fees, estimate_fees, unsigned_tx
 from interop.actions.nonce import NonceManager
 from interop.actions.tx import (
     DEFAULT_PATIENCE,
@@ -38,7 +33,6 @@ from interop.actions.tx import (
     submit_transaction,
     wait_for_receipt,
 )
-from interop.chains.model import Stack
 from interop.client import ChainClient
 from interop.errors import (
     ConfigError,
@@ -50,6 +44,7 @@ from interop.errors import (
     RpcResponseError,
     mark_sent,
 )
+from interop.families import ChainFamily, family_of
 from interop.rpc.models import Receipt
 from interop.rpc.retry import check_seconds
 from interop.signer import Signer, require_signer
@@ -75,15 +70,14 @@ def receipt_fee(receipt: Receipt) -> int:
 async def paid_fee(client: ChainClient, receipt: Receipt, *, raw: bytes | None = None) -> int:
     """Everything the sender of `receipt`'s transaction paid besides its value.
 
-    On an OP Stack chain whose receipts lack `l1Fee` (anvil's OP mode), the L1 data fee is
-    recomputed: the node prices the signed transaction's bytes with the L1Block values of the
-    block of inclusion, which GasPriceOracle exposes at that block. `getL1Fee(signed bytes)`
-    would be wrong here (it adds a 68-byte signature allowance meant for unsigned input), and the
-    L1FeeVault's balance change is only this transaction's fee when it is alone in its block.
-    Pass the signed bytes as `raw` when you have them (the sender does); otherwise they are
-    fetched with `eth_getRawTransactionByHash`. RPC trouble raises (`RpcError`).
+    When the receipt lacks `l1Fee` (anvil's OP mode) and the chain's family charges a separate L1
+    data fee, it is recomputed: the node prices the signed transaction's bytes with the fee
+    inputs of the block of inclusion (`ChainFamily.l1_data_fee(raw, block=...)`). Pass the
+    signed bytes as `raw` when you have them (the sender does); otherwise they are fetched with
+    `eth_getRawTransactionByHash`. RPC trouble raises (`RpcError`).
     """
-    if "l1Fee" in receipt.raw or client.chain.stack is not Stack.OPSTACK:
+    family = _family(client)
+    if "l1Fee" in receipt.raw or family is None or not family.charges_l1_data_fee:
         return receipt_fee(receipt)
     if raw is None:
         try:
@@ -95,10 +89,13 @@ async def paid_fee(client: ChainClient, receipt: Receipt, *, raw: bytes | None =
         if not fetched:
             return receipt.fee
         raw = hex_to_bytes(fetched)
-    params = await op_l1_fee_params_of_block(client, receipt.block_number)
-    if params is None:
-        return receipt.fee
-    return receipt.fee + params.fee(raw)
+    return receipt.fee + await family.l1_data_fee(client, raw, block=receipt.block_number)
+
+
+def _family(client: ChainClient) -> ChainFamily | None:
+    """The chain's family (None when no installed package provides it: no L1 data fee, logged
+    once by the registry)."""
+    return family_of(client.chain)
 
 
 async def _fee_after_receipt(client: ChainClient, receipt: Receipt, raw: bytes) -> int | None:
@@ -203,23 +200,25 @@ async def send_native(
             return gas
         return await estimate_gas_limit(client, sender, to=recipient, value=amount)
 
-    op_stack = client.chain.stack is Stack.OPSTACK
+    family = _family(client)
+    l1_fee_model = family if family is not None and family.charges_l1_data_fee else None
 
     async def _nonce() -> int:
-        return await client.get_nonce(sender) if op_stack else 0
+        # only a size-dependent L1 fee bound needs it (the nonce is part of the signed bytes)
+        return await client.get_nonce(sender) if l1_fee_model is not None else 0
 
     fees_, gas_, balance, nonce = await asyncio.gather(
         _fees(), _gas(), client.get_balance(sender), _nonce()
     )
     l1_fee = 0
-    if op_stack:
-        unsigned = unsigned_tx_bytes(
+    if l1_fee_model is not None:
+        tx = unsigned_tx(
             chain_id=client.chain.id, nonce=nonce, fees=fees_, gas=gas_, to=recipient, value=amount
         )
-        l1_fee = await op_l1_fee_ceiling(client, unsigned)
+        l1_fee = await l1_fee_model.l1_data_fee(client, tx)
     required = amount + fees_.max_cost(gas_) + l1_fee
     if balance < required:
-        l1_part = f" + L1 data fee {format_ether(l1_fee)}" if op_stack else ""
+        l1_part = f" + L1 data fee {format_ether(l1_fee)}" if l1_fee_model is not None else ""
         raise InsufficientFundsError(
             f"{sender} has {format_ether(balance)} but needs {format_ether(required)} "
             f"on {client.chain.name} (value + gas {gas_} x max fee {fees_.max_fee_per_gas}"

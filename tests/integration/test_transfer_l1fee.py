@@ -15,21 +15,21 @@ import random
 import pytest
 from eth_utils.crypto import keccak
 
-from interop.actions.fees import (
-    GAS_PRICE_ORACLE,
-    GPO_GET_L1_FEE,
-    L1_FEE_VAULT,
-    estimate_fees,
-    fjord_l1_fee,
-    flz_compress_len,
-    op_l1_fee_params,
-)
+from interop.actions.fees import estimate_fees
 from interop.actions.transfer import paid_fee, send_native
 from interop.actions.tx import send_transaction, wait_for_receipt
 from interop.chains.model import Stack
 from interop.client import ChainClient
 from interop.devnet.core import Devnet
 from interop.errors import InsufficientFundsError
+from interop.families.opstack import (
+    GAS_PRICE_ORACLE,
+    GPO_GET_L1_FEE,
+    L1_FEE_VAULT,
+    fjord_l1_fee,
+    flz_compress_len,
+    op_l1_fee_params,
+)
 from interop.signer import SafeSigner, account_from_key
 from interop.types import hex_to_bytes, to_address
 from interop.units import ether
