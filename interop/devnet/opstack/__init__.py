@@ -193,7 +193,8 @@ class OpStackDevnet:
 
     # API for tests, demos and adapters
     async def sync(self, timeout: float = 60.0) -> None:
-        """Return once every L1 deposit so far is relayed and an output covers each L2 head.
+        """Return once every L1 deposit so far is relayed and an output covers every L2 block with a
+        transaction (proposals stop one below the head: see `L2Relayer._settled_head`).
 
         Also resolves dispute games whose clock has expired. Errors are raised, not swallowed.
         """

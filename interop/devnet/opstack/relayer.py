@@ -8,14 +8,15 @@ What a real OP chain does off-chain, done here against the real contracts:
   order.
 - L1 info: `L1Block` gets the L1 head's number, timestamp, base fee, hash and blob base fee, so
   `GasPriceOracle` answers L1-fee estimates (written to storage; see predeploys.py).
-- proposals: OptimismPortal2 chains get a `FaultDisputeGame` (game type 0) for the newest L2 block
-  whenever the L2 has advanced; legacy chains get an `L2OutputOracle` output for every L2 block.
+- proposals: OptimismPortal2 chains get a `FaultDisputeGame` (game type 0) for the newest settled
+  L2 block (one below the head, see `_settled_head`) whenever the L2 has advanced; legacy chains
+  get an `L2OutputOracle` output for every settled L2 block.
 - resolution: unchallenged games are resolved (`resolveClaim(0, 0)` then `resolve()`) once their
   clock has run out, which on the devnet happens after `Devnet.fast_forward`.
 
 `step()` does one round of all four and is what both the background loop and `sync()` run, under
-one lock per L2, so a caller that awaits `sync()` knows every deposit so far is relayed and the L2
-head has an output.
+one lock per L2, so a caller that awaits `sync()` knows every deposit so far is relayed and every
+L2 block with a transaction has an output.
 """
 
 from __future__ import annotations
@@ -215,6 +216,31 @@ class L2Relayer:
 
     # ------------------------------------------------------------------ proposals (portal 2)
 
+    async def _settled_head(self, covered: int) -> int:
+        """The newest L2 block a proposal may cover: one strictly below the node's head.
+
+        Why not the head itself: anvil commits a new block's state to its live database a
+        moment before it advances the head number, and answers `eth_getProof` for the head
+        number from that live database. A proof read for head N while block N+1 is being mined
+        sees N+1's writes (a withdrawal in the message passer), so the proposal's root is not
+        block N's and no later read of block N matches it ("output root for L2 block N does not
+        match the proposal"; 31 of 280 head reads under a stream of withdrawals, none of
+        reads below the head). Blocks below the head are answered from the snapshot anvil
+        stores when it mines the next block, which never changes again.
+
+        So that no flow waits for a block nobody mines, a head that carries transactions and is
+        not covered yet gets one empty L2 block on top (as a real sequencer keeps producing
+        blocks); an empty head is left alone, so proposing never mines without end.
+        """
+        head = await self.l2.block_number()
+        if head <= covered:
+            return covered
+        block = await self.l2.get_block(head)
+        if block.get("transactions"):
+            await self.l2.request("evm_mine", [])
+            head = await self.l2.block_number()
+        return head - 1
+
     async def _refresh_games(self) -> None:
         dgf = self._addr(ContractName.DISPUTE_GAME_FACTORY)
         art = load("DisputeGameFactory")
@@ -261,8 +287,8 @@ class L2Relayer:
     async def propose_game(self) -> Game | None:
         """Create a game for the L2 head unless one already covers it."""
         await self._refresh_games()
-        head = await self.l2.block_number()
         covered = self.games[-1].l2_block if self.games else await self._anchor_block()
+        head = await self._settled_head(covered)
         if head <= covered:
             return None
         root, _ = await output_root_at(self.l2, head)
@@ -352,7 +378,7 @@ class L2Relayer:
         (nxt,) = art.decode(
             "nextBlockNumber", await self.l1.call(l2oo, art.call("nextBlockNumber"))
         )
-        head = await self.l2.block_number()
+        head = await self._settled_head(int(nxt) - 1)
         posted = 0
         for n in range(int(nxt), head + 1):
             root, _ = await output_root_at(self.l2, n)
