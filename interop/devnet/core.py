@@ -201,7 +201,7 @@ class Devnet:
 
     def l1_id(self) -> int:
         for c in self.chains.values():
-            if c.stack is Stack.L1:
+            if c.stack == Stack.L1:
                 return c.id
         raise DevnetError("devnet has no L1")
 
@@ -244,14 +244,26 @@ class Devnet:
         anvil gives every L2 account its balance out of thin air; on a real rollup all L2 ETH was
         deposited, so the L1 escrow (OP: the portal; Arbitrum: the bridge) holds it. Without
         this, a withdrawal of genesis ETH would be proven and finalized but could not be paid.
+        Which contract is the escrow is the chain family's answer (`genesis_escrow`), so a
+        family from another package is backed the same way without the devnet naming it.
         """
-        escrow_key = {Stack.OPSTACK: "optimism_portal", Stack.ARBITRUM: "bridge"}
+        from interop.families import family_of
+
         for chain in self.chains.values():
-            key = escrow_key.get(chain.stack)
-            if key is None or chain.parent_id not in self.nodes:
+            if chain.parent_id is None or chain.parent_id not in self.nodes:
+                continue
+            family = family_of(chain)  # None (logged once) when no package provides it
+            key = None if family is None else family.genesis_escrow(chain)
+            if key is None:
                 continue
             escrow = chain.parent_contracts.get(chain.parent_id, {}).get(key)
-            if escrow is None:
+            if escrow is None:  # the chain runs without its family's component: no bridge
+                log.warning(
+                    "chain %d: its genesis ETH is not backed: no %r on chain %d",
+                    chain.id,
+                    key,
+                    chain.parent_id,
+                )
                 continue
             l2 = self.transport(chain.id)
             balances = await l2.batch([("eth_getBalance", [a, "latest"]) for a, _ in DEV_ACCOUNTS])

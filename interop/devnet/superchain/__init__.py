@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any
 from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 
-from interop.adapters.superchain import abis as A
 from interop.client import ChainClient
 from interop.devnet.opstack.artifacts import load
 from interop.devnet.opstack.chainops import Sender, devnet_signer
 from interop.devnet.relayloop import run_relayer
 from interop.devnet.superchain.relayer import InteropRelayer
 from interop.errors import DevnetError
+from interop.spec.superchain import abis as A
 from interop.types import Address
 
 if TYPE_CHECKING:

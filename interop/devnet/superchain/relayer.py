@@ -11,6 +11,10 @@ relay that fails on-chain (`FailedRelayedMessage`) is recorded and not retried a
 The ETH a message carries is forwarded from the relayer's own funded balance: contracts-bedrock
 0.17.3 ships no ETHLiquidity, and its messenger keeps the source-side value (see eth.py of the
 adapter). One task sends for every destination, so the relayer's nonce never races.
+
+It imports no adapter code, only the spec (`interop.spec.superchain`): the devnet is the oracle
+the Superchain adapter is tested against, so it must not share the adapter's RPC logic (whether
+a message was relayed, what value it carries, how much gas a relay needs).
 """
 
 from __future__ import annotations
@@ -20,24 +24,63 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from interop.adapters.superchain import abis as A
-from interop.adapters.superchain.eth import sent_values
-from interop.adapters.superchain.formulas import (
+from interop.client import ChainClient
+from interop.devnet.opstack.chainops import Sender
+from interop.spec.superchain import abis as A
+from interop.spec.superchain.formulas import (
     Identifier,
     SentMessage,
     decode_sent_message,
     encode_execute_message,
     is_sent_message_log,
     sent_message_payload,
+    sent_values_in_trace,
 )
-from interop.adapters.superchain.message import estimate_relay_gas, is_message_relayed
-from interop.client import ChainClient
-from interop.devnet.opstack.chainops import Sender
 from interop.types import Address, Hash32
 
-__all__ = ["InteropRelayer", "PendingMessage"]
+__all__ = ["RELAY_GAS_HEADROOM", "InteropRelayer", "PendingMessage", "is_relayed", "relay_gas"]
 
 log = logging.getLogger("interop.devnet.superchain")
+
+RELAY_GAS_HEADROOM = 1_000_000
+"""Gas on top of `executeMessage`'s estimate. The messenger swallows a failing target call
+(`FailedRelayedMessage`, no revert), so `eth_estimateGas` may settle on a limit at which the
+target runs out of gas; the devnet's relayer pays only for gas used, so it simply leaves the
+target ample room instead of estimating it (the adapter estimates it precisely)."""
+
+
+async def is_relayed(dest: ChainClient, message_hash: Hash32) -> bool:
+    """The destination messenger's `successfulMessages(hash)`: relayed by anyone."""
+    (ok,) = A.SUCCESSFUL_MESSAGES.decode(
+        await dest.call(
+            A.L2_TO_L2_CROSS_DOMAIN_MESSENGER,
+            A.SUCCESSFUL_MESSAGES.encode(bytes.fromhex(message_hash[2:])),
+        )
+    )
+    return bool(ok)
+
+
+async def sent_values(source: ChainClient, tx_hash: Hash32) -> list[int]:
+    """The value of each `sendMessage` call of a transaction, in log order, from anvil's call
+    trace (anvil always traces)."""
+    trace = await source.request("debug_traceTransaction", [tx_hash, {"tracer": "callTracer"}])
+    return sent_values_in_trace(trace)
+
+
+async def relay_gas(
+    dest: ChainClient, sender: Address, identifier: Identifier, payload: bytes, value: int
+) -> int:
+    """A gas limit for relaying: the estimate plus `RELAY_GAS_HEADROOM`, within the block."""
+    outer = await dest.estimate_gas(
+        {
+            "from": sender,
+            "to": A.CROSS_L2_INBOX,
+            "value": hex(value),
+            "data": "0x" + encode_execute_message(identifier, payload).hex(),
+        }
+    )
+    limit = int((await dest.get_block("latest"))["gasLimit"], 16)
+    return min(outer + RELAY_GAS_HEADROOM, limit)
 
 
 @dataclass(frozen=True)
@@ -138,7 +181,7 @@ class InteropRelayer:
     async def _relay_one(self, h: Hash32, p: PendingMessage) -> int:
         """Relay one message unless already relayed; 1 if our relay succeeded."""
         dest = self.clients[p.message.destination]
-        if await is_message_relayed(dest, h):
+        if await is_relayed(dest, h):
             self.relayed[h] = None
             del self.pending[h]
             return 0
@@ -153,7 +196,7 @@ class InteropRelayer:
         if p.identifier.timestamp > now + 1:
             return 0  # CrossL2Inbox refuses identifiers from the destination's future
         sender = self.senders[p.message.destination]
-        gas = await estimate_relay_gas(dest, sender.address, p.identifier, p.payload, value=p.value)
+        gas = await relay_gas(dest, sender.address, p.identifier, p.payload, p.value)
         rcpt = await sender.send(
             A.CROSS_L2_INBOX,
             encode_execute_message(p.identifier, p.payload),
