@@ -1,36 +1,57 @@
 """`ArbitrumAdapter`: the `BridgeAdapter` protocol over the plain functions of this package.
 
 Routes: parent (L1) -> Arbitrum chain (ETH deposit or retryable message) and back (ETH
-withdrawal or `sendTxToL1` message). Status mapping onto the uniform enum, native state kept:
+withdrawal or `sendTxToL1` message). Status mapping onto the uniform enum, native state kept,
+and who acts next (`FlowStatus.actor`):
 
-| flow | native | uniform | next step |
-| --- | --- | --- | --- |
-| ETH deposit | PENDING / DEPOSITED | PENDING / FINALIZED | - |
-| retryable | NOT_YET_CREATED | PENDING | - |
-| retryable | CREATION_FAILED / EXPIRED | FAILED | - |
-| retryable | FUNDS_DEPOSITED_ON_CHILD | NEEDS_MANUAL_ACTION | redeem |
-| retryable | REDEEMED | FINALIZED | - |
-| withdrawal | UNCONFIRMED | WAITING_TO_FINALIZE | execute |
-| withdrawal | CONFIRMED | READY_TO_FINALIZE | execute |
-| withdrawal | EXECUTED | FINALIZED | - |
+| flow | native | uniform | next step | actor |
+| --- | --- | --- | --- | --- |
+| ETH deposit | PENDING / DEPOSITED | PENDING / FINALIZED | - | relayer / - |
+| retryable | NOT_YET_CREATED | PENDING | - | relayer |
+| retryable | CREATION_FAILED | FAILED | - | - |
+| retryable | FUNDS_DEPOSITED_ON_CHILD, auto-redeem scheduled | PENDING | - | relayer |
+| retryable | FUNDS_DEPOSITED_ON_CHILD, no redeem succeeded | NEEDS_MANUAL_ACTION | redeem | caller |
+| retryable | EXPIRED | NEEDS_MANUAL_ACTION | - | caller (a person) |
+| retryable | REDEEMED | FINALIZED | - | - |
+| withdrawal | UNCONFIRMED | WAITING_TO_FINALIZE | execute | caller (after the wait) |
+| withdrawal | CONFIRMED | READY_TO_FINALIZE | execute | caller |
+| withdrawal | EXECUTED | FINALIZED | - | - |
+
+A NEEDS_MANUAL_ACTION status says what to do in `details["action"]`; `execute_next` performs a
+redeem itself, and raises `ManualActionRequired` for an expired ticket (nothing the library
+can send brings the call back). Refusals and their codes: `checks`. Ref data codec: `refdata`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 from typing import Any
 
+from eth_abi.exceptions import DecodingError
+
+from interop.adapters.arbitrum import checks
 from interop.adapters.arbitrum import retryable as R
 from interop.adapters.arbitrum import withdraw as W
-from interop.adapters.arbitrum.common import ArbContracts, check_alias_safety
+from interop.adapters.arbitrum.common import ArbContracts, call_fn
 from interop.adapters.arbitrum.deposit import (
+    ParentToChildMessage,
     build_deposit_eth,
     deposit_eth,
     estimate_deposit_eth_gas,
     messages_from_receipt,
 )
+from interop.adapters.arbitrum.refdata import (
+    REF_VERSION,
+    DepositData,
+    WithdrawalData,
+    decode_data,
+    encode_data,
+    upgrade_ref,
+)
 from interop.adapters.base import (
+    Actor,
     AdapterContext,
     BridgeRequest,
     Direction,
@@ -38,6 +59,8 @@ from interop.adapters.base import (
     FlowKind,
     FlowRef,
     FlowStatus,
+    PlannedStep,
+    Refusal,
     Status,
     check_ref,
     estimate_sender,
@@ -46,86 +69,90 @@ from interop.chains.model import Chain, Stack
 from interop.client import ChainClient
 from interop.errors import (
     AlreadyDoneError,
+    FlowTimeoutError,
+    ManualActionRequired,
     MessageNotFoundError,
     NotReadyError,
-    RpcTimeoutError,
+    RpcError,
+    RpcResponseError,
     UnsupportedOperationError,
 )
 from interop.signer import require_signer
 from interop.spec.arbitrum import formulas as F
-from interop.types import Hash32, to_address, to_hash32
+from interop.spec.arbitrum.abis import ROLLUP_CONFIRM_PERIOD_BLOCKS, Fn
+from interop.types import Hash32
 
-__all__ = ["ArbitrumAdapter"]
+__all__ = ["OPTION_NAMES", "ArbitrumAdapter", "confirm_period_seconds"]
 
-_RETRYABLE_MAP = {
-    R.RetryableStatus.NOT_YET_CREATED: (Status.PENDING, None),
-    R.RetryableStatus.CREATION_FAILED: (Status.FAILED, None),
-    R.RetryableStatus.FUNDS_DEPOSITED_ON_CHILD: (Status.NEEDS_MANUAL_ACTION, "redeem"),
-    R.RetryableStatus.REDEEMED: (Status.FINALIZED, None),
-    R.RetryableStatus.EXPIRED: (Status.FAILED, None),
-}
-
-
-def _send_to_json(s: F.L2ToL1Tx) -> dict[str, Any]:
-    return {
-        "caller": s.caller,
-        "destination": s.destination,
-        "hash": s.hash,
-        "position": s.position,
-        "arb_block_num": s.arb_block_num,
-        "eth_block_num": s.eth_block_num,
-        "timestamp": s.timestamp,
-        "callvalue": str(s.callvalue),
-        "data": "0x" + s.data.hex(),
+OPTION_NAMES = frozenset(
+    {
+        "sender",
+        "max_submission_cost",
+        "max_fee_per_gas",
+        "deposit",
+        "excess_fee_refund_address",
+        "call_value_refund_address",
+        "force",
     }
+)
+"""`BridgeRequest.options` keys this adapter reads (see `ArbitrumAdapter`)."""
+
+_CONFIRM_PERIOD_SECONDS = Fn("confirmPeriodSeconds()", ("uint64",))
 
 
-def _send_from_json(d: Any) -> F.L2ToL1Tx:
-    return F.L2ToL1Tx(
-        caller=to_address(d["caller"]),
-        destination=to_address(d["destination"]),
-        hash=to_hash32(d["hash"]),
-        position=int(d["position"]),
-        arb_block_num=int(d["arb_block_num"]),
-        eth_block_num=int(d["eth_block_num"]),
-        timestamp=int(d["timestamp"]),
-        callvalue=int(d["callvalue"]),
-        data=bytes.fromhex(str(d["data"])[2:]),
-    )
+def _utc(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+async def confirm_period_seconds(l1: ChainClient, contracts: ArbContracts) -> int | None:
+    """Seconds an assertion waits before it can be confirmed: the rollup's
+    `confirmPeriodBlocks()` (BoLD and pre-BoLD rollups both answer it) times the parent's block
+    time, or the devnet stand-in's `confirmPeriodSeconds()` when that is longer. None when the
+    chain data names no rollup. Transport faults propagate; a view the rollup does not have
+    (reverts) is skipped."""
+    rollup = contracts.rollup
+    if rollup is None:
+        return None
+    (blocks,) = await call_fn(l1, rollup, ROLLUP_CONFIRM_PERIOD_BLOCKS)
+    secs = int(blocks) * l1.chain.block_time_ms // 1000
+    try:
+        (own,) = await call_fn(l1, rollup, _CONFIRM_PERIOD_SECONDS)
+    except (RpcResponseError, DecodingError):  # a real rollup has no such view
+        return secs
+    return max(secs, int(own))
 
 
 class ArbitrumAdapter:
     """Parent <-> Arbitrum chain through the canonical Inbox / ArbSys / Outbox.
 
-    Request options (`BridgeRequest.options`), all optional, for parent -> child messages:
-    `max_submission_cost`, `max_fee_per_gas`, `deposit` (msg.value), `excess_fee_refund_address`,
-    `call_value_refund_address`; `gas_limit` is `BridgeRequest.gas_limit`. For `estimate` only:
-    `sender`, the address that would send, when there is no signer (read-only callers).
+    Request options (`BridgeRequest.options`, `option_names`), all optional, for parent -> child
+    messages: `max_submission_cost`, `max_fee_per_gas`, `deposit` (msg.value),
+    `excess_fee_refund_address`, `call_value_refund_address`; `gas_limit` is
+    `BridgeRequest.gas_limit`. For `estimate` only: `sender`, the address that would send, when
+    there is no signer (read-only callers). `force` (journaled by releases up to 0.1.0) waives
+    every refusal.
     """
 
     name = "arbitrum"
+    option_names = OPTION_NAMES
+    ref_version = REF_VERSION
 
     def supports(self, source: Chain, target: Chain) -> bool:
-        if target.stack is Stack.ARBITRUM and target.parent_id == source.id:
+        if target.stack == Stack.ARBITRUM and target.parent_id == source.id:
             return True
-        return source.stack is Stack.ARBITRUM and source.parent_id == target.id
+        return source.stack == Stack.ARBITRUM and source.parent_id == target.id
 
     # ------------------------------------------------------------------ routing helpers
     def _route(
         self, ctx: AdapterContext
     ) -> tuple[Direction, ChainClient, ChainClient, ArbContracts]:
         s, t = ctx.source.chain, ctx.target.chain
-        if t.stack is Stack.ARBITRUM and t.parent_id == s.id:
+        if t.stack == Stack.ARBITRUM and t.parent_id == s.id:
             return Direction.L1_TO_L2, ctx.source, ctx.target, ArbContracts.of(t, s.id)
-        if s.stack is Stack.ARBITRUM and s.parent_id == t.id:
+        if s.stack == Stack.ARBITRUM and s.parent_id == t.id:
             return Direction.L2_TO_L1, ctx.target, ctx.source, ArbContracts.of(s, t.id)
         raise UnsupportedOperationError(
             f"no Arbitrum route {s.name} -> {t.name}", hint="pick the adapter of their stack"
-        )
-
-    def _uses_retryable(self, request: BridgeRequest, sender: str) -> bool:
-        return request.kind is FlowKind.MESSAGE or to_address(request.recipient) != to_address(
-            sender
         )
 
     async def _retryable_params(
@@ -153,6 +180,61 @@ class ArbitrumAdapter:
             deposit=o.get("deposit"),
         )
 
+    def _data(self, ref: FlowRef) -> DepositData | WithdrawalData:
+        return decode_data(ref.data, ref.version, ref.direction)
+
+    # ------------------------------------------------------------------ plan and checks
+    async def plan(
+        self, ctx: AdapterContext, direction: Direction, kind: FlowKind
+    ) -> tuple[PlannedStep, ...]:
+        """Deposits: the caller initiates on the parent chain, the sequencer (and for a
+        retryable its auto-redeem) delivers on the child chain about two parent blocks later.
+        Withdrawals: the caller initiates, the rollup's confirm period passes (read from the
+        rollup: `confirm_period_seconds`), the caller executes on the Outbox."""
+        d, l1, _, c = self._route(ctx)
+        if direction is not d:
+            raise UnsupportedOperationError(
+                f"{ctx.source.chain.name} -> {ctx.target.chain.name} is {d.value}, "
+                f"not {direction.value}"
+            )
+        first = PlannedStep("initiate", Actor.CALLER, 0)
+        if direction is Direction.L1_TO_L2:
+            arrive = max(1, 2 * l1.chain.block_time_ms // 1000)
+            note = (
+                "the retryable's auto-redeem runs the call; if it fails, the caller redeems "
+                "the ticket before it expires"
+                if kind is FlowKind.MESSAGE
+                else "credited by the sequencer (a deposit to another address is a retryable "
+                "whose auto-redeem pays it)"
+            )
+            return (first, PlannedStep("arrive", Actor.RELAYER, arrive, note))
+        wait: int | None = None
+        note = "an assertion covering the send must be confirmed on the parent chain"
+        try:
+            wait = await confirm_period_seconds(l1, c)
+        except RpcError as exc:  # planning is advice: a read that failed is named, not raised
+            note += f" (its period could not be read: {exc.message})"
+        except DecodingError as exc:
+            note += f" (the rollup's confirmPeriodBlocks() answer is not a uint64: {exc})"
+        if wait is None and c.rollup is None:
+            note += " (the chain data names no rollup to read the period from)"
+        return (
+            first,
+            PlannedStep("confirm", Actor.NOBODY, wait, note),
+            PlannedStep("execute", Actor.CALLER, 0, "Outbox.executeTransaction with a proof"),
+        )
+
+    async def refusals(self, ctx: AdapterContext, request: BridgeRequest) -> tuple[Refusal, ...]:
+        """See `checks` for the codes: `aliased-recipient`, `aliased-refund`,
+        `contract-recipient`. Codes in `request.waive` (and the legacy waivers) are left out."""
+        direction, _, _, _ = self._route(ctx)
+        sender = estimate_sender(ctx, request)
+        return await checks.refusals(direction, ctx.source, ctx.target, sender, request)
+
+    def decode_ref(self, ref: FlowRef) -> FlowRef:
+        """`ref` with data in the current codec version (see `refdata`)."""
+        return upgrade_ref(ref)
+
     # ------------------------------------------------------------------ protocol
     async def estimate(self, ctx: AdapterContext, request: BridgeRequest) -> FeeEstimate:
         direction, l1, l2, c = self._route(ctx)
@@ -174,7 +256,7 @@ class ArbitrumAdapter:
                 }
             )
             return FeeEstimate(initiate_gas=gas, max_fee_per_gas=price)
-        if not self._uses_retryable(request, sender):
+        if not checks.uses_retryable(request, sender):
             tx = build_deposit_eth(c, request.value)
             gas = await estimate_deposit_eth_gas(l1, sender, tx)
             return FeeEstimate(initiate_gas=gas, max_fee_per_gas=price)
@@ -191,6 +273,9 @@ class ArbitrumAdapter:
         )
 
     async def initiate(self, ctx: AdapterContext, request: BridgeRequest) -> FlowRef:
+        """Send the first transaction. The refusals (`refusals`) are the core's to apply before
+        this is called; they are not repeated here. What the Inbox itself would reject (a
+        retryable underfunded, reserved gas values) is still refused before signing."""
         direction, l1, l2, c = self._route(ctx)
         signer = require_signer(ctx.signer, "send this step's transaction")
         if direction is Direction.L2_TO_L1:
@@ -201,37 +286,36 @@ class ArbitrumAdapter:
             )
             rcpt, send = await W.withdraw(l2, signer, call)
             return self._withdraw_ref(request.kind, c, rcpt.transaction_hash, send)
-        if not self._uses_retryable(request, signer.address):
+        if not checks.uses_retryable(request, signer.address):
             rcpt, msg = await deposit_eth(
-                l1,
-                signer,
-                c,
-                request.value,
-                allow_aliased_recipient=request.allow_aliased_recipient,
+                l1, signer, c, request.value, allow_aliased_recipient=True
             )
         else:
-            await check_alias_safety(
-                l1,
-                signer.address,
-                allow_aliased_recipient=request.allow_aliased_recipient,
-                what="the retryable's refunds",
-            )
             p = await self._retryable_params(l1, l2, c, signer.address, request)
-            rcpt, msg = await R.create_retryable(
-                l1, signer, c, p, allow_aliased_recipient=request.allow_aliased_recipient
-            )
+            rcpt, msg = await R.create_retryable(l1, signer, c, p, allow_aliased_recipient=True)
+        return self._deposit_ref(request.kind, c, rcpt.transaction_hash, msg)
+
+    def _deposit_ref(
+        self, kind: FlowKind, c: ArbContracts, tx_hash: Hash32, m: ParentToChildMessage
+    ) -> FlowRef:
+        """The recipient and the bridged amount come from the inbox message itself (the
+        deposit's credited address; the ticket's destination and `l2CallValue`), not from the
+        parent transaction, whose `to` is the Inbox and whose value also pays a ticket's fees."""
+        recipient, value = None, None
+        if m.eth_deposit is not None:
+            recipient, value = m.eth_deposit.to, m.eth_deposit.value
+        elif m.retryable is not None:
+            recipient, value = m.retryable.dest_address, m.retryable.l2_call_value
+        data = DepositData(m.kind, m.message_number, m.child_tx_hash, recipient, value)
         return FlowRef(
             adapter=self.name,
             direction=Direction.L1_TO_L2,
-            kind=request.kind,
+            kind=kind,
             source_chain=c.l1_id,
             target_chain=c.l2_id,
-            tx_hash=rcpt.transaction_hash,
-            data={
-                "message_kind": msg.kind,
-                "message_number": msg.message_number,
-                "child_tx_hash": msg.child_tx_hash,
-            },
+            tx_hash=tx_hash,
+            data=encode_data(data),
+            version=REF_VERSION,
         )
 
     def _withdraw_ref(
@@ -244,67 +328,133 @@ class ArbitrumAdapter:
             source_chain=c.l2_id,
             target_chain=c.l1_id,
             tx_hash=tx_hash,
-            data={"send": _send_to_json(send)},
+            data=encode_data(WithdrawalData(send)),
+            version=REF_VERSION,
         )
 
     async def status(self, ctx: AdapterContext, ref: FlowRef) -> FlowStatus:
         _, l1, l2, c = self._route(ctx)
         check_ref(ctx, ref, self.name)
-        if ref.direction is Direction.L2_TO_L1:
-            send = _send_from_json(ref.data["send"])
+        d = self._data(ref)
+        if isinstance(d, WithdrawalData):
+            send = d.send
             st = await W.withdrawal_status(l1, l2, c, send)
             details: dict[str, Any] = {"position": send.position}
             if st.status is W.WithdrawalStatus.EXECUTED:
                 return FlowStatus(Status.FINALIZED, st.status.value, details=details)
             if st.status is W.WithdrawalStatus.CONFIRMED:
-                return FlowStatus(Status.READY_TO_FINALIZE, st.status.value, "execute", 0, details)
+                return FlowStatus(
+                    Status.READY_TO_FINALIZE, st.status.value, "execute", 0, details, Actor.CALLER
+                )
             secs = await W.seconds_to_confirmation(l1, c, send)
-            return FlowStatus(Status.WAITING_TO_FINALIZE, st.status.value, "execute", secs, details)
-        child = str(ref.data["child_tx_hash"])
-        if int(ref.data["message_kind"]) == F.L1_MESSAGE_TYPE_ETH_DEPOSIT:
+            return FlowStatus(
+                Status.WAITING_TO_FINALIZE,
+                st.status.value,
+                "execute",
+                secs,
+                details,
+                Actor.CALLER,
+            )
+        child = d.child_tx_hash
+        if not d.is_retryable:
             rcpt = await l2.get_receipt(child)
             if rcpt is None:
-                return FlowStatus(Status.PENDING, "PENDING", details={"child_tx_hash": child})
+                return FlowStatus(
+                    Status.PENDING, "PENDING", details={"child_tx_hash": child}, actor=Actor.RELAYER
+                )
             return FlowStatus(Status.FINALIZED, "DEPOSITED", details={"child_tx_hash": child})
         rs = await R.retryable_status(l2, child)
-        uniform, step = _RETRYABLE_MAP[rs.status]
-        return FlowStatus(
-            uniform,
-            rs.status.value,
-            step,
-            details={
-                "child_tx_hash": child,
-                "redeem_tx_hash": rs.redeem_tx_hash,
-                "failed_redeems": list(rs.failed_redeems),
-                "timeout": rs.timeout,
-            },
+        details = {
+            "child_tx_hash": child,
+            "redeem_tx_hash": rs.redeem_tx_hash,
+            "failed_redeems": list(rs.failed_redeems),
+            "timeout": rs.timeout,
+        }
+        native = rs.status.value
+        S = R.RetryableStatus
+        if rs.status is S.REDEEMED:
+            return FlowStatus(Status.FINALIZED, native, details=details)
+        if rs.status is S.CREATION_FAILED:
+            return FlowStatus(Status.FAILED, native, details=details)
+        if rs.status is S.NOT_YET_CREATED:
+            return FlowStatus(Status.PENDING, native, details=details, actor=Actor.RELAYER)
+        if rs.status is S.FUNDS_DEPOSITED_ON_CHILD:
+            if rs.pending_redeems:  # a scheduled retry not mined yet: the chain acts next
+                details["pending_redeems"] = list(rs.pending_redeems)
+                return FlowStatus(Status.PENDING, native, details=details, actor=Actor.RELAYER)
+            expiry = f" before it expires at {_utc(rs.timeout)}" if rs.timeout else ""
+            details["action"] = (
+                f"redeem ticket {child} on {l2.chain.name}{expiry} "
+                "(ArbRetryableTx.redeem; complete() does it), with enough gas for its call; "
+                "after expiry its call never runs"
+            )
+            return FlowStatus(
+                Status.NEEDS_MANUAL_ACTION, native, "redeem", 0, details, Actor.CALLER
+            )
+        details["action"] = await self._expired_action(l1, c, ref, d, l2.chain.name)
+        return FlowStatus(Status.NEEDS_MANUAL_ACTION, native, None, None, details, Actor.CALLER)
+
+    async def _expired_action(
+        self, l1: ChainClient, c: ArbContracts, ref: FlowRef, d: DepositData, l2_name: str
+    ) -> str:
+        """What an expired ticket lost and what to do: its call never ran and cannot be
+        redeemed any more; Nitro paid its call value to the call-value refund address."""
+        refund = "its call-value refund address"
+        value = "" if d.value is None else f" ({d.value} wei)"
+        rcpt = await l1.get_receipt(ref.tx_hash)
+        if rcpt is not None:
+            for m in messages_from_receipt(rcpt, c, c.l2_id):
+                if m.child_tx_hash == d.child_tx_hash and m.retryable is not None:
+                    refund = m.retryable.call_value_refund_address
+                    value = f" ({m.retryable.l2_call_value} wei)"
+        return (
+            f"ticket {d.child_tx_hash} expired on {l2_name} without a successful redeem: its "
+            f"call never ran and can no longer be redeemed; its call value{value} was "
+            f"credited to {refund} on {l2_name} and the fees paid are spent. Send the "
+            "message again if it is still wanted"
         )
 
     async def execute_next(self, ctx: AdapterContext, ref: FlowRef) -> Hash32 | None:
         _, l1, l2, c = self._route(ctx)
         check_ref(ctx, ref, self.name)
+        d = self._data(ref)
         signer = require_signer(ctx.signer, "send this step's transaction")
-        if ref.direction is Direction.L2_TO_L1:
-            rcpt = await W.execute(l1, l2, signer, c, _send_from_json(ref.data["send"]))
+        if isinstance(d, WithdrawalData):
+            rcpt = await W.execute(l1, l2, signer, c, d.send)
             return rcpt.transaction_hash
         st = await self.status(ctx, ref)
-        if st.status.done:  # finalized, or failed for good (creation failed / expired)
+        if st.status.done:  # finalized, or failed for good (creation failed)
             raise AlreadyDoneError(f"{ref.tx_hash} is already {st.native} on {l2.chain.name}")
+        if st.status is Status.NEEDS_MANUAL_ACTION and st.next_step is None:
+            action = str(st.details.get("action", "look the flow up"))
+            raise ManualActionRequired(
+                f"{ref.tx_hash}: the retryable is {st.native} on {l2.chain.name}", action=action
+            )
         if st.next_step != "redeem":
             raise NotReadyError(f"nothing to do for {ref.tx_hash} yet ({st.native})")
-        retry_gas: int | None = None
-        l1_rcpt = await l1.get_receipt(ref.tx_hash)
-        if l1_rcpt is not None:
-            child = str(ref.data["child_tx_hash"])
-            for m in messages_from_receipt(l1_rcpt, c, c.l2_id):
-                if m.child_tx_hash == child and m.retryable is not None:
-                    retry_gas = await R.retry_gas_for(l2, m)
-        redeem_rcpt, _ = await R.redeem(
-            l2, signer, str(ref.data["child_tx_hash"]), retry_gas=retry_gas
-        )
+        retry_gas = await self._retry_gas(l1, l2, c, ref, d)
+        redeem_rcpt, _ = await R.redeem(l2, signer, d.child_tx_hash, retry_gas=retry_gas)
         return redeem_rcpt.transaction_hash
 
+    async def _retry_gas(
+        self, l1: ChainClient, l2: ChainClient, c: ArbContracts, ref: FlowRef, d: DepositData
+    ) -> int | None:
+        """Gas the ticket's call needs now, estimated from the ticket as the inbox message
+        carries it; `redeem` adds it to the redeem's own gas, since the redeem donates its
+        remaining gas to the retry it schedules in the same block (Nitro's estimator counts
+        that retry; a node whose estimate does not would leave the retry short and failing)."""
+        l1_rcpt = await l1.get_receipt(ref.tx_hash)
+        if l1_rcpt is None:
+            return None
+        for m in messages_from_receipt(l1_rcpt, c, c.l2_id):
+            if m.child_tx_hash == d.child_tx_hash and m.retryable is not None:
+                return await R.retry_gas_for(l2, m)
+        return None
+
     async def flow_from_tx(self, ctx: AdapterContext, tx_hash: str) -> FlowRef:
+        """The flow `tx_hash` started; its ref records the real recipient and bridged amount
+        (the deposit's credited address, the ticket's destination and `l2CallValue`, the
+        send's destination and call value), never the Inbox or ArbSys it called."""
         direction, l1, l2, c = self._route(ctx)
         if direction is Direction.L2_TO_L1:
             rcpt = await l2.get_receipt(tx_hash)
@@ -323,24 +473,13 @@ class ArbitrumAdapter:
             raise MessageNotFoundError(f"{tx_hash} delivered no Arbitrum inbox message")
         m = msgs[0]
         kind = FlowKind.MESSAGE if m.retryable is not None and m.retryable.data else FlowKind.ETH
-        return FlowRef(
-            adapter=self.name,
-            direction=Direction.L1_TO_L2,
-            kind=kind,
-            source_chain=c.l1_id,
-            target_chain=c.l2_id,
-            tx_hash=rcpt.transaction_hash,
-            data={
-                "message_kind": m.kind,
-                "message_number": m.message_number,
-                "child_tx_hash": m.child_tx_hash,
-            },
-        )
+        return self._deposit_ref(kind, c, rcpt.transaction_hash, m)
 
     async def wait(
         self, ctx: AdapterContext, ref: FlowRef, *, timeout: float = 60.0, poll: float = 0.1
     ) -> FlowStatus:
-        """Poll `status` until the flow is done or needs the caller (manual redeem / execute)."""
+        """Poll `status` until the flow is done or needs the caller (a redeem, an execute, or
+        a person: NEEDS_MANUAL_ACTION). `FlowTimeoutError` after `timeout` seconds."""
         self._route(ctx)
         check_ref(ctx, ref, self.name)
         deadline = time.monotonic() + timeout
@@ -348,6 +487,8 @@ class ArbitrumAdapter:
             st = await self.status(ctx, ref)
             if st.status.done or st.next_step is not None:
                 return st
+            if st.status is Status.NEEDS_MANUAL_ACTION:
+                return st
             if time.monotonic() > deadline:
-                raise RpcTimeoutError(f"flow {ref.tx_hash} still {st.native} after {timeout}s")
+                raise FlowTimeoutError(f"flow {ref.tx_hash} still {st.native} after {timeout}s")
             await asyncio.sleep(poll)

@@ -294,6 +294,9 @@ class RetryableState:
     redeem_tx_hash: Hash32 | None = None
     """The successful retry tx (auto or manual) when REDEEMED."""
     failed_redeems: tuple[Hash32, ...] = ()
+    pending_redeems: tuple[Hash32, ...] = ()
+    """Retries scheduled (`RedeemScheduled`) whose tx has no receipt yet. Nitro runs a retry in
+    the block of its redeem, so a live chain shows none; an emulation may lag behind."""
     timeout: int | None = None
     """Expiry timestamp of a live ticket."""
     details: dict[str, Any] = field(default_factory=dict)
@@ -314,16 +317,20 @@ def _redeems_in(receipt: Receipt, ticket: str) -> list[F.RedeemScheduled]:
 
 async def _find_redeem(
     l2: ChainClient, scheduled: list[F.RedeemScheduled]
-) -> tuple[Hash32 | None, list[Hash32]]:
-    """(the successful retry tx, the failed ones before it) among the scheduled redeems."""
+) -> tuple[Hash32 | None, list[Hash32], list[Hash32]]:
+    """(the successful retry tx, the failed ones before it, the scheduled ones not yet mined)
+    among the scheduled redeems."""
     failed: list[Hash32] = []
+    pending: list[Hash32] = []
     for s in scheduled:
         retry = await l2.get_receipt(s.retry_tx_hash)
         if retry is not None and retry.succeeded:
-            return s.retry_tx_hash, failed
+            return s.retry_tx_hash, failed, pending
         if retry is not None:
             failed.append(s.retry_tx_hash)
-    return None, failed
+        else:
+            pending.append(s.retry_tx_hash)
+    return None, failed, pending
 
 
 async def retryable_status(l2: ChainClient, creation_id: str) -> RetryableState:
@@ -352,7 +359,7 @@ async def retryable_status(l2: ChainClient, creation_id: str) -> RetryableState:
         if s.retry_tx_hash not in seen:
             scheduled.append(s)
             seen.add(s.retry_tx_hash)
-    redeemed, failed = await _find_redeem(l2, scheduled)
+    redeemed, failed, pending = await _find_redeem(l2, scheduled)
     if redeemed is None:
         try:
             (timeout,) = await call_fn(
@@ -361,7 +368,7 @@ async def retryable_status(l2: ChainClient, creation_id: str) -> RetryableState:
         except ExecutionRevertedError:
             # The ticket is gone: expired, or redeemed between our receipt reads and this call.
             # Look at the scheduled retries once more before calling it expired.
-            redeemed, failed = await _find_redeem(l2, scheduled)
+            redeemed, failed, pending = await _find_redeem(l2, scheduled)
             if redeemed is None:
                 return RetryableState(RetryableStatus.EXPIRED, rcpt, failed_redeems=tuple(failed))
         else:
@@ -369,6 +376,7 @@ async def retryable_status(l2: ChainClient, creation_id: str) -> RetryableState:
                 RetryableStatus.FUNDS_DEPOSITED_ON_CHILD,
                 rcpt,
                 failed_redeems=tuple(failed),
+                pending_redeems=tuple(pending),
                 timeout=int(timeout),
             )
     return RetryableState(
