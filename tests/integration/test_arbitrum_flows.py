@@ -18,6 +18,7 @@ import pytest
 from eth_utils.crypto import keccak
 
 from interop.adapters.arbitrum import RetryableUnderfundedError, adapter_factory
+from interop.adapters.arbitrum import retryable as R
 from interop.adapters.arbitrum.common import ArbContracts, call_fn
 from interop.adapters.arbitrum.refdata import WithdrawalData, decode_data
 from interop.adapters.arbitrum.withdraw import outbox_proof
@@ -37,6 +38,7 @@ from interop.errors import AlreadyDoneError, ManualActionRequired, NotReadyError
 from interop.signer import SafeSigner, account_from_key
 from interop.spec.arbitrum import formulas as F
 from interop.spec.arbitrum.abis import (
+    ARB_RETRYABLE_REDEEM,
     OUTBOX_CALCULATE_ITEM_HASH,
     OUTBOX_CALCULATE_MERKLE_ROOT,
 )
@@ -50,6 +52,7 @@ L1, ARB = 900, 903
 # Runtime code that records (caller, callvalue, first calldata word) in slots 0, 1, 2:
 # CALLER PUSH1 0 SSTORE CALLVALUE PUSH1 1 SSTORE PUSH1 0 CALLDATALOAD PUSH1 2 SSTORE STOP
 RECORDER_CODE = "0x33600055346001556000356002" + "5500"
+REVERT_CODE = "0x60006000fd"  # PUSH1 0 PUSH1 0 REVERT
 
 
 def _key(name: str) -> str:
@@ -478,6 +481,67 @@ async def test_expired_retryable_needs_a_person(env: Env) -> None:
         await env.adapter.execute_next(ctx, ref)
     assert ei.value.action == action
     assert await _slot(env.l2, target, 2) == 0
+
+
+async def test_failed_manual_redeem_is_not_retried_blindly(env: Env) -> None:
+    """After a redeem on purpose failed too, another automatic redeem would only burn gas:
+    the status asks a person (next_step None, details['action']) and `execute_next` raises
+    `ManualActionRequired` without sending."""
+    signer = await env.user("manual-fails", l2_eth=ether("1"))
+    target = await env.recorder_l2()
+    ctx = env.ctx(L1, ARB, signer)
+    ref = await env.adapter.initiate(
+        ctx,
+        BridgeRequest(
+            FlowKind.MESSAGE, 0, to_address(target), data=os.urandom(32), gas_limit=25_000
+        ),
+    )
+    await env.arb.sync()
+    st = await env.adapter.wait(ctx, ref, timeout=30)
+    assert st.next_step == "redeem", st
+    child = str(ref.data["child_tx_hash"])
+    # a redeem with only its own gas: the retry gets the ticket's 25k and fails again
+    own = await env.l2.estimate_gas(
+        {
+            "from": signer.address,
+            "to": F.ARB_RETRYABLE_TX,
+            "data": "0x" + ARB_RETRYABLE_REDEEM.encode(bytes.fromhex(child[2:])).hex(),
+        }
+    )
+    _, retry = await R.redeem(env.l2, signer, child, gas=own)
+    await env.arb.sync()
+    assert retry is not None
+    retry_rcpt = await env.l2.get_receipt(retry)
+    assert retry_rcpt is not None and not retry_rcpt.succeeded
+    st = await env.adapter.status(ctx, ref)
+    assert st.status is Status.NEEDS_MANUAL_ACTION and st.next_step is None, st
+    assert st.actor is Actor.CALLER and "manual redeem" in st.details["action"]
+    assert retry in st.details["action"]
+    nonce = await env.l2.get_nonce(signer.address)
+    with pytest.raises(ManualActionRequired):
+        await env.adapter.execute_next(ctx, ref)
+    assert await env.l2.get_nonce(signer.address) == nonce
+
+
+async def test_redeem_of_a_reverting_call_is_refused_before_sending(env: Env) -> None:
+    """The ticket's call reverts in the current state: the retry estimate says so, and
+    `execute_next` raises `ManualActionRequired` instead of paying for a redeem that fails."""
+    signer = await env.user("reverting-call", l2_eth=ether("1"))
+    target = _fresh()
+    await env.raw_l2.request("anvil_setCode", [target, REVERT_CODE])
+    ctx = env.ctx(L1, ARB, signer)
+    ref = await env.adapter.initiate(
+        ctx,
+        BridgeRequest(FlowKind.MESSAGE, 0, to_address(target), data=b"\x01", gas_limit=100_000),
+    )
+    await env.arb.sync()
+    st = await env.adapter.wait(ctx, ref, timeout=30)
+    assert st.status is Status.NEEDS_MANUAL_ACTION and st.next_step == "redeem", st
+    nonce = await env.l2.get_nonce(signer.address)
+    with pytest.raises(ManualActionRequired) as ei:
+        await env.adapter.execute_next(ctx, ref)
+    assert "reverts" in ei.value.message and "redeem" in ei.value.action
+    assert await env.l2.get_nonce(signer.address) == nonce
 
 
 async def _send_of(env: Env, ref: FlowRef) -> F.L2ToL1Tx:

@@ -10,7 +10,8 @@ and who acts next (`FlowStatus.actor`):
 | retryable | NOT_YET_CREATED | PENDING | - | relayer |
 | retryable | CREATION_FAILED | FAILED | - | - |
 | retryable | FUNDS_DEPOSITED_ON_CHILD, auto-redeem scheduled | PENDING | - | relayer |
-| retryable | FUNDS_DEPOSITED_ON_CHILD, no redeem succeeded | NEEDS_MANUAL_ACTION | redeem | caller |
+| retryable | FUNDS_DEPOSITED_ON_CHILD, auto-redeem failed | NEEDS_MANUAL_ACTION | redeem | caller |
+| retryable | FUNDS_DEPOSITED_ON_CHILD, a manual redeem failed too | NEEDS_MANUAL_ACTION | - | caller (a person) |
 | retryable | EXPIRED | NEEDS_MANUAL_ACTION | - | caller (a person) |
 | retryable | REDEEMED | FINALIZED | - | - |
 | withdrawal | UNCONFIRMED | WAITING_TO_FINALIZE | execute | caller (after the wait) |
@@ -18,8 +19,9 @@ and who acts next (`FlowStatus.actor`):
 | withdrawal | EXECUTED | FINALIZED | - | - |
 
 A NEEDS_MANUAL_ACTION status says what to do in `details["action"]`; `execute_next` performs a
-redeem itself, and raises `ManualActionRequired` for an expired ticket (nothing the library
-can send brings the call back). Refusals and their codes: `checks`. Ref data codec: `refdata`.
+redeem itself when `next_step` is "redeem", and raises `ManualActionRequired` (sending nothing)
+for an expired ticket, a ticket whose manual redeem failed too, or one whose call reverts in
+the current state: a blind retry would only burn gas. Refusals and their codes: `checks`. Ref data codec: `refdata`.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ from interop.chains.model import Chain, Stack
 from interop.client import ChainClient
 from interop.errors import (
     AlreadyDoneError,
+    ExecutionRevertedError,
     FlowTimeoutError,
     ManualActionRequired,
     MessageNotFoundError,
@@ -383,6 +386,18 @@ class ArbitrumAdapter:
                 details["pending_redeems"] = list(rs.pending_redeems)
                 return FlowStatus(Status.PENDING, native, details=details, actor=Actor.RELAYER)
             expiry = f" before it expires at {_utc(rs.timeout)}" if rs.timeout else ""
+            if rs.failed_manual_redeems:  # retried on purpose and failed: do not retry blindly
+                details["action"] = (
+                    f"a manual redeem of ticket {child} failed too (retry "
+                    f"{rs.failed_manual_redeems[-1]} on {l2.chain.name}): its call reverts or "
+                    "needs more gas than it got. Find out why from that retry's receipt, then "
+                    f"call ArbRetryableTx.redeem({child}) with enough gas{expiry}; if it "
+                    "expires, its call never runs and its call value goes to its call-value "
+                    "refund address"
+                )
+                return FlowStatus(
+                    Status.NEEDS_MANUAL_ACTION, native, None, None, details, Actor.CALLER
+                )
             details["action"] = (
                 f"redeem ticket {child} on {l2.chain.name}{expiry} "
                 "(ArbRetryableTx.redeem; complete() does it), with enough gas for its call; "
@@ -432,7 +447,15 @@ class ArbitrumAdapter:
             )
         if st.next_step != "redeem":
             raise NotReadyError(f"nothing to do for {ref.tx_hash} yet ({st.native})")
-        retry_gas = await self._retry_gas(l1, l2, c, ref, d)
+        try:
+            retry_gas = await self._retry_gas(l1, l2, c, ref, d)
+        except ExecutionRevertedError as exc:  # the call reverts now: a redeem would fail too
+            raise ManualActionRequired(
+                f"{ref.tx_hash}: the retryable's call reverts on {l2.chain.name} now, so a "
+                "redeem would fail again (and cost gas)",
+                action=f"{st.details.get('action', 'redeem the ticket')}; first make its call "
+                f"succeed (it reverted with: {exc.message})",
+            ) from exc
         redeem_rcpt, _ = await R.redeem(l2, signer, d.child_tx_hash, retry_gas=retry_gas)
         return redeem_rcpt.transaction_hash
 

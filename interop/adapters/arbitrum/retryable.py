@@ -294,6 +294,9 @@ class RetryableState:
     redeem_tx_hash: Hash32 | None = None
     """The successful retry tx (auto or manual) when REDEEMED."""
     failed_redeems: tuple[Hash32, ...] = ()
+    failed_manual_redeems: tuple[Hash32, ...] = ()
+    """The failed ones among `failed_redeems` that a manual `redeem` scheduled (sequence > 0),
+    not the auto-redeem: the call failed even when someone retried it on purpose."""
     pending_redeems: tuple[Hash32, ...] = ()
     """Retries scheduled (`RedeemScheduled`) whose tx has no receipt yet. Nitro runs a retry in
     the block of its redeem, so a live chain shows none; an emulation may lag behind."""
@@ -372,10 +375,12 @@ async def retryable_status(l2: ChainClient, creation_id: str) -> RetryableState:
             if redeemed is None:
                 return RetryableState(RetryableStatus.EXPIRED, rcpt, failed_redeems=tuple(failed))
         else:
+            manual = {x.retry_tx_hash for x in scheduled if x.sequence_num > 0}
             return RetryableState(
                 RetryableStatus.FUNDS_DEPOSITED_ON_CHILD,
                 rcpt,
                 failed_redeems=tuple(failed),
+                failed_manual_redeems=tuple(h for h in failed if h in manual),
                 pending_redeems=tuple(pending),
                 timeout=int(timeout),
             )
