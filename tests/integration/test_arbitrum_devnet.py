@@ -35,6 +35,11 @@ from interop.aliasing import apply_l1_to_l2_alias
 from interop.client import ChainClient
 from interop.devnet.arbitrum import ArbitrumDevnet
 from interop.devnet.arbitrum.artifacts import calldata
+from interop.devnet.arbitrum.bold import (
+    ASSERTION_CONFIRMED_TOPIC,
+    ASSERTION_CREATED_TOPIC,
+    decode_assertion_created,
+)
 from interop.devnet.core import Devnet
 from interop.errors import RpcResponseError
 from interop.signer import SafeSigner, account_from_key
@@ -77,11 +82,35 @@ async def test_contracts_deployed_and_wired(
 ) -> None:
     l1, l2 = clients
     pc = devnet.chain(L2).parent_contracts[L1]
-    assert set(pc) == {"bridge", "inbox", "outbox", "rollup"}
+    assert set(pc) == {"bridge", "inbox", "outbox", "rollup", "sequencer_inbox"}
     for name in pc:
         assert len(await l1.get_code(pc[name])) > 0, name
     (rollup,) = abi_decode(["address"], await l1.call(pc["bridge"], calldata("rollup()")))
     assert to_address(rollup) == pc["rollup"]
+    # the real BoLD rollup knows the whole deployment, as @arbitrum/sdk reads it
+    for view, name in (
+        ("bridge()", "bridge"),
+        ("inbox()", "inbox"),
+        ("outbox()", "outbox"),
+        ("sequencerInbox()", "sequencer_inbox"),
+    ):
+        (a,) = abi_decode(["address"], await l1.call(pc["rollup"], calldata(view)))
+        assert to_address(a) == pc[name], view
+    (period,) = abi_decode(
+        ["uint64"], await l1.call(pc["rollup"], calldata("confirmPeriodBlocks()"))
+    )
+    assert period == arb.confirm_period_blocks == arb.confirm_period_seconds  # L1 block = 1 s
+    (cm,) = abi_decode(["address"], await l1.call(pc["rollup"], calldata("challengeManager()")))
+    assert len(await l1.get_code(to_address(cm))) > 0
+    (is_validator,) = abi_decode(
+        ["bool"],
+        await l1.call(pc["rollup"], calldata("isValidator(address)", arb.deployer.address)),
+    )
+    assert is_validator
+    (genesis,) = abi_decode(
+        ["bytes32"], await l1.call(pc["rollup"], calldata("genesisAssertionHash()"))
+    )
+    assert genesis != b"\x00" * 32
     (outbox_rollup,) = abi_decode(["address"], await l1.call(pc["outbox"], calldata("rollup()")))
     assert to_address(outbox_rollup) == pc["rollup"]
     (allowed,) = abi_decode(
@@ -158,22 +187,34 @@ async def test_withdraw_eth_executes_on_real_outbox(
     )
     assert to_hash32(item) == ev.hash
 
-    await arb.sync()  # -> assertion posted
+    await arb.sync()  # -> batch posted, BoLD assertion staked
     rollup, outbox = pc["rollup"], pc["outbox"]
-    (created,) = abi_decode(["uint64"], await l1.call(rollup, calldata("latestNodeCreated()")))
-    a = abi_decode(
-        ["bytes32", "bytes32", "uint64", "uint64", "uint64", "uint64", "bool"],
-        await l1.call(rollup, calldata("getAssertion(uint64)", created)),
+    created = await l1.get_logs(
+        address=rollup, topics=[ASSERTION_CREATED_TOPIC], from_block=0, to_block="latest"
     )
-    send_count = int(a[2])
-    assert send_count > ev.position and not a[6]
+    newest = decode_assertion_created(created[-1])
+    block = await l2.get_block_by_hash(to_hash32(newest.after.block_hash))
+    assert block is not None
+    send_count = int(block["sendCount"], 16)
+    assert send_count > ev.position
+    assert bytes(newest.after.send_root) == hex_to_bytes(block["sendRoot"])
+    (node,) = abi_decode(
+        ["(uint64,uint64,uint64,bool,uint8,bytes32)"],
+        await l1.call(rollup, calldata("getAssertion(bytes32)", newest.hash)),
+    )
+    assert node[4] == 1  # Pending
+    (staked,) = abi_decode(
+        ["bytes32"],
+        await l1.call(rollup, calldata("latestStakedAssertion(address)", arb.deployer.address)),
+    )
+    assert bytes(staked) == newest.hash
     # not executable before confirmation: the real Outbox does not know the root yet
     proof_raw = await l2.call(
         NODE_INTERFACE, calldata("constructOutboxProof(uint64,uint64)", send_count, ev.position)
     )
     send, root, proof = abi_decode(["bytes32", "bytes32", "bytes32[]"], proof_raw)
     assert to_hash32(send) == ev.hash
-    assert bytes(root) == bytes(a[1])  # NodeInterface agrees with ArbSys' accumulator
+    assert bytes(root) == newest.after.send_root  # NodeInterface agrees with ArbSys
     assert verify_outbox_proof(root, proof, ev.position, item)
     exec_data = calldata(
         "executeTransaction(bytes32[],uint256,address,address,uint256,uint256,uint256,uint256,bytes)",
@@ -192,8 +233,20 @@ async def test_withdraw_eth_executes_on_real_outbox(
 
     await devnet.fast_forward(arb.confirm_period_seconds + 1)
     await arb.sync()
-    (confirmed,) = abi_decode(["uint64"], await l1.call(rollup, calldata("latestConfirmed()")))
-    assert confirmed >= created
+    (node,) = abi_decode(
+        ["(uint64,uint64,uint64,bool,uint8,bytes32)"],
+        await l1.call(rollup, calldata("getAssertion(bytes32)", newest.hash)),
+    )
+    assert node[4] == 2  # Confirmed, by confirmAssertion after confirmPeriodBlocks
+    confirmed = await l1.get_logs(
+        address=rollup,
+        topics=[ASSERTION_CONFIRMED_TOPIC, "0x" + newest.hash.hex()],
+        from_block=0,
+        to_block="latest",
+    )
+    assert len(confirmed) == 1
+    (known,) = abi_decode(["bytes32"], await l1.call(outbox, calldata("roots(bytes32)", root)))
+    assert bytes(known) == newest.after.block_hash
     before = await l1.get_balance(dest)
     h = await send_transaction(l1, executor, to=outbox, data=exec_data)
     await wait_for_receipt(l1, h)
@@ -390,3 +443,42 @@ async def test_shim_answers_batches(
     assert int(by_id[1]["result"], 16) == L2
     assert "sendCount" in by_id[2]["result"]
     assert "error" in by_id[3]
+
+
+async def test_time_to_confirmation_reads_bold_and_is_never_zero_while_unconfirmed(
+    devnet: Devnet, arb: ArbitrumDevnet, clients: tuple[ChainClient, ChainClient]
+) -> None:
+    """Against the real BoLD rollup: before the deadline the estimate is the blocks left; once
+    the deadline has passed but no `confirmAssertion` has run (the relayer is held), the send
+    is still UNCONFIRMED and the estimate is one L1 block, never 0 (it was 0: the status said
+    wait, the estimate said now, and a waiting flow span); after confirmation it is 0."""
+    from interop.adapters.arbitrum import withdraw as W
+    from interop.adapters.arbitrum.common import ArbContracts
+
+    l1, l2 = clients
+    user = await _funded(l1, l2, "time to confirmation")
+    contracts = ArbContracts.of(devnet.chain(L2), L1)
+    h = await send_transaction(
+        l2,
+        user,
+        to=ARB_SYS,
+        value=ether("0.01"),
+        data=calldata("withdrawEth(address)", _fresh("ttc dest")),
+    )
+    rcpt = await wait_for_receipt(l2, h)
+    send = decode_l2_to_l1_tx(next(x for x in rcpt.logs if x.topics[0] == L2_TO_L1_TX_TOPIC))
+    assert arb.relayer is not None
+    async with arb.relayer.lock:  # the validator is held: nothing is batched or confirmed
+        secs = await W.seconds_to_confirmation(l1, contracts, send, l2=l2)
+        assert secs == arb.confirm_period_blocks  # no assertion yet: a full period (1 s blocks)
+        await arb.relayer.step_unlocked_without_confirming()
+        secs = await W.seconds_to_confirmation(l1, contracts, send, l2=l2)
+        assert secs is not None and 0 < secs <= arb.confirm_period_blocks
+        await l1.request("anvil_mine", [hex(arb.confirm_period_blocks + 1), "0x1"])
+        st = await W.withdrawal_status(l1, l2, contracts, send)
+        assert st.status is W.WithdrawalStatus.UNCONFIRMED
+        assert await W.seconds_to_confirmation(l1, contracts, send, l2=l2) == 1
+    await arb.sync()
+    st = await W.withdrawal_status(l1, l2, contracts, send)
+    assert st.status is W.WithdrawalStatus.CONFIRMED
+    assert await W.seconds_to_confirmation(l1, contracts, send, l2=l2) == 0

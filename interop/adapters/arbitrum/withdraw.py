@@ -4,12 +4,18 @@ Lifecycle (as @arbitrum/sdk's `ChildToParentMessageStatus`): UNCONFIRMED until a
 containing the send is confirmed on L1 (the rollup then calls `Outbox.updateSendRoot`),
 CONFIRMED (executable) after that, EXECUTED once `Outbox.isSpent(position)`.
 
-Confirmation is read from the Outbox itself: the newest `SendRootUpdated(root, l2BlockHash)` names
-an L2 block whose `sendCount` (a Nitro block field) says how many sends the confirmed root covers;
-the send at `position` is confirmed iff `position < sendCount`. That needs only the real Outbox and
-the child chain's blocks, not the rollup's internals. The proof comes from
-`NodeInterface.constructOutboxProof(sendCount, position)` and is checked locally against the root
-the Outbox knows before anything is sent.
+Confirmation is read from the BoLD rollup, as @arbitrum/sdk reads it: `latestConfirmed()` is an
+assertion hash, `getAssertion(hash).createdAtBlock` is the one L1 block holding its
+`AssertionCreated`, whose after-state names the L2 block (and send root) it confirmed; that
+block's `sendCount` (a Nitro block field) says how many sends are confirmed: the send at
+`position` is confirmed iff `position < sendCount`. A rollup that is not BoLD (pre-BoLD Orbit
+chains) is read through the Outbox instead: its newest `SendRootUpdated(root, l2BlockHash)`. The
+proof comes from `NodeInterface.constructOutboxProof(sendCount, position)` and is checked locally
+against the root the Outbox knows before anything is sent.
+
+Time to confirmation (BoLD): the first assertion whose L2 block covers the send, created at L1
+block `b`, is confirmable at `b + confirmPeriodBlocks`. Pre-BoLD: `confirmPeriodBlocks` from the
+send's L1 block (an estimate, as the SDK's for classic rollups).
 """
 
 from __future__ import annotations
@@ -18,21 +24,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from eth_abi.abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
 
+from interop.abi import event_topic
 from interop.actions.tx import send_transaction, wait_for_receipt
-from interop.adapters.arbitrum import formulas as F
-from interop.adapters.arbitrum.abis import (
-    ARB_SYS_SEND_TX_TO_L1,
-    ARB_SYS_WITHDRAW_ETH,
-    NODE_INTERFACE_CONSTRUCT_OUTBOX_PROOF,
-    OUTBOX_EXECUTE,
-    OUTBOX_IS_SPENT,
-    OUTBOX_ROOTS,
-    ROLLUP_CONFIRM_PERIOD_BLOCKS,
-    SEND_ROOT_UPDATED_TOPIC,
-    Fn,
-)
 from interop.adapters.arbitrum.common import ArbContracts, call_fn
 from interop.client import ChainClient
 from interop.errors import (
@@ -44,13 +40,29 @@ from interop.errors import (
 )
 from interop.rpc.models import Receipt
 from interop.signer import Signer
+from interop.spec.arbitrum import formulas as F
+from interop.spec.arbitrum.abis import (
+    ARB_SYS_SEND_TX_TO_L1,
+    ARB_SYS_WITHDRAW_ETH,
+    NODE_INTERFACE_CONSTRUCT_OUTBOX_PROOF,
+    OUTBOX_EXECUTE,
+    OUTBOX_IS_SPENT,
+    OUTBOX_ROOTS,
+    ROLLUP_CONFIRM_PERIOD_BLOCKS,
+    SEND_ROOT_UPDATED_TOPIC,
+    Fn,
+)
 from interop.types import Address, Hash32, to_address, to_wei_int
 
 __all__ = [
+    "ASSERTION_CONFIRMED_TOPIC",
+    "ASSERTION_CREATED_TOPIC",
+    "AssertionInfo",
     "ConfirmedSend",
     "OutboxProof",
     "WithdrawalState",
     "WithdrawalStatus",
+    "bold_assertion",
     "build_send_tx_to_l1",
     "build_withdraw_eth",
     "execute",
@@ -65,15 +77,25 @@ __all__ = [
 LOG_WINDOW = 50_000
 """L1 blocks searched per `eth_getLogs` call when looking back for `SendRootUpdated`."""
 
-# Rollup stand-in / RollupCore-style views, used only for time estimates.
-_LATEST_CONFIRMED = Fn("latestConfirmed()", ("uint64",))
-_LATEST_CREATED = Fn("latestNodeCreated()", ("uint64",))
-_GET_ASSERTION = Fn(
-    "getAssertion(uint64)",
-    ("bytes32", "bytes32", "uint64", "uint64", "uint64", "uint64", "bool"),
+# BoLD rollup (RollupUserLogic of nitro-contracts 3.x, as on Arbitrum One, Nova and Sepolia)
+_ASSERTION_STATE = "((bytes32[2],uint64[2]),uint8,bytes32)"
+_ASSERTION_INPUTS = (
+    "((bytes32,bytes32,(bytes32,uint256,address,uint64,uint64)),"
+    + _ASSERTION_STATE
+    + ","
+    + _ASSERTION_STATE
+    + ")"
 )
-_ASSERTION_DEADLINE = Fn("assertionDeadline(uint64)", ("uint64", "uint64"))
-_CONFIRM_PERIOD_SECONDS = Fn("confirmPeriodSeconds()", ("uint64",))
+BOLD_GENESIS = Fn("genesisAssertionHash()", ("bytes32",))
+BOLD_LATEST_CONFIRMED = Fn("latestConfirmed()", ("bytes32",))
+BOLD_GET_ASSERTION = Fn("getAssertion(bytes32)", ("(uint64,uint64,uint64,bool,uint8,bytes32)",))
+ASSERTION_CREATED_TOPIC = event_topic(
+    "AssertionCreated(bytes32,bytes32,"
+    + _ASSERTION_INPUTS
+    + ",bytes32,uint256,bytes32,uint256,address,uint64)"
+)
+ASSERTION_CONFIRMED_TOPIC = event_topic("AssertionConfirmed(bytes32,bytes32,bytes32)")
+_CONFIRMED = 2  # AssertionStatus.Confirmed
 
 
 @dataclass(frozen=True)
@@ -131,10 +153,71 @@ class ConfirmedSend:
     send_count: int
 
 
+@dataclass(frozen=True)
+class AssertionInfo:
+    """A BoLD assertion as its `AssertionCreated` describes it (what the SDK reads)."""
+
+    hash: Hash32
+    created_at_block: int
+    l2_block_hash: Hash32
+    send_root: Hash32
+    status: int
+
+
+async def bold_assertion(l1: ChainClient, rollup: str, h: bytes) -> AssertionInfo | None:
+    """`getAssertion(h)` plus its `AssertionCreated` (searched in the one block it names); None
+    if the rollup is not BoLD or does not know `h`."""
+    node = await _try(l1, rollup, BOLD_GET_ASSERTION, h)
+    if node is None or int(node[0][4]) == 0:
+        return None
+    block = int(node[0][2])
+    hx = Hash32("0x" + bytes(h).hex())
+    logs = await l1.get_logs(
+        address=rollup, topics=[ASSERTION_CREATED_TOPIC, hx], from_block=block, to_block=block
+    )
+    if not logs:
+        return None
+    return _assertion_from_log(logs[0], int(node[0][4]))
+
+
+def _assertion_from_log(log: Any, status: int) -> AssertionInfo:
+    (inputs, *_rest) = abi_decode(
+        [_ASSERTION_INPUTS, "bytes32", "uint256", "bytes32", "uint256", "address", "uint64"],
+        bytes(log.data),
+    )
+    vals = inputs[2][0][0]
+    return AssertionInfo(
+        hash=log.topics[1],
+        created_at_block=log.block_number,
+        l2_block_hash=Hash32("0x" + bytes(vals[0]).hex()),
+        send_root=Hash32("0x" + bytes(vals[1]).hex()),
+        status=status,
+    )
+
+
+async def _send_count(l2: ChainClient, block_hash: str) -> tuple[int, int]:
+    """(number, sendCount) of a child-chain block."""
+    block = await l2.get_block_by_hash(block_hash)
+    if block is None or "sendCount" not in block:
+        raise BridgeError(
+            f"{l2.chain.name} does not know block {block_hash} or its sendCount",
+            hint="the child RPC must be an Arbitrum node (blocks carry sendCount)",
+        )
+    return int(block["number"], 16), int(block["sendCount"], 16)
+
+
 async def latest_confirmed(
     l1: ChainClient, l2: ChainClient, contracts: ArbContracts
 ) -> ConfirmedSend | None:
-    """The newest `SendRootUpdated` on the Outbox, resolved to its L2 block's `sendCount`."""
+    """The newest confirmed send root and how many sends it covers: from the BoLD rollup's
+    `latestConfirmed()` assertion, else (pre-BoLD) the Outbox's newest `SendRootUpdated`."""
+    if contracts.rollup is not None:
+        latest = await _try(l1, contracts.rollup, BOLD_LATEST_CONFIRMED)
+        if latest is not None:
+            a = await bold_assertion(l1, contracts.rollup, bytes(latest[0]))
+            if a is not None:
+                number, count = await _send_count(l2, a.l2_block_hash)
+                return ConfirmedSend(a.send_root, a.l2_block_hash, number, count)
     head = await l1.block_number()
     hi = head
     while hi >= 0:
@@ -281,41 +364,61 @@ async def _try(client: ChainClient, to: str, fn: Fn, *args: Any) -> tuple[Any, .
 
 
 async def seconds_to_confirmation(
-    l1: ChainClient, contracts: ArbContracts, send: F.L2ToL1Tx
+    l1: ChainClient,
+    contracts: ArbContracts,
+    send: F.L2ToL1Tx,
+    *,
+    l2: ChainClient | None = None,
 ) -> int | None:
-    """Estimated seconds until `send` is executable; 0 if it should be now, None if unknown.
+    """Estimated seconds until `send` is executable; 0 once it is, None if unknown.
 
-    With a rollup exposing assertions (`latestNodeCreated` / `getAssertion` /
-    `assertionDeadline`, as the devnet's stand-in does) the first assertion covering the send
-    gives an exact deadline. Otherwise `confirmPeriodBlocks` x L1 block time from the send's L1
-    block is used, as @arbitrum/sdk estimates it.
+    BoLD with `l2`: the first assertion covering the send (scanning `AssertionCreated` from the
+    send's L1 block) is confirmable `confirmPeriodBlocks` L1 blocks after its creation. While
+    the send is not confirmed the answer is never 0: a passed deadline means the validator's
+    `confirmAssertion` is due, so one L1 block is the next useful wait (a 0 here made callers
+    spin or report a ready step while the Outbox still refused it). No assertion yet: a full
+    period from now. Pre-BoLD rollups (or no `l2`): `confirmPeriodBlocks` x L1 block time from
+    the send's L1 block, as @arbitrum/sdk estimates.
     """
     rollup = contracts.rollup
     if rollup is None:
         return None
-    latest = await l1.get_block("latest")
-    now_ts, now_block = int(latest["timestamp"], 16), int(latest["number"], 16)
-    block_s = max(l1.chain.block_time_ms // 1000, 1)
-    created = await _try(l1, rollup, _LATEST_CREATED)
-    if created is not None:
-        first: int | None = None
-        for n in range(int(created[0]), 0, -1):
-            a = await _try(l1, rollup, _GET_ASSERTION, n)
-            if a is None or int(a[2]) <= send.position:
-                break
-            first = n
-        if first is not None:
-            dl = await _try(l1, rollup, _ASSERTION_DEADLINE, first)
-            if dl is not None:
-                by_block = max(0, int(dl[0]) - now_block) * block_s
-                return max(by_block, max(0, int(dl[1]) - now_ts))
-        # not asserted yet: at least one full period from now
-        secs = await _try(l1, rollup, _CONFIRM_PERIOD_SECONDS)
-        blocks = await _try(l1, rollup, ROLLUP_CONFIRM_PERIOD_BLOCKS)
-        if secs is not None or blocks is not None:
-            return max(int(secs[0]) if secs else 0, (int(blocks[0]) if blocks else 0) * block_s)
     blocks = await _try(l1, rollup, ROLLUP_CONFIRM_PERIOD_BLOCKS)
     if blocks is None:
         return None
+    period = int(blocks[0])
+    now_block = await l1.block_number()
+    block_s = max(l1.chain.block_time_ms // 1000, 1)
+    is_bold = await _try(l1, rollup, BOLD_GENESIS) is not None
+    if is_bold and l2 is not None:
+        covering = await _first_covering_assertion(l1, l2, rollup, send, now_block)
+        if covering is None:
+            return max(period, 1) * block_s
+        if covering.status == _CONFIRMED:
+            return 0
+        return max(covering.created_at_block + period - now_block, 1) * block_s
     elapsed = max(0, now_block - send.eth_block_num)
-    return max(0, int(blocks[0]) - elapsed) * block_s
+    return max(period - elapsed, 1) * block_s
+
+
+async def _first_covering_assertion(
+    l1: ChainClient, l2: ChainClient, rollup: str, send: F.L2ToL1Tx, head: int
+) -> AssertionInfo | None:
+    """The first assertion created at or after the send's L1 block whose L2 block's sendCount
+    exceeds the send's position."""
+    lo = max(0, send.eth_block_num)
+    while lo <= head:
+        hi = min(head, lo + LOG_WINDOW - 1)
+        logs = await l1.get_logs(
+            address=rollup, topics=[ASSERTION_CREATED_TOPIC], from_block=lo, to_block=hi
+        )
+        for log in logs:
+            a = _assertion_from_log(log, 0)
+            _number, count = await _send_count(l2, a.l2_block_hash)
+            if count > send.position:
+                node = await call_fn(l1, rollup, BOLD_GET_ASSERTION, bytes.fromhex(a.hash[2:]))
+                return AssertionInfo(
+                    a.hash, a.created_at_block, a.l2_block_hash, a.send_root, int(node[0][4])
+                )
+        lo = hi + 1
+    return None

@@ -1,8 +1,8 @@
 """Arbitrum (Nitro) on the devnet: real L1 bridge contracts plus a faithful L2 emulation.
 
 `make_component(l1_id, l2_id, **kw)` returns an `ArbitrumDevnet`, which on `start(devnet)`:
-deploys the real nitro-contracts Bridge / Inbox / Outbox (behind TransparentUpgradeableProxy)
-wired to our rollup stand-in on L1; places the ArbSys / ArbRetryableTx / NodeInterface
+deploys the real nitro-contracts BoLD rollup on L1 through `RollupCreator`, as nitro-contracts'
+own deployment scripts do (rollup, bridge, inboxes, outbox, edge challenge manager); places the ArbSys / ArbRetryableTx / NodeInterface
 emulations on the L2 anvil; starts the RPC shim in front of that anvil (the L2 chain's RPC URL
 becomes the shim); and runs the relayer (sequencer + validator). See README.md for the
 interface and docs/devnet-arbitrum.md for what is real and what is emulated.
@@ -18,16 +18,17 @@ from typing import TYPE_CHECKING, Any
 
 from eth_utils.crypto import keccak
 
-from interop.adapters.arbitrum.formulas import ARB_RETRYABLE_TX, ARB_SYS, NODE_INTERFACE
 from interop.client import ChainClient
 from interop.devnet.arbitrum.artifacts import own_artifact
+from interop.devnet.arbitrum.bold import L2State
 from interop.devnet.arbitrum.deploy_l1 import L1Deployment, deploy_l1
 from interop.devnet.arbitrum.relayer import EmulatedTxStore, Relayer
 from interop.devnet.arbitrum.shim import RpcShim
 from interop.devnet.relayloop import run_relayer
 from interop.errors import DevnetError
 from interop.signer import SafeSigner, account_from_key
-from interop.types import Address
+from interop.spec.arbitrum.formulas import ARB_RETRYABLE_TX, ARB_SYS, NODE_INTERFACE
+from interop.types import Address, hex_to_bytes
 
 if TYPE_CHECKING:
     from interop.devnet.core import Devnet
@@ -51,7 +52,7 @@ class ArbitrumDevnet:
         l1_id: int = 900,
         l2_id: int = 903,
         confirm_period_seconds: int = 60,
-        confirm_period_blocks: int = 0,
+        confirm_period_blocks: int | None = None,
         retryable_lifetime_seconds: int = 7 * 24 * 3600,
         max_data_size: int = 117_964,
         poll_interval: float = 0.1,
@@ -59,7 +60,7 @@ class ArbitrumDevnet:
     ) -> None:
         self.l1_id, self.l2_id = l1_id, l2_id
         self.confirm_period_seconds = confirm_period_seconds
-        self.confirm_period_blocks = confirm_period_blocks
+        self._confirm_period_blocks = confirm_period_blocks
         self.retryable_lifetime_seconds = retryable_lifetime_seconds
         self.max_data_size = max_data_size
         self.poll_interval = poll_interval
@@ -94,12 +95,18 @@ class ArbitrumDevnet:
         )
         self._clients = [l1, l2]
         await l1.request("anvil_setBalance", [signer.address, hex(10**24)])
+        # BoLD counts L1 blocks: the period in seconds becomes blocks of the L1's block time
+        l1_block_s = max(devnet.chain(self.l1_id).block_time_ms, 1) / 1000
+        if self._confirm_period_blocks is None:
+            self._confirm_period_blocks = max(1, round(self.confirm_period_seconds / l1_block_s))
+        genesis = await l2.get_block("latest")
         self.deployment = await deploy_l1(
             l1,
             signer,
-            confirm_period_blocks=self.confirm_period_blocks,
-            confirm_period_seconds=self.confirm_period_seconds,
+            chain_id=self.l2_id,
+            confirm_period_blocks=self._confirm_period_blocks,
             max_data_size=self.max_data_size,
+            genesis_block_hash=hex_to_bytes(genesis["hash"]),
         )
         for addr, name in (
             (ARB_SYS, "ArbSysEmulation"),
@@ -132,6 +139,7 @@ class ArbitrumDevnet:
             "inbox": d.inbox,
             "outbox": d.outbox,
             "rollup": d.rollup,
+            "sequencer_inbox": d.sequencer_inbox,
         }
         devnet.update_chain(l2_chain.replace(parent_contracts=parents).with_rpc(self.shim.url))
         self.relayer = Relayer(
@@ -141,11 +149,18 @@ class ArbitrumDevnet:
             bridge=d.bridge,
             inbox=d.inbox,
             rollup=d.rollup,
+            sequencer_inbox=d.sequencer_inbox,
+            stake_token=d.stake_token,
+            confirm_period_seconds=self.confirm_period_seconds,
             store=self.store,
             poll_interval=self.poll_interval,
             auto_confirm=self.auto_confirm,
         )
         await self.relayer.prepare_l2()
+        await self.relayer.bold.start(
+            L2State(hex_to_bytes(genesis["hash"]), int(genesis["number"], 16), b"\x00" * 32, 0),
+            d.deployed_at_block,
+        )
         await self.relayer.sync()
         self._task = devnet.spawn(
             "arbitrum relayer",
@@ -166,24 +181,23 @@ class ArbitrumDevnet:
             raise DevnetError("the arbitrum component is not started")
         await self.relayer.sync()
 
+    @property
+    def confirm_period_blocks(self) -> int:
+        """The rollup's `confirmPeriodBlocks` (set at start from `confirm_period_seconds` and
+        the L1 block time unless given)."""
+        if self._confirm_period_blocks is None:
+            raise DevnetError("the arbitrum component is not started")
+        return self._confirm_period_blocks
+
     async def describe(self) -> str:
         """The relayer's counters and the rollup's assertion state (for failure messages)."""
         r = self.relayer
         if r is None:
             return "not started"
-        (created,) = await r._rollup_view("latestNodeCreated()", ["uint64"])
-        (confirmed,) = await r._rollup_view("latestConfirmed()", ["uint64"])
-        out = (
-            f"assertions created {created} confirmed {confirmed}; relayer errors {r.errors}"
-            f" (last: {r.last_error!r}); asserted sends {r._asserted_count}"
+        return (
+            f"{await r.bold.describe()}; relayer errors {r.errors} (last: {r.last_error!r})"
             f"; next L1 message {r._next_msg}"
         )
-        if int(created) > int(confirmed):
-            dl = await r._rollup_view(
-                "assertionDeadline(uint64)", ["uint64", "uint64"], int(confirmed) + 1
-            )
-            out += f"; next deadline (block, time) {tuple(int(x) for x in dl)}"
-        return out
 
     async def confirm_ready(self) -> int:
         """Confirm the assertions whose period has passed (when `auto_confirm=False`)."""

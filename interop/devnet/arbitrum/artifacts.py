@@ -26,11 +26,39 @@ _NITRO_PATHS = {
     "Bridge": "src/bridge/Bridge.sol/Bridge.json",
     "Inbox": "src/bridge/Inbox.sol/Inbox.json",
     "Outbox": "src/bridge/Outbox.sol/Outbox.json",
+    "SequencerInbox": "src/bridge/SequencerInbox.sol/SequencerInbox.json",
+    "RollupEventInbox": "src/rollup/RollupEventInbox.sol/RollupEventInbox.json",
+    "ERC20Bridge": "src/bridge/ERC20Bridge.sol/ERC20Bridge.json",
+    "ERC20Inbox": "src/bridge/ERC20Inbox.sol/ERC20Inbox.json",
+    "ERC20Outbox": "src/bridge/ERC20Outbox.sol/ERC20Outbox.json",
+    "ERC20RollupEventInbox": "src/rollup/ERC20RollupEventInbox.sol/ERC20RollupEventInbox.json",
+    "BridgeCreator": "src/rollup/BridgeCreator.sol/BridgeCreator.json",
+    "OneStepProver0": "src/osp/OneStepProver0.sol/OneStepProver0.json",
+    "OneStepProverMemory": "src/osp/OneStepProverMemory.sol/OneStepProverMemory.json",
+    "OneStepProverMath": "src/osp/OneStepProverMath.sol/OneStepProverMath.json",
+    "OneStepProverHostIo": "src/osp/OneStepProverHostIo.sol/OneStepProverHostIo.json",
+    "OneStepProofEntry": "src/osp/OneStepProofEntry.sol/OneStepProofEntry.json",
+    "EdgeChallengeManager": "src/challengeV2/EdgeChallengeManager.sol/EdgeChallengeManager.json",
+    "RollupAdminLogic": "src/rollup/RollupAdminLogic.sol/RollupAdminLogic.json",
+    "RollupUserLogic": "src/rollup/RollupUserLogic.sol/RollupUserLogic.json",
+    "ValidatorWalletCreator": "src/rollup/ValidatorWalletCreator.sol/ValidatorWalletCreator.json",
+    "DeployHelper": "src/rollup/DeployHelper.sol/DeployHelper.json",
+    "RollupCreator": "src/rollup/RollupCreator.sol/RollupCreator.json",
+    "TestWETH9": "src/mocks/TestWETH9.sol/TestWETH9.json",
     "TransparentUpgradeableProxy": (
         "@openzeppelin/contracts/proxy/transparent/TransparentUpgradeableProxy.sol/"
         "TransparentUpgradeableProxy.json"
     ),
     "ProxyAdmin": "@openzeppelin/contracts/proxy/transparent/ProxyAdmin.sol/ProxyAdmin.json",
+}
+# Not in nitro-contracts' hardhat build: the Yul Reader4844 (foundry output shipped in the same
+# package) and the UpgradeExecutor (its own package, a nitro-contracts dependency).
+_OTHER_PATHS = {
+    "Reader4844": (NITRO_PACKAGE, "out/yul/Reader4844.yul/Reader4844.json"),
+    "UpgradeExecutor": (
+        "@offchainlabs/upgrade-executor",
+        "build/contracts/src/UpgradeExecutor.sol/UpgradeExecutor.json",
+    ),
 }
 
 
@@ -69,20 +97,28 @@ def calldata(signature: str, *args: Any) -> bytes:
     return Fn(signature).encode(*args)
 
 
+def _code(v: Any) -> bytes:
+    """Hardhat writes bytecode as a hex string, foundry as {"object": hex}."""
+    return hex_to_bytes(v["object"] if isinstance(v, dict) else v)
+
+
 @cache
 def nitro_artifact(name: str) -> Artifact:
-    """A contract from @arbitrum/nitro-contracts' build folder (installed on demand)."""
-    base = ensure_packages([NITRO_PACKAGE]) / NITRO_PACKAGE / "build" / "contracts"
-    path = base / _NITRO_PATHS[name]
+    """A contract from @arbitrum/nitro-contracts' build folder (installed on demand), or one of
+    the two it ships elsewhere (`Reader4844`, `UpgradeExecutor`)."""
+    modules = ensure_packages([NITRO_PACKAGE])
+    if name in _OTHER_PATHS:
+        package, rel = _OTHER_PATHS[name]
+        path = modules / package / rel
+    else:
+        path = modules / NITRO_PACKAGE / "build" / "contracts" / _NITRO_PATHS[name]
     try:
         d = json.loads(path.read_text())
     except OSError as exc:
         raise DevnetError(f"nitro-contracts artifact {name} not found at {path}") from exc
     if d.get("linkReferences"):
         raise DevnetError(f"nitro-contracts artifact {name} needs linking, unsupported")
-    return Artifact(
-        name, d["abi"], hex_to_bytes(d["bytecode"]), hex_to_bytes(d["deployedBytecode"])
-    )
+    return Artifact(name, d.get("abi") or [], _code(d["bytecode"]), _code(d["deployedBytecode"]))
 
 
 @cache

@@ -7,9 +7,9 @@ sender, charges the submission fee, refunds the excess, escrows the call value i
 ArbRetryableTx and, when gas limit / fee cap / balance allow, auto-redeems it as a call from the
 aliased sender. Manual `ArbRetryableTx.redeem` calls are executed the same way.
 
-L2 -> L1: when new `L2ToL1Tx` sends exist, an assertion (L2 block hash, send root, send count) is
-posted to the rollup stand-in; once its period has passed it is confirmed, which hands the send
-root to the real Outbox.
+L2 -> L1: when new `L2ToL1Tx` sends exist, a sequencer batch is posted and a BoLD assertion
+(L2 block hash, send root) is staked on the real rollup; once `confirmPeriodBlocks` have passed it
+is confirmed, which hands the send root to the real Outbox (`bold.BoldValidator`).
 
 Anvil cannot mine Arbitrum tx types, so each emulated tx is either a balance change plus an empty
 block (deposits) or an ordinary anvil tx (ticket creation as ArbOS 0xA4B05, retries as the aliased
@@ -28,8 +28,13 @@ from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 
-from interop.actions.tx import send_transaction, wait_for_receipt
-from interop.adapters.arbitrum.formulas import (
+from interop.actions.tx import wait_for_receipt
+from interop.client import ChainClient
+from interop.devnet.arbitrum.artifacts import calldata
+from interop.devnet.arbitrum.bold import BoldValidator, L2State
+from interop.errors import DevnetError
+from interop.signer import Signer
+from interop.spec.arbitrum.formulas import (
     ARB_RETRYABLE_TX,
     ARB_SYS,
     INBOX_MESSAGE_DELIVERED_TOPIC,
@@ -45,10 +50,6 @@ from interop.adapters.arbitrum.formulas import (
     parse_eth_deposit_data,
     parse_retryable_message_data,
 )
-from interop.client import ChainClient
-from interop.devnet.arbitrum.artifacts import calldata
-from interop.errors import DevnetError
-from interop.signer import Signer
 from interop.types import Address, hex_to_bytes, to_address, to_hash32
 
 __all__ = ["ARBOS", "EmulatedTx", "EmulatedTxStore", "Relayer", "retry_tx_hash"]
@@ -145,6 +146,9 @@ class Relayer:
         bridge: str,
         inbox: str,
         rollup: str,
+        sequencer_inbox: str,
+        stake_token: str,
+        confirm_period_seconds: int,
         store: EmulatedTxStore,
         poll_interval: float = 0.1,
         auto_confirm: bool = True,
@@ -152,6 +156,18 @@ class Relayer:
         self.l1, self.l2 = l1, l2
         self.validator = validator
         self.bridge, self.inbox, self.rollup = bridge, inbox, rollup
+        self.bold = BoldValidator(
+            l1,
+            validator,
+            rollup=rollup,
+            sequencer_inbox=sequencer_inbox,
+            bridge=bridge,
+            stake_token=stake_token,
+            l2_head=self.l2_head,
+            delayed_read=lambda: self._delayed_read,
+            confirm_period_seconds=confirm_period_seconds,
+        )
+        self._delayed_read = 0
         self.store = store
         self.poll_interval = poll_interval
         self.auto_confirm = auto_confirm
@@ -159,7 +175,6 @@ class Relayer:
         self._next_msg = 0
         self._l1_scanned = -1
         self._l2_redeem_scanned = -1
-        self._asserted_count = 0
         self._tickets_seen: set[str] = set()
         self.errors = 0
         self.last_error: BaseException | None = None
@@ -176,9 +191,14 @@ class Relayer:
         period has passed. The background loop is `relayloop.run_relayer` over this."""
         await self._l1_messages()
         await self._manual_redeems()
-        await self._assert_sends()
-        if self.auto_confirm:
-            await self._confirm_ready()
+        await self.bold.step(confirm=self.auto_confirm)
+
+    async def step_unlocked_without_confirming(self) -> None:
+        """A `step()` that batches and asserts but confirms nothing (caller holds `lock`): tests
+        use it to stand between an assertion and its confirmation."""
+        await self._l1_messages()
+        await self._manual_redeems()
+        await self.bold.step(confirm=False)
 
     async def sync(self) -> None:
         """One locked `step()`: on return everything that was due is done. Errors are raised."""
@@ -207,6 +227,9 @@ class Relayer:
         by_num = {decode_inbox_message_delivered(x).message_num: x for x in datas}
         for lg in sorted(delivered, key=lambda x: (x.block_number, x.log_index)):
             md = decode_message_delivered(lg)
+            # every delayed message is read by the next batch, whoever sent it (the rollup's
+            # initialization message included); only our Inbox's are executed
+            self._delayed_read = max(self._delayed_read, md.message_index + 1)
             if md.message_index < self._next_msg:
                 continue
             data_log = by_num.get(md.message_index)
@@ -495,8 +518,8 @@ class Relayer:
 
     # ------------------------------------------------------------------ L2 -> L1
 
-    async def _assert_sends(self) -> None:
-        """Post an assertion (L2 block hash, send root, send count) once new sends exist.
+    async def l2_head(self) -> L2State:
+        """The L2 head and ArbSys' send accumulator there, for the batch poster.
 
         The send state is read at the block's *hash* (EIP-1898), not its number: the assertion
         must describe exactly the block it names, because clients (and the Outbox) later read
@@ -507,28 +530,13 @@ class Relayer:
         latest = await self.l2.get_block("latest")
         number, block_hash = int(latest["number"], 16), str(latest["hash"])
         size, root = await self.send_state({"blockHash": block_hash})
-        if size <= self._asserted_count:
-            return
         by_number, _ = await self.send_state(number)  # what clients (the shim) will read
         if by_number != size:
             raise DevnetError(
                 f"L2 block {number} ({block_hash}) reports {by_number} sends by number but "
-                f"{size} by hash; not asserting it (retried next round)"
+                f"{size} by hash; not batching it (retried next round)"
             )
-        h = await send_transaction(
-            self.l1,
-            self.validator,
-            to=self.rollup,
-            data=calldata(
-                "createAssertion(bytes32,uint64,bytes32,uint64)",
-                hex_to_bytes(block_hash),
-                number,
-                root,
-                size,
-            ),
-        )
-        await wait_for_receipt(self.l1, h)
-        self._asserted_count = size
+        return L2State(hex_to_bytes(block_hash), number, root, size)
 
     async def send_state(self, block: int | str | dict[str, str]) -> tuple[int, bytes]:
         """(sendCount, sendRoot) of ArbSys' accumulator at an L2 block (number, tag, or
@@ -548,47 +556,10 @@ class Relayer:
         size, root, _partials = abi_decode(["uint256", "bytes32", "bytes32[]"], hex_to_bytes(out))
         return int(size), bytes(root)
 
-    async def _rollup_view(self, signature: str, types: list[str], *args: Any) -> tuple[Any, ...]:
-        out = await self.l1.call(self.rollup, calldata(signature, *args))
-        return tuple(abi_decode(types, out))
-
     async def confirm_ready(self) -> int:
-        """Confirm every assertion whose period has passed; return how many were confirmed."""
+        """Confirm every assertion whose period has passed; return how many were confirmed.
+        Every RPC error and every reverted confirmation is raised: a relayer that cannot
+        confirm must say so (and crash after repeated failures), not leave withdrawals
+        UNCONFIRMED with no error anywhere."""
         async with self.lock:
-            return await self._confirm_ready()
-
-    async def _confirm_ready(self) -> int:
-        """Confirm, in order, each assertion whose deadline the next L1 block meets.
-
-        Whether one is due is read from the rollup's own views (`latestConfirmed`,
-        `latestNodeCreated`, `assertionDeadline`) against the L1 clock, so every RPC error and
-        every reverted confirmation is raised: a relayer that cannot confirm must say so (and
-        crash after repeated failures), not return as if nothing were due, which left
-        withdrawals UNCONFIRMED with `seconds_to_next == 0` and no error anywhere.
-        """
-        n = 0
-        while True:
-            (confirmed,) = await self._rollup_view("latestConfirmed()", ["uint64"])
-            (created,) = await self._rollup_view("latestNodeCreated()", ["uint64"])
-            if int(confirmed) >= int(created):
-                return n
-            nxt = int(confirmed) + 1
-            dl_block, dl_ts = await self._rollup_view(
-                "assertionDeadline(uint64)", ["uint64", "uint64"], nxt
-            )
-            # the confirmation is mined in the next block: its number is head + 1 and its
-            # timestamp is the node's clock ("pending"), never below the head's
-            pending = await self.l1.get_block("pending")
-            if int(pending["number"], 16) < int(dl_block) or int(pending["timestamp"], 16) < int(
-                dl_ts
-            ):
-                return n
-            h = await send_transaction(
-                self.l1,
-                self.validator,
-                to=self.rollup,
-                data=calldata("confirmNextAssertion()"),
-                gas=300_000,
-            )
-            await wait_for_receipt(self.l1, h)  # a revert raises TransactionFailedError
-            n += 1
+            return await self.bold.confirm_ready()

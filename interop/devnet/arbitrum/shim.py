@@ -23,7 +23,11 @@ from aiohttp import ClientSession, ClientTimeout, web
 from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
 
-from interop.adapters.arbitrum.formulas import (
+from interop.aliasing import apply_l1_to_l2_alias
+from interop.devnet.arbitrum.artifacts import calldata, selector
+from interop.devnet.arbitrum.relayer import EmulatedTx, EmulatedTxStore
+from interop.rpc.models import Log
+from interop.spec.arbitrum.formulas import (
     ARB_SYS,
     L2_TO_L1_TX_TOPIC,
     NODE_INTERFACE,
@@ -32,10 +36,6 @@ from interop.adapters.arbitrum.formulas import (
     send_merkle_proof,
     send_merkle_root,
 )
-from interop.aliasing import apply_l1_to_l2_alias
-from interop.devnet.arbitrum.artifacts import calldata, selector
-from interop.devnet.arbitrum.relayer import EmulatedTx, EmulatedTxStore
-from interop.rpc.models import Log
 from interop.types import hex_to_bytes
 
 __all__ = ["RpcShim"]
