@@ -9,7 +9,7 @@ from __future__ import annotations
 import ctypes
 import threading
 from collections.abc import Callable
-from typing import NewType
+from typing import Any, NewType
 
 from eth_utils.crypto import keccak
 
@@ -48,32 +48,45 @@ ZERO_ADDRESS = Address("0x0000000000000000000000000000000000000000")
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 
-def _make_hash_prefixes() -> Callable[[bytes], bytes]:
+def _portable_prefixes(bodies: bytes) -> bytes:
+    """The reference path: eth-utils' public keccak, one call per 40-byte body."""
+    return b"".join(keccak(bodies[i : i + 40])[:20] for i in range(0, len(bodies), 40))
+
+
+def _make_hash_prefixes(module: Any = None) -> Callable[[bytes], bytes]:
     """keccak-256(body)[:20] of each 40-byte body in a run of them: EIP-55's costly half.
 
-    Through eth-utils each keccak costs ~5 us, mostly Python and ctypes overhead around ~0.5 us
-    of C. pycryptodome's C `keccak_digest` leaves its state untouched, so one state holding 40
-    absorbed bytes can serve every address: write the next address into its input buffer, call
-    `keccak_digest` (one foreign call per address, ~0.9 us). That reaches into pycryptodome's
-    state layout (`uint64_t state[25]; uint8_t buf[200]; ...`), so the layout is checked on a
-    probe and the digests are compared with the public API at import; anything unexpected
-    selects the portable path.
+    Why the trick: through eth-utils each keccak costs several microseconds, mostly Python and
+    ctypes overhead around ~0.5 us of C; checksumming the 100k addresses of a bulk balance read
+    took 2.5 s that way and 0.8 s this way (measured for issue 9). pycryptodome's C
+    `keccak_digest` leaves its state untouched, so one state holding 40 absorbed bytes can
+    serve every address: write the next address into its input buffer, call `keccak_digest`
+    (one foreign call per address).
+
+    That reaches into pycryptodome's private state layout (`uint64_t state[25]; uint8_t
+    buf[200]; ...`), so it is used only when everything checks out: `module` (default
+    `Crypto.Hash.keccak`, a declared dependency) is pycryptodome 3.x, the layout is confirmed
+    on a probe, and the digests of sample bodies equal the public API's. Anything else (missing,
+    another major version, another layout, another answer) selects `_portable_prefixes`: slower,
+    never wrong. `hash_prefixes_path()` says which one is in use.
     """
-
-    def portable(bodies: bytes) -> bytes:
-        return b"".join(keccak(bodies[i : i + 40])[:20] for i in range(0, len(bodies), 40))
-
     try:
-        from Crypto.Hash import keccak as _k
+        if module is None:
+            import Crypto
+            from Crypto.Hash import keccak as module
 
+            if getattr(Crypto, "version_info", (0,))[0] != 3:
+                return _portable_prefixes  # pragma: no cover - a major version we never saw
         probe = bytes(range(0x61, 0x61 + 40))
-        holder = _k.new(digest_bits=256)
+        holder = module.new(digest_bits=256)
         holder.update(probe)  # buffered, not yet permuted: state 0, buf = probe
-        state = getattr(holder, "_state").get()  # noqa: B009
+        state = holder._state.get()
+        if not isinstance(state, ctypes.c_void_p) or not state.value:
+            return _portable_prefixes
         if ctypes.string_at(state.value, 240) != bytes(200) + probe:
-            return portable  # pragma: no cover - another layout
+            return _portable_prefixes
         buf = (ctypes.c_char * 40).from_address(state.value + 200)
-        digest_fn = getattr(_k, "_raw_keccak_lib").keccak_digest  # noqa: B009
+        digest_fn = module._raw_keccak_lib.keccak_digest
         out = ctypes.create_string_buffer(32)
         size32, pad = ctypes.c_size_t(32), ctypes.c_ubyte(0x01)
         lock = threading.Lock()
@@ -95,14 +108,21 @@ def _make_hash_prefixes() -> Callable[[bytes], bytes]:
         probes = b"".join(
             [probe, b"0" * 40, b"f" * 40, bytes(40), b"\xff" * 40, bytes(range(40)), probe]
         )
-        if fast(probes) == portable(probes) and fast(b"") == b"":
+        if fast(probes) == _portable_prefixes(probes) and fast(b"") == b"":
             return fast
-    except Exception:  # pragma: no cover - pycryptodome missing or changed: portable path
-        pass
-    return portable  # pragma: no cover
+    except (ImportError, AttributeError, TypeError, ValueError, OSError, ctypes.ArgumentError):
+        pass  # pycryptodome missing or not the one we checked: the portable path
+    return _portable_prefixes
 
 
 _hash_prefixes = _make_hash_prefixes()
+
+
+def hash_prefixes_path() -> str:
+    """ "pycryptodome-state" when the fast keccak path checked out at import, else "portable"."""
+    return "portable" if _hash_prefixes is _portable_prefixes else "pycryptodome-state"
+
+
 _LOW_TO_UPPER: dict[int, int] = {}  # len -> int with 0x20 in every byte
 
 

@@ -353,12 +353,9 @@ def previous(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 
 
 def _decode(ref: FlowRef) -> FlowRef:
-    """Through the adapter's own ref codec, as resume does at use."""
+    """Through the adapter's own ref codec, as the core does where a ref is used."""
     adapter = AdapterRegistry().get(ref.adapter)
-    decode = getattr(adapter, "decode_ref", None)  # until every shipped adapter has it
-    if decode is None:
-        return FlowRef.from_json(ref.to_json())
-    out = decode(ref)
+    out = adapter.decode_ref(ref)
     assert isinstance(out, FlowRef) and out.version == adapter.ref_version
     return out
 
