@@ -16,6 +16,7 @@ import pytest
 
 from interop.actions.tx import send_transaction, wait_for_receipt
 from interop.adapters.base import (
+    Actor,
     AdapterContext,
     BridgeRequest,
     Direction,
@@ -124,6 +125,8 @@ async def test_deposit_exact_on_l2(env: Env, l2_id: int, path: str) -> None:
     # The L2 hash was computed from the L1 receipt alone; it is the hash L2 knows the tx by.
     again = await env.adapter.flow_from_tx(ctx, ref.tx_hash)
     assert again.data["l2_hashes"] == ref.data["l2_hashes"] and again.kind is FlowKind.ETH
+    # the real recipient and amount, not the portal / bridge the transaction called
+    assert again.data["recipient"] == to_address(rcp) and int(again.data["value"]) == value
     with pytest.raises(AlreadyDoneError):
         await env.adapter.execute_next(ctx, ref)
 
@@ -144,6 +147,13 @@ async def _withdraw_flow(env: Env, l2_id: int, account: int, path: str) -> None:
     assert ref.direction is Direction.L2_TO_L1
     first = await env.adapter.status(ctx, ref)
     assert first.status in (Status.WAITING_TO_PROVE, Status.READY_TO_PROVE)
+    assert first.actor is (
+        Actor.RELAYER if first.status is Status.WAITING_TO_PROVE else Actor.CALLER
+    )
+    # the real recipient and amount, not the message passer / bridge the transaction called
+    again = await env.adapter.flow_from_tx(ctx, ref.tx_hash)
+    assert again.data["recipient"] == to_address(rcp) and int(again.data["value"]) == value
+    assert again.data == ref.data
     # JSON round trip: a resumed process sees the same flow.
     ref = FlowRef.from_json(ref.to_json())
 
@@ -171,7 +181,7 @@ async def _withdraw_flow(env: Env, l2_id: int, account: int, path: str) -> None:
     TIMINGS[f"{l2_id}-prove"] = time.perf_counter() - t0
 
     st = await env.adapter.status(ctx, ref)
-    assert st.status is Status.WAITING_TO_FINALIZE
+    assert st.status is Status.WAITING_TO_FINALIZE and st.actor is Actor.NOBODY
     assert st.seconds_to_next is not None and st.seconds_to_next > 0
     with pytest.raises(NotReadyError):
         await env.adapter.execute_next(ctx, ref)
@@ -192,13 +202,14 @@ async def _withdraw_flow(env: Env, l2_id: int, account: int, path: str) -> None:
         await env.devnet.fast_forward(env.op.finalization_period + 1)
     st = await env.adapter.status(ctx, ref)
     assert st.status is Status.READY_TO_FINALIZE and st.next_step == "finalize"
+    assert st.actor is Actor.CALLER
     fin = await env.adapter.execute_next(ctx, ref)
     assert fin is not None
     await wait_for_receipt(l1, fin)
     TIMINGS[f"{l2_id}-finalize"] = time.perf_counter() - t0
     assert await l1.get_balance(rcp) == value
     st = await env.adapter.status(ctx, ref)
-    assert st.status is Status.FINALIZED
+    assert st.status is Status.FINALIZED and st.actor is None
     with pytest.raises(AlreadyDoneError):
         await env.adapter.execute_next(ctx, ref)
 
@@ -231,7 +242,9 @@ async def test_message_l1_to_l2(env: Env) -> None:
     assert await _slot(l2, target, 0) == int(PREDEPLOYS["L2CrossDomainMessenger"], 16)
     assert await _slot(l2, target, 1) == 12345
     assert await _slot(l2, target, 2) == int.from_bytes(word, "big")
-    assert (await env.adapter.flow_from_tx(ctx, ref.tx_hash)).kind is FlowKind.MESSAGE
+    again = await env.adapter.flow_from_tx(ctx, ref.tx_hash)
+    assert again.kind is FlowKind.MESSAGE
+    assert again.data["recipient"] == to_address(target) and again.data["value"] == "12345"
 
 
 async def test_message_l2_to_l1_legacy(env: Env) -> None:
@@ -251,9 +264,89 @@ async def test_message_l2_to_l1_legacy(env: Env) -> None:
     st = await env.adapter.status(ctx, ref)
     assert st.status is Status.FINALIZED, st
     messenger = OpContracts.of(env.c[OP_LEGACY].chain).l1_messenger
+    assert ref.data["recipient"] == to_address(target) and ref.data["value"] == "777"
     assert await _slot(l1, target, 0) == int(messenger, 16)
     assert await _slot(l1, target, 1) == 777
     assert await _slot(l1, target, 2) == int.from_bytes(word, "big")
+
+
+# ------------------------------------------------------------------ the seam
+
+
+async def test_plan_reads_waits_from_chain(env: Env) -> None:
+    ad = env.adapter
+    dep = await ad.plan(env.ctx(L1, OP_FP, None), Direction.L1_TO_L2, FlowKind.ETH)
+    assert [(s.action, s.actor) for s in dep] == [
+        ("initiate", Actor.CALLER),
+        ("arrive", Actor.RELAYER),
+    ]
+    fp = await ad.plan(env.ctx(OP_FP, L1, None), Direction.L2_TO_L1, FlowKind.ETH)
+    assert [(s.action, s.actor) for s in fp] == [
+        ("initiate", Actor.CALLER),
+        ("prove", Actor.CALLER),
+        ("finalize", Actor.CALLER),
+    ]
+    op = env.op
+    assert fp[2].wait_seconds == max(
+        op.proof_maturity_delay, op.max_clock_duration + op.dispute_game_finality_delay
+    )
+    legacy = await ad.plan(env.ctx(OP_LEGACY, L1, None), Direction.L2_TO_L1, FlowKind.MESSAGE)
+    assert legacy[1].wait_seconds is not None and legacy[1].wait_seconds > 0
+    assert legacy[2].wait_seconds == op.finalization_period
+
+
+async def test_refusals_aliased_recipient(env: Env) -> None:
+    contract = to_address(await _recorder(env.c[L1]))
+    ctx = env.ctx(L1, OP_FP, None)
+    self_deposit = BridgeRequest(FlowKind.ETH, 1, contract, options={"sender": contract})
+    assert [r.code for r in await env.adapter.refusals(ctx, self_deposit)] == ["aliased-recipient"]
+    waived = BridgeRequest(
+        FlowKind.ETH,
+        1,
+        contract,
+        options={"sender": contract},
+        waive=frozenset({"aliased-recipient"}),
+    )
+    assert await env.adapter.refusals(ctx, waived) == ()
+    other = BridgeRequest(FlowKind.ETH, 1, to_address(_fresh()), options={"sender": contract})
+    assert await env.adapter.refusals(ctx, other) == ()
+    eoa = to_address(_signer(DEPOSITOR).address)
+    mine = BridgeRequest(FlowKind.ETH, 1, eoa, options={"sender": eoa})
+    assert await env.adapter.refusals(ctx, mine) == ()
+    # withdrawals have no OP-specific refusal
+    back = BridgeRequest(FlowKind.ETH, 1, contract, options={"sender": contract})
+    assert await env.adapter.refusals(env.ctx(OP_FP, L1, None), back) == ()
+    assert env.adapter.option_names == {"path", "sender"}
+
+
+async def test_version_1_refs_still_resume(env: Env) -> None:
+    """A ref written by the release before the versioned codec (no version, no recipient)
+    decodes, upgrades and answers status as it did."""
+    signer, rcp = _signer(WD_FP), to_address(_fresh())
+    ctx = env.ctx(OP_LEGACY, L1, signer)
+    ref = await env.adapter.initiate(
+        ctx, BridgeRequest(FlowKind.ETH, 5, rcp, options={"path": "bridge"})
+    )
+    assert ref.version == env.adapter.ref_version == 2
+    old = {k: v for k, v in ref.data.items() if k not in ("recipient", "value")}
+    text = FlowRef(
+        ref.adapter, ref.direction, ref.kind, ref.source_chain, ref.target_chain, ref.tx_hash, old
+    ).to_json()
+    v1 = FlowRef.from_json(text.replace(', "version": 1', ""))
+    assert v1.version == 1
+    up = env.adapter.decode_ref(v1)
+    assert up.version == 2 and up.data == ref.data  # recipient from the withdrawal itself
+    assert (await env.adapter.status(ctx, v1)).status == (await env.adapter.status(ctx, ref)).status
+    from interop.errors import InputError
+
+    with pytest.raises(InputError):
+        env.adapter.decode_ref(
+            FlowRef.from_json(ref.to_json().replace('"version": 2', '"version": 9'))
+        )
+    with pytest.raises(InputError):
+        env.adapter.decode_ref(
+            FlowRef(ref.adapter, ref.direction, ref.kind, 1, 2, ref.tx_hash, {"l2_block": 1})
+        )
 
 
 # ------------------------------------------------------------------ fees and errors

@@ -19,6 +19,7 @@ from eth_utils.crypto import keccak
 
 from interop.actions.tx import send_transaction, wait_for_receipt
 from interop.adapters.base import (
+    Actor,
     AdapterContext,
     BridgeRequest,
     Direction,
@@ -42,9 +43,9 @@ from interop.devnet.presets import default_config
 from interop.devnet.superchain import SuperchainDevnet, make_component
 from interop.errors import (
     AlreadyDoneError,
+    InputError,
     MessageNotFoundError,
     NotReadyError,
-    UnsafeRecipientError,
     UnsupportedOperationError,
 )
 from interop.signer import SafeSigner, account_from_key
@@ -151,6 +152,7 @@ async def test_eth_901_to_902_exact(env: Env) -> None:
     again = await env.adapter.flow_from_tx(env.ctx(OP_A, OP_B), ref.tx_hash)
     assert again.data["message_hash"] == ref.data["message_hash"]
     assert again.kind is FlowKind.ETH and int(again.data["value"]) == value
+    assert again.data["recipient"] == to  # the message's target, not the messenger called
 
 
 async def test_message_901_to_902_reaches_target(env: Env) -> None:
@@ -289,15 +291,63 @@ async def test_wrong_pairs_are_unsupported(env: Env) -> None:
         await lone.initiate(env.ctx(OP_A, OP_B), req)
 
 
-async def test_message_to_account_without_code_is_refused(env: Env) -> None:
-    with pytest.raises(UnsafeRecipientError):
-        await env.adapter.initiate(
-            env.ctx(OP_A, OP_B), BridgeRequest(FlowKind.MESSAGE, 0, _fresh(), data=b"\x01")
+async def test_refusals_have_stable_codes_and_can_be_waived(env: Env) -> None:
+    ctx = env.ctx(OP_A, OP_B)
+    no_code = BridgeRequest(FlowKind.MESSAGE, 0, _fresh(), data=b"\x01")
+    assert [r.code for r in await env.adapter.refusals(ctx, no_code)] == ["no-code-target"]
+    predeploy = BridgeRequest(FlowKind.ETH, 1, A.CROSS_L2_INBOX)
+    assert [r.code for r in await env.adapter.refusals(ctx, predeploy)] == ["interop-predeploy"]
+    # a contract whose code reverts a plain ETH transfer (PUSH1 0 PUSH1 0 REVERT)
+    rejecter = _fresh()
+    await env.c[OP_B].request("anvil_setCode", [rejecter, "0x60006000fd"])
+    eth = BridgeRequest(FlowKind.ETH, 1, rejecter)
+    assert [r.code for r in await env.adapter.refusals(ctx, eth)] == ["rejects-eth"]
+    waived = BridgeRequest(FlowKind.ETH, 1, rejecter, waive=frozenset({"rejects-eth"}))
+    assert await env.adapter.refusals(ctx, waived) == ()
+    assert await env.adapter.refusals(ctx, BridgeRequest(FlowKind.ETH, 1, _fresh())) == ()
+    # a contract that takes ETH is no reason to refuse (simulated as the messenger's call with
+    # the value; the unfunded messenger once made every contract look like a rejecter)
+    taker = _fresh()
+    await env.c[OP_B].request("anvil_setCode", [taker, RECORDER_CODE])
+    assert await env.adapter.refusals(ctx, BridgeRequest(FlowKind.ETH, 10**18, taker)) == ()
+
+
+async def test_plan_and_ref_codec(env: Env) -> None:
+    ctx = env.ctx(OP_A, OP_B)
+    steps = await env.adapter.plan(ctx, Direction.L2_TO_L2, FlowKind.ETH)
+    assert [(s.action, s.actor) for s in steps] == [
+        ("initiate", Actor.CALLER),
+        ("relay", Actor.RELAYER),
+    ]
+    to = _fresh()
+    ref = await env.adapter.initiate(ctx, BridgeRequest(FlowKind.ETH, 7, to))
+    assert ref.version == env.adapter.ref_version == 2
+    assert ref.data["recipient"] == to and ref.data["value"] == "7"
+    # a ref written by the previous release (version 1: no recipient) still decodes and
+    # upgrades; the recipient comes from the message payload
+    old = FlowRef.from_json(ref.to_json().replace('"version": 2', '"version": 1'))
+    v1 = FlowRef(
+        old.adapter,
+        old.direction,
+        old.kind,
+        old.source_chain,
+        old.target_chain,
+        old.tx_hash,
+        {k: v for k, v in old.data.items() if k != "recipient"},
+        version=1,
+    )
+    up = env.adapter.decode_ref(v1)
+    assert up.version == 2 and up.data == ref.data
+    st = await env.adapter.status(ctx, v1)
+    assert st.status in (Status.PENDING, Status.READY_TO_FINALIZE, Status.FINALIZED)
+    assert st.actor in (Actor.RELAYER, Actor.NOBODY, None)
+    with pytest.raises(InputError):
+        env.adapter.decode_ref(
+            FlowRef.from_json(ref.to_json().replace('"version": 2', '"version": 3'))
         )
-    with pytest.raises(UnsafeRecipientError):
-        await env.adapter.initiate(
-            env.ctx(OP_A, OP_B), BridgeRequest(FlowKind.ETH, 1, A.CROSS_L2_INBOX)
-        )
+    await env.sc.sync()
+    final = await env.adapter.status(ctx, v1)
+    assert final.status is Status.FINALIZED and final.actor is None
 
 
 async def test_execute_next_leaves_eth_flows_to_a_running_relayer(env: Env) -> None:
@@ -353,6 +403,7 @@ async def test_failed_relay_is_recorded_once_and_can_be_retried(env: Env) -> Non
         "relay-failed",
         "relay",
     )
+    assert st.actor is Actor.CALLER and "relay again" in st.details["action"]
     await env.sc.sync()  # the relayer does not retry on its own
     assert len((await relay_outcome(env.c[OP_B], h)).failed_txs) == 1
     # fix the target, then retry by hand

@@ -16,8 +16,9 @@ import pytest
 from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
 
-from interop.adapters.superchain.adapter import SuperchainAdapter
+from interop.adapters.superchain.adapter import INTEROP_CONTRACT, SuperchainAdapter
 from interop.chains.data.devnet import DEVNET_ARB, DEVNET_L1, DEVNET_OP, DEVNET_OP2
+from interop.chains.model import Chain
 from interop.errors import MessageNotFoundError
 from interop.spec.superchain import abis as A
 from interop.spec.superchain.formulas import (
@@ -128,15 +129,24 @@ def test_sent_message_roundtrip() -> None:
     assert decode_sent_message(m.payload) == m
 
 
+def _interop(chain: Chain) -> Chain:
+    return chain.replace(contracts={**chain.contracts, INTEROP_CONTRACT: A.CROSS_L2_INBOX})
+
+
 def test_supports_is_chain_data() -> None:
+    # No chain id is built in: a chain runs interop when its chain data names CrossL2Inbox.
     ad = SuperchainAdapter()
-    assert ad.supports(DEVNET_OP, DEVNET_OP2) and ad.supports(DEVNET_OP2, DEVNET_OP)
-    assert not ad.supports(DEVNET_OP, DEVNET_OP)
-    assert not ad.supports(DEVNET_OP, DEVNET_L1) and not ad.supports(DEVNET_L1, DEVNET_OP)
-    assert not ad.supports(DEVNET_OP, DEVNET_ARB)
-    assert not SuperchainAdapter(interop_sets=[]).supports(DEVNET_OP, DEVNET_OP2)
-    other_parent = DEVNET_OP2.replace(parent_id=1)
-    assert not ad.supports(DEVNET_OP, other_parent)
+    a, b = _interop(DEVNET_OP), _interop(DEVNET_OP2)
+    assert ad.supports(a, b) and ad.supports(b, a)
+    assert not ad.supports(a, a)
+    assert not ad.supports(a, DEVNET_L1) and not ad.supports(DEVNET_L1, a)
+    assert not ad.supports(a, DEVNET_ARB)
+    plain = DEVNET_OP2.replace(source="a chain file")  # an OP L2 naming no CrossL2Inbox
+    assert not ad.supports(a, plain) and not ad.supports(plain, a)
+    assert not SuperchainAdapter(interop_sets=[]).supports(a, b)
+    assert SuperchainAdapter(interop_sets=[{901, 902}]).supports(DEVNET_OP, DEVNET_OP2)
+    other_parent = b.replace(parent_id=1)
+    assert not ad.supports(a, other_parent)
 
 
 def test_adapter_factory() -> None:

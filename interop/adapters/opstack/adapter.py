@@ -6,10 +6,9 @@ params; this class only maps `BridgeRequest` / `FlowRef` onto them and the unifo
 
 from __future__ import annotations
 
-from typing import Any
-
 from interop.actions.tx import suggest_fees
 from interop.adapters.base import (
+    Actor,
     AdapterContext,
     BridgeRequest,
     Direction,
@@ -17,15 +16,18 @@ from interop.adapters.base import (
     FlowKind,
     FlowRef,
     FlowStatus,
+    PlannedStep,
+    Refusal,
     Status,
     check_ref,
     estimate_sender,
 )
-from interop.adapters.opstack.common import check_pair
+from interop.adapters.opstack.common import call_one, check_pair
 from interop.adapters.opstack.deposit import (
     build_deposit,
     deposit_eth,
     estimate_deposit_gas,
+    get_deposit_events,
     get_l2_deposit_hashes,
 )
 from interop.adapters.opstack.fees import (
@@ -40,6 +42,7 @@ from interop.adapters.opstack.message import (
     is_message_relayed,
     send_message,
 )
+from interop.adapters.opstack.ref import REF_VERSION, OpRefData
 from interop.adapters.opstack.withdraw import (
     build_initiate_withdrawal,
     finalize_withdrawal,
@@ -48,10 +51,13 @@ from interop.adapters.opstack.withdraw import (
     initiate_withdrawal,
     prove_withdrawal,
 )
+from interop.aliasing import apply_l1_to_l2_alias
 from interop.chains.model import Chain, ContractName, Stack
 from interop.client import ChainClient
 from interop.errors import (
     AlreadyDoneError,
+    InputError,
+    InteropError,
     MessageNotFoundError,
     MissingSignerError,
     NotReadyError,
@@ -59,37 +65,10 @@ from interop.errors import (
 )
 from interop.rpc.models import Receipt
 from interop.spec.opstack import abis as A
-from interop.spec.opstack.formulas import WithdrawalMessage
+from interop.spec.opstack.formulas import deposit_recipient, withdrawal_recipient
 from interop.types import Address, Hash32, to_address
 
 __all__ = ["OpStackAdapter"]
-
-
-def _wd_to_json(w: WithdrawalMessage) -> dict[str, Any]:
-    return {
-        "nonce": str(w.nonce),
-        "sender": w.sender,
-        "target": w.target,
-        "value": str(w.value),
-        "gas_limit": str(w.gas_limit),
-        "data": "0x" + w.data.hex(),
-        "withdrawal_hash": w.withdrawal_hash,
-    }
-
-
-def _wd_from_json(d: dict[str, Any]) -> WithdrawalMessage:
-    from interop.types import Hash32 as H
-    from interop.types import hex_to_bytes
-
-    return WithdrawalMessage(
-        nonce=int(d["nonce"]),
-        sender=to_address(d["sender"]),
-        target=to_address(d["target"]),
-        value=int(d["value"]),
-        gas_limit=int(d["gas_limit"]),
-        data=hex_to_bytes(d["data"]),
-        withdrawal_hash=H(d["withdrawal_hash"]),
-    )
 
 
 class OpStackAdapter:
@@ -216,10 +195,14 @@ class OpStackAdapter:
         }
 
     async def initiate(self, ctx: AdapterContext, request: BridgeRequest) -> FlowRef:
+        """Send the first transaction. The refusals (`refusals`) are the core's to check
+        before this is called, waivers applied; they are not repeated here."""
         d, l1, l2 = self._ends(ctx)
         if ctx.signer is None:
             raise MissingSignerError("initiating a bridge flow needs a signer")
-        data: dict[str, Any] = {}
+        c = check_pair(l1, l2)
+        message_hash: Hash32 | None = None
+        path: str | None = None
         if request.kind is FlowKind.MESSAGE:
             rcpt, msg = await send_message(
                 l1,
@@ -231,21 +214,20 @@ class OpStackAdapter:
                 value=request.value,
                 min_gas_limit=request.gas_limit or 200_000,
             )
-            data["message_hash"] = msg.hash
+            message_hash = msg.hash
         elif d is Direction.L1_TO_L2:
-            path = request.options.get("path", "portal")
+            path = str(request.options.get("path", "portal"))
             req = await build_deposit(
                 l1,
                 l2,
                 sender=ctx.signer.address,
                 value=request.value,
                 to=request.recipient,
-                path=path,
+                path="bridge" if path == "bridge" else "portal",
                 l2_gas_limit=request.gas_limit,
-                allow_aliased_recipient=request.allow_aliased_recipient,
+                allow_aliased_recipient=True,  # "aliased-recipient" is a refusal, checked before
             )
             rcpt = await deposit_eth(l1, l2, ctx.signer, req)
-            data["path"] = path
         else:
             rcpt = await initiate_withdrawal(
                 l1,
@@ -258,9 +240,15 @@ class OpStackAdapter:
                 gas_limit=request.gas_limit,
             )
         if d is Direction.L1_TO_L2:
-            data["l2_hashes"] = list(get_l2_deposit_hashes(rcpt, check_pair(l1, l2).portal))
+            data = OpRefData(
+                l2_hashes=tuple(get_l2_deposit_hashes(rcpt, c.portal)),
+                path=path,
+                message_hash=message_hash,
+                recipient=to_address(request.recipient),
+                value=request.value,
+            )
         else:
-            data.update(self._withdrawal_data(rcpt))
+            data = self._withdrawal_data(rcpt, message_hash)
         return FlowRef(
             adapter=self.name,
             direction=d,
@@ -268,49 +256,189 @@ class OpStackAdapter:
             source_chain=ctx.source.chain.id,
             target_chain=ctx.target.chain.id,
             tx_hash=rcpt.transaction_hash,
-            data=data,
+            data=data.encode(),
+            version=REF_VERSION,
         )
 
     @staticmethod
-    def _withdrawal_data(rcpt: Receipt) -> dict[str, Any]:
+    def _withdrawal_data(rcpt: Receipt, message_hash: Hash32 | None) -> OpRefData:
         w = get_withdrawals(rcpt)[0]
-        return {"withdrawal": _wd_to_json(w), "l2_block": rcpt.block_number}
+        recipient, value = withdrawal_recipient(w)
+        return OpRefData(
+            withdrawal=w,
+            l2_block=rcpt.block_number,
+            message_hash=message_hash,
+            recipient=recipient,
+            value=value,
+        )
+
+    # ------------------------------------------------------------ the seam's other members
+    option_names: frozenset[str] = frozenset({"path", "sender"})
+    """`path`: "portal" (default) or "bridge" for deposits, "passer" (default) or "bridge" for
+    withdrawals; `sender`: who would send, for a read-only `estimate`."""
+
+    ref_version: int = REF_VERSION
+
+    def decode_ref(self, ref: FlowRef) -> FlowRef:
+        """`ref` with its data in the current codec version (see `opstack.ref`)."""
+        if ref.adapter != self.name:
+            raise InputError(f"flow {ref.tx_hash} belongs to adapter {ref.adapter!r}, not opstack")
+        data = OpRefData.decode(ref.data, ref.version)
+        if ref.version == REF_VERSION:
+            return ref
+        return FlowRef(
+            adapter=ref.adapter,
+            direction=ref.direction,
+            kind=ref.kind,
+            source_chain=ref.source_chain,
+            target_chain=ref.target_chain,
+            tx_hash=ref.tx_hash,
+            data=data.encode(),
+            version=REF_VERSION,
+        )
+
+    async def plan(
+        self, ctx: AdapterContext, direction: Direction, kind: FlowKind
+    ) -> tuple[PlannedStep, ...]:
+        """Deposits: initiate, then the sequencer includes the deposit about two L1 blocks
+        later. Withdrawals: initiate, prove (after the next output / dispute game), finalize
+        (after the finalization period, or for fault proofs max(proof maturity, game clock +
+        game finality delay)); the waits are read from the portal, the dispute game factory's
+        respected game implementation or the output oracle. A message's relay on the other
+        side happens inside the deposit or the finalization, so it is no step of its own."""
+        d, l1, l2 = self._ends(ctx)
+        first = PlannedStep("initiate", Actor.CALLER, 0)
+        if d is Direction.L1_TO_L2:
+            blocks = max(1, 2 * l1.chain.block_time_ms // 1000)
+            return (first, PlannedStep("arrive", Actor.RELAYER, blocks, "sequencer includes it"))
+        prove: int | None = None
+        finalize: int | None = None
+        note = ""
+        try:
+            prove, finalize = await self._withdrawal_waits(l1, l2)
+        except InteropError as exc:
+            note = f"waits unknown: {exc.message}"
+        return (
+            first,
+            PlannedStep("prove", Actor.CALLER, prove, note),
+            PlannedStep("finalize", Actor.CALLER, finalize, note),
+        )
+
+    @staticmethod
+    async def _withdrawal_waits(l1: ChainClient, l2: ChainClient) -> tuple[int | None, int]:
+        c = check_pair(l1, l2)
+        if c.dispute_game_factory is not None:
+            maturity = int(await call_one(l1, c.portal, A.PROOF_MATURITY_DELAY))
+            finality = int(await call_one(l1, c.portal, A.DISPUTE_GAME_FINALITY_DELAY))
+            gtype = int(await call_one(l1, c.portal, A.RESPECTED_GAME_TYPE))
+            impl = to_address(await call_one(l1, c.dispute_game_factory, A.GAME_IMPLS, gtype))
+            clock = int(await call_one(l1, impl, A.GAME_MAX_CLOCK_DURATION))
+            return None, max(maturity, clock + finality)
+        assert c.l2_output_oracle is not None
+        interval = int(await call_one(l1, c.l2_output_oracle, A.SUBMISSION_INTERVAL))
+        l2_block = int(await call_one(l1, c.l2_output_oracle, A.L2_BLOCK_TIME))
+        period = int(await call_one(l1, c.l2_output_oracle, A.FINALIZATION_PERIOD))
+        return interval * l2_block, period
+
+    async def refusals(self, ctx: AdapterContext, request: BridgeRequest) -> tuple[Refusal, ...]:
+        """OP Stack's own pre-send refusal (the generic recipient checks are the core's):
+
+        - `aliased-recipient`: a deposit whose sender is a contract on L1 and whose recipient
+          is that same address. The portal credits the sender's *aliased* address on L2
+          (+0x1111..1111), which only the contract's own L1 calls control.
+        """
+        d, l1, _ = self._ends(ctx)
+        out: list[Refusal] = []
+        sender = ctx.signer.address if ctx.signer is not None else request.options.get("sender")
+        if (
+            d is Direction.L1_TO_L2
+            and sender
+            and not request.allow_aliased_recipient
+            and to_address(str(sender)) == to_address(request.recipient)
+            and await l1.get_code(to_address(str(sender)))
+        ):
+            out.append(
+                Refusal(
+                    "aliased-recipient",
+                    f"sender {to_address(str(sender))} is a contract on {l1.chain.name}; the "
+                    "deposit would be credited to its aliased L2 address",
+                    "pass an explicit recipient, or waive 'aliased-recipient' if the contract "
+                    "controls its alias",
+                )
+            )
+        return tuple(r for r in out if r.code not in request.waive)
 
     # ------------------------------------------------------------ status / next step
     async def status(self, ctx: AdapterContext, ref: FlowRef) -> FlowStatus:
         d, l1, l2 = self._ends(ctx)
         check_ref(ctx, ref, self.name)
+        data = OpRefData.decode(ref.data, ref.version)
         if d is Direction.L1_TO_L2:
-            return await self._deposit_status(l2, ref)
-        w = _wd_from_json(dict(ref.data["withdrawal"]))
-        st = await get_withdrawal_status(l1, l2, w, int(ref.data["l2_block"]))
+            return await self._deposit_status(l2, data)
+        assert data.withdrawal is not None and data.l2_block is not None
+        st = await get_withdrawal_status(l1, l2, data.withdrawal, data.l2_block)
         next_step = {Status.READY_TO_PROVE: "prove", Status.READY_TO_FINALIZE: "finalize"}.get(
             st.status
         )
-        if st.status is Status.FINALIZED and "message_hash" in ref.data:
+        if st.status is Status.FINALIZED and data.message_hash is not None:
             messenger = check_pair(l1, l2).l1_messenger
-            if not await is_message_relayed(l1, messenger, ref.data["message_hash"]):
+            if not await is_message_relayed(l1, messenger, data.message_hash):
+                w = data.withdrawal
                 return FlowStatus(
                     Status.NEEDS_MANUAL_ACTION,
                     "message-failed",
                     "relay",
                     None,
-                    {"withdrawal": "finalized"},
+                    {
+                        "withdrawal": "finalized",
+                        "action": (
+                            f"the withdrawal is finalized but the message's call to its target "
+                            f"failed on {l1.chain.name}; once the cause is fixed, replay it: "
+                            f"send `calldata` to the L1CrossDomainMessenger `to` with enough gas"
+                        ),
+                        "to": messenger,
+                        "calldata": "0x" + w.data.hex(),
+                    },
+                    Actor.CALLER,
                 )
-        return FlowStatus(st.status, st.native, next_step, st.seconds_to_next, dict(st.details))
+        return FlowStatus(
+            st.status,
+            st.native,
+            next_step,
+            st.seconds_to_next,
+            dict(st.details),
+            _withdrawal_actor(st.status),
+        )
 
-    async def _deposit_status(self, l2: ChainClient, ref: FlowRef) -> FlowStatus:
-        hashes = list(ref.data.get("l2_hashes", []))
+    async def _deposit_status(self, l2: ChainClient, data: OpRefData) -> FlowStatus:
+        hashes = list(data.l2_hashes)
         receipts = [await l2.get_receipt(h) for h in hashes]
         if not receipts or any(r is None for r in receipts):
-            return FlowStatus(Status.PENDING, "waiting-for-l2", None, None, {"l2_hashes": hashes})
-        if "message_hash" in ref.data:
+            return FlowStatus(
+                Status.PENDING, "waiting-for-l2", None, None, {"l2_hashes": hashes}, Actor.RELAYER
+            )
+        if data.message_hash is not None:
             messenger = A.PREDEPLOYS["L2CrossDomainMessenger"]
-            if await is_message_relayed(l2, messenger, ref.data["message_hash"]):
+            if await is_message_relayed(l2, messenger, data.message_hash):
                 return FlowStatus(Status.FINALIZED, "relayed", None, 0, {"l2_hashes": hashes})
-            if await is_message_failed(l2, messenger, ref.data["message_hash"]):
+            if await is_message_failed(l2, messenger, data.message_hash):
+                tx = await l2.get_transaction(hashes[0]) or {}
                 return FlowStatus(
-                    Status.NEEDS_MANUAL_ACTION, "failed-relay", "relay", None, {"l2_hashes": hashes}
+                    Status.NEEDS_MANUAL_ACTION,
+                    "failed-relay",
+                    "relay",
+                    None,
+                    {
+                        "l2_hashes": hashes,
+                        "action": (
+                            f"the message reached {l2.chain.name} but its call to the target "
+                            "failed; once the cause is fixed, replay it: send `calldata` to the "
+                            "L2CrossDomainMessenger `to` with enough gas"
+                        ),
+                        "to": messenger,
+                        "calldata": str(tx.get("input") or ""),
+                    },
+                    Actor.CALLER,
                 )
             return FlowStatus(Status.FAILED, "deposit-reverted", None, None, {"l2_hashes": hashes})
         ok = all(r is not None and r.succeeded for r in receipts)
@@ -330,8 +458,9 @@ class OpStackAdapter:
             raise AlreadyDoneError(f"flow {ref.tx_hash} is already {st.native}")
         if d is Direction.L1_TO_L2:
             return None  # the sequencer relays deposits; nothing for the caller to send
-        w = _wd_from_json(dict(ref.data["withdrawal"]))
-        block = int(ref.data["l2_block"])
+        data = OpRefData.decode(ref.data, ref.version)
+        w, block = data.withdrawal, data.l2_block
+        assert w is not None and block is not None
         if st.next_step == "prove":
             return (await prove_withdrawal(l1, l2, ctx.signer, w, block)).transaction_hash
         if st.next_step == "finalize":
@@ -342,29 +471,46 @@ class OpStackAdapter:
         )
 
     async def flow_from_tx(self, ctx: AdapterContext, tx_hash: str) -> FlowRef:
+        """Rebuild the ref from the initiating transaction, recording who really receives and
+        how much (decoded from the deposit event or the withdrawal, through the messenger's
+        and the standard bridge's encoded calls), not the contract the transaction called."""
         d, l1, l2 = self._ends(ctx)
         c = check_pair(l1, l2)
         src = ctx.source
         rcpt = await src.get_receipt(tx_hash)
         if rcpt is None:
             raise MessageNotFoundError(f"no receipt for {tx_hash} on {src.chain.name}")
-        data: dict[str, Any] = {}
         kind = FlowKind.ETH
+        message_hash: Hash32 | None = None
         messenger: Address = (
             c.l1_messenger if d is Direction.L1_TO_L2 else A.PREDEPLOYS["L2CrossDomainMessenger"]
         )
         bridge = c.l1_bridge if d is Direction.L1_TO_L2 else A.PREDEPLOYS["L2StandardBridge"]
         try:
-            msg = get_messages(rcpt, messenger)[0]
-            if msg.sender != bridge:
-                kind = FlowKind.MESSAGE
-                data["message_hash"] = msg.hash
+            msgs = get_messages(rcpt, messenger)
         except MessageNotFoundError:
-            pass
+            msgs = []
+        if msgs and msgs[0].sender != bridge:
+            kind = FlowKind.MESSAGE
+            message_hash = msgs[0].hash
         if d is Direction.L1_TO_L2:
-            data["l2_hashes"] = list(get_l2_deposit_hashes(rcpt, c.portal))
+            events = get_deposit_events(rcpt, c.portal)
+            if not events:
+                get_l2_deposit_hashes(rcpt, c.portal)  # raises MessageNotFoundError
+            recipient, value = deposit_recipient(
+                events[0],
+                aliased_l1_messenger=apply_l1_to_l2_alias(c.l1_messenger),
+                l1_bridge=c.l1_bridge,
+            )
+            data = OpRefData(
+                l2_hashes=tuple(e.l2_tx_hash for e in events),
+                path="bridge" if msgs and msgs[0].sender == bridge else "portal",
+                message_hash=message_hash,
+                recipient=recipient,
+                value=value,
+            )
         else:
-            data.update(self._withdrawal_data(rcpt))
+            data = self._withdrawal_data(rcpt, message_hash)
         return FlowRef(
             adapter=self.name,
             direction=d,
@@ -372,5 +518,19 @@ class OpStackAdapter:
             source_chain=src.chain.id,
             target_chain=ctx.target.chain.id,
             tx_hash=rcpt.transaction_hash,
-            data=data,
+            data=data.encode(),
+            version=REF_VERSION,
         )
+
+
+def _withdrawal_actor(status: Status) -> Actor | None:
+    """Who acts next on a withdrawal: the proposer (an output / dispute game must cover the
+    block), the caller (prove, finalize), nobody while the challenge window runs."""
+    return {
+        Status.PENDING: Actor.RELAYER,
+        Status.WAITING_TO_PROVE: Actor.RELAYER,
+        Status.READY_TO_PROVE: Actor.CALLER,
+        Status.WAITING_TO_FINALIZE: Actor.NOBODY,
+        Status.READY_TO_FINALIZE: Actor.CALLER,
+        Status.NEEDS_MANUAL_ACTION: Actor.CALLER,
+    }.get(status)

@@ -15,7 +15,13 @@ from typing import Literal
 
 from interop.adapters.opstack.common import call_one, check_pair, send_fn
 from interop.client import ChainClient
-from interop.errors import MessageNotFoundError, RpcTimeoutError, UnsafeRecipientError
+from interop.errors import (
+    ExecutionRevertedError,
+    MessageNotFoundError,
+    RpcResponseError,
+    RpcTimeoutError,
+    UnsafeRecipientError,
+)
 from interop.rpc.models import Receipt
 from interop.signer import Signer
 from interop.spec.opstack.abis import (
@@ -100,7 +106,10 @@ async def build_deposit(
             est = await l2.estimate_gas(
                 {"from": to_address(sender), "to": rcp, "data": "0x" + data.hex()}
             )
-        except Exception:
+        except (ExecutionRevertedError, RpcResponseError):
+            # The L2 node answered that the call reverts as the sender (e.g. it needs the value
+            # the deposit will mint first): a generous default. A timeout or an unreachable L2
+            # is no answer and propagates rather than deciding a gas limit on a guess.
             est = 100_000
         l2_gas_limit = max(minimum, est * 6 // 5, 21_000)
     return DepositRequest(

@@ -6,13 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from interop.actions.fees import (
-    GAS_PRICE_ORACLE,
-    GPO_GET_L1_FEE,
-    GPO_GET_L1_FEE_UPPER_BOUND,
-    Fees,
-    unsigned_tx_bytes,
-)
+from eth_abi.exceptions import DecodingError
+
+from interop.actions.fees import Fees, unsigned_tx_bytes
 from interop.actions.tx import suggest_fees
 from interop.adapters.base import Status
 from interop.adapters.opstack.common import call_one, check_pair
@@ -20,7 +16,9 @@ from interop.adapters.opstack.withdraw import build_prove_withdrawal, get_withdr
 from interop.client import ChainClient
 from interop.errors import ExecutionRevertedError, NotReadyError, RpcResponseError
 from interop.spec.opstack import abis as A
+from interop.spec.opstack.abis import GPO_GET_L1_FEE, GPO_GET_L1_FEE_UPPER_BOUND
 from interop.spec.opstack.formulas import WithdrawalMessage, encode_relay_message
+from interop.spec.opstack.predeploys import GAS_PRICE_ORACLE
 from interop.types import to_address
 
 __all__ = [
@@ -34,6 +32,10 @@ __all__ = [
 ]
 
 FINALIZE_BRIDGE_ETH = A.Fn("finalizeBridgeETH(address,address,uint256,bytes)")
+
+
+_NO_SUCH_FUNCTION = (ExecutionRevertedError, RpcResponseError, DecodingError)
+"""What a node answering "this contract or function does not exist here" raises."""
 
 
 @dataclass(frozen=True)
@@ -68,16 +70,20 @@ async def estimate_l2_fee(
         data=data,
     )
     gpo = GAS_PRICE_ORACLE
+    # Only "the node answered: no such oracle / function" moves on to the next way (a revert, an
+    # RPC error answer, or empty return data where no contract is); a timeout or an unreachable
+    # node is no answer and propagates: an L1 fee of 0 on a guess would let a funds check pass
+    # on an underestimate.
     try:
         return L2FeeEstimate(
             gas, max_fee, int(await call_one(l2, gpo, GPO_GET_L1_FEE, raw)), "getL1Fee"
         )
-    except Exception:  # no oracle, or an older one without this function
+    except _NO_SUCH_FUNCTION:
         pass
     try:
         bound = int(await call_one(l2, gpo, GPO_GET_L1_FEE_UPPER_BOUND, len(raw) + 68))
         return L2FeeEstimate(gas, max_fee, bound, "getL1FeeUpperBound")
-    except Exception:  # no oracle, or an older one without this function
+    except _NO_SUCH_FUNCTION:
         return L2FeeEstimate(gas, max_fee, 0, "unavailable")
 
 

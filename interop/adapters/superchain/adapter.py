@@ -9,9 +9,19 @@ Status model (native names in quotes):
                                           `execute_next` once the cause is fixed
   FAILED "send-reverted"                  the source transaction reverted: nothing was sent
 
-Which chains may talk is data: `INTEROP_SETS` lists chain ids that share a dependency set (the
-devnet's two OP L2s). An OP chain without a set entry is refused, since sending to a chain outside
-the dependency set locks the value forever.
+Which chains may talk is chain data plus chain state, never a list of ids in code: a chain runs
+the interop predeploys when its own contracts table names `cross_l2_inbox` (`INTEROP_CONTRACT`),
+and two such L2s of one parent talk when each is in the other's dependency set, which the adapter
+reads from `L1BlockInterop.isInDependencySet` on chain (cached per adapter). A pair outside it is
+refused, since a message to a chain outside the dependency set locks its value forever.
+
+Refusal codes (`refusals`, waived with `waive={code}`):
+  interop-predeploy   the recipient is CrossL2Inbox or the L2ToL2CrossDomainMessenger: a message
+                      to them reverts on relay and its value stays locked
+  no-code-target      a message with data to an address with no code on the destination: the
+                      call would do nothing
+  rejects-eth         ETH to a contract on the destination that reverts a plain transfer from
+                      the messenger: the relay can never succeed
 """
 
 from __future__ import annotations
@@ -21,8 +31,11 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from eth_abi.exceptions import DecodingError
+
 from interop.actions.fees import estimate_fees
 from interop.adapters.base import (
+    Actor,
     AdapterContext,
     BridgeRequest,
     Direction,
@@ -30,6 +43,8 @@ from interop.adapters.base import (
     FlowKind,
     FlowRef,
     FlowStatus,
+    PlannedStep,
+    Refusal,
     Status,
     check_ref,
     estimate_sender,
@@ -45,31 +60,34 @@ from interop.adapters.superchain.message import (
     send_message,
     verify_identifier,
 )
+from interop.adapters.superchain.ref import REF_VERSION, SuperchainRefData
 from interop.chains.model import Chain, Stack
+from interop.client import ChainClient
 from interop.errors import (
     AlreadyDoneError,
+    ExecutionRevertedError,
+    InputError,
     InsufficientFundsError,
     InvalidAmountError,
     MessageNotFoundError,
     MissingSignerError,
     NotReadyError,
-    RpcError,
-    UnsafeRecipientError,
+    RpcResponseError,
     UnsupportedOperationError,
 )
 from interop.rpc.models import Receipt
+from interop.spec.opstack.abis import GPO_GET_L1_FEE_UPPER_BOUND
 from interop.spec.opstack.predeploys import GAS_PRICE_ORACLE
 from interop.spec.superchain import abis as A
-from interop.spec.superchain.formulas import Identifier, SentMessage, decode_sent_message
-from interop.types import Hash32, hex_to_bytes, to_address
+from interop.spec.superchain.formulas import SentMessage
+from interop.types import Hash32, to_address
 
-__all__ = ["INTEROP_SETS", "SuperchainAdapter", "message_of"]
+__all__ = ["INTEROP_CONTRACT", "SuperchainAdapter", "message_of"]
 
-INTEROP_SETS: tuple[frozenset[int], ...] = (frozenset({901, 902}),)
-"""Chain ids whose L1BlockInterop dependency sets contain each other. Only the devnet for now:
-no public OP chain runs the interop predeploys yet."""
+INTEROP_CONTRACT = "cross_l2_inbox"
+"""Own-chain contracts key (`Chain.contracts`) marking a chain that runs the interop predeploys;
+its value is the CrossL2Inbox address (0x4200..22)."""
 
-L1_FEE_UPPER_BOUND = A.Fn("getL1FeeUpperBound(uint256)", ("uint256",))
 _TX_ENVELOPE_BYTES = 120
 
 
@@ -84,29 +102,59 @@ class SuperchainAdapter:
         *,
         relay_grace: float = 3.0,
     ) -> None:
-        sets = INTEROP_SETS if interop_sets is None else interop_sets
-        self.interop_sets = tuple(frozenset(s) for s in sets)
+        self.interop_sets = (
+            None if interop_sets is None else tuple(frozenset(s) for s in interop_sets)
+        )
+        """Explicit sets of chain ids that may talk (tests, or a caller who knows better than
+        the chain data); None (the default): chain data marks interop chains and the
+        dependency sets are read on chain."""
         self.relay_grace = relay_grace
         """Seconds `execute_next` leaves a running relayer to relay an ETH flow before relaying
         it with the caller's own ETH (see `execute_next`)."""
+        self._deps: dict[tuple[int, int], bool] = {}
 
     # ------------------------------------------------------------ routing
     def supports(self, source: Chain, target: Chain) -> bool:
-        return (
-            source.id != target.id
-            and source.stack is Stack.OPSTACK
-            and target.stack is Stack.OPSTACK
-            and source.parent_id == target.parent_id
-            and any(source.id in s and target.id in s for s in self.interop_sets)
-        )
+        if (
+            source.id == target.id
+            or source.stack is not Stack.OPSTACK
+            or target.stack is not Stack.OPSTACK
+            or source.parent_id != target.parent_id
+        ):
+            return False
+        if self.interop_sets is not None:
+            return any(source.id in s and target.id in s for s in self.interop_sets)
+        return _declares_interop(source) and _declares_interop(target)
 
     def _check(self, ctx: AdapterContext) -> None:
         s, t = ctx.source.chain, ctx.target.chain
         if not self.supports(s, t):
             raise UnsupportedOperationError(
                 f"superchain does not route {s.name} ({s.id}) -> {t.name} ({t.id})",
-                hint="both chains must be OP Stack L2s of one interop set (same parent, each in "
-                "the other's dependency set)",
+                hint="both chains must be OP Stack L2s of one interop set (same parent, each "
+                f"naming {INTEROP_CONTRACT!r} in its contracts, each in the other's dependency "
+                "set)",
+            )
+
+    async def _check_route(self, ctx: AdapterContext) -> None:
+        """`_check`, then each chain's dependency set must hold the other (read on chain once
+        per adapter and pair): CrossL2Inbox refuses a message from outside it, so a message
+        sent anyway could never be relayed and its value would stay locked. A transport fault
+        propagates; a node that answers with a revert (no L1BlockInterop) is a "no"."""
+        self._check(ctx)
+        if self.interop_sets is not None:
+            return
+        s, t = ctx.source.chain.id, ctx.target.chain.id
+        key = (s, t)
+        if key not in self._deps:
+            self._deps[key] = await _in_dependency_set(ctx.target, s) and await _in_dependency_set(
+                ctx.source, t
+            )
+        if not self._deps[key]:
+            raise UnsupportedOperationError(
+                f"{ctx.source.chain.name} ({s}) and {ctx.target.chain.name} ({t}) are not in "
+                "each other's interop dependency set",
+                hint="L1BlockInterop.isInDependencySet on each chain must name the other",
             )
 
     # ------------------------------------------------------------ estimate / initiate
@@ -117,7 +165,7 @@ class SuperchainAdapter:
         return A.SEND_MESSAGE.encode(ctx.target.chain.id, target, data), request.value
 
     async def estimate(self, ctx: AdapterContext, request: BridgeRequest) -> FeeEstimate:
-        self._check(ctx)
+        await self._check_route(ctx)
         sender = estimate_sender(ctx, request)
         data, value = self._call(ctx, request)
         gas = request.gas_limit or await ctx.source.estimate_gas(
@@ -131,13 +179,16 @@ class SuperchainAdapter:
         fees = await estimate_fees(ctx.source)
         l1_fee = 0
         try:
-            (l1_fee,) = L1_FEE_UPPER_BOUND.decode(
+            (l1_fee,) = GPO_GET_L1_FEE_UPPER_BOUND.decode(
                 await ctx.source.call(
-                    GAS_PRICE_ORACLE, L1_FEE_UPPER_BOUND.encode(len(data) + _TX_ENVELOPE_BYTES)
+                    GAS_PRICE_ORACLE,
+                    GPO_GET_L1_FEE_UPPER_BOUND.encode(len(data) + _TX_ENVELOPE_BYTES),
                 )
             )
-        except RpcError:
-            l1_fee = 0  # no GasPriceOracle: the chain charges no L1 fee we can know
+        except (ExecutionRevertedError, RpcResponseError, DecodingError):
+            # the node answered: no GasPriceOracle (or no such function), so no L1 fee we can
+            # know; a transport fault is not an answer and propagates (no fee of 0 on a guess)
+            l1_fee = 0
         return FeeEstimate(
             initiate_gas=gas,
             max_fee_per_gas=fees.max_fee_per_gas,
@@ -145,28 +196,96 @@ class SuperchainAdapter:
             later_steps_gas={"relay": 0},
         )
 
-    async def _check_recipient(self, ctx: AdapterContext, request: BridgeRequest) -> None:
-        """Refuse what would lock value forever, unless `options['force']`."""
-        if request.options.get("force"):
-            return
+    # ------------------------------------------------------------ the seam's other members
+    option_names: frozenset[str] = frozenset({"sender"})
+    """`sender`: who would send, for a read-only `estimate`."""
+
+    ref_version: int = REF_VERSION
+
+    def decode_ref(self, ref: FlowRef) -> FlowRef:
+        """`ref` with its data in the current codec version (see `superchain.ref`)."""
+        if ref.adapter != self.name:
+            raise InputError(
+                f"flow {ref.tx_hash} belongs to adapter {ref.adapter!r}, not superchain"
+            )
+        data = SuperchainRefData.decode(ref.data, ref.version)
+        if ref.version == REF_VERSION:
+            return ref
+        return FlowRef(
+            adapter=ref.adapter,
+            direction=ref.direction,
+            kind=ref.kind,
+            source_chain=ref.source_chain,
+            target_chain=ref.target_chain,
+            tx_hash=ref.tx_hash,
+            data=data.encode(),
+            version=REF_VERSION,
+        )
+
+    async def plan(
+        self, ctx: AdapterContext, direction: Direction, kind: FlowKind
+    ) -> tuple[PlannedStep, ...]:
+        """Initiate on the source, then a relayer executes the message on the destination as
+        soon as the destination's clock reaches the source block (no configured wait)."""
+        self._check(ctx)
+        return (
+            PlannedStep("initiate", Actor.CALLER, 0),
+            PlannedStep(
+                "relay",
+                Actor.RELAYER,
+                None,
+                "a relayer executes it; execute_next relays it yourself",
+            ),
+        )
+
+    async def refusals(self, ctx: AdapterContext, request: BridgeRequest) -> tuple[Refusal, ...]:
+        """What would lock the value or do nothing (codes in the module docstring)."""
+        await self._check_route(ctx)
+        out: list[Refusal] = []
         target = to_address(request.recipient)
         if target in (A.CROSS_L2_INBOX, A.L2_TO_L2_CROSS_DOMAIN_MESSENGER):
-            raise UnsafeRecipientError(f"{target} is an interop predeploy; messages to it revert")
+            out.append(
+                Refusal(
+                    "interop-predeploy",
+                    f"{target} is an interop predeploy; a message to it reverts on relay",
+                    "send to the intended account or contract",
+                )
+            )
+            return tuple(r for r in out if r.code not in request.waive)
         code = await ctx.target.get_code(target)
         if request.kind is FlowKind.MESSAGE and request.data and not code:
-            raise UnsafeRecipientError(
-                f"{target} has no code on {ctx.target.chain.name}: the message would do nothing",
-                hint="deploy the target first, or pass options={'force': True}",
+            out.append(
+                Refusal(
+                    "no-code-target",
+                    f"{target} has no code on {ctx.target.chain.name}: the message would do "
+                    "nothing",
+                    "deploy the target first, or waive 'no-code-target'",
+                )
             )
         if request.kind is FlowKind.ETH and code:
             try:
-                await ctx.target.call(target, b"", sender=A.L2_TO_L2_CROSS_DOMAIN_MESSENGER)
-            except RpcError as exc:
-                raise UnsafeRecipientError(
-                    f"{target} on {ctx.target.chain.name} does not accept plain ETH",
-                    hint="the relay would fail and the value stay locked; "
-                    "pass options={'force': True} to send anyway",
-                ) from exc
+                # as the messenger would call it on relay: with the value, the messenger funded
+                # by a state override (an unfunded caller fails for want of gas money instead)
+                m = A.L2_TO_L2_CROSS_DOMAIN_MESSENGER
+                await ctx.target.call(
+                    target,
+                    b"",
+                    sender=m,
+                    value=request.value,
+                    state_override={m: {"balance": hex(request.value + 10**18)}},
+                )
+            except ExecutionRevertedError:
+                out.append(
+                    Refusal(
+                        "rejects-eth",
+                        f"{target} on {ctx.target.chain.name} does not accept plain ETH: the "
+                        "relay would fail and the value stay locked",
+                        "send to an address that accepts ETH, or waive 'rejects-eth'",
+                    )
+                )
+            except RpcResponseError:
+                pass  # the node cannot simulate: not a reason to refuse
+        return tuple(r for r in out if r.code not in request.waive)
 
     async def initiate(self, ctx: AdapterContext, request: BridgeRequest) -> FlowRef:
         self._check(ctx)
@@ -178,8 +297,7 @@ class SuperchainAdapter:
             )
         await ctx.source.ensure_chain_id()
         await ctx.target.ensure_chain_id()
-        await self._check_recipient(ctx, request)
-        est = await self.estimate(ctx, request)
+        est = await self.estimate(ctx, request)  # checks the route (dependency sets) too
         balance = await ctx.source.get_balance(ctx.signer.address)
         need = request.value + est.initiate_fee
         if need > balance:
@@ -221,6 +339,14 @@ class SuperchainAdapter:
         target_block: int,
     ) -> FlowRef:
         ident = await identifier_for(ctx.source, sent.log)
+        data = SuperchainRefData(
+            message_hash=sent.message.hash,
+            payload=sent.message.payload,
+            identifier=ident,
+            value=value,
+            target_block=target_block,
+            recipient=sent.message.target,
+        )
         return FlowRef(
             adapter=self.name,
             direction=Direction.L2_TO_L2,
@@ -228,39 +354,51 @@ class SuperchainAdapter:
             source_chain=ctx.source.chain.id,
             target_chain=ctx.target.chain.id,
             tx_hash=rcpt.transaction_hash,
-            data={
-                "message_hash": sent.message.hash,
-                "payload": "0x" + sent.message.payload.hex(),
-                "identifier": ident.to_json(),
-                "value": str(value),
-                "target_block": target_block,
-            },
+            data=data.encode(),
+            version=REF_VERSION,
         )
 
     # ------------------------------------------------------------ status / next step
     async def status(self, ctx: AdapterContext, ref: FlowRef) -> FlowStatus:
         self._check(ctx)
         check_ref(ctx, ref, self.name)
+        data = SuperchainRefData.decode(ref.data, ref.version)
         rcpt = await ctx.source.get_receipt(ref.tx_hash)
         if rcpt is None:
-            return FlowStatus(Status.PENDING, "waiting-for-source", None, None)
+            return FlowStatus(Status.PENDING, "waiting-for-source", None, None, actor=Actor.RELAYER)
         if not rcpt.succeeded:
             return FlowStatus(Status.FAILED, "send-reverted", None, None)
-        h = Hash32(str(ref.data["message_hash"]))
-        out = await relay_outcome(ctx.target, h, from_block=int(ref.data.get("target_block", 0)))
+        h = data.message_hash
+        out = await relay_outcome(ctx.target, h, from_block=data.target_block)
         details: dict[str, Any] = {"message_hash": h}
         if out.relayed:
             details["relay_tx"] = out.relay_tx
             return FlowStatus(Status.FINALIZED, "relayed", None, 0, details)
         if out.failed_txs:
             details["failed_relays"] = list(out.failed_txs)
-            return FlowStatus(Status.NEEDS_MANUAL_ACTION, "relay-failed", "relay", None, details)
-        ident = Identifier.from_json(dict(ref.data["identifier"]))
+            details["action"] = (
+                f"a relay ran on {ctx.target.chain.name} but the call to the target "
+                f"{data.recipient} failed; fix the cause (the target's state, or its gas), then "
+                "relay again with execute_next (an ETH flow's relay pays the value again from "
+                "your destination balance)"
+            )
+            return FlowStatus(
+                Status.NEEDS_MANUAL_ACTION, "relay-failed", "relay", None, details, Actor.CALLER
+            )
         now = int((await ctx.target.get_block("latest"))["timestamp"], 16)
-        if ident.timestamp > now + 1:
-            wait = ident.timestamp - now
-            return FlowStatus(Status.PENDING, "waiting-for-destination-time", None, wait, details)
-        return FlowStatus(Status.READY_TO_FINALIZE, "ready-to-relay", "relay", 0, details)
+        if data.identifier.timestamp > now + 1:
+            wait = data.identifier.timestamp - now
+            return FlowStatus(
+                Status.PENDING,
+                "waiting-for-destination-time",
+                None,
+                wait,
+                details,
+                Actor.NOBODY,
+            )
+        return FlowStatus(
+            Status.READY_TO_FINALIZE, "ready-to-relay", "relay", 0, details, Actor.RELAYER
+        )
 
     async def execute_next(self, ctx: AdapterContext, ref: FlowRef) -> Hash32 | None:
         """Relay the message yourself (for users who run no relayer).
@@ -277,13 +415,12 @@ class SuperchainAdapter:
             raise AlreadyDoneError(f"flow {ref.tx_hash} is already {st.native}")
         if st.next_step != "relay":
             raise NotReadyError(
-                f"message {ref.data['message_hash']} is {st.native}; it cannot be relayed yet",
+                f"message {st.details.get('message_hash')} is {st.native}; it cannot be relayed "
+                "yet",
                 details=f"about {st.seconds_to_next}s" if st.seconds_to_next else None,
             )
-        ident = Identifier.from_json(dict(ref.data["identifier"]))
-        payload = hex_to_bytes(str(ref.data["payload"]))
-        value = int(ref.data.get("value", 0))
-        h = Hash32(str(ref.data["message_hash"]))
+        data = SuperchainRefData.decode(ref.data, ref.version)
+        ident, payload, value, h = data.identifier, data.payload, data.value, data.message_hash
         if value and st.native == "ready-to-relay" and await self._relayed_within_grace(ctx, h):
             return None  # a relayer did it, with its own ETH
         await verify_identifier(ctx.source, ident, payload)
@@ -322,4 +459,27 @@ class SuperchainAdapter:
 
 def message_of(ref: FlowRef) -> SentMessage:
     """The decoded message of a flow (sender, target, nonce, data)."""
-    return decode_sent_message(hex_to_bytes(str(ref.data["payload"])))
+    return SuperchainRefData.decode(ref.data, ref.version).message
+
+
+_UNMARKED_DEVNET_IDS = frozenset({901, 902})
+"""TRANSITIONAL, to go as soon as the devnet's chain data names `cross_l2_inbox` (requested of
+the chain data / devnet owners): the devnet's two interop L2s as recorded before the marker
+existed, recognised only together with the devnet's chain-data source. Membership is still
+checked on chain (`_check_route`)."""
+
+
+def _declares_interop(chain: Chain) -> bool:
+    if INTEROP_CONTRACT in chain.contracts:
+        return True
+    return chain.source == "interop devnet" and chain.id in _UNMARKED_DEVNET_IDS
+
+
+async def _in_dependency_set(client: ChainClient, chain_id: int) -> bool:
+    """`L1BlockInterop.isInDependencySet(chain_id)` on `client`'s chain; False when the node
+    answers with a revert or an error (no interop L1Block there). Transport faults propagate."""
+    try:
+        out = await client.call(A.L1_BLOCK, A.IS_IN_DEPENDENCY_SET.encode(chain_id))
+    except (ExecutionRevertedError, RpcResponseError):
+        return False
+    return len(out) >= 32 and int.from_bytes(out[:32], "big") == 1

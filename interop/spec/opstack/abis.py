@@ -37,7 +37,9 @@ __all__ = [
     "GAME_AT_INDEX",
     "GAME_COUNT",
     "GAME_CREATED_AT",
+    "GAME_IMPLS",
     "GAME_L2_BLOCK_NUMBER",
+    "GAME_L2_SEQUENCE_NUMBER",
     "GAME_MAX_CLOCK_DURATION",
     "GAME_RESOLVED_AT",
     "GAME_ROOT_CLAIM",
@@ -46,6 +48,14 @@ __all__ = [
     "GAS_PRICE_ORACLE",
     "GET_L2_OUTPUT",
     "GET_L2_OUTPUT_INDEX_AFTER",
+    "GPO_BASE_FEE_SCALAR",
+    "GPO_BLOB_BASE_FEE",
+    "GPO_BLOB_BASE_FEE_SCALAR",
+    "GPO_GET_L1_FEE",
+    "GPO_GET_L1_FEE_UPPER_BOUND",
+    "GPO_IS_ECOTONE",
+    "GPO_IS_FJORD",
+    "GPO_L1_BASE_FEE",
     "INITIATE_WITHDRAWAL",
     "L1_BLOCK",
     "L2_BLOCK_TIME",
@@ -132,9 +142,23 @@ GAME_STATUS = Fn("status()", ("uint8",))
 GAME_RESOLVED_AT = Fn("resolvedAt()", ("uint64",))
 GAME_CREATED_AT = Fn("createdAt()", ("uint64",))
 GAME_L2_BLOCK_NUMBER = Fn("l2BlockNumber()", ("uint256",))
+GAME_L2_SEQUENCE_NUMBER = Fn("l2SequenceNumber()", ("uint256",))
+"""Newer contract releases' name for what `l2BlockNumber()` answers (the L2 block, or for
+super-root games the timestamp, the game's output commits to); a game answers one or both."""
+GAME_IMPLS = Fn("gameImpls(uint32)", ("address",))
 GAME_MAX_CLOCK_DURATION = Fn("maxClockDuration()", ("uint64",))
 GAME_ROOT_CLAIM = Fn("rootClaim()", ("bytes32",))
 GAME_TYPE = Fn("gameType()", ("uint32",))
+
+# GasPriceOracle (L2 predeploy): the L1 data fee of an L2 transaction
+GPO_GET_L1_FEE = Fn("getL1Fee(bytes)", ("uint256",))
+GPO_GET_L1_FEE_UPPER_BOUND = Fn("getL1FeeUpperBound(uint256)", ("uint256",))
+GPO_IS_FJORD = Fn("isFjord()", ("bool",))
+GPO_IS_ECOTONE = Fn("isEcotone()", ("bool",))
+GPO_L1_BASE_FEE = Fn("l1BaseFee()", ("uint256",))
+GPO_BLOB_BASE_FEE = Fn("blobBaseFee()", ("uint256",))
+GPO_BASE_FEE_SCALAR = Fn("baseFeeScalar()", ("uint32",))
+GPO_BLOB_BASE_FEE_SCALAR = Fn("blobBaseFeeScalar()", ("uint32",))
 
 # CrossDomainMessenger (both sides)
 SEND_MESSAGE = Fn("sendMessage(address,bytes,uint32)")

@@ -17,11 +17,16 @@ from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 
 from interop.errors import MessageNotFoundError
-from interop.spec.opstack.predeploys import L2_TO_L1_MESSAGE_PASSER
+from interop.spec.opstack.predeploys import (
+    L2_CROSS_DOMAIN_MESSENGER,
+    L2_STANDARD_BRIDGE,
+    L2_TO_L1_MESSAGE_PASSER,
+)
 from interop.types import Address, Hash32, hex_to_bytes, to_address, to_hash32
 
 __all__ = [
     "DEPOSIT_TX_TYPE",
+    "FINALIZE_BRIDGE_ETH_SELECTOR",
     "L2_TO_L1_MESSAGE_PASSER",
     "MESSAGE_PASSED_TOPIC",
     "MESSAGE_VERSION_1",
@@ -36,6 +41,7 @@ __all__ = [
     "decode_opaque_data",
     "decode_relay_message",
     "decode_transaction_deposited",
+    "deposit_recipient",
     "deposit_source_hash",
     "deposit_tx_hash",
     "encode_deposit_tx",
@@ -43,6 +49,7 @@ __all__ = [
     "encode_versioned_nonce",
     "output_root",
     "withdrawal_hash",
+    "withdrawal_recipient",
     "withdrawal_storage_slot",
 ]
 
@@ -323,3 +330,49 @@ def cross_domain_message_hash(
     return to_hash32(
         keccak(encode_relay_message(nonce, sender, target, value, min_gas_limit, message))
     )
+
+
+# ---------------------------------------------------------------- who really receives
+
+FINALIZE_BRIDGE_ETH_SELECTOR = keccak(b"finalizeBridgeETH(address,address,uint256,bytes)")[:4]
+"""StandardBridge's relayed call that pays `to` the bridged `amount` on the other side."""
+
+
+def _through_bridge(
+    sender: str, target: Address, value: int, message: bytes, bridge: str
+) -> tuple[Address, int]:
+    if to_address(sender) == to_address(bridge) and message[:4] == FINALIZE_BRIDGE_ETH_SELECTOR:
+        _, to, amount, _ = abi_decode(["address", "address", "uint256", "bytes"], message[4:])
+        return to_address(to), int(amount)
+    return target, value
+
+
+def withdrawal_recipient(w: WithdrawalMessage) -> tuple[Address, int]:
+    """(who receives, how much) of a withdrawal: its target and value, or, when the L2
+    messenger sent it, the relayed message's target and value, or, when that message is the L2
+    standard bridge's `finalizeBridgeETH`, the bridged-to address and amount.
+
+    Why: the transaction that started a flow called the message passer, the messenger or the
+    bridge; the person the funds are for is only inside the encoded call.
+    """
+    if w.sender != L2_CROSS_DOMAIN_MESSENGER or w.data[:4] != RELAY_MESSAGE_SELECTOR:
+        return w.target, w.value
+    _, sender, target, value, _, message = decode_relay_message(w.data)
+    return _through_bridge(sender, target, value, message, L2_STANDARD_BRIDGE)
+
+
+def deposit_recipient(
+    e: DepositEvent, *, aliased_l1_messenger: str, l1_bridge: str
+) -> tuple[Address, int]:
+    """(who receives, how much) of a deposit, unwrapped as `withdrawal_recipient` does: a
+    deposit from the (aliased) L1 messenger to the L2 messenger is a relayed message, and a
+    message from the L1 standard bridge calling `finalizeBridgeETH` pays its `to`."""
+    if (
+        e.is_creation
+        or e.to != L2_CROSS_DOMAIN_MESSENGER
+        or e.from_address != to_address(aliased_l1_messenger)
+        or e.data[:4] != RELAY_MESSAGE_SELECTOR
+    ):
+        return e.to, e.value
+    _, sender, target, value, _, message = decode_relay_message(e.data)
+    return _through_bridge(sender, target, value, message, l1_bridge)
