@@ -88,9 +88,9 @@ def test_all_requested_networks_are_built_in() -> None:
     ids = {c.id for c in BUILTIN_CHAINS}
     expected = {
         1, 11155111,
-        10, 8453, 130, 57073, 7777777, 34443, 1868, 480,
-        11155420, 84532, 1301, 763373, 999999999, 919, 1946, 4801,
-        42161, 42170, 421614, 324, 300, 534352, 534351, 59144, 59141,
+        10, 8453, 130, 57073, 7777777, 34443, 1868, 480, 1135, 360,
+        11155420, 84532, 1301, 763373, 999999999, 919, 1946, 4801, 4202, 11011,
+        42161, 42170, 421614, 46630, 324, 300, 534352, 534351, 59144, 59141,
     }  # fmt: skip
     assert ids == expected
     assert len(BUILTIN_CHAINS) == len(expected)
@@ -255,7 +255,7 @@ def test_all_by_stack_children_parent_of() -> None:
     assert {c.id for c in arb} >= {42161, 42170, 421614, 903}
     assert all(c.stack == Stack.ARBITRUM for c in arb)
     children = {c.id for c in registry.children("ethereum")}
-    assert children == {10, 8453, 130, 57073, 7777777, 34443, 1868, 480} | {
+    assert children == {10, 8453, 130, 57073, 7777777, 34443, 1868, 480, 1135, 360} | {
         42161,
         42170,
         324,

@@ -19,7 +19,10 @@ MAINNET = Chain(
     aliases=("mainnet", "ethereum-mainnet", "eth-mainnet", "homestead"),
     short_name="eth",
     contracts={ContractName.MULTICALL3: MULTICALL3},
-    source="ethereum-lists/chains eip155-1; superchain-registry mainnet/superchain.toml",
+    source=(
+        "ethereum-lists/chains _data/chains/eip155-1.json; ethereum-optimism/superchain-registry "
+        "superchain/configs/mainnet/superchain.toml @ 8336d2aedd19b87a57b01ae36ba4afef8ea377d0"
+    ),
 )
 
 SEPOLIA = Chain(
@@ -34,7 +37,11 @@ SEPOLIA = Chain(
     short_name="sep",
     testnet=True,
     contracts={ContractName.MULTICALL3: MULTICALL3},
-    source="ethereum-lists/chains eip155-11155111; superchain-registry sepolia/superchain.toml",
+    source=(
+        "ethereum-lists/chains _data/chains/eip155-11155111.json; "
+        "ethereum-optimism/superchain-registry superchain/configs/sepolia/superchain.toml "
+        "@ 8336d2aedd19b87a57b01ae36ba4afef8ea377d0"
+    ),
 )
 
 CHAINS = (MAINNET, SEPOLIA)

@@ -3,6 +3,7 @@
 Source: Linea docs "Contracts" (docs.linea.build/network/build/contracts, Consensys/doc.linea
 `docs/network/build/contracts.mdx`): `LineaRollup` (the L1 message service), L1/L2 token bridges
 and the L2 message service. Multicall3 from viem's `linea` / `lineaSepolia` definitions.
+Re-checked 2026-12-01 against contracts.mdx @ 3f3757a3: unchanged on both networks.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from interop.types import Address
 
 __all__ = ["CHAINS", "LINEA", "LINEA_SEPOLIA"]
 
-_SOURCE = "docs.linea.build network/build/contracts; viem linea.ts (multicall3)"
+_SOURCE = (
+    "Consensys/doc.linea docs/network/build/contracts.mdx "
+    "@ 3f3757a3a374167047d729abbafbcc637dfdb0c0; viem linea.ts (multicall3)"
+)
 
 LINEA = Chain(
     id=59144,

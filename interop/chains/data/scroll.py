@@ -6,6 +6,8 @@ gateway, rollup ("Scroll Chain") and the L2 side; scroll-tech/rollup-node (`crat
 constants`-style address book) for the L1 message queue V2 that replaced V1 at the Euclid upgrade.
 `l1_message_queue` is V2 (where new deposits are enqueued); V1 (`l1_message_queue_v1`, also the
 gas price oracle before Euclid) is kept for reading old messages. Multicall3 per Scroll's docs.
+Re-checked 2026-12-01 against scroll-contracts.mdx @ 077f0413: messenger, gateway router, ETH
+gateway and rollup unchanged on both networks.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from interop.types import Address
 
 __all__ = ["CHAINS", "SCROLL", "SCROLL_SEPOLIA"]
 
-_SOURCE = "docs.scroll.io developers/scroll-contracts; scroll-tech/rollup-node (message queue v2)"
+_SOURCE = (
+    "scroll-tech/scroll-documentation src/content/docs/en/developers/scroll-contracts.mdx "
+    "@ 077f04136dfbde42d192f66e31ea475aa7c2030b; scroll-tech/rollup-node (message queue v2)"
+)
 L2_MESSAGE_QUEUE = Address("0x5300000000000000000000000000000000000000")
 
 SCROLL = Chain(

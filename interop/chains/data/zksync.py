@@ -7,7 +7,8 @@ L1AssetRouter (mainnet 0x8829…cE56) and the former L1SharedBridge proxy (0xD7f
 L1Nullifier that finalizes withdrawals; both are listed (l2beat discovery and matter-labs
 governance scripts agree). On Sepolia only the asset router (`l1_shared_bridge`) is listed: the
 nullifier address was not found in a source we could cite. Multicall3 lives at a different
-address on ZKsync (different CREATE2 derivation): viem's `zksync` definitions.
+address on ZKsync (different CREATE2 derivation): viem's `zksync` definitions. Re-checked
+2026-12-01: unchanged (matter-labs/zksync-docs page; l2beat discovery lists the same proxies).
 """
 
 from __future__ import annotations
@@ -38,7 +39,11 @@ ZKSYNC_ERA = Chain(
             ContractName.ZK_NULLIFIER: Address("0xD7f9f54194C633F36CCD5F3da84ad4a1c38cB2cB"),
         }
     },
-    source="docs.zksync.io zk-chain-addresses; viem zksync.ts (multicall3)",
+    source=(
+        "matter-labs/zksync-docs zk-chain-addresses page (docs.zksync.io); diamond proxy "
+        "cross-checked: unruggable-labs/unruggable-gateways src/zksync/ZKSyncRollup.ts "
+        "@ 12d3304f2dcd15717a0bcd77e6e02882985a77c1; viem zksync.ts (multicall3)"
+    ),
 )
 
 ZKSYNC_SEPOLIA = Chain(
@@ -61,7 +66,11 @@ ZKSYNC_SEPOLIA = Chain(
             ContractName.ZK_SHARED_BRIDGE: Address("0x3E8b2fe58675126ed30d0d12dea2A9bda72D18Ae"),
         }
     },
-    source="docs.zksync.io zk-chain-addresses; viem zksyncSepoliaTestnet.ts (multicall3)",
+    source=(
+        "matter-labs/zksync-docs zk-chain-addresses page (docs.zksync.io); diamond proxy "
+        "cross-checked: unruggable-labs/unruggable-gateways src/zksync/ZKSyncRollup.ts "
+        "@ 12d3304f2dcd15717a0bcd77e6e02882985a77c1; viem zksyncSepoliaTestnet.ts (multicall3)"
+    ),
 )
 
 CHAINS = (ZKSYNC_ERA, ZKSYNC_SEPOLIA)
