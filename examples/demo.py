@@ -18,6 +18,7 @@ import asyncio
 import time
 
 from interop import Interop, ether, format_ether
+from interop.devnet.core import Devnet
 from interop.flows import FlowEvent
 
 
@@ -31,9 +32,8 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
 
 async def main() -> None:
     t0 = time.perf_counter()
-    async with Interop.devnet() as io:
-        dn = io.devnet_handle
-        assert dn is not None
+    async with Devnet.start_interop() as io:
+        dn = Devnet.of(io)
         print(f"devnet up in {time.perf_counter() - t0:.1f}s: "
               + ", ".join(f"{c.name} ({c.id})" for c in io.chains))
 

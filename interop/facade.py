@@ -5,35 +5,40 @@ through the registry, verifies each RPC's chain id before signing, and dispatche
 adapters (chosen by route, loaded lazily from entry points: no adapter module is imported here).
 Every network resource it opens is closed by `aclose()` / `async with`.
 
-    async with Interop.devnet() as io:
+    async with Interop(["ethereum", "base"], rpc={...}, account=key) as io:
         table = await io.balances([alice, bob])
-        await io.transfer("devnet-op", to=bob, value=ether("0.01"))
-        print((await io.plan(ether("0.1"), "devnet-op", "devnet-arb")).describe())
-        t = await io.bridge(ether("0.1"), "devnet-op", "devnet-arb")   # two hops
+        await io.transfer("base", to=bob, value=ether("0.01"))
+        print((await io.plan(ether("0.1"), "base", "ethereum")).describe())
+        t = await io.bridge(ether("0.1"), "base", "ethereum")
         await t.complete(progress=print)
 
-Safety before value crosses (`bridge`, `send_message`), all before anything is signed: both
-chain ids verified; the recipient refused (`UnsafeRecipientError`, unless `force=True`) when it
-is a contract on the source with no code on the destination, or when a contract sender's alias
-would own the funds; value + first-transaction fees checked against the balance
+(On the local devnet: `async with Devnet.start_interop() as io:` from `interop.devnet`.)
+
+Safety before value crosses (`bridge`, `send_message`), all before anything is signed: every
+chain id of the route verified; every refusal of the pre-send pipeline (`interop.safety`: the
+core's recipient checks and each adapter's own, each with a stable code) raised as
+`UnsafeRecipientError` unless the caller waives its code (`waive={"contract-recipient"}`;
+`force=True` waives every code); value + first-transaction fees checked against the balance
 (`InsufficientFundsError`). The flow is journaled before its first transaction is signed.
 
 The methods here stay thin so this file reads as the table of contents of the SDK; the work
 lives in modules named for it: `interop.bridging` (starting a flow), `interop.safety` (the
-pre-send checks), `interop.lookup` (a flow from a transaction hash), `interop.resume`.
+pre-send checks), `interop.lookup` (a flow from a transaction hash), `interop.resume`. None of
+them takes the `Interop` back: they get the flow host protocol (`interop.flows.FlowHost`: signer,
+journal, clients, adapters), which `Interop` implements, and the chains they need.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from interop.actions.balances import BalanceTable, get_balances_multichain
 from interop.actions.nonce import NonceManager
 from interop.actions.transfer import TransferResult, send_native
 from interop.bridging import calldata_bytes as calldata_bytes
-from interop.bridging import resolve_recipient, start_flow
+from interop.bridging import start_flow
 from interop.chains.model import Chain
 from interop.client import ChainClient
 from interop.errors import (
@@ -50,9 +55,8 @@ from interop.signer import SafeSigner, Signer, account_from_key
 if TYPE_CHECKING:
     import os
 
-    from interop.adapters.base import BridgeAdapter
+    from interop.adapters.base import BridgeAdapter, FlowKind
     from interop.chains.registry import ChainRegistry
-    from interop.devnet.core import Devnet
     from interop.flows import Flow, Message, Progress, Sleep, Transfer
     from interop.journal import Journal
     from interop.routes import AdapterRegistry, RoutePlan
@@ -151,40 +155,6 @@ class Interop:
             self._journal.close()
         self._journal = None
 
-    @classmethod
-    @contextlib.asynccontextmanager
-    async def devnet(
-        cls, *, account_index: int = 0, fast_forward: bool = True, **devnet_kw: Any
-    ) -> AsyncIterator[Interop]:
-        """Start the local devnet, yield an `Interop` on all of its chains with a funded account,
-        and stop everything on exit. `io.devnet_handle` is the running `Devnet`.
-
-        With `fast_forward` (the default) every wait of a flow moves the devnet's clock instead
-        of sleeping, so a withdrawal's challenge period passes in milliseconds. The journal lives
-        beside the devnet's logs: it is as ephemeral as the chains it describes.
-        """
-        from interop.devnet.core import Devnet
-
-        if not fast_forward:
-            devnet_kw.setdefault("tick_seconds", 1.0)  # real time: chain time must move by itself
-        async with Devnet.default(**devnet_kw) as dn:
-            kw: dict[str, Any] = {"journal": str(dn.log_dir / "journal.sqlite3")}
-            if fast_forward:
-                kw["sleep"] = dn.advance
-            io = cls.from_devnet(dn, account_index=account_index, **kw)
-            try:
-                yield io
-            finally:
-                await io.aclose()
-
-    @classmethod
-    def from_devnet(cls, dn: Devnet, *, account_index: int = 0, **kw: Any) -> Interop:
-        io = cls(list(dn.chains.values()), account=dn.accounts[account_index][1], **kw)
-        io.devnet_handle = dn
-        return io
-
-    devnet_handle: Devnet | None = None
-
     # chains and clients
     @property
     def chains(self) -> list[Chain]:
@@ -260,11 +230,13 @@ class Interop:
         force: bool = False,
         allow_zero: bool = False,
         patience: float | None = None,
+        waive: Collection[str] = (),
     ) -> TransferResult:
         """Send native currency on one chain. Validates everything before signing.
 
         Refused before anything is signed: the zero address as recipient
-        (`UnsafeRecipientError`, unless `force=True`) and a zero value (`InvalidAmountError`,
+        (`UnsafeRecipientError` with code `zero-recipient`, unless waived: `waive=
+        {"zero-recipient"}` or the older `force=True`) and a zero value (`InvalidAmountError`,
         unless `allow_zero=True`: it would pay a fee for nothing).
 
         Journaled like every value-moving flow (kind "native"): the signed transaction is
@@ -279,7 +251,7 @@ class Interop:
         from interop.actions.tx import DEFAULT_PATIENCE
         from interop.flows import NATIVE, settle_leftovers
         from interop.journal import RecordingSigner
-        from interop.safety import check_not_zero_address
+        from interop.safety import ZERO_RECIPIENT, check_not_zero_address
         from interop.types import to_wei_int
 
         if self.signer is None:
@@ -292,7 +264,8 @@ class Interop:
                 "a transfer of 0 wei moves nothing but still pays a fee",
                 hint="pass a positive amount, or allow_zero=True; nothing was signed or sent",
             )
-        if not force:
+        burn = force or ZERO_RECIPIENT in waive
+        if not burn:
             check_not_zero_address(recipient)
         j = self.journal
         fid = j.create_flow(
@@ -315,7 +288,7 @@ class Interop:
                 wait=wait,
                 timeout=timeout,
                 allow_zero=allow_zero,
-                allow_zero_address=force,
+                allow_zero_address=burn,
                 patience=DEFAULT_PATIENCE if patience is None else patience,
             )
         except BaseException as exc:
@@ -395,7 +368,7 @@ class Interop:
 
         amount = to_wei_int(value)
         src, dst = self.chain(source), self.chain(target)
-        rcpt = resolve_recipient(self, recipient, dst)
+        rcpt = self._recipient(recipient, dst)
         return await plan_route(
             src,
             dst,
@@ -410,7 +383,55 @@ class Interop:
             estimate=estimate,
         )
 
+    def _recipient(self, recipient: str | None, dst: Chain) -> Address | None:
+        """The recipient on `dst`: the given address in any accepted form, else the signer (the
+        default is "yourself"), else None when there is no signer to default to (planning)."""
+        if recipient is None:
+            if self.signer is None:
+                return None
+            from interop.types import to_address
+
+            return to_address(self.signer.address)
+        return self.parse_address(recipient, dst)
+
     # ------------------------------------------------------------------ bridging
+    async def _start(
+        self,
+        kind: FlowKind,
+        value: int,
+        source: ChainRef,
+        target: ChainRef,
+        recipient: str | None,
+        data: bytes,
+        *,
+        waive: Collection[str],
+        force: bool,
+        gas_limit: int | None,
+        options: Mapping[str, Any] | None,
+        allow_zero: bool = False,
+    ) -> Flow:
+        if self.signer is None:
+            raise MissingSignerError("bridging needs an account", hint="Interop(..., account=...)")
+        src, dst = self.chain(source), self.chain(target)
+        rcpt = self._recipient(recipient, dst)
+        assert rcpt is not None
+        return await start_flow(
+            self,
+            self.adapters,
+            self._chains,
+            kind,
+            value,
+            src,
+            dst,
+            rcpt,
+            data,
+            waive=waive,
+            force=force,
+            gas_limit=gas_limit,
+            options=options,
+            allow_zero=allow_zero,
+        )
+
     async def bridge(
         self,
         value: int,
@@ -418,6 +439,7 @@ class Interop:
         target: ChainRef,
         recipient: str | None = None,
         *,
+        waive: Collection[str] = (),
         force: bool = False,
         gas_limit: int | None = None,
         options: Mapping[str, Any] | None = None,
@@ -427,15 +449,22 @@ class Interop:
         Returns once the first transaction is mined; then `await t.complete()` performs the
         rest (prove / finalize / execute / redeem, and for a two-hop route the deposit from the
         parent chain: the withdrawn ETH arrives at your address on the parent, then is deposited
-        from it, so you need gas there). `force=True` skips the recipient safety refusals.
+        from it, so you need gas there).
+
+        Refusals (`UnsafeRecipientError`, a `RefusedError` with `code` and `codes`; nothing is
+        signed): waive exactly the codes you accept with `waive={"contract-recipient", ...}`
+        (codes: `interop.safety` and each adapter's docs). `force=True` is the older blanket
+        waiver of every code (deprecated: it also waives checks added later). `options`: keys
+        the route's adapters declare (`option_names`) plus `sender`; any other key is an
+        `InputError`.
         """
         from interop.adapters.base import FlowKind
-
-        flow = await start_flow(
-            self, FlowKind.ETH, value, source, target, recipient, b"", force, gas_limit, options
-        )
         from interop.flows import Transfer
 
+        flow = await self._start(
+            FlowKind.ETH, value, source, target, recipient, b"",
+            waive=waive, force=force, gas_limit=gas_limit, options=options,
+        )  # fmt: skip
         assert isinstance(flow, Transfer)
         return flow
 
@@ -447,29 +476,22 @@ class Interop:
         data: bytes | str,
         value: int = 0,
         *,
+        waive: Collection[str] = (),
         force: bool = False,
         gas_limit: int | None = None,
         options: Mapping[str, Any] | None = None,
     ) -> Message:
         """Call `to` with `data` (and `value` wei) on `target`, sent from `source` through the
-        canonical messenger of the route (direct routes only)."""
+        canonical messenger of the route (direct routes only). Refusals, `waive`, `force` and
+        `options` as for `bridge`."""
         from interop.adapters.base import FlowKind
         from interop.flows import Message
 
         payload = calldata_bytes(data)
-        flow = await start_flow(
-            self,
-            FlowKind.MESSAGE,
-            value,
-            source,
-            target,
-            to,
-            payload,
-            force,
-            gas_limit,
-            options,
-            allow_zero=True,
-        )
+        flow = await self._start(
+            FlowKind.MESSAGE, value, source, target, to, payload,
+            waive=waive, force=force, gas_limit=gas_limit, options=options, allow_zero=True,
+        )  # fmt: skip
         assert isinstance(flow, Message)
         return flow
 
@@ -495,7 +517,13 @@ class Interop:
         Such a flow is journaled only once you act on it (`complete()`)."""
         from interop.lookup import flow_from_tx
 
-        return await flow_from_tx(self, source, tx_hash, target)
+        src = self.chain(source)
+        targets = (
+            [self.chain(target)]
+            if target is not None
+            else [c for c in self.chains if c.id != src.id]
+        )
+        return await flow_from_tx(self, self.adapters, src, targets, tx_hash)
 
     async def resume(
         self,
@@ -520,6 +548,7 @@ class Interop:
         """
         return await resume_flows(
             self,
+            set(self._chains),
             progress=progress,
             sleep=sleep,
             timeout=timeout,

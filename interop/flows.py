@@ -74,6 +74,7 @@ from interop.journal import (
     TxRecord,
     decode_raw_tx,
 )
+from interop.safety import adapter_options, waivers_of
 from interop.signer import Signer, require_signer
 from interop.types import Address, Hash32, to_address
 
@@ -794,17 +795,17 @@ class Flow:
         r = self._rec
         last = index == len(r.hops) - 1
         recipient = to_address(r.recipient) if last else to_address(signer.address)
+        waive, force = waivers_of(r.options)  # what the caller waived when it started the flow
         req = BridgeRequest(
             self.kind,
             r.value,
             recipient,
             data=r.data if last else b"",
-            allow_aliased_recipient=bool(r.options.get("force", False)),
-            options=dict(r.options),  # "force" included: adapters' refusals honour it
+            allow_aliased_recipient=force,
+            options=adapter_options(r.options, adapter),
+            waive=waive,
         )
         ctx = self._ctx(hop, signer)
-        await ctx.source.ensure_chain_id()
-        await ctx.target.ensure_chain_id()
         fee = await adapter.estimate(ctx, req)
         balance = await ctx.source.get_balance(signer.address)
         if balance < r.value + fee.initiate_fee:

@@ -5,50 +5,51 @@ whose journal is gone. The journal is asked first (it knows the flow's hops and 
 each adapter whose routes leave the source chain tries to recognise the transaction, and the
 first that does yields an unpersisted record, journaled only once the caller acts on it, so a
 mere look-up never adds a flow that `resume()` would then try to finish.
+
+It takes the flow host (journal, clients, signer), the adapter registry and the chains, never the
+facade.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
-from interop.errors import ConfigError, InputError
-
-if TYPE_CHECKING:
-    from interop.facade import ChainRef, Interop
-    from interop.flows import Flow
+from interop.adapters.base import AdapterContext
+from interop.chains.model import Chain
+from interop.errors import ConfigError, InputError, MessageNotFoundError
+from interop.flows import Flow, FlowHost, handle_for
+from interop.journal import FlowRecord, HopRecord
+from interop.routes import AdapterRegistry
+from interop.types import ZERO_ADDRESS, to_address, to_hash32
 
 __all__ = ["flow_from_tx"]
 
 
 async def flow_from_tx(
-    io: Interop, source: ChainRef, tx_hash: str, target: ChainRef | None = None
+    host: FlowHost,
+    registry: AdapterRegistry,
+    src: Chain,
+    targets: Sequence[Chain],
+    tx_hash: str,
 ) -> Flow:
-    """The handle of the flow `tx_hash` started on `source` (see `Interop.flow_from_tx`);
-    `MessageNotFoundError` lists what every tried adapter said."""
-    from interop.adapters.base import AdapterContext
-    from interop.errors import MessageNotFoundError
-    from interop.flows import handle_for
-    from interop.journal import FlowRecord, HopRecord
-    from interop.types import ZERO_ADDRESS, to_address, to_hash32
-
+    """The handle of the flow `tx_hash` started on `src` towards one of `targets` (see
+    `Interop.flow_from_tx`); `MessageNotFoundError` lists what every tried adapter said."""
     h = to_hash32(tx_hash) if isinstance(tx_hash, str) else tx_hash
-    known = io.journal.find_by_tx(h)
+    known = host.journal.find_by_tx(h)
     if known is not None:
-        return handle_for(io, known)
-    src = io.chain(source)
-    targets = [io.chain(target)] if target is not None else [c for c in io.chains if c.id != src.id]
+        return handle_for(host, known)
     tried: list[str] = []
     for dst in targets:
-        for adapter in io.adapters.candidates(src, dst):
+        for adapter in registry.candidates(src, dst):
             try:
                 ref = await adapter.flow_from_tx(
-                    AdapterContext(io.client(src), io.client(dst), io.signer), h
+                    AdapterContext(host.client(src.id), host.client(dst.id), host.signer), h
                 )
             except (MessageNotFoundError, InputError, ConfigError) as exc:
                 tried.append(f"{adapter.name} {src.name}->{dst.name}: {exc.message}")
                 continue
-            tx = await io.client(src).get_transaction(h) or {}
+            tx = await host.client(src.id).get_transaction(h) or {}
             now = time.time()
             rec = FlowRecord(
                 id=h,
@@ -72,7 +73,7 @@ async def flow_from_tx(
                     ),
                 ),
             )
-            return handle_for(io, rec, persisted=False)
+            return handle_for(host, rec, persisted=False)
     raise MessageNotFoundError(
         f"{h} on {src.name} starts no flow any configured route knows",
         details="; ".join(tried) or "no route from this chain",

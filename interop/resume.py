@@ -14,24 +14,25 @@ Rules, each for a reported defect:
   before anything waits on it, and one whose nonce another transaction used is marked
   `replaced` and not waited on. Flows run concurrently (at most `concurrency` at once), so one
   slow flow does not hold up the others; that is safe for nonces because every flow signs
-  through the `Interop`'s `SafeSigner`, whose one `NonceManager` hands out each nonce once.
+  through the host's one `SafeSigner`, whose one `NonceManager` hands out each nonce once.
 
-One flow's failure is reported in its `ResumeResult` rather than stopping the others.
+One flow's failure is reported in its `ResumeResult` rather than stopping the others. It works on
+a `FlowHost` (signer, journal, clients, adapters) and the configured chain ids, never the facade.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from interop.errors import InputError, InteropError, RpcTimeoutError, mark_sent
-from interop.flows import check_timing
+from interop.errors import FlowTimeoutError, InputError, InteropError, mark_sent
+from interop.flows import FlowHost, check_timing, handle_for
 from interop.journal import ABANDONED, FlowRecord
 from interop.signer import require_signer
 
 if TYPE_CHECKING:
-    from interop.facade import Interop
     from interop.flows import FlowState, Progress, Sleep
 
 __all__ = ["DEFAULT_FLOW_TIMEOUT", "ResumeResult", "resume_flows"]
@@ -59,8 +60,9 @@ class ResumeResult:
         return self.state is not None
 
 
-def _skip_reason(io: Interop, rec: FlowRecord, me: str, include_abandoned: bool) -> str | None:
-    configured = {c.id for c in io.chains}
+def _skip_reason(
+    host: FlowHost, configured: Collection[int], rec: FlowRecord, me: str, include_abandoned: bool
+) -> str | None:
     ids = {rec.source_chain, rec.target_chain} | {
         c for h in rec.hops for c in (h.source_chain, h.target_chain)
     }
@@ -73,9 +75,9 @@ def _skip_reason(io: Interop, rec: FlowRecord, me: str, include_abandoned: bool)
         return None
     if rec.status == ABANDONED:
         return "abandoned: its starting call raised before anything was signed"
-    if not io.journal.txs(rec.id) and all(h.ref is None for h in rec.hops):
+    if not host.journal.txs(rec.id) and all(h.ref is None for h in rec.hops):
         # a crash between journaling and signing: nothing was ever sent, so it is abandoned
-        io.journal.set_status(
+        host.journal.set_status(
             rec.id, ABANDONED, "not-started", done=True, error="nothing was signed before a crash"
         )
         return "abandoned: nothing was ever signed for it (include_abandoned=True sends it)"
@@ -83,7 +85,8 @@ def _skip_reason(io: Interop, rec: FlowRecord, me: str, include_abandoned: bool)
 
 
 async def resume_flows(
-    io: Interop,
+    host: FlowHost,
+    configured: Collection[int],
     *,
     progress: Progress | None = None,
     sleep: Sleep | None = None,
@@ -94,31 +97,31 @@ async def resume_flows(
     concurrency: int = 4,
 ) -> list[ResumeResult]:
     """The loop behind `Interop.resume` (see the module docstring). Results are in journal
-    order. A flow touching a chain `io` is not configured for is skipped (not failed): another
-    `Interop` with that chain can still finish it."""
+    order. A flow touching a chain not in `configured` is skipped (not failed): another host
+    with that chain can still finish it."""
     check_timing(timeout=timeout, poll=poll, max_interval=max_interval)
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise InputError(f"concurrency must be an int >= 1, got {concurrency!r}")
     bound = DEFAULT_FLOW_TIMEOUT if timeout is None else float(timeout)
-    j = io.journal
+    j = host.journal
     records = j.flows(unfinished=True)
     if include_abandoned:
         records = sorted(records + j.flows(status=ABANDONED), key=lambda r: r.created)
     if not records:
         return []
-    me = require_signer(io.signer, "resume flows").address
+    me = require_signer(host.signer, "resume flows").address
     results: list[ResumeResult | None] = [None] * len(records)
     sem = asyncio.Semaphore(concurrency)
 
     async def one(i: int, rec: FlowRecord) -> None:
         async with sem:
             results[i] = await _resume_one(
-                io, rec, progress, sleep, bound, poll, max_interval, include_abandoned
+                host, rec, progress, sleep, bound, poll, max_interval, include_abandoned
             )
 
     jobs = []
     for i, rec in enumerate(records):
-        reason = _skip_reason(io, rec, me, include_abandoned)
+        reason = _skip_reason(host, configured, rec, me, include_abandoned)
         if reason is not None:
             results[i] = ResumeResult(rec.id, None, None, reason)
         else:
@@ -131,7 +134,7 @@ async def resume_flows(
 
 
 async def _resume_one(
-    io: Interop,
+    host: FlowHost,
     rec: FlowRecord,
     progress: Progress | None,
     sleep: Sleep | None,
@@ -140,7 +143,7 @@ async def _resume_one(
     max_interval: float,
     include_abandoned: bool,
 ) -> ResumeResult:
-    flow = io.flow(rec.id)
+    flow = handle_for(host, host.journal.get(rec.id))
     try:
         st = await asyncio.wait_for(
             flow.complete(
@@ -159,7 +162,7 @@ async def _resume_one(
         mark_sent(exc, None, flow_id=rec.id)
         return ResumeResult(rec.id, None, exc, None)
     except TimeoutError:
-        err = RpcTimeoutError(
+        err = FlowTimeoutError(
             f"flow {rec.id} did not finish within {bound:g}s",
             hint="it continues on chain; run resume again later",
         )

@@ -1,42 +1,38 @@
 """Which adapter moves value from one chain to another, and what the whole route will take.
 
 Adapters are plugins: each is a factory registered under the entry-point group
-`interop.adapters` (the built-ins `opstack` and `arbitrum` too), loaded on first use and cached.
+`interop.adapters` (the built-in ones too), loaded on first use and cached.
 Nothing here imports an adapter module at import time, so `import interop` stays cheap and a
 broken third-party plugin cannot break the others: it is recorded as a `ConfigError` naming it,
 raised only when that adapter is asked for by name.
 
 A route is one hop when some adapter `supports(source, target)`. Two L2s on the same parent with
 no direct adapter between them (OP Stack -> Arbitrum, say) get a two-hop route: withdraw to the
-parent, then deposit from it. `plan_route` returns the steps with the actions each will need,
-the waits the chain's contracts configure, and the first transaction's fees, so a caller can
-inspect a route before any value moves.
-
-Adapters may refine planning by defining (optionally) `expected_actions(direction, kind)` and
-`async expected_waits(ctx, direction) -> Mapping[str, int | None]`; otherwise the tables and
-contract reads below are used.
+parent, then deposit from it. `plan_route` returns each hop's steps as its adapter plans them
+(`BridgeAdapter.plan`: who acts for each step and the wait read from the route's contracts) and
+the first transaction's fees, so a caller can inspect a route before any value moves. Nothing
+here knows a rollup family: every family-specific fact comes from the adapter.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
 
-from eth_utils.crypto import keccak
-
 from interop.adapters.base import (
+    Actor,
     AdapterContext,
     BridgeAdapter,
     BridgeRequest,
     Direction,
     FeeEstimate,
     FlowKind,
+    PlannedStep,
 )
-from interop.chains.model import Chain, ContractName
+from interop.chains.model import Chain
 from interop.client import ChainClient
 from interop.errors import ConfigError, InteropError, UnsupportedOperationError
 from interop.signer import Signer
@@ -59,17 +55,35 @@ GROUP = "interop.adapters"
 Factory = Callable[[], Any]
 
 
+_METHODS = (
+    "supports",
+    "estimate",
+    "initiate",
+    "status",
+    "execute_next",
+    "flow_from_tx",
+    "plan",
+    "refusals",
+    "decode_ref",
+)
+
+
 def _check_adapter(name: str, obj: Any) -> BridgeAdapter:
-    missing = [
-        m
-        for m in ("supports", "estimate", "initiate", "status", "execute_next", "flow_from_tx")
-        if not callable(getattr(obj, m, None))
-    ]
+    """The whole protocol or a `ConfigError` that lists every member the plugin lacks (a plugin
+    written against an older protocol learns all it must add at once, not one per release)."""
+    missing = [m for m in _METHODS if not callable(getattr(obj, m, None))]
+    options = getattr(obj, "option_names", None)
+    if not isinstance(options, (frozenset, set)) or not all(isinstance(o, str) for o in options):
+        missing.append("option_names (a frozenset of str)")
+    version = getattr(obj, "ref_version", None)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        missing.append("ref_version (an int >= 1)")
     if missing:
         raise ConfigError(
             f"adapter plugin {name!r} returned {type(obj).__name__}, which lacks "
             + ", ".join(missing),
-            hint="an interop.adapters entry point must return a BridgeAdapter",
+            hint="an interop.adapters entry point must return a BridgeAdapter "
+            "(interop.adapters.base); run interop.testing's conformance suite against it",
         )
     if getattr(obj, "name", None) != name:
         # The journal stores adapters by name; a mismatch would make flows unresumable.
@@ -220,8 +234,14 @@ def find_adapter(
 
 @dataclass(frozen=True)
 class RouteStep:
-    """One hop of a route. `waits[action]` = seconds expected before `action` becomes possible
-    (counted from the previous action), None where the chain gives no figure."""
+    """One hop of a route, as its adapter plans it.
+
+    `planned` are the adapter's steps in order, each with who acts (`Actor`) and its wait.
+    Derived views kept from before the adapters planned: `actions` are the caller's own steps
+    (what `complete()` will sign), and `waits[step]` the seconds expected before each later step
+    by the caller or a relayer becomes possible, counted from the step before it (a wait in which
+    nobody acts is folded into the step after it); None where the chain gives no figure.
+    """
 
     index: int
     adapter: str
@@ -232,6 +252,7 @@ class RouteStep:
     waits: Mapping[str, int | None] = field(default_factory=dict)
     fee: FeeEstimate | None = None
     fee_error: str | None = None
+    planned: tuple[PlannedStep, ...] = ()
 
     @property
     def expected_seconds(self) -> int | None:
@@ -239,6 +260,10 @@ class RouteStep:
         if any(v is None for v in vals):
             return None
         return sum(v for v in vals if v is not None)
+
+    def actor(self, action: str) -> Actor | None:
+        """Who performs `action` on this hop (None if the plan has no such step)."""
+        return next((p.actor for p in self.planned if p.action == action), None)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -251,7 +276,35 @@ class RouteStep:
             "waits": dict(self.waits),
             "initiate_fee": None if self.fee is None else str(self.fee.initiate_fee),
             "fee_error": self.fee_error,
+            "steps": [
+                {
+                    "action": p.action,
+                    "actor": p.actor.value,
+                    "wait_seconds": p.wait_seconds,
+                    "note": p.note,
+                }
+                for p in self.planned
+            ],
         }
+
+
+def derive_actions_and_waits(
+    planned: tuple[PlannedStep, ...],
+) -> tuple[tuple[str, ...], dict[str, int | None]]:
+    """`(actions, waits)` of a hop from its planned steps (see `RouteStep`)."""
+    actions = tuple(p.action for p in planned if p.actor is Actor.CALLER)
+    waits: dict[str, int | None] = {}
+    pending: int | None = 0  # a wait in which nobody acts, carried to the next step
+    for i, p in enumerate(planned):
+        if i == 0:
+            continue
+        w = None if pending is None or p.wait_seconds is None else pending + p.wait_seconds
+        if p.actor is Actor.NOBODY and i < len(planned) - 1:
+            pending = w
+            continue
+        waits[p.action] = w
+        pending = 0
+    return actions, waits
 
 
 @dataclass(frozen=True)
@@ -298,10 +351,14 @@ class RoutePlan:
                 f"{a} after {'?' if w is None else _fmt_secs(w)}" for a, w in s.waits.items()
             )
             fee = "?" if s.fee is None else f"{s.fee.initiate_fee} wei"
+            others = ", ".join(
+                f"{p.action} by {p.actor.value}" for p in s.planned if p.actor is Actor.RELAYER
+            )
             lines.append(
                 f"  {s.index + 1}. {s.adapter} {s.direction.value} {s.source.name} -> "
                 f"{s.target.name}: {' + '.join(s.actions)}; first tx fee {fee}"
                 + (f"; {waits}" if waits else "")
+                + (f"; {others}" if others else "")
             )
         return "\n".join(lines)
 
@@ -316,90 +373,12 @@ def _fmt_secs(s: int) -> str:
     return f"{s}s"
 
 
-_ACTIONS: dict[tuple[str, Direction], tuple[str, ...]] = {
-    ("opstack", Direction.L1_TO_L2): ("initiate",),
-    ("opstack", Direction.L2_TO_L1): ("initiate", "prove", "finalize"),
-    ("arbitrum", Direction.L1_TO_L2): ("initiate",),
-    ("arbitrum", Direction.L2_TO_L1): ("initiate", "execute"),
-}
-
-
 def _direction(source: Chain, target: Chain) -> Direction:
     if target.parent_id == source.id:
         return Direction.L1_TO_L2
     if source.parent_id == target.id:
         return Direction.L2_TO_L1
     return Direction.L2_TO_L2
-
-
-def expected_actions(
-    adapter: BridgeAdapter, direction: Direction, kind: FlowKind
-) -> tuple[str, ...]:
-    own = getattr(adapter, "expected_actions", None)
-    if callable(own):
-        return tuple(own(direction, kind))
-    if (adapter.name, direction) in _ACTIONS:
-        return _ACTIONS[(adapter.name, direction)]
-    if direction is Direction.L2_TO_L2:
-        return ("initiate", "relay")
-    return ("initiate",) if direction is Direction.L1_TO_L2 else ("initiate", "finalize")
-
-
-async def _uint(client: ChainClient, to: str, signature: str, arg: bytes = b"") -> int:
-    out = await client.call(to, keccak(signature.encode())[:4] + arg)
-    return int.from_bytes(out[:32], "big")
-
-
-async def expected_waits(
-    adapter: BridgeAdapter, ctx: AdapterContext, direction: Direction
-) -> dict[str, int | None]:
-    """Seconds before each later action, read from the route's contracts (chain data addresses).
-
-    Deposits: about two parent blocks (inclusion + derivation). OP withdrawals: the output
-    cadence before proving (legacy oracle), then the finalization period, or for fault proofs
-    max(proof maturity, game clock + game finality delay). Arbitrum: the rollup's confirm period.
-    """
-    own = getattr(adapter, "expected_waits", None)
-    if callable(own):
-        return dict(await own(ctx, direction))
-    s, t = ctx.source.chain, ctx.target.chain
-    if direction is Direction.L1_TO_L2:
-        return {"arrive": max(1, 2 * s.block_time_ms // 1000)}
-    if direction is Direction.L2_TO_L2:
-        return {"relay": None}
-    l1 = ctx.target
-    pc = s.parent_contracts.get(t.id, {})
-    try:
-        if adapter.name == "opstack":
-            portal = pc[ContractName.OPTIMISM_PORTAL]
-            if ContractName.DISPUTE_GAME_FACTORY in pc:
-                maturity = await _uint(l1, portal, "proofMaturityDelaySeconds()")
-                finality = await _uint(l1, portal, "disputeGameFinalityDelaySeconds()")
-                gtype = await _uint(l1, portal, "respectedGameType()")
-                impl = await _uint(
-                    l1,
-                    pc[ContractName.DISPUTE_GAME_FACTORY],
-                    "gameImpls(uint32)",
-                    gtype.to_bytes(32, "big"),
-                )
-                clock = await _uint(l1, "0x" + impl.to_bytes(20, "big").hex(), "maxClockDuration()")
-                return {"prove": None, "finalize": max(maturity, clock + finality)}
-            oracle = pc[ContractName.L2_OUTPUT_ORACLE]
-            interval = await _uint(l1, oracle, "submissionInterval()")
-            l2_block = await _uint(l1, oracle, "l2BlockTime()")
-            period = await _uint(l1, oracle, "finalizationPeriodSeconds()")
-            return {"prove": interval * l2_block, "finalize": period}
-        if adapter.name == "arbitrum":
-            rollup = pc[ContractName.ARB_ROLLUP]
-            blocks = await _uint(l1, rollup, "confirmPeriodBlocks()")
-            secs = blocks * t.block_time_ms // 1000
-            # the devnet's rollup stand-in also has a time-based period
-            with contextlib.suppress(InteropError):
-                secs = max(secs, await _uint(l1, rollup, "confirmPeriodSeconds()"))
-            return {"execute": secs}
-    except (InteropError, KeyError, ValueError) as exc:
-        log.debug("cannot read waits for %s %s -> %s: %s", adapter.name, s.name, t.name, exc)
-    return {a: None for a in expected_actions(adapter, direction, FlowKind.ETH)[1:]}
 
 
 def _hops(
@@ -488,6 +467,8 @@ async def plan_route(
                 fee_error = exc.message
         elif estimate:
             fee_error = "no sender to estimate for"
+        planned = tuple(await adapter.plan(ctx, direction, kind if last else FlowKind.ETH))
+        actions, waits = derive_actions_and_waits(planned)
         steps.append(
             RouteStep(
                 index=i,
@@ -495,10 +476,11 @@ async def plan_route(
                 direction=direction,
                 source=s,
                 target=t,
-                actions=expected_actions(adapter, direction, kind),
-                waits=await expected_waits(adapter, ctx, direction),
+                actions=actions,
+                waits=waits,
                 fee=fee,
                 fee_error=fee_error,
+                planned=planned,
             )
         )
     return RoutePlan(source, target, kind, value, recipient, tuple(steps))

@@ -1,39 +1,86 @@
-"""Pre-send safety checks for value that crosses chains (`Interop.bridge`, `send_message`).
+"""The pre-send pipeline for value that crosses chains (`Interop.bridge`, `send_message`).
 
-They run after the route is planned and before anything is signed, because a mistake found
+The checks run after the route is planned and before anything is signed, because a mistake found
 after the first transaction is mined is usually unrecoverable: value credited to an address
-nobody controls on the destination, an OP withdrawal finalized into a contract that reverts
-(the ETH stays in the portal), or a deposit that fails for want of funds after the journal
-already holds it. Each refusal is a typed error the caller can act on
-(`UnsafeRecipientError`, overridable with `force=True`; `InsufficientFundsError`).
+nobody controls on the destination, a withdrawal finalized into a contract that reverts (the ETH
+stays in the bridge), or a deposit that fails for want of funds after the journal already holds
+it.
+
+Every refusal has a stable code. The core's own (they hold for every route, whatever the rollup):
+
+| code | refused when |
+| --- | --- |
+| `zero-recipient` | the recipient (or message target) is the zero address: value sent there is burned |
+| `contract-recipient` | the recipient has code on the source and none on the destination: whoever controls it on the source may control nothing there |
+| `rejects-eth` | the recipient is a contract on the destination whose code reverts a plain ETH transfer: the bridged value could not be delivered |
+
+Each adapter adds its own (`BridgeAdapter.refusals`, documented by the adapter). The caller
+waives exactly the codes it accepts (`waive={"contract-recipient"}`); the rest are raised as one
+`UnsafeRecipientError` (a `RefusedError`) with `code` (the first) and `codes` (all). `force=True`
+is the older blanket waiver: every code. Funds are not a refusal and are never waived
+(`InsufficientFundsError`).
+
+Options: `BridgeRequest.options` keys must be declared by the route's adapters (`option_names`)
+or be the core's own (`CORE_OPTIONS`); anything else is an `InputError` naming the key, so a
+misspelt option is not silently ignored.
+
+Nothing here takes the `Interop` facade: the checks get the clients and values they need.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from interop.errors import InsufficientFundsError, UnsafeRecipientError, redact_key_shaped
+from interop.adapters.base import FeeEstimate, FlowKind, Refusal
+from interop.errors import (
+    ExecutionRevertedError,
+    InputError,
+    InsufficientFundsError,
+    RpcResponseError,
+    UnsafeRecipientError,
+    redact_key_shaped,
+)
 
 if TYPE_CHECKING:
-    from interop.adapters.base import FlowKind
-    from interop.chains.model import Chain
-    from interop.facade import Interop
-    from interop.routes import RouteStep
+    from interop.adapters.base import BridgeAdapter
+    from interop.client import ChainClient
 
 # the facade's logger: users who filter on it keep seeing these messages
 log = logging.getLogger("interop.facade")
 
 __all__ = [
+    "CONTRACT_RECIPIENT",
+    "CORE_CODES",
+    "CORE_OPTIONS",
+    "REJECTS_ETH",
+    "ZERO_RECIPIENT",
+    "adapter_options",
     "check_accepts_eth",
     "check_funds",
     "check_not_zero_address",
-    "check_recipient",
+    "check_options",
+    "raise_refusals",
+    "recipient_refusals",
     "redact_secrets",
     "verify_route_chains",
+    "waivers_of",
+    "zero_recipient",
 ]
+
+ZERO_RECIPIENT = "zero-recipient"
+CONTRACT_RECIPIENT = "contract-recipient"
+REJECTS_ETH = "rejects-eth"
+CORE_CODES = frozenset({ZERO_RECIPIENT, CONTRACT_RECIPIENT, REJECTS_ETH})
+
+CORE_OPTIONS = frozenset({"sender", "force"})
+"""Option keys the core itself reads: `sender` (who would send, for a keyless estimate) and
+`force` (deprecated spelling of `force=True`; journals of releases up to 0.1.0 hold it)."""
+
+_JOURNAL_KEYS = frozenset({"force", "waive"})
+"""What the core adds to a flow's journaled options so later hops honour the caller's waivers."""
 
 
 def redact_secrets(text: str) -> str:
@@ -47,76 +94,95 @@ def redact_secrets(text: str) -> str:
     return redact_key_shaped(text)
 
 
+# ------------------------------------------------------------------------------ options
+
+
+def check_options(options: Mapping[str, Any] | None, adapters: Iterable[BridgeAdapter]) -> None:
+    """Refuse (`InputError`) an option key no adapter of the route declares and the core does
+    not read, naming it and the accepted ones."""
+    accepted = set(CORE_OPTIONS)
+    for a in adapters:
+        accepted |= set(a.option_names)
+    unknown = sorted(k for k in (options or {}) if k not in accepted)
+    if unknown:
+        raise InputError(
+            f"unknown option(s) {', '.join(repr(k) for k in unknown)} for this route",
+            hint=f"accepted: {', '.join(sorted(accepted))}; nothing was signed or sent",
+        )
+
+
+def adapter_options(options: Mapping[str, Any] | None, adapter: BridgeAdapter) -> dict[str, Any]:
+    """The options `adapter` declared, from the caller's (or a journal's) options: the core's
+    own bookkeeping keys never reach an adapter, nor do another hop's adapter's keys."""
+    return {
+        k: v
+        for k, v in (options or {}).items()
+        if k in adapter.option_names and k not in _JOURNAL_KEYS
+    }
+
+
+def waivers_of(options: Mapping[str, Any]) -> tuple[frozenset[str], bool]:
+    """`(waive, force)` as journaled with a flow's options (see `bridging.start_flow`)."""
+    raw = options.get("waive") or ()
+    waive = frozenset(str(c) for c in raw) if isinstance(raw, list | tuple | set) else frozenset()
+    return waive, bool(options.get("force"))
+
+
+# ----------------------------------------------------------------------------- refusals
+
+
+def zero_recipient(address: str, what: str = "recipient") -> Refusal | None:
+    """`zero-recipient`: nobody holds the zero address's key, so value sent or bridged to it
+    is burned, and a typo or an unset variable is by far the likeliest way to get it."""
+    if int(address, 16) != 0:
+        return None
+    return Refusal(
+        ZERO_RECIPIENT,
+        f"the {what} is the zero address {address}: value sent there is burned",
+        f"pass the intended address, or waive {ZERO_RECIPIENT!r} if burning is really meant;"
+        " nothing was signed or sent",
+    )
+
+
 def check_not_zero_address(address: str, what: str = "recipient") -> None:
-    """Refuse the zero address as a recipient (`UnsafeRecipientError`; waived by `force=True`):
-    nobody holds its key, so value sent or bridged to it is burned, and a typo or an unset
-    variable is by far the likeliest way to get it."""
-    if int(address, 16) == 0:
-        raise UnsafeRecipientError(
-            f"the {what} is the zero address {address}: value sent there is burned",
-            hint="pass the intended address, or force=True if burning is really meant;"
-            " nothing was signed or sent",
-        )
+    """Raise the `zero-recipient` refusal (for one-chain transfers, which have no route)."""
+    r = zero_recipient(address, what)
+    if r is not None:
+        raise_refusals([r])
 
 
-async def verify_route_chains(io: Interop, steps: Sequence[RouteStep]) -> None:
-    """Every chain of the route must be the one configured, checked before anything is signed:
-    a misconfigured RPC would otherwise receive a transaction signed for another chain."""
-    route_ids = {s.source.id for s in steps} | {s.target.id for s in steps}
-    await asyncio.gather(*(io.client(cid).ensure_chain_id() for cid in route_ids))
-
-
-async def check_recipient(
-    io: Interop,
-    src: Chain,
-    dst: Chain,
-    rcpt: str,
-    sender: str,
-    steps: Sequence[Any],
-    kind: FlowKind | None = None,
-    amount: int = 0,
-) -> None:
-    """Refuse a recipient that would not control the value on the destination: a contract on
-    the source with no code on the destination, a contract that reverts plain ETH there, or a
-    contract sender depositing to itself (its alias, not itself, would own the funds)."""
-    from interop.adapters.base import Direction
-    from interop.adapters.base import FlowKind as Kind
-
-    code_src, code_dst, sender_code = await asyncio.gather(
-        io.client(src).get_code(rcpt),
-        io.client(dst).get_code(rcpt),
-        io.client(src).get_code(sender),
-    )
+async def recipient_refusals(
+    source: ChainClient, target: ChainClient, rcpt: str, kind: FlowKind, amount: int
+) -> list[Refusal]:
+    """`contract-recipient` and `rejects-eth` for `rcpt` on a route source -> target."""
+    out: list[Refusal] = []
+    code_src, code_dst = await asyncio.gather(source.get_code(rcpt), target.get_code(rcpt))
+    src, dst = source.chain.name, target.chain.name
     if code_src and not code_dst:
-        raise UnsafeRecipientError(
-            f"{rcpt} is a contract on {src.name} but has no code on {dst.name}: whoever "
-            "controls it on the source may control nothing there",
-            hint="send to an address that exists on the destination, or pass force=True",
+        out.append(
+            Refusal(
+                CONTRACT_RECIPIENT,
+                f"{rcpt} is a contract on {src} but has no code on {dst}: whoever controls it "
+                "on the source may control nothing there",
+                "send to an address that exists on the destination, or waive "
+                f"{CONTRACT_RECIPIENT!r}",
+            )
         )
-    if code_dst and kind is Kind.ETH and amount:
-        await check_accepts_eth(io, dst, rcpt, amount)
-    deposits_from_sender = any(
-        s.direction is Direction.L1_TO_L2 and s.source.id == src.id for s in steps
-    )
-    if sender_code and deposits_from_sender and rcpt.lower() == sender.lower():
-        raise UnsafeRecipientError(
-            f"the sender {sender} has code on {src.name}: its deposit would be credited to "
-            "its aliased address on the L2, which only its own L1 calls control",
-            hint="pass an explicit recipient, or force=True if the contract handles it",
-        )
+    if code_dst and kind is FlowKind.ETH and amount:
+        r = await check_accepts_eth(target, rcpt, amount)
+        if r is not None:
+            out.append(r)
+    return out
 
 
-async def check_accepts_eth(io: Interop, dst: Chain, rcpt: str, amount: int) -> None:
-    """Refuse a contract recipient whose code reverts a plain ETH transfer on the
-    destination: an OP withdrawal to it is finalized with the ETH left in the portal (lost),
-    an Arbitrum outbox execution or a Superchain relay can never succeed. Simulated with
-    `eth_call` (the caller funded by a state override); a node that cannot simulate is not
-    a reason to refuse."""
-    from interop.errors import ExecutionRevertedError, RpcResponseError
-
+async def check_accepts_eth(client: ChainClient, rcpt: str, amount: int) -> Refusal | None:
+    """`rejects-eth`: a contract recipient whose code reverts a plain ETH transfer on the
+    destination can never be paid by the bridge (a withdrawal finalized to it may leave the ETH
+    in the bridge for good). Simulated with `eth_call` (the caller funded by a state override);
+    a node that cannot simulate is not a reason to refuse."""
     probe = "0x000000000000000000000000000000000000dEaD"  # keyless stand-in for the bridge
     try:
-        await io.client(dst).call(
+        await client.call(
             rcpt,
             b"",
             sender=probe,
@@ -124,30 +190,61 @@ async def check_accepts_eth(io: Interop, dst: Chain, rcpt: str, amount: int) -> 
             state_override={probe: {"balance": hex(amount + 10**18)}},
         )
     except ExecutionRevertedError as exc:
-        raise UnsafeRecipientError(
-            f"{rcpt} is a contract on {dst.name} that reverts when sent ETH: the bridged "
-            "value could not be delivered (an OP withdrawal would be lost)",
-            details=exc.message,
-            hint="send to an address that accepts ETH, or pass force=True",
-        ) from None
+        return Refusal(
+            REJECTS_ETH,
+            f"{rcpt} is a contract on {client.chain.name} that reverts when sent ETH: the "
+            f"bridged value could not be delivered ({exc.message})",
+            f"send to an address that accepts ETH, or waive {REJECTS_ETH!r}",
+        )
     except RpcResponseError as exc:
-        log.debug("cannot simulate an ETH transfer to %s on %s: %s", rcpt, dst.name, exc)
+        log.debug("cannot simulate an ETH transfer to %s on %s: %s", rcpt, client.chain.name, exc)
+    return None
 
 
-async def check_funds(io: Interop, src: Chain, sender: str, amount: int, first: RouteStep) -> None:
+def raise_refusals(refusals: Sequence[Refusal]) -> None:
+    """Raise the refusals left after waivers as one `UnsafeRecipientError`: `code` is the first
+    one's, `codes` all of them; the message names each, so one run tells everything to fix."""
+    if not refusals:
+        return
+    first, rest = refusals[0], refusals[1:]
+    details = "; ".join(f"[{r.code}] {r.message}" for r in rest) or None
+    codes = tuple(dict.fromkeys(r.code for r in refusals))
+    raise UnsafeRecipientError(
+        first.message,
+        code=first.code,
+        codes=codes,
+        details=f"also: {details}" if details else None,
+        hint=(first.hint or f"waive {first.code!r} if you know better")
+        + (f" (waive={{{', '.join(repr(c) for c in codes)}}} accepts all)" if rest else ""),
+    )
+
+
+# ------------------------------------------------------------------------- other checks
+
+
+async def verify_route_chains(clients: Iterable[ChainClient]) -> None:
+    """Every chain of the route answers with its configured id before anything is signed, the
+    second hop's chains too (nothing else may touch them before the first hop is sent). The
+    comparison itself is the transport's (`ChainClient.ensure_chain_id`)."""
+    await asyncio.gather(*(c.ensure_chain_id() for c in clients))
+
+
+async def check_funds(
+    client: ChainClient, sender: str, amount: int, fee: FeeEstimate | None
+) -> None:
     """Value plus the first transaction's fees must be on the source before the flow is
     journaled: a flow that cannot pay for its first step should leave no trace. A route with
     no fee estimate is checked on its value alone."""
     from interop.units import format_ether
 
-    balance = await io.client(src).get_balance(sender)
-    fee = first.fee.initiate_fee if first.fee is not None else 0
-    if balance < amount + fee:
+    balance = await client.get_balance(sender)
+    cost = fee.initiate_fee if fee is not None else 0
+    if balance < amount + cost:
         raise InsufficientFundsError(
-            f"{sender} has {format_ether(balance)} ETH on {src.name} but the transfer needs "
-            f"{format_ether(amount + fee)} (value {format_ether(amount)} + fees "
-            f"{format_ether(fee)})",
+            f"{sender} has {format_ether(balance)} ETH on {client.chain.name} but the transfer "
+            f"needs {format_ether(amount + cost)} (value {format_ether(amount)} + fees "
+            f"{format_ether(cost)})",
             balance=balance,
-            required=amount + fee,
+            required=amount + cost,
             hint="nothing was signed or sent",
         )

@@ -185,7 +185,6 @@ async def send_native(
     check_gas_limit(gas)
     check_seconds(timeout, "timeout")  # checked now: after the send it could only be reported
     check_seconds(patience, "patience")
-    await client.ensure_chain_id()
     if amount == 0 and not allow_zero and not await client.get_code(recipient):
         raise InvalidAmountError(
             f"refusing a zero-value transfer to {recipient}: it moves nothing and costs a fee",
