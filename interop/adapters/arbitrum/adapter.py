@@ -349,7 +349,7 @@ class ArbitrumAdapter:
                 return FlowStatus(
                     Status.READY_TO_FINALIZE, st.status.value, "execute", 0, details, Actor.CALLER
                 )
-            secs = await W.seconds_to_confirmation(l1, c, send)
+            secs = await W.seconds_to_confirmation(l1, c, send, l2=l2)
             return FlowStatus(
                 Status.WAITING_TO_FINALIZE,
                 st.status.value,
