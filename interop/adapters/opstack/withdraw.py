@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from eth_abi.exceptions import DecodingError
+
 from interop.adapters.base import Status
 from interop.adapters.opstack.common import (
     OpContracts,
@@ -60,6 +62,7 @@ __all__ = [
     "build_initiate_withdrawal",
     "build_prove_withdrawal",
     "finalize_withdrawal",
+    "game_l2_number",
     "get_output_for_block",
     "get_withdrawal_status",
     "get_withdrawals",
@@ -167,6 +170,44 @@ class OutputProposal:
     l2_block_number: int
     timestamp: int
     game: Address | None = None
+    game_type: int | None = None
+
+
+_GAME_NUMBER_FNS: tuple[A.Fn, A.Fn] = (A.GAME_L2_SEQUENCE_NUMBER, A.GAME_L2_BLOCK_NUMBER)
+_GAME_NUMBER_FN: dict[tuple[int, Address, int], A.Fn] = {}
+"""Which of the two names each game implementation answers, by (L1 chain id, factory, game
+type): the factory has one implementation per game type at a time."""
+
+
+async def game_l2_number(l1: ChainClient, game: str, *, factory: str, game_type: int) -> int:
+    """The L2 block (or, for super-root games, the timestamp) a dispute game's output commits
+    to, asked of the game itself.
+
+    Newer contract releases answer `l2SequenceNumber()`, older ones (and the devnet's 0.17.3
+    games) only `l2BlockNumber()`; mainnet runs both generations across chains and upgrades. So
+    `l2SequenceNumber()` is tried first and `l2BlockNumber()` on the node's "no such function"
+    answer (a revert, an error answer, empty return data); what worked is cached per game
+    implementation, and a cached choice that stops working (an upgrade) is re-learned. A
+    transport fault is no answer and propagates.
+    """
+    key = (l1.chain.id, to_address(factory), int(game_type))
+    first = _GAME_NUMBER_FN.get(key, _GAME_NUMBER_FNS[0])
+    order = (first, *(f for f in _GAME_NUMBER_FNS if f is not first))
+    last: Exception | None = None
+    for fn in order:
+        try:
+            n = int(await call_one(l1, game, fn))
+        except (ExecutionRevertedError, RpcResponseError, DecodingError) as exc:
+            last = exc
+            continue
+        _GAME_NUMBER_FN[key] = fn
+        return n
+    assert last is not None
+    raise BridgeError(
+        f"dispute game {game} answers neither l2SequenceNumber() nor l2BlockNumber()",
+        details=str(last),
+        hint="is the chain data's dispute game factory right for this chain?",
+    )
 
 
 async def _latest_games(l1: ChainClient, c: OpContracts, limit: int = 50) -> list[OutputProposal]:
@@ -188,6 +229,7 @@ async def _latest_games(l1: ChainClient, c: OpContracts, limit: int = 50) -> lis
                 l2_block_number=int.from_bytes(bytes(extra)[:32], "big"),
                 timestamp=int(ts),
                 game=proxy,
+                game_type=gtype,
             )
         )
     return out
@@ -419,6 +461,19 @@ async def build_prove_withdrawal(
             f"no output proposed yet for L2 block {l2_block} of {l2.chain.name}",
             hint="wait for the next output / dispute game (see time_to_prove)",
         )
+    if out.game is not None and out.game_type is not None:
+        # The block the proof is built at is the one the game itself commits to (its extra
+        # data only found the candidate); a game that says otherwise is not proven against.
+        assert c.dispute_game_factory is not None
+        n = await game_l2_number(
+            l1, out.game, factory=c.dispute_game_factory, game_type=out.game_type
+        )
+        if n != out.l2_block_number:
+            raise BridgeError(
+                f"dispute game {out.game} commits to L2 block {n}, its extra data says "
+                f"{out.l2_block_number}",
+                hint="the factory's game is not a standard fault dispute game",
+            )
     block = await l2.get_block(out.l2_block_number)
     slot = withdrawal_storage_slot(withdrawal.withdrawal_hash)
     proof = await l2.get_proof(L2_TO_L1_MESSAGE_PASSER, [slot], out.l2_block_number)
