@@ -7,8 +7,10 @@ from eth_utils.crypto import keccak
 
 from interop.rpc.models import Log
 from interop.spec.opstack.formulas import (
+    FINALIZE_BRIDGE_ETH_SELECTOR,
     MESSAGE_PASSED_TOPIC,
     TRANSACTION_DEPOSITED_TOPIC,
+    DepositEvent,
     WithdrawalMessage,
     cross_domain_message_hash,
     decode_message_passed,
@@ -16,14 +18,17 @@ from interop.spec.opstack.formulas import (
     decode_opaque_data,
     decode_relay_message,
     decode_transaction_deposited,
+    deposit_recipient,
     deposit_source_hash,
     deposit_tx_hash,
     encode_relay_message,
     encode_versioned_nonce,
     output_root,
     withdrawal_hash,
+    withdrawal_recipient,
     withdrawal_storage_slot,
 )
+from interop.spec.opstack.predeploys import L2_CROSS_DOMAIN_MESSENGER, L2_STANDARD_BRIDGE
 from interop.types import Hash32, to_address, to_hash32
 
 
@@ -245,3 +250,77 @@ def test_output_root_published_vectors() -> None:
         )
         == "0xf90851c88ec4adfe04b03f33beab99bbabbd73fc474ab7b3a8fa109a3913f047"
     )
+
+
+def test_withdrawal_recipient_unwraps_messenger_and_bridge() -> None:
+    # The mainnet bridge withdrawal above: the transaction called L2StandardBridge, the message
+    # passer records the L2 messenger -> L1 messenger, the person paid is finalizeBridgeETH's `to`
+    # (here the sender itself, 0xBCCE...6142, withdrawing 0.013 ETH to its own L1 address).
+    w = WithdrawalMessage(
+        _NONCE,
+        to_address("0x4200000000000000000000000000000000000007"),
+        to_address("0x25ace71c97B33Cc4729CF772ae268934F7ab5fA1"),
+        13000000000000000,
+        287624,
+        _RELAY_DATA,
+        to_hash32(b"\x00" * 32),
+    )
+    assert withdrawal_recipient(w) == (
+        to_address("0xBCCE5f55dfda11600e48E91598AD0F8645466142"),
+        13000000000000000,
+    )
+    # a direct message-passer withdrawal pays its own target; a message names its target
+    direct = WithdrawalMessage(1, ALICE_, BOB_, 5, 21000, b"", to_hash32(b"\x00" * 32))
+    assert withdrawal_recipient(direct) == (BOB_, 5)
+    msg = encode_relay_message(7, ALICE_, BOB_, 9, 0, b"\x12\x34")
+    via_messenger = WithdrawalMessage(
+        1, L2_CROSS_DOMAIN_MESSENGER, BOB_, 9, 0, msg, to_hash32(b"\x00" * 32)
+    )
+    assert withdrawal_recipient(via_messenger) == (BOB_, 9)
+    # relayMessage-shaped data from anyone but the L2 messenger is not unwrapped
+    spoof = WithdrawalMessage(1, ALICE_, CAROL_, 0, 0, msg, to_hash32(b"\x00" * 32))
+    assert withdrawal_recipient(spoof) == (CAROL_, 0)
+
+
+def test_deposit_recipient_unwraps_only_the_aliased_messenger() -> None:
+    l1_messenger, l1_bridge = CAROL_, to_address("0x" + "bb" * 20)
+    aliased = to_address(
+        hex((int(l1_messenger, 16) + 0x1111000000000000000000000000000000001111) % 2**160)
+    )
+    fin = FINALIZE_BRIDGE_ETH_SELECTOR + abi_encode(
+        ["address", "address", "uint256", "bytes"], [ALICE_, BOB_, 77, b""]
+    )
+    relay = encode_relay_message(3, l1_bridge, L2_STANDARD_BRIDGE, 77, 0, fin)
+
+    def ev(frm: str, to: str, data: bytes, value: int) -> DepositEvent:
+        return DepositEvent(
+            to_address(frm),
+            to_address(to),
+            0,
+            value,
+            value,
+            200_000,
+            False,
+            data,
+            to_hash32(b"\x01" * 32),
+            0,
+        )
+
+    kw = {"aliased_l1_messenger": aliased, "l1_bridge": l1_bridge}
+    assert deposit_recipient(ev(aliased, L2_CROSS_DOMAIN_MESSENGER, relay, 77), **kw) == (BOB_, 77)
+    plain_msg = encode_relay_message(3, ALICE_, CAROL_, 5, 0, b"\x01")
+    assert deposit_recipient(ev(aliased, L2_CROSS_DOMAIN_MESSENGER, plain_msg, 5), **kw) == (
+        CAROL_,
+        5,
+    )
+    assert deposit_recipient(ev(ALICE_, BOB_, b"", 8), **kw) == (BOB_, 8)  # portal deposit
+    # not from the aliased messenger: taken at face value
+    assert deposit_recipient(ev(ALICE_, L2_CROSS_DOMAIN_MESSENGER, relay, 77), **kw) == (
+        L2_CROSS_DOMAIN_MESSENGER,
+        77,
+    )
+
+
+ALICE_ = to_address("0x" + "a1" * 20)
+BOB_ = to_address("0x" + "b0" * 20)
+CAROL_ = to_address("0x" + "c0" * 20)
