@@ -311,6 +311,8 @@ async def _read_opstack(parent: ChainClient, chain: Chain) -> Discovered:
             asr,
             f"OptimismPortal {portal} anchorStateRegistry()",
         )
+        if rgt is None:  # releases where the registry, not the portal, holds the game type
+            rgt = await _uint_view(parent, asr, _RESPECTED_GAME_TYPE)
     elif rgt is not None:
         impl = await _address_view(parent, dgf, _GAME_IMPLS, rgt)
         if impl is not None:

@@ -3,7 +3,10 @@
 A copy of a devnet chain with a planted wrong static address (anchor state registry and dispute
 game factory on 901, outbox and rollup on 903) must log one WARNING naming the chain, the
 contract, the static and the on-chain value, and resolve to the on-chain address; the right data
-must log nothing. Reads only: no account is used and nothing is sent.
+must log nothing. The last test runs a whole OP withdrawal (prove + finalize) through `Interop`
+on the planted chain: the adapter's `check_pair` sees the discovered factory and the withdrawal
+proves against the real games. It signs with its own key (funded with anvil_setBalance), so the
+shared test accounts stay free; the recipient is a fresh address.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ from interop.adapters.opstack.common import OpContracts, check_pair, resolve_pai
 from interop.chains.model import Chain, ContractName
 from interop.client import ChainClient
 from interop.devnet.core import Devnet
+from interop.facade import Interop
+from interop.signer import account_from_key
 from interop.types import Address, to_address
+from interop.units import ether
 
 L1, OP_FP, OP_LEGACY, ARB = 900, 901, 902, 903
 
@@ -154,3 +160,33 @@ async def test_arbitrum_wrong_outbox_and_rollup_warn_and_chain_wins(
     caplog.clear()
     assert await ArbContracts.resolve(l1, chain) == c
     assert _warnings(caplog) == []
+
+
+async def test_op_withdrawal_with_a_planted_wrong_factory_proves_on_the_real_one(
+    devnet: Devnet, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Fails without discovery: the static factory has no games, so prove never becomes
+    possible (the flow would wait for a game that the planted address never gets)."""
+    right = devnet.chain(OP_FP)
+    truth = right.parent_contracts[L1][ContractName.DISPUTE_GAME_FACTORY]
+    chain = _planted(right, **{ContractName.DISPUTE_GAME_FACTORY: _wrong("flow dgf")})
+    signer = account_from_key(keccak(b"interop discovery test withdrawal sender"))
+    to = _wrong("flow recipient")
+    value = ether("0.001")
+    caplog.set_level(logging.WARNING, logger="interop.discovery")
+    async with Interop(
+        [devnet.chain(L1), chain], account=signer, journal=":memory:", sleep=devnet.advance
+    ) as io:
+        l1, l2 = io.client(L1), io.client(OP_FP)
+        for client in (l1, l2):  # gas on L2 for the withdrawal, on L1 for prove + finalize
+            await client.request("anvil_setBalance", [signer.address, hex(ether("1"))])
+        c = await resolve_pair(l1, l2)
+        assert c.dispute_game_factory == truth
+        assert check_pair(l1, l2).dispute_game_factory == truth
+        before = await l1.get_balance(to)
+        t = await io.bridge(value, OP_FP, L1, to)
+        st = await t.complete()
+        assert st.status.value == "finalized"
+        assert await l1.get_balance(to) - before == value
+    msgs = _warnings(caplog)
+    assert len(msgs) == 1 and "DisputeGameFactory" in msgs[0] and truth in msgs[0]
