@@ -377,7 +377,7 @@ class Journal:
         self._db.row_factory = sqlite3.Row
         try:
             self._db.execute("PRAGMA busy_timeout = 10000")
-            self._refuse_newer(self._db)  # reads only: before anything that could write
+            self._precheck()  # reads only: refuse before anything could write to the file
             if self.path != ":memory:" and not read_only:
                 self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = FULL")
@@ -474,6 +474,24 @@ class Journal:
             " another file (Interop(journal=...) or INTEROP_JOURNAL); nothing was sent",
         )
 
+    def _stored_version(self, db: sqlite3.Connection) -> int:
+        """The file's schema version: 0 for a new (empty) file, 1 for the first release's
+        (tables, no `user_version`)."""
+        version = self._user_version(db)
+        if version == 1:
+            raise self._bad("unknown schema version 1")
+        if version == 0 and self._tables(db):
+            return 1
+        return version
+
+    def _precheck(self) -> None:
+        """Refuse a newer, foreign or damaged file by reading it only, before the WAL switch
+        (which rewrites the file header) or any lock: a file we refuse is left as it was."""
+        self._refuse_newer(self._db)
+        version = self._stored_version(self._db)
+        if version:
+            self._check_shape(self._tables(self._db), version)
+
     def _open_schema(self) -> None:
         """Create, check or migrate the schema, inside one write transaction so that two
         processes opening an old journal at once migrate it once."""
@@ -482,10 +500,9 @@ class Journal:
         try:
             # read again under the write lock: another process may have migrated meanwhile
             self._refuse_newer(db)
-            version = self._user_version(db)
-            tables = self._tables(db)
+            version = self._stored_version(db)
             release = _release()
-            if version == 0 and not tables:
+            if version == 0:
                 for ddl in _TABLES.values():
                     db.execute(ddl)
                 db.executemany(
@@ -493,11 +510,7 @@ class Journal:
                     [("created_by", release), ("schema_by", release)],
                 )
             else:
-                if version == 0:
-                    version = 1  # the first release wrote no version
-                elif version == 1:
-                    raise self._bad("unknown schema version 1")
-                self._check_shape(tables, version)
+                self._check_shape(self._tables(db), version)
                 for step in MIGRATIONS:
                     if step.to > version:
                         step.apply(db)

@@ -263,9 +263,11 @@ def test_unexpected_schema_is_refused(tmp_path: Path, setup: str, said: str) -> 
     db.execute(setup)
     db.commit()
     db.close()
+    before = _digest(path)
     with pytest.raises(JournalError) as info:
         Journal(path)
     assert said in str(info.value) and str(path) in str(info.value)
+    assert _digest(path) == before  # refused: not migrated, not touched
 
 
 def test_foreign_database_and_garbage_are_refused(tmp_path: Path) -> None:
@@ -274,8 +276,10 @@ def test_foreign_database_and_garbage_are_refused(tmp_path: Path) -> None:
     db.execute("CREATE TABLE flows (id TEXT, amount INTEGER NOT NULL)")  # someone else's file
     db.commit()
     db.close()
+    before = _digest(other)
     with pytest.raises(JournalError, match="missing tables"):
         Journal(other)
+    assert _digest(other) == before  # someone else's file is not switched to WAL or locked
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(b"this is not a database, just text " * 200)
     with pytest.raises(JournalError) as info:
