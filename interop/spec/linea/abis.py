@@ -23,7 +23,10 @@ __all__ = [
     "FINALIZE_WITHOUT_PROOF",
     "INBOX_L1_L2_MESSAGE_STATUS",
     "IS_MESSAGE_CLAIMED",
+    "L1_INITIALIZE",
+    "L1_ROLLING_HASHES_ON_L2",
     "L1_ROLLING_HASH_UPDATED_TOPIC",
+    "L2_INITIALIZE",
     "L2_MERKLE_ROOTS_DEPTHS",
     "L2_MERKLE_ROOT_ADDED_TOPIC",
     "L2_MESSAGING_BLOCK_ANCHORED_TOPIC",
@@ -35,6 +38,7 @@ __all__ = [
     "NEXT_MESSAGE_NUMBER",
     "ROLLING_HASHES",
     "SEND_MESSAGE",
+    "SET_MINIMUM_FEE",
     "SUBMIT_DATA",
 ]
 
@@ -69,6 +73,13 @@ INBOX_L1_L2_MESSAGE_STATUS = Fn("inboxL1L2MessageStatus(bytes32)", ("uint256",))
 LAST_ANCHORED_L1_MESSAGE_NUMBER = Fn("lastAnchoredL1MessageNumber()", ("uint256",))
 ANCHOR_L1_L2_MESSAGE_HASHES = Fn("anchorL1L2MessageHashes(bytes32[],uint256,uint256,bytes32)")
 MINIMUM_FEE_IN_WEI = Fn("minimumFeeInWei()", ("uint256",))
+L1_ROLLING_HASHES_ON_L2 = Fn("l1RollingHashes(uint256)", ("bytes32",))
+SET_MINIMUM_FEE = Fn("setMinimumFee(uint256)")
+L2_INITIALIZE = Fn("initialize(address,address,uint256,uint256)")
+"""(securityCouncil, l1l2MessageSetter, rateLimitPeriod, rateLimitAmount)."""
+L1_INITIALIZE = Fn("initialize(bytes32,uint256,address,address,address[],uint256,uint256,uint256)")
+"""(initialStateRootHash, initialL2BlockNumber, defaultVerifier, securityCouncil, operators,
+rateLimitPeriodInSeconds, rateLimitAmountInWei, systemMigrationBlock)."""
 NEXT_MESSAGE_NUMBER = Fn("nextMessageNumber()", ("uint256",))
 
 MESSAGE_SENT_TOPIC = event_topic(

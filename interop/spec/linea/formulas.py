@@ -35,6 +35,7 @@ from interop.types import Address, Hash32, to_address, to_hash32
 
 __all__ = [
     "L2_MERKLE_TREE_DEPTH",
+    "POSTMAN_CLAIM_GAS",
     "ZERO_HASH",
     "LogLike",
     "MerkleProof",
@@ -55,6 +56,9 @@ __all__ = [
 L2_MERKLE_TREE_DEPTH = 5
 """Depth of Linea's L2->L1 message trees (32 messages each)."""
 ZERO_HASH = b"\x00" * 32
+POSTMAN_CLAIM_GAS = 100_000
+"""Gas the postman budgets for one claim (`DEFAULT_MAX_CLAIM_GAS_LIMIT` of @consensys/linea-sdk):
+the fee of a message it claims must cover this much gas at the destination's max fee per gas."""
 
 
 class LogLike(Protocol):
