@@ -129,7 +129,13 @@ class ArbitrumDevnet:
             b = await l1.get_block("latest")
             return int(b.get("baseFeePerGas") or "0x0", 16)
 
-        self.shim = RpcShim(self.l2_node_url, self.store, l1_base_fee=l1_base_fee)
+        async def run_retries() -> None:
+            if self.relayer is not None:
+                await self.relayer.sync()
+
+        self.shim = RpcShim(
+            self.l2_node_url, self.store, l1_base_fee=l1_base_fee, run_retries=run_retries
+        )
         await self.shim.start()
         d = self.deployment
         l2_chain = devnet.chain(self.l2_id)

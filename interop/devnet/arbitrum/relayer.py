@@ -52,7 +52,7 @@ from interop.spec.arbitrum.formulas import (
 )
 from interop.types import Address, hex_to_bytes, to_address, to_hash32
 
-__all__ = ["ARBOS", "EmulatedTx", "EmulatedTxStore", "Relayer", "retry_tx_hash"]
+__all__ = ["ARBOS", "EmulatedTx", "EmulatedTxStore", "Relayer", "min_tx_gas", "retry_tx_hash"]
 
 log = logging.getLogger("interop.devnet.arbitrum")
 
@@ -131,6 +131,18 @@ def retry_tx_hash(
         num(submission_fee_refund),
     ]
     return keccak(b"\x68" + rlp.encode(fields))
+
+
+def min_tx_gas(data: bytes, *, creation: bool = False) -> int:
+    """The least gas a tx with `data` may have (Prague): max(intrinsic gas, EIP-7623 floor).
+    Intrinsic = 21000 + 4/16 per zero/non-zero byte (+ 32000 + 2 per initcode word to
+    create); floor = 21000 + 10 per token, tokens = zero bytes + 4 x non-zero bytes."""
+    zeros = data.count(0)
+    nonzeros = len(data) - zeros
+    intrinsic = 21_000 + 4 * zeros + 16 * nonzeros
+    if creation:
+        intrinsic += 32_000 + 2 * ((len(data) + 31) // 32)
+    return max(intrinsic, 21_000 + 10 * (zeros + 4 * nonzeros))
 
 
 class Relayer:
@@ -442,14 +454,21 @@ class Relayer:
         }
         if int(to, 16) != 0:
             tx["to"] = to_address(to)
-        await self.l2.request("anvil_impersonateAccount", [frm])
         h: str | None = None
-        try:
-            h = await self.l2.request("eth_sendTransaction", [tx])
-        except Exception as exc:  # e.g. gas below intrinsic: on Nitro a failed retry
-            log.info("arbitrum retry %s rejected by the node: %s", retry_hash, exc)
-        finally:
-            await self.l2.request("anvil_stopImpersonatingAccount", [frm])
+        floor = min_tx_gas(bytes(data), creation=int(to, 16) == 0)
+        if gas < floor:
+            # Below the intrinsic gas or the EIP-7623 calldata floor no node mines the tx (anvil
+            # keeps it pooled forever and the relayer stalled); on Nitro the retry fails and
+            # the ticket stays redeemable
+            log.info("arbitrum retry %s: gas %d below the minimum %d", retry_hash, gas, floor)
+        else:
+            await self.l2.request("anvil_impersonateAccount", [frm])
+            try:
+                h = await self.l2.request("eth_sendTransaction", [tx])
+            except Exception as exc:  # e.g. gas below intrinsic: on Nitro a failed retry
+                log.info("arbitrum retry %s rejected by the node: %s", retry_hash, exc)
+            finally:
+                await self.l2.request("anvil_stopImpersonatingAccount", [frm])
         anvil_hash: str | None = None
         if h is not None:
             rcpt = await wait_for_receipt(self.l2, h, timeout=30, check=False)

@@ -28,9 +28,11 @@ from interop.devnet.arbitrum.artifacts import calldata, selector
 from interop.devnet.arbitrum.relayer import EmulatedTx, EmulatedTxStore
 from interop.rpc.models import Log
 from interop.spec.arbitrum.formulas import (
+    ARB_RETRYABLE_TX,
     ARB_SYS,
     L2_TO_L1_TX_TOPIC,
     NODE_INTERFACE,
+    REDEEM_SCHEDULED_TOPIC,
     decode_l2_to_l1_tx,
     send_leaf,
     send_merkle_proof,
@@ -41,6 +43,10 @@ from interop.types import hex_to_bytes
 __all__ = ["RpcShim"]
 
 _NI = NODE_INTERFACE.lower()
+_ART = ARB_RETRYABLE_TX.lower()
+_SEL_REDEEM = selector("redeem(bytes32)")
+_REDEEM_KEEPS_GAS = 30_000
+"""What the ArbRetryableTx emulation's `redeem` keeps back from the gas it donates."""
 _SEL_PROOF = selector("constructOutboxProof(uint64,uint64)")
 _SEL_GAS = selector("gasEstimateComponents(address,bool,bytes)")
 _SEL_L1NUM = selector("blockL1Num(uint64)")
@@ -67,10 +73,13 @@ class RpcShim:
         store: EmulatedTxStore,
         *,
         l1_base_fee: Callable[[], Awaitable[int]] | None = None,
+        run_retries: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.upstream = upstream
         self.store = store
         self._l1_base_fee = l1_base_fee
+        self._run_retries = run_retries
+        """Runs the relayer's pending retries (a locked step); see `_hold_redeem`."""
         self._session: ClientSession | None = None
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -146,9 +155,53 @@ class RpcShim:
             return [self._fix_log(x) for x in await self._up(method, params)]
         if method in ("eth_call", "eth_estimateGas") and params:
             tx = params[0] or {}
-            if str(tx.get("to") or "").lower() == _NI:
+            to = str(tx.get("to") or "").lower()
+            if to == _NI:
                 return await self._node_interface(method, tx, params[1:])
+            if method == "eth_estimateGas" and to == _ART:
+                data = hex_to_bytes(str(tx.get("data") or tx.get("input") or "0x"))
+                if data[:4] == _SEL_REDEEM:
+                    return await self._estimate_redeem(params, data)
         return await self._up(method, params)
+
+    async def _estimate_redeem(self, params: list[Any], data: bytes) -> str:
+        """`eth_estimateGas` of `ArbRetryableTx.redeem(ticket)` includes the retry it schedules,
+        as Nitro's estimator does (it runs the scheduled retry too): the redeem donates its
+        remaining gas to the retry, so an estimate of the redeem alone leaves the retry with
+        almost none and a client's default `redeem()` fails again. Estimate = the redeem's own
+        gas + what the ticket's call needs from its sender + the gas the redeem keeps back."""
+        own = int(await self._up("eth_estimateGas", params), 16)
+        (ticket,) = abi_decode(["bytes32"], data[4:])
+        try:
+            raw = await self._up(
+                "eth_call",
+                [
+                    {
+                        "to": ARB_RETRYABLE_TX,
+                        "data": "0x" + calldata("emuTicket(bytes32)", ticket).hex(),
+                    },
+                    "latest",
+                ],
+            )
+        except _RpcFailure:
+            return hex(own)
+        (frm, to, value, _b, _t, _n, _g, payload) = abi_decode(
+            ["address", "address", "uint256", "address", "uint64", "uint64", "uint64", "bytes"],
+            hex_to_bytes(raw),
+        )
+        est: dict[str, Any] = {
+            "from": frm,
+            "value": hex(int(value)),
+            "data": "0x" + bytes(payload).hex(),
+        }
+        if int(to, 16):
+            est["to"] = to
+        override = {frm: {"balance": hex(int(value) + 10**24)}}
+        try:
+            retry = int(await self._up("eth_estimateGas", [est, "latest", override]), 16)
+        except _RpcFailure:  # the retry would fail whatever its gas: the redeem alone
+            return hex(own)
+        return hex(own + retry + _REDEEM_KEEPS_GAS)
 
     # ------------------------------------------------------------------ txs
 
@@ -170,6 +223,8 @@ class RpcShim:
             if arb is not None:  # asked by anvil hash: answer as the Arbitrum tx
                 em = self.store.get(arb)
             else:
+                if await self._hold_redeem(rcpt):
+                    return None
                 return await self._arbify_receipt(rcpt)
         assert em is not None
         if em.anvil_hash is None:
@@ -195,6 +250,28 @@ class RpcShim:
             rcpt["status"] = hex(em.status)
         rcpt["type"] = hex(em.type)
         return await self._arbify_receipt(rcpt)
+
+    async def _hold_redeem(self, rcpt: dict[str, Any]) -> bool:
+        """True if `rcpt` is a manual redeem whose retry has not run yet (then it is reported
+        as not mined). On Nitro the retry runs in the redeem's own block, so a client that has
+        the redeem's receipt finds the retry's (`waitForRedeem` reads it once, at once). Here
+        the relayer runs it right after: asked for such a receipt we first let it do so."""
+        pending = [
+            lg["topics"][2]
+            for lg in rcpt.get("logs", [])
+            if str(lg.get("address", "")).lower() == _ART
+            and lg.get("topics")
+            and lg["topics"][0] == REDEEM_SCHEDULED_TOPIC
+            and int(lg["topics"][3], 16) != 0
+        ]
+        missing = [h for h in pending if self.store.get(h) is None]
+        if missing and self._run_retries is not None:
+            try:
+                await asyncio.wait_for(self._run_retries(), timeout=20)
+            except Exception:  # the relayer reports its own errors; the client polls again
+                return True
+            missing = [h for h in missing if self.store.get(h) is None]
+        return bool(missing)
 
     async def _arbify_receipt(self, rcpt: dict[str, Any]) -> dict[str, Any]:
         rcpt = dict(rcpt)
