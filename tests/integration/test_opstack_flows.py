@@ -247,6 +247,44 @@ async def test_message_l1_to_l2(env: Env) -> None:
     assert again.data["recipient"] == to_address(target) and again.data["value"] == "12345"
 
 
+async def test_failed_l1_to_l2_message_says_what_to_do(env: Env) -> None:
+    """A message whose target reverts on L2 needs a person: the status says who (the caller)
+    and what (replay this calldata on the L2 messenger), and doing exactly that finishes it."""
+    signer = _signer(MESSENGER_USER)
+    l2 = env.c[OP_FP]
+    target = _fresh()
+    await l2.request("anvil_setCode", [target, "0x60006000fd"])  # always REVERT
+    ctx = env.ctx(L1, OP_FP, signer)
+    word = os.urandom(32)
+    ref = await env.adapter.initiate(
+        ctx, BridgeRequest(FlowKind.MESSAGE, 321, to_address(target), data=word)
+    )
+    await env.op.sync()
+    await wait_for_deposit(l2, ref.data["l2_hashes"][0], timeout=30)
+    st = await env.adapter.status(ctx, ref)
+    assert (st.status, st.native, st.actor) == (
+        Status.NEEDS_MANUAL_ACTION,
+        "failed-relay",
+        Actor.CALLER,
+    )
+    assert "replay" in st.details["action"]
+    assert st.details["to"] == PREDEPLOYS["L2CrossDomainMessenger"]
+    # fix the target, then do what the status says
+    await l2.request("anvil_setCode", [target, RECORDER_CODE])
+    h = await send_transaction(
+        l2,
+        signer,
+        to=st.details["to"],
+        data=bytes.fromhex(st.details["calldata"][2:]),
+        gas=st.details["gas"],
+    )
+    assert (await wait_for_receipt(l2, h)).succeeded
+    st = await env.adapter.status(ctx, ref)
+    assert st.status is Status.FINALIZED and st.actor is None
+    assert await _slot(l2, target, 1) == 321
+    assert await _slot(l2, target, 2) == int.from_bytes(word, "big")
+
+
 async def test_message_l2_to_l1_legacy(env: Env) -> None:
     signer = _signer(MESSENGER_USER)
     l1 = env.c[L1]

@@ -1,8 +1,9 @@
 """OP Stack adapter: deposits, withdrawals (legacy L2OutputOracle and fault-proof portals) and
 cross-domain messages between an L1 and an OP Stack L2.
 
-Heavy modules load lazily so that `interop.adapters.opstack.formulas` (used by the devnet relayer)
-stays cheap to import.
+The pure formulas, ABIs and predeploy addresses live in `interop.spec.opstack` (the devnet imports
+them from there, never from this package); `formulas` and `abis` here re-export them until every
+importer has moved. Heavy modules load lazily.
 """
 
 from __future__ import annotations

@@ -2,9 +2,21 @@
 
 The actions (deposit / withdraw / message / fees) are plain async functions of clients and
 params; this class only maps `BridgeRequest` / `FlowRef` onto them and the uniform status model.
+
+Refusal codes (`refusals`, waived with `waive={code}`; the generic recipient checks
+`zero-recipient`, `contract-recipient` and `rejects-eth` are the core's):
+  aliased-recipient   a deposit from a contract to its own address: the portal credits the
+                      contract's aliased L2 address, which only its own L1 calls control
+
+Who acts (`FlowStatus.actor`): the sequencer (RELAYER) includes deposits; the proposer (RELAYER)
+posts the output / dispute game a withdrawal waits for; the CALLER proves and finalizes; NOBODY
+acts while the challenge window runs. A failed message (NEEDS_MANUAL_ACTION) is the CALLER's:
+`details` carry `action`, and the replay's `to`, `calldata` and `gas`.
 """
 
 from __future__ import annotations
+
+from eth_abi.exceptions import DecodingError
 
 from interop.actions.tx import suggest_fees
 from interop.adapters.base import (
@@ -65,8 +77,12 @@ from interop.errors import (
 )
 from interop.rpc.models import Receipt
 from interop.spec.opstack import abis as A
-from interop.spec.opstack.formulas import deposit_recipient, withdrawal_recipient
-from interop.types import Address, Hash32, to_address
+from interop.spec.opstack.formulas import (
+    decode_relay_message,
+    deposit_recipient,
+    withdrawal_recipient,
+)
+from interop.types import Address, Hash32, hex_to_bytes, to_address
 
 __all__ = ["OpStackAdapter"]
 
@@ -394,10 +410,12 @@ class OpStackAdapter:
                         "action": (
                             f"the withdrawal is finalized but the message's call to its target "
                             f"failed on {l1.chain.name}; once the cause is fixed, replay it: "
-                            f"send `calldata` to the L1CrossDomainMessenger `to` with enough gas"
+                            f"send `calldata` to the L1CrossDomainMessenger `to` with `gas` gas"
+                            f"{_REPLAY_GAS_NOTE}"
                         ),
                         "to": messenger,
                         "calldata": "0x" + w.data.hex(),
+                        "gas": _replay_gas(w.data),
                     },
                     Actor.CALLER,
                 )
@@ -423,6 +441,7 @@ class OpStackAdapter:
                 return FlowStatus(Status.FINALIZED, "relayed", None, 0, {"l2_hashes": hashes})
             if await is_message_failed(l2, messenger, data.message_hash):
                 tx = await l2.get_transaction(hashes[0]) or {}
+                calldata = str(tx.get("input") or "0x")
                 return FlowStatus(
                     Status.NEEDS_MANUAL_ACTION,
                     "failed-relay",
@@ -433,10 +452,11 @@ class OpStackAdapter:
                         "action": (
                             f"the message reached {l2.chain.name} but its call to the target "
                             "failed; once the cause is fixed, replay it: send `calldata` to the "
-                            "L2CrossDomainMessenger `to` with enough gas"
+                            f"L2CrossDomainMessenger `to` with `gas` gas{_REPLAY_GAS_NOTE}"
                         ),
                         "to": messenger,
-                        "calldata": str(tx.get("input") or ""),
+                        "calldata": calldata,
+                        "gas": _replay_gas(hex_to_bytes(calldata)),
                     },
                     Actor.CALLER,
                 )
@@ -521,6 +541,24 @@ class OpStackAdapter:
             data=data.encode(),
             version=REF_VERSION,
         )
+
+
+_REPLAY_GAS_NOTE = (
+    " (not an estimate: a replay that runs short of gas is recorded as failed again, and does "
+    "not revert, so gas estimation picks too little)"
+)
+
+
+def _replay_gas(relay_calldata: bytes) -> int:
+    """Gas for a replay of a failed cross-domain message: what the messenger must forward to
+    the target (`minGasLimit`, times 64/63 for the EIP-150 retention) plus its own reserve and
+    check buffer (40k + 5k in CrossDomainMessenger) and a margin for the transaction, its
+    calldata and the messenger's bookkeeping."""
+    try:
+        _, _, _, _, min_gas, _ = decode_relay_message(relay_calldata)
+    except (MessageNotFoundError, ValueError, DecodingError):
+        min_gas = 200_000  # not relayMessage calldata: the SDKs' default message gas
+    return min_gas * 64 // 63 + 45_000 + 100_000 + 16 * len(relay_calldata)
 
 
 def _withdrawal_actor(status: Status) -> Actor | None:

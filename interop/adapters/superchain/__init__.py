@@ -1,6 +1,8 @@
 """OP Superchain interop adapter: L2 -> L2 ETH and messages through the L2ToL2CrossDomainMessenger.
 
-Heavy modules load lazily; `formulas` and `abis` are cheap to import (the devnet relayer uses them).
+The pure formulas and ABIs live in `interop.spec.superchain` (the devnet imports them from there);
+`formulas` and `abis` here re-export them until every importer has moved. Heavy modules load
+lazily.
 """
 
 from __future__ import annotations
