@@ -158,6 +158,15 @@ class ArbitrumAdapter:
             f"no Arbitrum route {s.name} -> {t.name}", hint="pick the adapter of their stack"
         )
 
+    async def _resolved(
+        self, ctx: AdapterContext
+    ) -> tuple[Direction, ChainClient, ChainClient, ArbContracts]:
+        """`_route` with the contracts checked against the chain (`ArbContracts.resolve`:
+        bridge -> rollup -> outbox read once per L1 client; a contradicted static address is
+        a warning and the on-chain one is used), so a live upgrade never breaks a flow."""
+        d, l1, l2, _ = self._route(ctx)
+        return d, l1, l2, await ArbContracts.resolve(l1, l2.chain)
+
     async def _retryable_params(
         self,
         l1: ChainClient,
@@ -194,7 +203,7 @@ class ArbitrumAdapter:
         retryable its auto-redeem) delivers on the child chain about two parent blocks later.
         Withdrawals: the caller initiates, the rollup's confirm period passes (read from the
         rollup: `confirm_period_seconds`), the caller executes on the Outbox."""
-        d, l1, _, c = self._route(ctx)
+        d, l1, l2, c = self._route(ctx)
         if direction is not d:
             raise UnsupportedOperationError(
                 f"{ctx.source.chain.name} -> {ctx.target.chain.name} is {d.value}, "
@@ -214,6 +223,7 @@ class ArbitrumAdapter:
         wait: int | None = None
         note = "an assertion covering the send must be confirmed on the parent chain"
         try:
+            c = await ArbContracts.resolve(l1, l2.chain)
             wait = await confirm_period_seconds(l1, c)
         except RpcError as exc:  # planning is advice: a read that failed is named, not raised
             note += f" (its period could not be read: {exc.message})"
@@ -240,7 +250,7 @@ class ArbitrumAdapter:
 
     # ------------------------------------------------------------------ protocol
     async def estimate(self, ctx: AdapterContext, request: BridgeRequest) -> FeeEstimate:
-        direction, l1, l2, c = self._route(ctx)
+        direction, l1, l2, c = await self._resolved(ctx)
         sender = estimate_sender(ctx, request)
         src = ctx.source
         price = int(await src.request("eth_gasPrice"), 16)
@@ -279,7 +289,7 @@ class ArbitrumAdapter:
         """Send the first transaction. The refusals (`refusals`) are the core's to apply before
         this is called; they are not repeated here. What the Inbox itself would reject (a
         retryable underfunded, reserved gas values) is still refused before signing."""
-        direction, l1, l2, c = self._route(ctx)
+        direction, l1, l2, c = await self._resolved(ctx)
         signer = require_signer(ctx.signer, "send this step's transaction")
         if direction is Direction.L2_TO_L1:
             call = (
@@ -336,7 +346,7 @@ class ArbitrumAdapter:
         )
 
     async def status(self, ctx: AdapterContext, ref: FlowRef) -> FlowStatus:
-        _, l1, l2, c = self._route(ctx)
+        _, l1, l2, c = await self._resolved(ctx)
         check_ref(ctx, ref, self.name)
         d = self._data(ref)
         if isinstance(d, WithdrawalData):
@@ -430,7 +440,7 @@ class ArbitrumAdapter:
         )
 
     async def execute_next(self, ctx: AdapterContext, ref: FlowRef) -> Hash32 | None:
-        _, l1, l2, c = self._route(ctx)
+        _, l1, l2, c = await self._resolved(ctx)
         check_ref(ctx, ref, self.name)
         d = self._data(ref)
         signer = require_signer(ctx.signer, "send this step's transaction")
@@ -478,7 +488,7 @@ class ArbitrumAdapter:
         """The flow `tx_hash` started; its ref records the real recipient and bridged amount
         (the deposit's credited address, the ticket's destination and `l2CallValue`, the
         send's destination and call value), never the Inbox or ArbSys it called."""
-        direction, l1, l2, c = self._route(ctx)
+        direction, l1, l2, c = await self._resolved(ctx)
         if direction is Direction.L2_TO_L1:
             rcpt = await l2.get_receipt(tx_hash)
             if rcpt is None:
