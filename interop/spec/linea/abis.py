@@ -18,6 +18,7 @@ __all__ = [
     "CLAIM_MESSAGE",
     "CLAIM_MESSAGE_WITH_PROOF",
     "CURRENT_L2_BLOCK_NUMBER",
+    "CURRENT_PERIOD_AMOUNT_IN_WEI",
     "CURRENT_TIMESTAMP",
     "DATA_FINALIZED_TOPIC",
     "FINALIZE_WITHOUT_PROOF",
@@ -32,6 +33,7 @@ __all__ = [
     "L2_MESSAGING_BLOCK_ANCHORED_TOPIC",
     "L2_ROLLING_HASH_UPDATED_TOPIC",
     "LAST_ANCHORED_L1_MESSAGE_NUMBER",
+    "LIMIT_IN_WEI",
     "MESSAGE_CLAIMED_TOPIC",
     "MESSAGE_SENT_TOPIC",
     "MINIMUM_FEE_IN_WEI",
@@ -56,6 +58,8 @@ L2_MERKLE_ROOTS_DEPTHS = Fn("l2MerkleRootsDepths(bytes32)", ("uint256",))
 ROLLING_HASHES = Fn("rollingHashes(uint256)", ("bytes32",))
 CURRENT_L2_BLOCK_NUMBER = Fn("currentL2BlockNumber()", ("uint256",))
 CURRENT_TIMESTAMP = Fn("currentTimestamp()", ("uint256",))
+LIMIT_IN_WEI = Fn("limitInWei()", ("uint256",))
+CURRENT_PERIOD_AMOUNT_IN_WEI = Fn("currentPeriodAmountInWei()", ("uint256",))
 SUBMIT_DATA = Fn("submitData((bytes32,bytes32,bytes32,uint256,uint256,bytes32,bytes))")
 """(parentStateRootHash, dataParentHash, finalStateRootHash, firstBlockInData, finalBlockInData,
 snarkHash, compressedData): OPERATOR_ROLE."""
