@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from interop.actions.tx import wait_for_receipt
 from interop.adapters.base import (
+    Actor,
     AdapterContext,
     BridgeAdapter,
     BridgeRequest,
@@ -53,15 +54,17 @@ from interop.client import ChainClient
 from interop.errors import (
     AlreadyDoneError,
     BridgeError,
+    FlowTimeoutError,
     InputError,
     InsufficientFundsError,
     InteropError,
+    ManualActionRequired,
     MissingSignerError,
     NotReadyError,
     ReceiptTimeoutError,
-    RpcTimeoutError,
     TransactionFailedError,
     TransactionReplacedError,
+    UnsupportedOperationError,
     mark_sent,
 )
 from interop.journal import (
@@ -184,10 +187,23 @@ class FlowState:
     seconds_to_next: int | None
     hop: int
     hops: tuple[HopState, ...]
+    actor: Actor | None = None
+    """Who acts next on the current hop: CALLER (`complete()` performs it, or a person must when
+    the status is NEEDS_MANUAL_ACTION), RELAYER (the rollup's infrastructure), NOBODY (only
+    time must pass); None when the flow is done. From the adapter's `FlowStatus.actor`."""
 
     @property
     def done(self) -> bool:
         return self.status.done
+
+    @property
+    def action(self) -> str | None:
+        """What a person must do, when the current hop needs manual action (the adapter's
+        `details["action"]`)."""
+        cur = self.hops[self.hop].status if self.hops else None
+        if cur is None or self.status is not Status.NEEDS_MANUAL_ACTION:
+            return None
+        return str(cur.details.get("action") or "") or None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -197,6 +213,8 @@ class FlowState:
             "next_step": self.next_step,
             "seconds_to_next": self.seconds_to_next,
             "hop": self.hop,
+            "actor": None if self.actor is None else self.actor.value,
+            "action": self.action,
             "hops": [
                 {
                     "index": h.index,
@@ -405,17 +423,30 @@ class Flow:
         if st is None:
             initiates = self._journal_txs(cur, "initiate")
             live = [t for t in initiates if t.state != "replaced"]
-            if live:
-                state = FlowState(self.id, Status.PENDING, "initiate-sent", None, None, cur, hops)
+            if live:  # mined soon: the chain acts
+                state = FlowState(
+                    self.id, Status.PENDING, "initiate-sent", None, None, cur, hops, Actor.NOBODY
+                )
             elif cur == 0 and initiates:  # every first transaction was replaced: never started
                 state = FlowState(self.id, Status.FAILED, REPLACED, None, None, cur, hops)
             elif cur == 0:
-                state = FlowState(self.id, Status.PENDING, "not-started", "initiate", 0, cur, hops)
+                state = FlowState(
+                    self.id, Status.PENDING, "not-started", "initiate", 0, cur, hops, Actor.CALLER
+                )
             else:
-                state = FlowState(self.id, Status.PENDING, "between-hops", "deposit", 0, cur, hops)
+                state = FlowState(
+                    self.id, Status.PENDING, "between-hops", "deposit", 0, cur, hops, Actor.CALLER
+                )
         else:
             state = FlowState(
-                self.id, st.status, st.native, st.next_step, st.seconds_to_next, cur, hops
+                self.id,
+                st.status,
+                st.native,
+                st.next_step,
+                st.seconds_to_next,
+                cur,
+                hops,
+                None if st.status.done and cur == len(hops) - 1 else _actor(st),
             )
         self._save(state)
         return state
@@ -437,9 +468,12 @@ class Flow:
         """Wait (without signing anything) until the current hop reaches `until` or later.
 
         Returns early when the flow is done or needs the caller (ready to prove / finalize,
-        manual action, next hop to deposit): call `complete()` for that. `RpcTimeoutError`
-        after `timeout` seconds of wall time. Journaled transactions without a receipt are
-        settled on the way (same bytes re-broadcast; a replaced one is marked, not waited on).
+        a step like a redeem that `complete()` can perform, next hop to deposit): call
+        `complete()` for that. Raises `ManualActionRequired` (its `action` says what to do) when
+        a hop needs a person: no step of the library can move it on. `FlowTimeoutError` (a
+        `TimeoutError`) after `timeout` seconds of wall time. Journaled transactions without a
+        receipt are settled on the way (same bytes re-broadcast; a replaced one is marked, not
+        waited on).
         """
         check_timing(timeout=timeout, poll=poll, max_interval=max_interval)
         sleep = sleep or _default_sleep(self._host)
@@ -450,6 +484,10 @@ class Flow:
                 await self.settle(patience=min(FATE_PATIENCE, poll), deadline=deadline)
             st = await self.status()
             await _emit(progress, FlowEvent("status", st))
+            if st.status is Status.NEEDS_MANUAL_ACTION and not (
+                st.next_step and st.actor is Actor.CALLER
+            ):
+                raise self._manual(st)
             if (
                 st.done
                 or (
@@ -476,8 +514,9 @@ class Flow:
     ) -> float:
         if deadline is not None and time.monotonic() >= deadline:
             raise mark_sent(
-                RpcTimeoutError(
-                    f"flow {self.id or self.tx_hash} still {st.native} ({st.status.value})",
+                FlowTimeoutError(
+                    f"flow {self.id or self.tx_hash} still {st.native} ({st.status.value}) "
+                    "when the timeout ran out",
                     hint="it continues on chain; call wait()/complete() again or `interop resume`",
                 ),
                 None,
@@ -523,9 +562,11 @@ class Flow:
         Journal first: the flow is persisted (if it was only looked up), each step's transaction
         is committed when signed, statuses after each step. Raises `TransactionFailedError`
         if the flow failed on chain, `TransactionReplacedError` if its first transaction can never
-        be mined (nothing of it executed), `RpcTimeoutError` after `timeout` (nothing is lost:
-        resume later), `UnsupportedOperationError` when a manual action is needed that the
-        adapter cannot perform, `MissingSignerError` when this signer did not start the flow.
+        be mined (nothing of it executed), `FlowTimeoutError` (a `TimeoutError`) after `timeout`
+        (nothing is lost: resume later), `ManualActionRequired` when a hop needs a person (its
+        `action` says what to do: the adapter's `details["action"]`; a step the adapter can
+        perform, such as a redeem, is tried once first), `MissingSignerError` when this signer
+        did not start the flow.
 
         An `abandoned` flow (its starting call raised before anything was signed) is sent only
         with `send_abandoned=True`: the caller was told it failed and may have paid otherwise.
@@ -589,6 +630,7 @@ class Flow:
         await self._recover_refs()
         sleep = sleep or _default_sleep(self._host)
         interval = poll
+        tried_manual: set[tuple[int, str]] = set()
         while True:
             st = await self.status()
             await _emit(progress, FlowEvent("status", st))
@@ -616,6 +658,22 @@ class Flow:
                 await self._start_hop(st.hop, signer, progress, st, receipt_timeout)
                 interval = poll
                 continue
+            if st.status is Status.NEEDS_MANUAL_ACTION:
+                # one try of a step the adapter offers (e.g. a redeem); then a person decides:
+                # never a loop of transactions that keep failing the same way
+                key = (st.hop, st.native)
+                if not st.next_step or st.actor is not Actor.CALLER or key in tried_manual:
+                    raise self._manual(st)
+                tried_manual.add(key)
+                try:
+                    if await self._do_step(st, signer, progress, receipt_timeout):
+                        interval = poll
+                        continue
+                except (NotReadyError, UnsupportedOperationError):
+                    pass
+                except AlreadyDoneError:
+                    continue
+                raise self._manual(st)
             if st.status in _ACTIONABLE and st.next_step:
                 try:
                     if await self._do_step(st, signer, progress, receipt_timeout):
@@ -635,6 +693,18 @@ class Flow:
             interval = await self._pause(
                 st, interval, poll, max_interval, deadline, sleep, progress
             )
+
+    def _manual(self, st: FlowState) -> ManualActionRequired:
+        """The error for a hop that needs a person, with the adapter's `details["action"]`."""
+        hop = st.hops[st.hop] if st.hops else None
+        where = "" if hop is None else f" ({hop.adapter}, chain {hop.source} -> {hop.target})"
+        err = ManualActionRequired(
+            f"flow {self.id or self.tx_hash} needs manual action at hop {st.hop + 1}{where}: "
+            f"{st.native}",
+            action=st.action or "look the flow up (`interop status`) and act on its native state",
+        )
+        mark_sent(err, None, flow_id=self.id)
+        return err
 
     def _failure(self, st: FlowState) -> InteropError:
         """The error for a flow that ended badly (journal already says so, via `status`)."""
@@ -932,6 +1002,18 @@ async def settle_leftovers(host: FlowHost, flow_id: str, done: str) -> None:
 def handle_for(host: FlowHost, record: FlowRecord, *, persisted: bool = True) -> Flow:
     cls = Message if record.kind == FlowKind.MESSAGE.value else Transfer
     return cls(host, record, persisted=persisted)
+
+
+def _actor(st: FlowStatus) -> Actor | None:
+    """Who acts next, from the adapter (`FlowStatus.actor`), else from the uniform status for
+    an adapter written before the field existed."""
+    if st.actor is not None:
+        return st.actor
+    if st.status.done:
+        return None
+    if st.status in _ACTIONABLE:
+        return Actor.CALLER
+    return Actor.NOBODY
 
 
 def _default_sleep(host: FlowHost) -> Sleep:

@@ -13,7 +13,9 @@ local devnet with no RPC keys.
 Exit codes say what happened, because a script decides from them whether it may try again:
 
 - 0  success;
-- 1  a flow failed on chain (or `resume` left one with an error; `balances` with a failed chain);
+- 1  a flow failed on chain, or needs a person (`ManualActionRequired`: the printed action says
+     what to do; no command of ours can finish it), or `resume` left one with an error, or
+     `balances` could not read every chain;
 - 2  refused or failed before anything was signed: nothing was sent, fixing the input and running
      again is safe (argparse errors too; an internal error before signing as well);
 - 3  something was signed during this command (so it may have been sent and may execute) and the
@@ -671,6 +673,15 @@ async def _drive(args: argparse.Namespace, flow: Any) -> Any:
     return await flow.status()
 
 
+def _waivers(args: argparse.Namespace) -> set[str]:
+    """The refusal codes this command waives: each `--waive CODE`, and `zero-recipient` for
+    `--allow-zero-address` (the library's own zero-address refusal)."""
+    codes = {c.strip() for c in (args.waive or []) if c.strip()}
+    if args.allow_zero_address:
+        codes.add("zero-recipient")
+    return codes
+
+
 async def _bridge(args: argparse.Namespace) -> int:
     reg = _registry(args)
     src = _chain_arg(reg, "--from", args.source)
@@ -691,10 +702,9 @@ async def _bridge(args: argparse.Namespace) -> int:
             plan = await io.plan(value, src.id, dst.id, recipient)
             print(json.dumps(plan.to_dict(), indent=2) if args.json else plan.describe())
             return 0
-        # the library's zero-address refusal is waived by `force` (a zero address has no code,
-        # so the other recipient checks `force` skips would not refuse it anyway)
-        force = args.force or args.allow_zero_address
-        flow = await io.bridge(value, src.id, dst.id, recipient, force=force)
+        flow = await io.bridge(
+            value, src.id, dst.id, recipient, waive=_waivers(args), force=args.force
+        )
         if not args.json:
             print(f"flow {flow.id} started: {flow.tx_hash}", file=sys.stderr)
         return _report(args, flow, await _drive(args, flow))
@@ -721,8 +731,9 @@ async def _message(args: argparse.Namespace) -> int:
             plan = await io.plan(value, src.id, dst.id, target, data=data, message=True)
             print(json.dumps(plan.to_dict(), indent=2) if args.json else plan.describe())
             return 0
-        force = args.force or args.allow_zero_address
-        flow = await io.send_message(src.id, dst.id, target, data, value, force=force)
+        flow = await io.send_message(
+            src.id, dst.id, target, data, value, waive=_waivers(args), force=args.force
+        )
         if not args.json:
             print(f"flow {flow.id} started: {flow.tx_hash}", file=sys.stderr)
         return _report(args, flow, await _drive(args, flow))
@@ -971,7 +982,14 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--value", required=True, help="amount with unit, e.g. 0.1ether")
     sp.add_argument("--recipient", help="address (also short:0x.., 0x..@chain); default: yourself")
     sp.add_argument("--plan", action="store_true", help="only show the route: steps, waits, fees")
-    sp.add_argument("--force", action="store_true", help="skip the recipient safety refusals")
+    waive_help = (
+        "accept one refusal by its code (repeatable), e.g. --waive contract-recipient; "
+        "a refusal prints its code"
+    )
+    sp.add_argument("--waive", action="append", metavar="CODE", help=waive_help)
+    sp.add_argument(
+        "--force", action="store_true", help="waive every refusal code (deprecated: use --waive)"
+    )
     sp.add_argument(
         "--allow-zero-address",
         action="store_true",
@@ -990,7 +1008,10 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--data", required=True, help="0x-hex calldata")
     sp.add_argument("--value", default=None, help="value to send with the call, e.g. 0.01ether")
     sp.add_argument("--plan", action="store_true")
-    sp.add_argument("--force", action="store_true")
+    sp.add_argument("--waive", action="append", metavar="CODE", help=waive_help)
+    sp.add_argument(
+        "--force", action="store_true", help="waive every refusal code (deprecated: use --waive)"
+    )
     sp.add_argument(
         "--allow-zero-address", action="store_true", help="allow the zero address as --target"
     )
@@ -1104,11 +1125,12 @@ def _report_sent(
 
 
 def _exit_for(run: _Run, exc: BaseException) -> int:
-    """1 when a flow or transaction failed on chain, 3 when anything was signed (or an error
-    says a transaction was broadcast), else 2: nothing was sent."""
-    from interop.errors import TransactionFailedError
+    """1 when a flow or transaction failed on chain or needs a person (nothing we run can finish
+    it: retrying or resuming would not help), 3 when anything was signed (or an error says a
+    transaction was broadcast), else 2: nothing was sent."""
+    from interop.errors import ManualActionRequired, TransactionFailedError
 
-    if isinstance(exc, TransactionFailedError):
+    if isinstance(exc, TransactionFailedError | ManualActionRequired):
         return EXIT_FAILED
     return EXIT_SENT if _sent(run, exc) else EXIT_REFUSED
 
@@ -1136,6 +1158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InteropError as exc:
         code = _exit_for(run, exc)
         print(f"error: {run.redact(str(exc))}", file=sys.stderr)
+        action = getattr(exc, "action", None)
+        if isinstance(action, str) and action:
+            print(f"manual action needed: {run.redact(action)}", file=sys.stderr)
         _report_sent(args, run, exc, code, run.redact(exc.message))
         return code
     except Exception as exc:  # a bug of ours: no traceback, but say so and what was sent
