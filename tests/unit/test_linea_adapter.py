@@ -56,8 +56,16 @@ def ref(version: int = REF_VERSION, **over: Any) -> FlowRef:
         "l1_from": 5,
     }
     data.update(over)
-    return FlowRef("linea", Direction.L2_TO_L1, FlowKind.MESSAGE, 904, 900, "0x" + "ab" * 32,
-                   data, version=version)
+    return FlowRef(
+        "linea",
+        Direction.L2_TO_L1,
+        FlowKind.MESSAGE,
+        904,
+        900,
+        "0x" + "ab" * 32,
+        data,
+        version=version,
+    )
 
 
 def test_protocol_and_routes_from_chain_data() -> None:
@@ -83,8 +91,9 @@ def test_ref_codec() -> None:
     bad = dict(ref().data)
     del bad["calldata"]
     with pytest.raises(InputError):
-        a.decode_ref(FlowRef("linea", Direction.L2_TO_L1, FlowKind.MESSAGE, 904, 900,
-                             "0x" + "ab" * 32, bad))
+        a.decode_ref(
+            FlowRef("linea", Direction.L2_TO_L1, FlowKind.MESSAGE, 904, 900, "0x" + "ab" * 32, bad)
+        )
 
 
 def _ctx(l2_handler: Any) -> AdapterContext:
@@ -106,7 +115,7 @@ async def test_estimate_uses_linea_estimate_gas_when_offered() -> None:
     est = await adapter_factory().estimate(ctx, req)
     assert (est.initiate_gas, est.max_fee_per_gas, est.extra_value) == (51_234, 1014, 10**12)
     calls = ctx.source.transport.calls  # type: ignore[attr-defined]
-    sent = [p for m, p in calls if m == "linea_estimateGas"][0][0]
+    sent = next(p for m, p in calls if m == "linea_estimateGas")[0]
     assert sent["to"].lower() == L2MS.lower() and int(sent["value"], 16) == 10**15 + 10**12
 
 
