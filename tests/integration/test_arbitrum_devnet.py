@@ -8,6 +8,7 @@ gas in between.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 
 import pytest
@@ -482,3 +483,8 @@ async def test_time_to_confirmation_reads_bold_and_is_never_zero_while_unconfirm
     st = await W.withdrawal_status(l1, l2, contracts, send)
     assert st.status is W.WithdrawalStatus.CONFIRMED
     assert await W.seconds_to_confirmation(l1, contracts, send, l2=l2) == 0
+    # the pre-BoLD path (no rollup to read: the Outbox's newest SendRootUpdated) agrees
+    bold = await W.latest_confirmed(l1, l2, contracts)
+    outbox_only = await W.latest_confirmed(l1, l2, dataclasses.replace(contracts, rollup=None))
+    assert bold is not None and bold == outbox_only
+    assert bold.send_count > send.position
