@@ -127,6 +127,7 @@ async def test_deposit_exact_on_l2(env: Env, l2_id: int, path: str) -> None:
     assert again.data["l2_hashes"] == ref.data["l2_hashes"] and again.kind is FlowKind.ETH
     # the real recipient and amount, not the portal / bridge the transaction called
     assert again.data["recipient"] == to_address(rcp) and int(again.data["value"]) == value
+    assert again.data == ref.data and again.version == ref.version
     with pytest.raises(AlreadyDoneError):
         await env.adapter.execute_next(ctx, ref)
 
@@ -245,6 +246,7 @@ async def test_message_l1_to_l2(env: Env) -> None:
     again = await env.adapter.flow_from_tx(ctx, ref.tx_hash)
     assert again.kind is FlowKind.MESSAGE
     assert again.data["recipient"] == to_address(target) and again.data["value"] == "12345"
+    assert again.data == ref.data
 
 
 async def test_failed_l1_to_l2_message_says_what_to_do(env: Env) -> None:

@@ -524,7 +524,9 @@ class OpStackAdapter:
             )
             data = OpRefData(
                 l2_hashes=tuple(e.l2_tx_hash for e in events),
-                path="bridge" if msgs and msgs[0].sender == bridge else "portal",
+                path=None
+                if kind is FlowKind.MESSAGE
+                else ("bridge" if msgs and msgs[0].sender == bridge else "portal"),
                 message_hash=message_hash,
                 recipient=recipient,
                 value=value,
