@@ -459,17 +459,17 @@ async def test_time_to_confirmation_reads_bold_and_is_never_zero_while_unconfirm
     l1, l2 = clients
     user = await _funded(l1, l2, "time to confirmation")
     contracts = ArbContracts.of(devnet.chain(L2), L1)
-    h = await send_transaction(
-        l2,
-        user,
-        to=ARB_SYS,
-        value=ether("0.01"),
-        data=calldata("withdrawEth(address)", _fresh("ttc dest")),
-    )
-    rcpt = await wait_for_receipt(l2, h)
-    send = decode_l2_to_l1_tx(next(x for x in rcpt.logs if x.topics[0] == L2_TO_L1_TX_TOPIC))
     assert arb.relayer is not None
     async with arb.relayer.lock:  # the validator is held: nothing is batched or confirmed
+        h = await send_transaction(
+            l2,
+            user,
+            to=ARB_SYS,
+            value=ether("0.01"),
+            data=calldata("withdrawEth(address)", _fresh("ttc dest")),
+        )
+        rcpt = await wait_for_receipt(l2, h)
+        send = decode_l2_to_l1_tx(next(x for x in rcpt.logs if x.topics[0] == L2_TO_L1_TX_TOPIC))
         secs = await W.seconds_to_confirmation(l1, contracts, send, l2=l2)
         assert secs == arb.confirm_period_blocks  # no assertion yet: a full period (1 s blocks)
         await arb.relayer.step_unlocked_without_confirming()
