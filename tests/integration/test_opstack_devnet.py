@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 from collections.abc import Sequence
 from typing import Any, cast
 
 import pytest
 from eth_abi.abi import decode as abi_decode
+from eth_utils.crypto import keccak
 
 from interop.actions.tx import send_transaction, wait_for_receipt
 from interop.adapters.opstack.formulas import (
@@ -27,7 +29,7 @@ from interop.chains.model import ContractName
 from interop.client import ChainClient
 from interop.devnet.anvil import DEV_ACCOUNTS
 from interop.devnet.core import Devnet
-from interop.devnet.opstack import OpStackDevnet
+from interop.devnet.opstack import OpStackDevnet, gamecode
 from interop.devnet.opstack.artifacts import load
 from interop.devnet.opstack.chainops import create_address, output_root_at
 from interop.devnet.opstack.predeploys import (
@@ -39,6 +41,7 @@ from interop.devnet.opstack.predeploys import (
     PREDEPLOYS,
 )
 from interop.devnet.opstack.relayer import L2Relayer
+from interop.errors import ExecutionRevertedError
 from interop.rpc.base import Transport
 from interop.rpc.models import Receipt
 from interop.signer import SafeSigner, account_from_key
@@ -308,6 +311,37 @@ async def _output_proof(
     )
     assert proof["storageProof"][0]["value"] in ("0x1", "0x01")
     return orp, [hex_to_bytes(p) for p in proof["storageProof"][0]["proof"]]
+
+
+async def test_games_answer_l2_sequence_number_as_later_releases_do(devnet: Devnet) -> None:
+    """Current viem calls `l2SequenceNumber()` on every game; 0.17.3's FaultDisputeGame lacks
+    it. The factory's type-0 implementation is our L2SequenceNumberGame in front of the
+    unchanged game: the view answers `l2BlockNumber()`, everything else is the game's own."""
+    op = _op(devnet)
+    l1 = _client(devnet, L1)
+    for _ in range(2):  # a block below a new head: a new game
+        await devnet.transport(FP).request("evm_mine", [])
+    await op.sync()
+    game = op.games(FP)[-1]
+    # (not in 0.17.3's ABI, so called by its selector)
+    (n,) = abi_decode(["uint256"], await l1.call(game.address, keccak(b"l2SequenceNumber()")[:4]))
+    assert n == game.l2_block == await _view(l1, game.address, "FaultDisputeGame", "l2BlockNumber")
+    assert await _view(l1, game.address, "FaultDisputeGame", "version") == await _view(
+        l1, op.contracts[FP]["fault_dispute_game_0_17_3"], "FaultDisputeGame", "version"
+    )
+    root = await _view(l1, game.address, "FaultDisputeGame", "rootClaim")
+    assert "0x" + root.hex() == game.root
+    # a selector neither contract has reverts, as on the unchanged game
+    with pytest.raises(ExecutionRevertedError):
+        await l1.call(game.address, keccak(b"expectedResolution()")[:4])
+
+
+def test_sequence_number_game_bytecode_is_built_from_its_source() -> None:
+    """The committed creation code is what solc-js makes of the committed source."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed: solc-js cannot run")
+    rec = gamecode.build_record()
+    assert rec == gamecode.record()
 
 
 async def test_withdrawal_game_proposed_resolved_and_finalized_portal2(devnet: Devnet) -> None:

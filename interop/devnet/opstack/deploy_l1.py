@@ -5,7 +5,9 @@ initialised through `upgradeToAndCall`; implementations without per-chain constr
 are deployed once and shared by all L2s, like the superchain does. Differences from a production
 deployment, all on purpose: the proxy admin and every owner / guardian / challenger is the
 devnet's deployer EOA (no ProxyAdmin contract, no Safe), the init bond for games is zero, and the
-periods are seconds instead of days so tests can fast-forward through them.
+periods are seconds instead of days so tests can fast-forward through them; and the factory's
+game type 0 implementation is our `L2SequenceNumberGame` in front of the unchanged 0.17.3
+FaultDisputeGame, so games answer `l2SequenceNumber()` as later releases do (gamecode.py).
 
 The L2 with `generation == "portal2"` gets the fault-proof system (OptimismPortal2,
 DisputeGameFactory, FaultDisputeGame of game type 0 = CANNON, AnchorStateRegistry, DelayedWETH,
@@ -22,6 +24,7 @@ from eth_utils.crypto import keccak
 
 from interop.chains.model import ContractName
 from interop.client import ChainClient
+from interop.devnet.opstack import gamecode
 from interop.devnet.opstack.artifacts import load
 from interop.devnet.opstack.chainops import Sender, output_root_at
 from interop.types import ZERO_ADDRESS, Address
@@ -264,12 +267,16 @@ async def _fault_proofs(d: _Deployer, l1: ChainClient, l2: ChainClient, dep: L1D
         asr,
         dep.l2_id,
     )
+    # the factory clones our L2SequenceNumberGame in front of the unchanged game: current viem
+    # calls `l2SequenceNumber()` on every game, which 0.17.3 lacks (see gamecode.py)
+    facade = await d.s.deploy(gamecode.deploy_data(game), what=gamecode.NAME)
     await d.s.send(
         dgf,
-        load("DisputeGameFactory").call("setImplementation", GAME_TYPE_CANNON, game),
+        load("DisputeGameFactory").call("setImplementation", GAME_TYPE_CANNON, facade),
         what="DisputeGameFactory.setImplementation",
     )
-    a["fault_dispute_game"] = game
+    a["fault_dispute_game"] = facade
+    a["fault_dispute_game_0_17_3"] = game
     a["mips"] = mips
     a["preimage_oracle"] = oracle
 
