@@ -4,6 +4,7 @@ periods are measured in L1 block time, so an idle devnet would otherwise wait fo
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -83,6 +84,8 @@ async def test_proposer_never_erases_a_time_jump_of_advance(
     async with real.lock:  # the background proposer of 901 waits meanwhile
         await real.step()  # settled: no game pending for the current head
         proposer.games = list(real.games)
+        # games cover the block below the head: one more block, then each new head needs one
+        await devnet.transport(901).request("evm_mine", [])
         for _ in range(3):
             await devnet.transport(901).request("evm_mine", [])  # a new L2 head: a new game
             clock_before = await _ts(l1_raw, "pending")
@@ -124,3 +127,41 @@ async def test_fast_forward_checks_that_the_jump_happened() -> None:
         await dn.fast_forward(100)
         assert seam.fired
         assert await _ts(seam) >= before + 100
+
+
+async def test_real_time_proposer_keeps_l1_time_with_the_wall_clock(devnet: Devnet) -> None:
+    """In real-time mode (`tick_seconds`, as `interop devnet` runs) the L1 clock is the wall
+    clock. The proposer follows every game with an L1 block later than the game; it used to
+    move the clock a second forward for it, so L1 time ran a second ahead of wall time per new
+    901 block (5-10 s within a minute). Now it waits for the wall clock instead: after several
+    games the L1 clock's lead over the wall clock has not grown."""
+    op: Any = devnet.component("opstack")
+    real = op.relayers[901]
+    proposer = L2Relayer(
+        real.l1,
+        real.l2,
+        real.dep,
+        real.proposer,
+        real.params,
+        batcher=real.batcher,
+        start_block=await real.l1.block_number(),
+        real_time=True,
+    )
+    l1, l2 = devnet.transport(900), devnet.transport(901)
+
+    async def lead() -> float:  # L1 clock minus wall clock (the session devnet is fast-forwarded)
+        return await _ts(l1, "pending") - time.time()
+
+    async with real.lock:  # the background proposer of 901 waits meanwhile
+        await real.step()
+        proposer.games = list(real.games)
+        # games cover the block below the head: one more block, then each new head needs one
+        await l2.request("evm_mine", [])
+        before = await lead()
+        for _ in range(4):
+            await l2.request("evm_mine", [])  # a new L2 head: a new game
+            game = await proposer.propose_game()
+            assert game is not None
+            assert await _ts(l1) > game.created_at  # a proof can still follow the game
+        after = await lead()
+    assert after - before <= 1.0, f"L1 clock gained {after - before:.1f} s on the wall clock"

@@ -164,6 +164,7 @@ class OpStackDevnet:
                 self.params,
                 batcher=deployer.address,
                 start_block=start_block,
+                real_time=bool(devnet.config.tick_seconds),
             )
         await self.sync()
         self._tasks = [

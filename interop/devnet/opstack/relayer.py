@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 
 from eth_utils.crypto import keccak
@@ -83,6 +84,7 @@ class L2Relayer:
         *,
         batcher: Address,
         start_block: int = 0,
+        real_time: bool = False,
     ) -> None:
         self.l1 = l1
         self.l2 = l2
@@ -90,6 +92,8 @@ class L2Relayer:
         self.proposer = proposer
         self.params = params
         self.batcher = batcher
+        # the devnet's L1 follows the wall clock (`tick_seconds`): never push it ahead
+        self.real_time = real_time
         self.lock = asyncio.Lock()
         self.cursor = start_block - 1
         self.relayed = 0
@@ -326,13 +330,29 @@ class L2Relayer:
         has not passed `ts` yet. Mining at an absolute `ts + 1` (as this did) resets anvil's
         time offset: a `Devnet.advance()` jump made concurrently was erased, and every game
         pushed the L1 clock a further second ahead of wall time.
+
+        In real-time mode (the devnet mines L1 blocks on the wall clock, `tick_seconds`) the
+        clock is not moved at all: we wait (under a second) for the wall clock to pass `ts`,
+        then mine. Moving it put L1 time a second ahead of wall time for every game, 5-10 s
+        within a minute of a busy 901, and wall-clock clients then disagreed with the chain.
         """
-        for _ in range(3):  # the next block's timestamp ("pending") is the node's clock
-            clock = int((await self.l1.get_block("pending"))["timestamp"], 16)
+        if self.real_time:
+            deadline = time.monotonic() + 2.5
+            while time.monotonic() < deadline:
+                if await self._clock() > ts:
+                    await self.l1.request("evm_mine", [])
+                    return
+                await asyncio.sleep(0.05)
+        for _ in range(3):
+            clock = await self._clock()
             if clock > ts:
                 break
             await self.l1.request("evm_increaseTime", [ts + 1 - clock])
         await self.l1.request("evm_mine", [])
+
+    async def _clock(self) -> int:
+        """The L1 node's clock: the timestamp its next block ("pending") would get."""
+        return int((await self.l1.get_block("pending"))["timestamp"], 16)
 
     async def resolve_games(self) -> int:
         """Resolve every unresolved game whose clock has expired; return how many."""
