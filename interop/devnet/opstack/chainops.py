@@ -15,11 +15,11 @@ from typing import Any
 import rlp
 from eth_utils.crypto import keccak
 
-from interop.adapters.opstack.formulas import L2_TO_L1_MESSAGE_PASSER, output_root
 from interop.client import ChainClient
 from interop.errors import DevnetError
 from interop.rpc.models import Receipt
 from interop.signer import Signer
+from interop.spec.opstack.formulas import L2_TO_L1_MESSAGE_PASSER, output_root
 from interop.types import Address, Hash32, to_address
 
 __all__ = ["Sender", "create_address", "devnet_signer", "output_root_at"]

@@ -28,11 +28,6 @@ from dataclasses import dataclass
 
 from eth_utils.crypto import keccak
 
-from interop.adapters.opstack.formulas import (
-    TRANSACTION_DEPOSITED_TOPIC,
-    DepositEvent,
-    decode_transaction_deposited,
-)
 from interop.chains.model import ContractName
 from interop.client import ChainClient
 from interop.devnet.opstack.artifacts import load
@@ -47,6 +42,11 @@ from interop.devnet.opstack.deploy_l1 import (
 )
 from interop.devnet.opstack.predeploys import set_l1_block_values
 from interop.errors import RpcResponseError
+from interop.spec.opstack.formulas import (
+    TRANSACTION_DEPOSITED_TOPIC,
+    DepositEvent,
+    decode_transaction_deposited,
+)
 from interop.types import Address, Hash32, hex_to_bytes, to_address, to_hash32
 
 __all__ = ["Game", "L2Relayer"]
