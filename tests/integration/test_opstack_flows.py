@@ -34,6 +34,7 @@ from interop.devnet.anvil import DEV_ACCOUNTS
 from interop.devnet.core import Devnet
 from interop.errors import (
     AlreadyDoneError,
+    ManualActionRequired,
     MessageNotFoundError,
     NotReadyError,
     UnsafeRecipientError,
@@ -271,16 +272,16 @@ async def test_failed_l1_to_l2_message_says_what_to_do(env: Env) -> None:
     )
     assert "replay" in st.details["action"]
     assert st.details["to"] == PREDEPLOYS["L2CrossDomainMessenger"]
-    # fix the target, then do what the status says
+    assert st.details["gas"] > 200_000 and st.details["calldata"].startswith("0x")
+    # one replay (what complete() tries once): the target still reverts, so a person must act
+    with pytest.raises(ManualActionRequired) as info:
+        await env.adapter.execute_next(ctx, ref)
+    assert info.value.tx_hash is not None and "replay" in info.value.action
+    assert (await env.adapter.status(ctx, ref)).status is Status.NEEDS_MANUAL_ACTION
+    # fix the target, then replay: the message is delivered
     await l2.request("anvil_setCode", [target, RECORDER_CODE])
-    h = await send_transaction(
-        l2,
-        signer,
-        to=st.details["to"],
-        data=bytes.fromhex(st.details["calldata"][2:]),
-        gas=st.details["gas"],
-    )
-    assert (await wait_for_receipt(l2, h)).succeeded
+    h = await env.adapter.execute_next(ctx, ref)
+    assert h is not None and (await wait_for_receipt(l2, h)).succeeded
     st = await env.adapter.status(ctx, ref)
     assert st.status is Status.FINALIZED and st.actor is None
     assert await _slot(l2, target, 1) == 321

@@ -34,7 +34,7 @@ from interop.adapters.base import (
     check_ref,
     estimate_sender,
 )
-from interop.adapters.opstack.common import call_one, check_pair
+from interop.adapters.opstack.common import call_one, check_pair, send_fn
 from interop.adapters.opstack.deposit import (
     build_deposit,
     deposit_eth,
@@ -70,10 +70,12 @@ from interop.errors import (
     AlreadyDoneError,
     InputError,
     InteropError,
+    ManualActionRequired,
     MessageNotFoundError,
     MissingSignerError,
     NotReadyError,
     UnsupportedOperationError,
+    mark_sent,
 )
 from interop.rpc.models import Receipt
 from interop.spec.opstack import abis as A
@@ -471,11 +473,16 @@ class OpStackAdapter:
         )
 
     async def execute_next(self, ctx: AdapterContext, ref: FlowRef) -> Hash32 | None:
+        """Prove or finalize a withdrawal; for a failed message (NEEDS_MANUAL_ACTION), one
+        replay with the gas the status names (enough when the message only ran short of gas);
+        if the message still fails, `ManualActionRequired` says what a person must do."""
         d, l1, l2 = self._ends(ctx)
         check_ref(ctx, ref, self.name)
         st = await self.status(ctx, ref)
         if st.status.done:
             raise AlreadyDoneError(f"flow {ref.tx_hash} is already {st.native}")
+        if st.status is Status.NEEDS_MANUAL_ACTION:
+            return await self._replay(ctx, ref, st, l1 if d is Direction.L2_TO_L1 else l2)
         if d is Direction.L1_TO_L2:
             return None  # the sequencer relays deposits; nothing for the caller to send
         data = OpRefData.decode(ref.data, ref.version)
@@ -489,6 +496,27 @@ class OpStackAdapter:
             f"withdrawal {w.withdrawal_hash} is {st.native}; nothing can be done yet",
             details=f"about {st.seconds_to_next}s" if st.seconds_to_next is not None else None,
         )
+
+    async def _replay(
+        self, ctx: AdapterContext, ref: FlowRef, st: FlowStatus, where: ChainClient
+    ) -> Hash32:
+        det = st.details
+        calldata = hex_to_bytes(str(det["calldata"]))
+        if not calldata:
+            raise ManualActionRequired(
+                f"flow {ref.tx_hash}: the failed message's calldata is unknown",
+                action=str(det["action"]),
+            )
+        rcpt = await send_fn(where, ctx.signer, str(det["to"]), calldata, gas=int(det["gas"]))
+        again = await self.status(ctx, ref)
+        if again.status is Status.NEEDS_MANUAL_ACTION:
+            err = ManualActionRequired(
+                f"flow {ref.tx_hash}: the message failed again when replayed on "
+                f"{where.chain.name} ({rcpt.transaction_hash})",
+                action=str(again.details["action"]),
+            )
+            raise mark_sent(err, rcpt.transaction_hash)
+        return rcpt.transaction_hash
 
     async def flow_from_tx(self, ctx: AdapterContext, tx_hash: str) -> FlowRef:
         """Rebuild the ref from the initiating transaction, recording who really receives and
