@@ -1,0 +1,219 @@
+"""Linea flows beyond the conformance kit: bad input and the postman, on the real contracts.
+
+- a claim before the coordinator anchored (L1->L2) or finalized (L2->L1): NotReadyError, nothing
+  sent; a second claim: AlreadyDoneError;
+- a route that is not L1 <-> its Linea chain: refused before anything is signed;
+- a postman fee below the postman's minimum: refused with a stable code; waived, the message is
+  left for the caller, who claims it;
+- a fee the postman accepts: the postman claims, and recipient + postman get value + fee to
+  the wei (an EOA recipient gets the fee the claim did not cost back, as the contract refunds);
+- 33 withdrawals in one finalization make two Merkle trees: messages of both claim on L1.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+from interop.actions.tx import wait_for_receipt
+from interop.adapters.base import AdapterContext, BridgeRequest, FlowKind, Status
+from interop.adapters.linea import LineaAdapter, adapter_factory
+from interop.client import ChainClient
+from interop.devnet.core import Devnet
+from interop.devnet.linea import LineaDevnet
+from interop.errors import AlreadyDoneError, NotReadyError, UnsupportedOperationError
+from interop.signer import SafeSigner, account_from_key
+from interop.spec.linea import abis
+from interop.testing.conformance import fresh_address
+from interop.types import to_address
+from interop.units import ether
+from tests.integration.test_linea_conformance import L1, L2, linea_config
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def devnet() -> AsyncIterator[Devnet]:
+    async with Devnet(linea_config()) as dn:
+        yield dn
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def env(devnet: Devnet) -> AsyncIterator[tuple[Devnet, SafeSigner, ChainClient, ChainClient]]:
+    me = account_from_key(os.urandom(32))
+    for cid in (L1, L2):
+        await devnet.transport(cid).request("anvil_setBalance", [me.address, hex(ether("100"))])
+    l1, l2 = ChainClient(devnet.chain(L1)), ChainClient(devnet.chain(L2))
+    try:
+        yield devnet, me, l1, l2
+    finally:
+        await l1.aclose()
+        await l2.aclose()
+
+
+def linea(devnet: Devnet) -> LineaDevnet:
+    comp = devnet.component("linea")
+    assert isinstance(comp, LineaDevnet)
+    return comp
+
+
+async def test_claims_before_anchoring_and_twice(env: tuple) -> None:  # type: ignore[type-arg]
+    devnet, me, l1, l2 = env
+    a: LineaAdapter = adapter_factory()
+    ctx = AdapterContext(l1, l2, me)
+    relayer = linea(devnet).relayer
+    assert relayer is not None
+    to = fresh_address()
+    async with relayer.lock:  # the coordinator cannot anchor meanwhile
+        ref = await a.initiate(ctx, BridgeRequest(FlowKind.ETH, 1234, to))
+        st = await a.status(ctx, ref)
+        assert (st.status, st.native, st.actor and st.actor.value) == (
+            Status.PENDING,
+            "UNKNOWN",
+            "relayer",
+        )
+        nonce = await l2.get_nonce(me.address)
+        with pytest.raises(NotReadyError):
+            await a.execute_next(ctx, ref)
+        assert await l2.get_nonce(me.address) == nonce
+    await devnet.sync()
+    st = await a.status(ctx, ref)
+    assert (st.status, st.next_step, st.actor and st.actor.value) == (
+        Status.READY_TO_FINALIZE,
+        "claim",
+        "caller",
+    )
+    tx = await a.execute_next(ctx, ref)
+    assert tx is not None
+    await wait_for_receipt(l2, tx)
+    assert await l2.get_balance(to) == 1234
+    assert (await a.status(ctx, ref)).status is Status.FINALIZED
+    with pytest.raises(AlreadyDoneError):
+        await a.execute_next(ctx, ref)
+
+
+async def test_withdrawal_claim_before_finalization_then_twice(env: tuple) -> None:  # type: ignore[type-arg]
+    devnet, me, l1, l2 = env
+    a = adapter_factory()
+    ctx = AdapterContext(l2, l1, me)
+    to = fresh_address()
+    ref = await a.initiate(ctx, BridgeRequest(FlowKind.ETH, ether("0.5") + 3, to))
+    st = await a.status(ctx, ref)
+    assert st.status is Status.WAITING_TO_FINALIZE and st.native == "SENT"
+    assert st.seconds_to_next is not None and st.seconds_to_next >= 1
+    nonce = await l1.get_nonce(me.address)
+    with pytest.raises(NotReadyError):
+        await a.execute_next(ctx, ref)
+    assert await l1.get_nonce(me.address) == nonce
+    await devnet.advance(st.seconds_to_next)  # the estimate is enough for the coordinator
+    st = await a.status(ctx, ref)
+    assert st.status is Status.READY_TO_FINALIZE, st
+    tx = await a.execute_next(ctx, ref)
+    assert tx is not None
+    await wait_for_receipt(l1, tx)
+    assert await l1.get_balance(to) == ether("0.5") + 3
+    with pytest.raises(AlreadyDoneError):
+        await a.execute_next(ctx, ref)
+
+
+async def test_wrong_chain_pair_is_refused_before_signing(env: tuple) -> None:  # type: ignore[type-arg]
+    _, me, l1, l2 = env
+    a = adapter_factory()
+    nonce = await l1.get_nonce(me.address)
+    for src, dst in ((l1, l1), (l2, l2)):
+        assert not a.supports(src.chain, dst.chain)
+        with pytest.raises(UnsupportedOperationError):
+            await a.initiate(
+                AdapterContext(src, dst, me), BridgeRequest(FlowKind.ETH, 1, me.address)
+            )
+    assert await l1.get_nonce(me.address) == nonce
+
+
+async def test_fee_below_postman_minimum_is_refused_and_left_for_the_caller(env: tuple) -> None:  # type: ignore[type-arg]
+    devnet, me, l1, l2 = env
+    a = adapter_factory()
+    ctx = AdapterContext(l1, l2, me)
+    minimum = await a.postman_minimum(ctx)
+    to = fresh_address()
+    assert minimum > 1
+    # 1 wei: below the minimum at any gas price the postman may see (its minimum moves with
+    # the destination's gas price, which the advance below lowers)
+    req = BridgeRequest(FlowKind.ETH, 1000, to, options={"fee": 1})
+    (r,) = await a.refusals(ctx, req)
+    assert r.code == "fee-below-postman-minimum" and "claim it yourself" in (r.hint or "")
+    waived = BridgeRequest(
+        FlowKind.ETH,
+        1000,
+        to,
+        options={"fee": 1},
+        waive=frozenset({"fee-below-postman-minimum"}),
+    )
+    assert await a.refusals(ctx, waived) == ()
+    assert await a.refusals(ctx, BridgeRequest(FlowKind.ETH, 1000, to)) == ()  # fee 0: fine
+    ref = await a.initiate(ctx, waived)
+    await devnet.advance(60)  # the postman had its chance
+    st = await a.status(ctx, ref)
+    assert (st.status, st.native, st.actor and st.actor.value) == (
+        Status.READY_TO_FINALIZE,
+        "CLAIMABLE",
+        "caller",
+    )
+    tx = await a.execute_next(ctx, ref)
+    assert tx is not None
+    rcpt = await wait_for_receipt(l2, tx)
+    # the fee goes to whoever claims (here the caller); the recipient gets the value
+    assert await l2.get_balance(to) == 1000 and rcpt.succeeded
+
+
+async def test_postman_claims_a_fee_carrying_deposit_to_the_wei(env: tuple) -> None:  # type: ignore[type-arg]
+    devnet, me, l1, l2 = env
+    a = adapter_factory()
+    ctx = AdapterContext(l1, l2, me)
+    fee = 2 * await a.postman_minimum(ctx)
+    to, value = fresh_address(), ether("0.25") + 1
+    postman = to_address(linea(devnet).postman.address)
+    relayer = linea(devnet).relayer
+    assert relayer is not None
+    async with relayer.lock:
+        ref = await a.initiate(ctx, BridgeRequest(FlowKind.ETH, value, to, options={"fee": fee}))
+        assert (
+            await a.refusals(ctx, BridgeRequest(FlowKind.ETH, value, to, options={"fee": fee}))
+            == ()
+        )
+        before = await l2.get_balance(postman)
+    await devnet.sync()
+    st = await a.status(ctx, ref)
+    assert st.status is Status.FINALIZED and st.native == "CLAIMED"
+    (claimed,) = await l2.get_logs(
+        address=devnet.chain(L2).contracts["l2_message_service"],
+        topics=[abis.MESSAGE_CLAIMED_TOPIC, ref.data["message_hash"]],
+    )
+    rcpt = await l2.get_receipt(claimed.transaction_hash)
+    assert rcpt is not None and to_address(rcpt.from_address) == postman
+    postman_gross = await l2.get_balance(postman) - before + rcpt.fee
+    got = await l2.get_balance(to)
+    assert got > value  # the contract refunds an EOA what the claim did not cost
+    assert got + postman_gross == value + fee
+
+
+async def test_withdrawals_in_two_trees_of_one_finalization(env: tuple) -> None:  # type: ignore[type-arg]
+    devnet, me, l1, l2 = env
+    a = adapter_factory()
+    ctx = AdapterContext(l2, l1, me)
+    refs = []
+    for i in range(33):  # 32 leaves per tree: the 33rd opens a second tree
+        refs.append(await a.initiate(ctx, BridgeRequest(FlowKind.ETH, 10**9 + i, fresh_address())))
+    st = await a.status(ctx, refs[-1])
+    await devnet.advance(st.seconds_to_next or 1)
+    for ref in (refs[0], refs[31], refs[32]):
+        st = await a.status(ctx, ref)
+        assert st.status is Status.READY_TO_FINALIZE, st
+        fin = await l1.get_receipt(st.details["finalization_tx"])
+        assert fin is not None
+        roots = [lg for lg in fin.logs if lg.topics[0] == abis.L2_MERKLE_ROOT_ADDED_TOPIC]
+        assert len(roots) >= 2
+        tx = await a.execute_next(ctx, ref)
+        assert tx is not None
+        await wait_for_receipt(l1, tx)
+        assert await l1.get_balance(ref.data["to"]) == int(ref.data["value"])
