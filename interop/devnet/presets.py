@@ -26,7 +26,12 @@ def _component(module: str, factory: str, **kw: Any) -> DevnetComponent | None:
 
 
 def default_config(
-    *, opstack: bool = True, arbitrum: bool = True, tick_seconds: float | None = None, **extra: Any
+    *,
+    opstack: bool = True,
+    arbitrum: bool = True,
+    linea: bool = False,
+    tick_seconds: float | None = None,
+    **extra: Any,
 ) -> DevnetConfig:
     chains = [DevnetChainSpec(DEVNET_L1)]
     comps: list[DevnetComponent] = []
@@ -48,5 +53,13 @@ def default_config(
         chains.append(DevnetChainSpec(DEVNET_ARB))
         c = _component("interop.devnet.arbitrum", "make_component", l1_id=900, l2_id=903, **extra)
         if c is not None:
+            comps.append(c)
+    if linea:
+        # Linea L2 904 with the real message service (interop.devnet.linea), ~0.1-0.6 s more
+        c = _component("interop.devnet.linea", "make_component", l1_id=900, l2_id=904, **extra)
+        if c is not None:
+            from interop.devnet.linea.chain import DEVNET_LINEA
+
+            chains.append(DevnetChainSpec(DEVNET_LINEA))
             comps.append(c)
     return DevnetConfig(chains=chains, components=comps, tick_seconds=tick_seconds)
