@@ -32,19 +32,42 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from interop.chains.model import Chain, NativeCurrency, stack_name
 from interop.errors import ConfigError, InvalidAddressError
 from interop.types import Address, to_address
 
-if TYPE_CHECKING:
-    from interop.chains.registry import ChainRegistry
+__all__ = [
+    "ChainLookup",
+    "chain_from_dict",
+    "chain_to_dict",
+    "dump_chains",
+    "load_chains",
+    "load_entries",
+]
 
-__all__ = ["chain_from_dict", "chain_to_dict", "dump_chains", "load_chains", "load_entries"]
+
+class ChainLookup(Protocol):
+    """What loading needs from a registry (`ChainRegistry` is one): resolve `extends`, tell
+    which ids exist. A protocol, so the loader never imports the registry (which imports it)."""
+
+    def __contains__(self, key: object) -> bool: ...
+
+    def get(self, query: int | str) -> Chain: ...
+
+    def find(self, query: int | str) -> Chain | None: ...
+
+    def suggest(self, query: object) -> list[str]: ...
+
+
+default_base: Callable[[], ChainLookup] | None = None
+"""Where `base=None` looks chains up: `interop.chains.registry` sets it to its
+`default_registry` when it is imported (importing this module imports the `interop.chains`
+package, which imports the registry first)."""
 
 _FIELDS = frozenset(
     {
@@ -68,7 +91,7 @@ _DIRECTIVES = frozenset({"extends", "override"})
 _URL_SCHEMES = ("http://", "https://", "ws://", "wss://")
 
 
-def load_chains(path: str | PathLike[str], *, base: ChainRegistry | None = None) -> list[Chain]:
+def load_chains(path: str | PathLike[str], *, base: ChainLookup | None = None) -> list[Chain]:
     """Parse and validate a chain file; returns the chains without registering them.
 
     `base` resolves `extends` and decides what counts as an override (default registry if None).
@@ -77,12 +100,12 @@ def load_chains(path: str | PathLike[str], *, base: ChainRegistry | None = None)
 
 
 def load_entries(
-    path: str | PathLike[str], *, base: ChainRegistry | None = None
+    path: str | PathLike[str], *, base: ChainLookup | None = None
 ) -> list[tuple[Chain, bool]]:
     """Like `load_chains`, also telling for each chain whether it may replace an existing id."""
-    from interop.chains.registry import default_registry
-
-    registry = default_registry() if base is None else base
+    if base is None and default_base is None:
+        raise ConfigError("no chain registry to resolve the file against", hint="pass base=")
+    registry = base if base is not None else default_base()  # type: ignore[misc]
     p = Path(path)
     raw = _read(p)
     entries = _entry_list(raw, p)
@@ -244,7 +267,7 @@ def _entry_list(raw: Any, path: Path) -> list[Mapping[str, Any]]:
 
 
 def _build(
-    entry: Mapping[str, Any], where: str, registry: ChainRegistry, path: Path
+    entry: Mapping[str, Any], where: str, registry: ChainLookup, path: Path
 ) -> tuple[Chain, bool]:
     override = entry.get("override", False)
     if not isinstance(override, bool):

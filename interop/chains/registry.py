@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from os import PathLike
 
+from interop.chains import loader as _loader
 from interop.chains.model import Chain, stack_name
 from interop.errors import ConfigError, UnknownChainError
 
@@ -173,9 +174,7 @@ class ChainRegistry:
 
         All entries are validated before any is registered, so a bad file changes nothing.
         """
-        from interop.chains.loader import load_entries
-
-        entries = load_entries(path, base=self)
+        entries = _loader.load_entries(path, base=self)
         staged = self.copy()
         for chain, is_override in entries:
             staged.register(chain, replace=is_override)
@@ -225,6 +224,9 @@ def default_registry() -> ChainRegistry:
             if _default is None:
                 _default = ChainRegistry.builtin()
     return _default
+
+
+_loader.default_base = default_registry
 
 
 def get_chain(query: int | str) -> Chain:

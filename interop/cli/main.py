@@ -522,13 +522,30 @@ def _claim_devnet_file() -> Iterator[tuple[Path, bool]]:
         lock.close()
 
 
+def _devnet_parts(without: Sequence[str]) -> dict[str, bool]:
+    """`--without NAME` (or `--no-NAME`) -> `NAME=False` for the devnet preset: the names are
+    the preset's own switches (its keyword parameters defaulting to True), read from it, so the
+    CLI lists no family itself."""
+    import inspect
+
+    from interop.devnet.presets import default_config
+
+    known = [
+        p.name
+        for p in inspect.signature(default_config).parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is True
+    ]
+    for name in without:
+        if name.replace("-", "_") not in known:
+            raise InputError(f"the devnet has no part {name!r}", hint=f"one of {', '.join(known)}")
+    return {name.replace("-", "_"): False for name in without}
+
+
 async def _devnet(args: argparse.Namespace) -> int:
     from interop.devnet.core import Devnet
 
     # real time: an L1 block every second so periods elapse as on a live chain
-    dn = Devnet.default(
-        opstack=not args.no_opstack, arbitrum=not args.no_arbitrum, tick_seconds=1.0
-    )
+    dn = Devnet.default(**_devnet_parts(args.without or []), tick_seconds=1.0)
     async with dn:
         with _claim_devnet_file() as (f, shared):
             f.write_text(devnet_chains_json(list(dn.chains.values())))
@@ -1042,8 +1059,12 @@ def _parser() -> argparse.ArgumentParser:
     sp.set_defaults(afunc=_finalize)
 
     sp = sub.add_parser("devnet", help="run the local multi-chain devnet in the foreground")
-    sp.add_argument("--no-opstack", action="store_true")
-    sp.add_argument("--no-arbitrum", action="store_true")
+    sp.add_argument(
+        "--without",
+        action="append",
+        metavar="PART",
+        help="leave one part (a rollup family) out, e.g. --without arbitrum; also --no-PART",
+    )
     sp.add_argument(
         "--for-seconds",
         type=_seconds("--for-seconds", _MIN_INTERVAL),
@@ -1140,6 +1161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     traceback: every exception ends in a short message and the code that says what happened."""
     argv = list(sys.argv[1:] if argv is None else argv)
     run = _Run(argv)
+    if argv[:1] == ["devnet"]:  # `--no-PART` is the older spelling of `--without PART`
+        argv = [x for a in argv for x in (["--without", a[5:]] if a.startswith("--no-") else [a])]
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2), already printed
