@@ -102,7 +102,7 @@ class OpStackAdapter:
     def _direction(source: Chain, target: Chain) -> Direction | None:
         def settles(l2: Chain, l1: Chain) -> bool:
             return (
-                l2.stack is Stack.OPSTACK
+                l2.stack == Stack.OPSTACK
                 and ContractName.OPTIMISM_PORTAL in l2.parent_contracts.get(l1.id, {})
             )
 

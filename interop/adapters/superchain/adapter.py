@@ -117,8 +117,8 @@ class SuperchainAdapter:
     def supports(self, source: Chain, target: Chain) -> bool:
         if (
             source.id == target.id
-            or source.stack is not Stack.OPSTACK
-            or target.stack is not Stack.OPSTACK
+            or source.stack != Stack.OPSTACK
+            or target.stack != Stack.OPSTACK
             or source.parent_id != target.parent_id
         ):
             return False
