@@ -28,7 +28,7 @@ from interop.adapters.base import (
     Status,
 )
 from interop.adapters.superchain import adapter_factory
-from interop.adapters.superchain.adapter import SuperchainAdapter
+from interop.adapters.superchain.adapter import INTEROP_CONTRACT, SuperchainAdapter
 from interop.adapters.superchain.message import (
     get_sent_messages,
     identifier_for,
@@ -289,6 +289,34 @@ async def test_wrong_pairs_are_unsupported(env: Env) -> None:
     lone = SuperchainAdapter(interop_sets=[{OP_A, 999}])
     with pytest.raises(UnsupportedOperationError):
         await lone.initiate(env.ctx(OP_A, OP_B), req)
+
+
+def _marked(c: ChainClient, chain_id: int | None = None) -> ChainClient:
+    """`c` with chain data that names CrossL2Inbox (optionally under another chain id)."""
+    ch = c.chain
+    ch = ch.replace(contracts={**ch.contracts, INTEROP_CONTRACT: A.CROSS_L2_INBOX})
+    if chain_id is not None:
+        ch = ch.replace(id=chain_id)
+    return ChainClient(ch, c.transport, owns_transport=False)
+
+
+async def test_interop_set_is_chain_data_and_chain_state(env: Env) -> None:
+    """No chain id in code: chain data says a chain runs interop (CrossL2Inbox in its
+    contracts), and each chain's L1BlockInterop says whom it accepts messages from."""
+    ad = SuperchainAdapter()
+    a, b = _marked(env.c[OP_A]), _marked(env.c[OP_B])
+    user = env.user
+    assert ad.supports(a.chain, b.chain)
+    req = BridgeRequest(FlowKind.ETH, 1, _fresh())
+    est = await ad.estimate(AdapterContext(a, b, user), req)  # reads both dependency sets
+    assert est.initiate_gas > 0
+    # a chain the destination's dependency set does not hold (its id as 905) is refused
+    stranger = _marked(env.c[OP_A], 905)
+    assert ad.supports(stranger.chain, b.chain)  # chain data alone cannot tell
+    with pytest.raises(UnsupportedOperationError):
+        await ad.estimate(AdapterContext(stranger, b, user), req)
+    with pytest.raises(UnsupportedOperationError):
+        await ad.refusals(AdapterContext(stranger, b, user), req)
 
 
 async def test_refusals_have_stable_codes_and_can_be_waived(env: Env) -> None:
