@@ -185,11 +185,23 @@ class ChainClient:
 
     # identity
     async def ensure_chain_id(self) -> None:
-        """Raise `ChainIdMismatchError` unless the node serves `chain.id`. Cached after success."""
+        """Raise `ChainIdMismatchError` unless the node serves `chain.id`. Cached after success.
+
+        The comparison is the transport's when it checks the chain id itself (ours do, before
+        the first other request, when built for this chain): it is asked to verify now. A
+        transport that does not check (a mock, a user's own) is checked here, the one other place.
+        """
         if self._verified:
             return
         async with self._verify_lock:
             if self._verified:
+                return
+            verify = getattr(self.transport, "verify_chain_id", None)
+            if callable(verify) and getattr(self.transport, "expected_chain_id", None) == (
+                self.chain.id
+            ):
+                await self._bounded("eth_chainId", verify)
+                self._verified = True
                 return
             actual = decode_quantity(await self.request("eth_chainId"), "eth_chainId")
             if actual != self.chain.id:
