@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from eth_utils.crypto import keccak
@@ -30,6 +31,7 @@ from interop.adapters.base import (
 from interop.adapters.superchain import adapter_factory
 from interop.adapters.superchain.adapter import INTEROP_CONTRACT, SuperchainAdapter
 from interop.adapters.superchain.message import (
+    estimate_relay_gas,
     get_sent_messages,
     identifier_for,
     relay_message,
@@ -46,6 +48,7 @@ from interop.errors import (
     InputError,
     MessageNotFoundError,
     NotReadyError,
+    RpcTimeoutError,
     UnsupportedOperationError,
 )
 from interop.signer import SafeSigner, account_from_key
@@ -271,6 +274,51 @@ async def test_identifier_must_match_the_source_log(env: Env) -> None:
         await _destination_reaches(env, OP_B, ref)
         await env.adapter.execute_next(env.ctx(OP_A, OP_B), ref)
         assert await env.c[OP_B].get_storage_at(target, 2) == b"\x01" * 32
+    finally:
+        env.sc.auto_relay = True
+
+
+class _TimeoutInnerEstimate:
+    """The destination's transport, timing out the estimate of the messenger's inner call (a
+    fault at the transport seam; the node behind it is real)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    async def request(self, method: str, params: Sequence[Any] = ()) -> Any:
+        if method == "eth_estimateGas" and str(params[0].get("from", "")).lower() == (
+            A.L2_TO_L2_CROSS_DOMAIN_MESSENGER.lower()
+        ):
+            raise RpcTimeoutError("read timed out")
+        return await self.inner.request(method, params)
+
+    async def batch(self, calls: Sequence[Any]) -> list[Any]:
+        return [await self.request(m, p) for m, p in calls]
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def test_relay_gas_timeout_is_not_a_target_needing_nothing(env: Env) -> None:
+    """A timeout while sizing the target's call must surface: taken as "the target reverts"
+    (inner gas 0), the relay would be under-gassed and the message fail for good."""
+    env.sc.auto_relay = False
+    try:
+        target = _fresh()
+        await env.c[OP_B].request("anvil_setCode", [target, RECORDER_CODE])
+        ref = await env.adapter.initiate(
+            env.ctx(OP_A, OP_B), BridgeRequest(FlowKind.MESSAGE, 0, target, data=b"\x02" * 32)
+        )
+        await _destination_reaches(env, OP_B, ref)
+        ident = Identifier.from_json(dict(ref.data["identifier"]))
+        payload = bytes.fromhex(str(ref.data["payload"])[2:])
+        b = env.c[OP_B]
+        faulty = ChainClient(b.chain, _TimeoutInnerEstimate(b.transport), owns_transport=False)
+        with pytest.raises(RpcTimeoutError):
+            await estimate_relay_gas(faulty, env.user.address, ident, payload)
+        assert await estimate_relay_gas(b, env.user.address, ident, payload) > 0
+        await env.adapter.execute_next(env.ctx(OP_A, OP_B), ref)
+        assert await b.get_storage_at(target, 2) == b"\x02" * 32
     finally:
         env.sc.auto_relay = True
 

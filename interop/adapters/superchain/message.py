@@ -20,7 +20,7 @@ from interop.errors import (
     MessageNotFoundError,
     MissingSignerError,
     NotReadyError,
-    RpcError,
+    RpcResponseError,
     TransactionFailedError,
 )
 from interop.rpc.models import Log, Receipt
@@ -199,12 +199,14 @@ async def estimate_relay_gas(
             "to": msg.target,
             "data": "0x" + msg.message.hex(),
         }
+        # Only the node's answer "this reverts" moves on; a timeout would otherwise size the
+        # relay for a target that needs nothing, and an under-gassed relay fails for good.
         try:
             inner = await target.estimate_gas({**call, "value": hex(value)})
-        except RpcError:
+        except (ExecutionRevertedError, RpcResponseError):
             try:
                 inner = await target.estimate_gas(call)
-            except RpcError:
+            except (ExecutionRevertedError, RpcResponseError):
                 inner = 0  # the target reverts: the relay will record FailedRelayedMessage
     return outer + inner * 11 // 10 + _RELAY_GAS_MARGIN
 
