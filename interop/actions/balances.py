@@ -31,10 +31,10 @@ import asyncio
 import dataclasses
 import struct
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Final, Literal, cast, get_args
+from typing import Any, Final, Literal, TypeAlias, cast, get_args
 
 from interop.client import BlockTag, ChainClient
 from interop.errors import (
@@ -47,6 +47,7 @@ from interop.errors import (
 )
 from interop.rpc.models import decode_quantity
 from interop.rpc.retry import check_seconds, deadline_scope
+from interop.tokens import Token, TokenError, fetch_token_info, resolve_token
 from interop.types import Address, checksum_bodies, hex_to_bytes, to_address
 
 __all__ = [
@@ -54,21 +55,31 @@ __all__ = [
     "BALANCE_READER_CODE",
     "DEFAULT_MULTICHAIN_DEADLINE",
     "DEPLOYLESS_READER_CODE",
+    "RECORD_READER_CODE",
     "STRATEGIES",
+    "BalanceChunk",
     "BalanceTable",
     "ChainBalances",
     "Strategy",
+    "TokensArg",
     "clear_address_cache",
     "decode_multicall3_balances",
+    "decode_multicall3_records",
     "decode_packed_balances",
+    "decode_records",
     "encode_multicall3_balances",
+    "encode_multicall3_records",
+    "encode_records",
     "get_balances",
     "get_balances_multichain",
+    "iter_balances",
     "validate_addresses",
 ]
 
 Strategy = Literal["auto", "override", "multicall3", "deployless", "batch"]
 STRATEGIES: Final[tuple[str, ...]] = get_args(Strategy)
+TokensArg: TypeAlias = Mapping[int, Sequence[str | Token]] | Sequence[str | Token]
+"""`tokens=`: per chain id a list, or one list for every chain (`Token`s go to their chain)."""
 
 # Runtime code run through a state override. Stack comments: [bottom .. top]; i = calldata
 # offset, j = memory offset; for each 20-byte address: mstore(j, balance(address)), i += 20,
@@ -435,6 +446,336 @@ _STRATEGY_FNS = {
 
 
 # ---------------------------------------------------------------------------------------------
+# records: native and ERC-20 balances in one request
+#
+# A record is 40 bytes: target (20) + holder (20). Target zero means the holder's native
+# balance; any other target is an ERC-20 whose `balanceOf(holder)` is read. A record's answer is
+# a value or None (the token reverted, has no code, or answered fewer than 32 bytes): a
+# per-entry failure, never a failed request.
+
+# Runtime code for records, run through a state override like BALANCE_READER_CODE. Output per
+# record: 1 status byte (1 = ok) + 32-byte value (0 when failed). Stack: [i j], i = calldata
+# offset, j = memory offset of the next output record (starting at 0x40; mem[0:36] is the
+# call's input and mem[0:32] its output). Each token call gets at most 100,000 gas, so a
+# token that burns gas fails alone (the reader keeps 1/64 of the rest by EIP-150).
+#   00 6000 PUSH1 0 | 02 6040 PUSH1 0x40 | 04 5b JUMPDEST(loop)
+#   05 81 DUP2 | 06 35 CALLDATALOAD | 07 6060 PUSH1 96 | 09 1c SHR            -> t
+#   0a 82 DUP3 | 0b 6014 PUSH1 20 | 0d 01 ADD | 0e 35 CALLDATALOAD | 0f 6060 | 11 1c  -> h
+#   12 81 DUP2 | 13 15 ISZERO | 14 61004c PUSH2 native | 17 57 JUMPI
+#   18 6370a08231 PUSH4 balanceOf | 1d 60e0 | 1f 1b SHL | 20 6000 | 22 52 MSTORE  mem[0]=sel
+#   23 6004 | 25 52 MSTORE                                               mem[4:36]=h
+#   26 6020 | 28 6000 | 2a 6024 | 2c 6000 | 2e 84 DUP5 | 2f 620186a0 | 33 fa STATICCALL -> ok
+#   34 3d RETURNDATASIZE | 35 6020 | 37 11 GT | 38 15 ISZERO | 39 16 AND  -> ok && rds >= 32
+#   3a 90 SWAP1 | 3b 50 POP | 3c 6000 | 3e 51 MLOAD | 3f 81 DUP2 | 40 02 MUL  -> v * ok
+#   41 82 DUP3 | 42 6001 | 44 01 ADD | 45 52 MSTORE | 46 81 DUP2 | 47 53 MSTORE8
+#   48 610058 PUSH2 next | 4b 56 JUMP
+#   4c 5b JUMPDEST(native) | 4d 31 BALANCE | 4e 82 DUP3 | 4f 6001 | 51 01 | 52 52 MSTORE
+#   53 6001 | 55 82 DUP3 | 56 53 MSTORE8 | 57 50 POP
+#   58 5b JUMPDEST(next) | 59 6021 | 5b 01 ADD | 5c 90 | 5d 6028 | 5f 01 | 60 90  -> i+40, j+33
+#   61 81 DUP2 | 62 36 CALLDATASIZE | 63 11 GT | 64 6004 | 66 57 JUMPI
+#   67 6040 | 69 81 DUP2 | 6a 03 SUB | 6b 6040 | 6d f3 RETURN     -> return(0x40, j - 0x40)
+RECORD_READER_CODE: Final = bytes.fromhex(
+    "6000" "6040" "5b"
+    "81" "35" "6060" "1c"
+    "82" "6014" "01" "35" "6060" "1c"
+    "81" "15" "61004c" "57"
+    "6370a08231" "60e0" "1b" "6000" "52"
+    "6004" "52"
+    "6020" "6000" "6024" "6000" "84" "620186a0" "fa"
+    "3d" "6020" "11" "15" "16"
+    "90" "50" "6000" "51" "81" "02"
+    "82" "6001" "01" "52" "81" "53"
+    "610058" "56"
+    "5b" "31" "82" "6001" "01" "52"
+    "6001" "82" "53" "50"
+    "5b" "6021" "01" "90" "6028" "01" "90"
+    "81" "36" "11" "6004" "57"
+    "6040" "81" "03" "6040" "f3"
+)  # fmt: skip
+
+_SEL_BALANCE_OF: Final = bytes.fromhex("70a08231")  # balanceOf(address)
+_NATIVE: Final = bytes(20)
+
+# (default, maximum) records per request; a cold balanceOf costs ~7k gas, so 3,000 records
+# stay well inside a 30M gas cap.
+_RECORD_CHUNK: Final[dict[str, tuple[int, int]]] = {
+    "override": (1_500, 3_000),
+    "multicall3": (1_000, 2_000),
+    "batch": (500, 1_000),
+}
+_RECORD_AUTO_ORDER: Final[tuple[str, ...]] = ("override", "multicall3", "batch")
+_learned_records: weakref.WeakKeyDictionary[ChainClient, str] = weakref.WeakKeyDictionary()
+_RECORD_SPLITTERS: dict[int, struct.Struct] = {}
+
+
+def encode_records(targets: Sequence[bytes], packed: bytes) -> bytes:
+    """Records of every holder in `packed` (20 bytes each) × every target, holder-major:
+    holder 0's targets, then holder 1's... `targets` are 20-byte addresses, zero for native."""
+    n = len(packed) // 20
+    holders = [packed[20 * k : 20 * k + 20] for k in range(n)]
+    return b"".join([t + h for h in holders for t in targets])
+
+
+def decode_records(raw: bytes, count: int) -> list[int | None]:
+    """The record reader's answer: `count` times (status byte, 32-byte value)."""
+    if len(raw) != 33 * count:
+        raise _Unsupported(f"expected {33 * count} bytes of records, got {len(raw)}")
+    splitter = _RECORD_SPLITTERS.get(count)
+    if splitter is None:
+        splitter = struct.Struct(">" + "B32s" * count)
+        if len(_RECORD_SPLITTERS) < 64:
+            _RECORD_SPLITTERS[count] = splitter
+    parts = splitter.unpack(raw)
+    values: list[int | None] = list(map(int.from_bytes, parts[1::2]))
+    if 0 in parts[0::2]:
+        for k, ok in enumerate(parts[0::2]):
+            if not ok:
+                values[k] = None
+    return values
+
+
+def encode_multicall3_records(multicall3: Address | str, records: bytes) -> bytes:
+    """`aggregate3` calldata, allowFailure=true: native records become `getEthBalance(holder)`
+    on Multicall3 itself, token records `balanceOf(holder)` on the token. Same hand-written
+    layout as `encode_multicall3_balances` (192 bytes per element)."""
+    n = len(records) // 40
+    mc = bytes.fromhex(str(multicall3)[2:])
+    pad12 = bytes(12)
+    rest = (1).to_bytes(32, "big") + (0x60).to_bytes(32, "big") + (36).to_bytes(32, "big")
+    tail = bytes(28)
+    parts = [_SEL_AGGREGATE3, (0x20).to_bytes(32, "big"), n.to_bytes(32, "big")]
+    parts.extend((32 * n + 192 * k).to_bytes(32, "big") for k in range(n))
+    for k in range(n):
+        target = records[40 * k : 40 * k + 20]
+        holder = records[40 * k + 20 : 40 * k + 40]
+        if target == _NATIVE:
+            parts += (pad12, mc, rest, _SEL_GET_ETH_BALANCE, pad12, holder, tail)
+        else:
+            parts += (pad12, target, rest, _SEL_BALANCE_OF, pad12, holder, tail)
+    return b"".join(parts)
+
+
+def decode_multicall3_records(raw: bytes, count: int) -> list[int | None]:
+    """`aggregate3` results with failures allowed: a failed or short sub-call is None."""
+    fb = int.from_bytes
+    base = fb(raw[0:32], "big")
+    n = fb(raw[base : base + 32], "big")
+    if n != count or len(raw) < base + 32 + 32 * n:
+        raise _Unsupported(f"aggregate3 returned {n} results for {count} calls")
+    heads = base + 32
+    out: list[int | None] = []
+    for k in range(n):
+        el = heads + fb(raw[heads + 32 * k : heads + 32 * k + 32], "big")
+        ok = fb(raw[el : el + 32], "big")
+        data = el + fb(raw[el + 32 : el + 64], "big")
+        length = fb(raw[data : data + 32], "big")
+        if ok == 1 and length >= 32 and len(raw) >= data + 64:
+            out.append(fb(raw[data + 32 : data + 64], "big"))
+        else:
+            out.append(None)
+    return out
+
+
+async def _rec_override(client: ChainClient, records: bytes, block: BlockTag) -> list[int | None]:
+    raw = await client.call(
+        BALANCE_READER_ADDRESS,
+        records,
+        block=block,
+        state_override={BALANCE_READER_ADDRESS: {"code": "0x" + RECORD_READER_CODE.hex()}},
+    )
+    return decode_records(raw, len(records) // 40)
+
+
+async def _rec_multicall3(client: ChainClient, records: bytes, block: BlockTag) -> list[int | None]:
+    mc = client.chain.multicall3
+    if mc is None:
+        raise _Unsupported(f"chain {client.chain.name} has no Multicall3 in its chain data")
+    raw = await client.call(mc, encode_multicall3_records(mc, records), block=block)
+    return decode_multicall3_records(raw, len(records) // 40)
+
+
+async def _rec_batch(client: ChainClient, records: bytes, block: BlockTag) -> list[int | None]:
+    tag = _tag(block)
+    hx = records.hex()
+    calls: list[tuple[str, list[Any]]] = []
+    native_hex = "0" * 40
+    for k in range(len(records) // 40):
+        target, holder = hx[80 * k : 80 * k + 40], hx[80 * k + 40 : 80 * k + 80]
+        if target == native_hex:
+            calls.append(("eth_getBalance", ["0x" + holder, tag]))
+        else:
+            data = "0x70a08231" + "0" * 24 + holder
+            calls.append(("eth_call", [{"to": "0x" + target, "data": data}, tag]))
+    out: list[int | None] = []
+    for (method, _), r in zip(calls, await client.batch(calls), strict=True):
+        if isinstance(r, RpcResponseError) and method == "eth_call":
+            out.append(None)  # this token reverted: that entry only
+        elif isinstance(r, BaseException):
+            raise r
+        elif method == "eth_getBalance":
+            out.append(decode_quantity(r, method))
+        else:
+            raw = hex_to_bytes(r)
+            out.append(int.from_bytes(raw[:32], "big") if len(raw) >= 32 else None)
+    return out
+
+
+_RECORD_FNS = {"override": _rec_override, "multicall3": _rec_multicall3, "batch": _rec_batch}
+
+
+async def _run_records(
+    client: ChainClient, strategy: str, records: bytes, block: BlockTag, chunk_size: int | None
+) -> list[int | None]:
+    default, maximum = _RECORD_CHUNK[strategy]
+    size = 40 * max(1, min(chunk_size or default, maximum))
+    fn = _RECORD_FNS[strategy]
+    if len(records) <= size:
+        return await fn(client, records, block)
+    block = await _pin_block(client, block)
+    sem = asyncio.Semaphore(_MAX_PARALLEL_CHUNKS)
+
+    async def one(start: int) -> list[int | None]:
+        async with sem:
+            return await fn(client, records[start : start + size], block)
+
+    parts = await asyncio.gather(*(one(s) for s in range(0, len(records), size)))
+    return [v for part in parts for v in part]
+
+
+async def _records_one_chain(
+    client: ChainClient, records: bytes, *, block: BlockTag, strategy: str, chunk_size: int | None
+) -> tuple[list[int | None], str]:
+    """Values of the records, in order, and the strategy that produced them (`auto`: override,
+    then Multicall3, then batched calls; deployless cannot call tokens)."""
+    if not records:
+        return [], strategy
+    if strategy != "auto":
+        if strategy not in _RECORD_FNS:
+            raise UnsupportedOperationError(
+                f"balance strategy {strategy!r} cannot read token balances",
+                hint=f"one of {('auto', *_RECORD_FNS)}",
+            )
+        try:
+            return await _run_records(client, strategy, records, block, chunk_size), strategy
+        except _Unsupported as exc:
+            raise UnsupportedOperationError(
+                f"balance strategy {strategy!r} does not work on {client.chain.name}",
+                details=str(exc),
+            ) from exc
+    learned = _learned_records.get(client)
+    order = (
+        _RECORD_AUTO_ORDER[_RECORD_AUTO_ORDER.index(learned) :] if learned else _RECORD_AUTO_ORDER
+    )
+    reasons: list[str] = []
+    for name in order:
+        try:
+            values = await _run_records(client, name, records, block, chunk_size)
+        except (_Unsupported, RpcResponseError) as exc:
+            if name == "batch" and isinstance(exc, RpcResponseError):
+                raise
+            reasons.append(f"{name}: {exc}")
+            continue
+        _learned_records[client] = name
+        return values, name
+    raise UnsupportedOperationError(
+        f"no balance strategy works on {client.chain.name}", details="; ".join(reasons)
+    )
+
+
+def _resolve_tokens(
+    tokens: TokensArg | None, chain_ids: Iterable[int]
+) -> dict[int, tuple[Address, ...]]:
+    """Token addresses per chain from what the caller passed (see `get_balances_multichain`).
+
+    A mapping names tokens per chain id; a plain sequence applies to every chain, except its
+    `Token` objects, which go to their own chain only. Symbols resolve through the built-in
+    list. Everything is checked before any request (`InputError`)."""
+    ids = list(chain_ids)
+    out: dict[int, list[Address]] = {cid: [] for cid in ids}
+    if tokens is None:
+        return {}
+    if isinstance(tokens, str | bytes):
+        raise InputError("tokens must be a list or a mapping chain id -> list, not one token")
+    if isinstance(tokens, Mapping):
+        for cid, items in tokens.items():
+            if cid not in out:
+                raise InputError(f"tokens given for chain {cid}, which is not being read")
+            if isinstance(items, str | bytes):
+                raise InputError(f"tokens of chain {cid} must be a list, not one token")
+            out[cid].extend(resolve_token(cid, t) for t in items)
+    else:
+        for t in tokens:
+            if isinstance(t, Token):
+                if t.chain_id in out:
+                    out[t.chain_id].append(t.address)
+            else:
+                for cid in ids:
+                    out[cid].append(resolve_token(cid, t))
+    return {cid: tuple(dict.fromkeys(v)) for cid, v in out.items() if v}
+
+
+async def _chain_tokens(
+    client: ChainClient,
+    packed: bytes,
+    tokens: tuple[Address, ...],
+    *,
+    block: BlockTag,
+    strategy: str,
+    chunk_size: int | None,
+    native: bool,
+    with_info: bool = True,
+) -> tuple[list[int] | None, list[list[int | None]], dict[Address, Token | InteropError], str]:
+    """Native (if `native`) and token balances of the packed holders on one chain, one record
+    set, plus the tokens' metadata (fetched concurrently, cached per client)."""
+    targets = ([_NATIVE] if native else []) + [bytes.fromhex(t[2:]) for t in tokens]
+    records = encode_records(targets, packed)
+    info_task = asyncio.ensure_future(fetch_token_info(client, tokens)) if with_info else None
+    try:
+        values, used = await _records_one_chain(
+            client, records, block=block, strategy=strategy, chunk_size=chunk_size
+        )
+        info = await info_task if info_task is not None else {}
+    finally:
+        if info_task is not None:
+            info_task.cancel()
+    m = len(targets)
+    nat: list[int] | None = None
+    off = 0
+    if native:
+        nat_vals = values[0::m]
+        if None in nat_vals:  # BALANCE cannot fail; this would be a broken reader or node
+            raise RpcError(f"native balance missing from the answer on {client.chain.name}")
+        nat = cast(list[int], nat_vals)
+        off = 1
+    per_token = [values[off + j :: m] for j in range(len(tokens))]
+    return nat, per_token, info, used
+
+
+def _token_tables(
+    keys: Sequence[Address],
+    tokens: tuple[Address, ...],
+    per_token: list[list[int | None]],
+    info: Mapping[Address, Token | InteropError],
+    chain_id: int,
+) -> tuple[dict[Address, Mapping[Address, int]], dict[Address, InteropError]]:
+    balances: dict[Address, Mapping[Address, int]] = {}
+    errors: dict[Address, InteropError] = {}
+    for tok, vals in zip(tokens, per_token, strict=True):
+        ok = {k: v for k, v in zip(keys, vals, strict=True) if v is not None}
+        balances[tok] = MappingProxyType(ok)
+        failed = sum(1 for v in vals if v is None)
+        if failed:
+            meta = info.get(tok)
+            why = f"; {meta.message}" if isinstance(meta, InteropError) else ""
+            errors[tok] = TokenError(
+                f"balanceOf failed on token {tok} (chain {chain_id}) for {failed} of "
+                f"{len(vals)} holders{why}",
+                hint="the token reverted, is not a contract, or answered no uint256",
+            )
+    return balances, errors
+
+
+# ---------------------------------------------------------------------------------------------
 # one chain
 
 
@@ -563,6 +904,16 @@ class ChainBalances:
     error: InteropError | None = None
     strategy: str | None = None
     block: BlockTag = "latest"
+    tokens: Mapping[Address, Mapping[Address, int]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    """token -> holder -> balance in the token's smallest unit; a failed entry is absent."""
+    token_errors: Mapping[Address, InteropError] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    """token -> `TokenError` for a token whose balanceOf failed for some holders."""
+    token_info: Mapping[Address, Token] = field(default_factory=lambda: MappingProxyType({}))
+    """token -> its symbol and decimals (read once per client and cached)."""
 
     @property
     def ok(self) -> bool:
@@ -610,6 +961,21 @@ class BalanceTable:
             return None
         return entry.balances.get(_checked(address))
 
+    def token_balance(self, chain_id: int, token: str, address: str) -> int:
+        """A holder's balance of `token` (smallest units); raises the chain's error if the chain
+        failed, or the token's `TokenError` if that entry failed."""
+        entry = self.chains[chain_id]
+        if entry.error is not None:
+            raise entry.error
+        tok = _checked(token)
+        value = entry.tokens[tok].get(_checked(address))
+        if value is None:
+            err = entry.token_errors.get(tok)
+            if err is not None:
+                raise err
+            raise KeyError(address)
+        return value
+
     def raise_for_errors(self) -> None:
         """Raise the first chain's error, if any chain failed (for callers who want all-or-none)."""
         for c in self.chains.values():
@@ -625,6 +991,8 @@ async def get_balances_multichain(
     strategy: Strategy = "auto",
     chunk_size: int | None = None,
     timeout: float | None = DEFAULT_MULTICHAIN_DEADLINE,
+    tokens: TokensArg | None = None,
+    native: bool = True,
 ) -> BalanceTable:
     """The same addresses on every chain in `clients`, all chains concurrently.
 
@@ -638,6 +1006,13 @@ async def get_balances_multichain(
     never answers) fails alone, with a typed `RpcTimeoutError` / `RpcUnreachableError` entry,
     while the others answer in their normal time.
 
+    `tokens` adds ERC-20 balances read in the same requests as the native ones (one `eth_call`
+    per chunk per chain): ``{chain_id: [token, ...]}`` or one list for every chain; a token is an
+    address, a `Token`, or a symbol of the built-in list (`interop.tokens`). Results are in
+    ``table[chain_id].tokens[token][holder]`` (exact integers), metadata in ``.token_info``; a
+    token that reverts or has no code gets a ``.token_errors`` entry, not a failed chain.
+    `native=False` reads tokens only.
+
     Example::
 
         table = await get_balances_multichain({1: eth, 10: op}, [alice])
@@ -648,18 +1023,39 @@ async def get_balances_multichain(
         raise InputError(f"unknown balance strategy {strategy!r}", hint=f"one of {STRATEGIES}")
     timeout = check_seconds(timeout, "timeout")
     lower, packed = _prepare(addresses)
+    token_map = _resolve_tokens(tokens, clients)
+    _check_block(block)
     # the backstop fires a moment after the shared deadline, so that a transport's own (more
     # precise) timeout error usually wins the race
     backstop = None if timeout is None else timeout + _BACKSTOP_GRACE
 
+    Extra = tuple[tuple[Address, ...], list[list[int | None]], dict[Address, Token | InteropError]]
+    extras: dict[int, Extra] = {}
+
     async def one(cid: int, client: ChainClient) -> tuple[list[int] | None, ChainBalances]:
         blk = block.get(cid, "latest") if isinstance(block, Mapping) else block
+        toks = token_map.get(cid)
         try:
             with deadline_scope(timeout):
                 async with asyncio.timeout(backstop):
-                    values, used = await _balances_one_chain(
-                        client, packed, block=blk, strategy=strategy, chunk_size=chunk_size
-                    )
+                    if toks:
+                        nat, per_token, info, used = await _chain_tokens(
+                            client,
+                            packed,
+                            toks,
+                            block=blk,
+                            strategy=strategy,
+                            chunk_size=chunk_size,
+                            native=native,
+                        )
+                        values = nat if nat is not None else []
+                        extras[cid] = (toks, per_token, info)
+                    elif native:
+                        values, used = await _balances_one_chain(
+                            client, packed, block=blk, strategy=strategy, chunk_size=chunk_size
+                        )
+                    else:
+                        values, used = [], strategy
         except InteropError as exc:
             return None, ChainBalances(cid, error=exc, block=blk)
         except TimeoutError as exc:
@@ -684,9 +1080,209 @@ async def get_balances_multichain(
     unique: int | None = None  # distinct addresses, known once one chain's dict is built
     for values, entry in results:
         if values is not None:
-            balances = dict(zip(keys, values, strict=True))
-            unique = len(balances)
-            entry = dataclasses.replace(entry, balances=MappingProxyType(balances))
+            changes: dict[str, Any] = {}
+            if native:
+                balances = dict(zip(keys, values, strict=True))
+                unique = len(balances)
+                changes["balances"] = MappingProxyType(balances)
+            extra = extras.get(entry.chain_id)
+            if extra is not None:
+                toks, per_token, info = extra
+                tb, te = _token_tables(keys, toks, per_token, info, entry.chain_id)
+                changes["tokens"] = MappingProxyType(tb)
+                changes["token_errors"] = MappingProxyType(te)
+                changes["token_info"] = MappingProxyType(
+                    {t: i for t, i in info.items() if isinstance(i, Token)}
+                )
+            entry = dataclasses.replace(entry, **changes)
         chains[entry.chain_id] = entry
     distinct = keys if unique == len(keys) else tuple(dict.fromkeys(keys))
     return BalanceTable(distinct, MappingProxyType(chains))
+
+
+# ---------------------------------------------------------------------------------------------
+# blocks
+
+_TAGS: Final = frozenset({"latest", "pending", "safe", "finalized", "earliest"})
+
+
+def _check_block(block: BlockTag | Mapping[int, BlockTag]) -> None:
+    """Refuse a block that no chain could honour, before any request: the same five tags,
+    non-negative numbers and 0x-quantities are accepted everywhere."""
+    for b in block.values() if isinstance(block, Mapping) else (block,):
+        if isinstance(b, bool) or not isinstance(b, int | str):
+            raise InputError(f"block must be a tag or a number, not {b!r}")
+        if isinstance(b, int):
+            if b < 0:
+                raise InputError(f"block number must be >= 0, not {b}")
+        elif b not in _TAGS:
+            try:
+                ok = b[:2] in ("0x", "0X") and int(b, 16) >= 0
+            except ValueError:
+                ok = False
+            if not ok:
+                raise InputError(f"unknown block {b!r}", hint=f"a number or one of {sorted(_TAGS)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# streaming
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceChunk:
+    """One chunk of addresses on one chain, as `iter_balances` yields it.
+
+    `offset` is the position of `addresses[0]` in the caller's input, so chunks can be placed
+    back in order; `balances[k]` is the native balance of `addresses[k]` (empty when
+    `native=False`), `tokens[token][k]` its balance of `token` (None: that entry failed).
+    A chunk that failed as a whole has `error` set and no values.
+    """
+
+    chain_id: int
+    offset: int
+    addresses: tuple[Address, ...]
+    balances: tuple[int, ...] = ()
+    tokens: Mapping[Address, tuple[int | None, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    error: InteropError | None = None
+    strategy: str | None = None
+    block: BlockTag = "latest"
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+_STREAM_CHUNK: Final = 2_000
+_STREAM_IN_FLIGHT: Final = 4  # address chunks in flight (each on every chain)
+
+
+async def _address_chunks(
+    addresses: Iterable[str | bytes] | AsyncIterable[str | bytes], size: int
+) -> AsyncIterator[list[str | bytes]]:
+    """The input in lists of `size`, pulled lazily, so a generator of 10^6 addresses is never
+    held in memory at once."""
+    buf: list[str | bytes] = []
+    if isinstance(addresses, AsyncIterable):
+        async for a in addresses:
+            buf.append(a)
+            if len(buf) == size:
+                yield buf
+                buf = []
+    else:
+        if isinstance(addresses, str | bytes | bytearray):
+            raise InputError("addresses must be a list of addresses, not a single address")
+        for a in addresses:
+            buf.append(a)
+            if len(buf) == size:
+                yield buf
+                buf = []
+    if buf:
+        yield buf
+
+
+async def iter_balances(
+    clients: Mapping[int, ChainClient],
+    addresses: Iterable[str | bytes] | AsyncIterable[str | bytes],
+    *,
+    tokens: TokensArg | None = None,
+    native: bool = True,
+    block: BlockTag | Mapping[int, BlockTag] = "latest",
+    strategy: Strategy = "auto",
+    chunk_size: int | None = None,
+    max_in_flight: int = _STREAM_IN_FLIGHT,
+) -> AsyncIterator[BalanceChunk]:
+    """Balances of any number of addresses on every chain, yielded chunk by chunk as answers
+    arrive (not in input order: use `BalanceChunk.offset`).
+
+    Memory stays flat in the address count: `addresses` (a list, a generator or an async
+    iterator) is read `chunk_size` (default 2,000) at a time, at most `max_in_flight` chunks
+    are being read at once, and nothing is kept after a chunk is yielded. Every chain is read at
+    one block for the whole stream: a moving tag is pinned to a number once per chain at the
+    start (``"pending"`` cannot be pinned). A chain whose pinning fails yields one error chunk
+    (offset -1) and is skipped; a chunk that fails yields an error chunk and the stream goes on.
+    Input errors (a bad address) raise when their chunk is reached, before its requests.
+
+    Example::
+
+        async for part in iter_balances({1: eth, 10: op}, huge_generator()):
+            for a, v in zip(part.addresses, part.balances):
+                ...
+    """
+    if strategy not in STRATEGIES:
+        raise InputError(f"unknown balance strategy {strategy!r}", hint=f"one of {STRATEGIES}")
+    if max_in_flight < 1:
+        raise InputError("max_in_flight must be >= 1")
+    _check_block(block)
+    token_map = _resolve_tokens(tokens, clients)
+    size = max(1, chunk_size or _STREAM_CHUNK)
+
+    async def pin(cid: int, client: ChainClient) -> tuple[int, BlockTag | InteropError]:
+        blk = block.get(cid, "latest") if isinstance(block, Mapping) else block
+        try:
+            return cid, await _pin_block(client, blk)
+        except InteropError as exc:
+            return cid, exc
+
+    pinned: dict[int, BlockTag] = {}
+    for cid, res in await asyncio.gather(*(pin(cid, c) for cid, c in clients.items())):
+        if isinstance(res, InteropError):
+            yield BalanceChunk(cid, -1, (), error=res)
+        else:
+            pinned[cid] = res
+    infos: dict[int, dict[Address, Token | InteropError]] = {}
+
+    async def one(cid: int, offset: int, packed: bytes, keys: tuple[Address, ...]) -> BalanceChunk:
+        client, blk, toks = clients[cid], pinned[cid], token_map.get(cid)
+        try:
+            tok_vals: dict[Address, tuple[int | None, ...]] = {}
+            if toks:
+                nat, per_token, info, used = await _chain_tokens(
+                    client,
+                    packed,
+                    toks,
+                    block=blk,
+                    strategy=strategy,
+                    chunk_size=None,
+                    native=native,
+                    with_info=cid not in infos,
+                )
+                if info:
+                    infos[cid] = info
+                values = nat or []
+                tok_vals = {t: tuple(v) for t, v in zip(toks, per_token, strict=True)}
+            elif native:
+                values, used = await _balances_one_chain(
+                    client, packed, block=blk, strategy=strategy, chunk_size=None
+                )
+            else:
+                values, used = [], strategy
+        except InteropError as exc:
+            return BalanceChunk(cid, offset, keys, error=exc, block=blk)
+        return BalanceChunk(
+            cid, offset, keys, tuple(values), MappingProxyType(tok_vals), None, used, blk
+        )
+
+    pending: set[asyncio.Task[BalanceChunk]] = set()
+    limit = max_in_flight * max(1, len(pinned))
+    offset = 0
+    try:
+        async for items in _address_chunks(addresses, size):
+            lower, packed = _prepare(items)
+            keys = tuple(_keys_now(lower))
+            for cid in pinned:
+                pending.add(asyncio.ensure_future(one(cid, offset, packed, keys)))
+            offset += len(items)
+            del items, lower, packed, keys
+            while len(pending) >= limit:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for t in done:
+                    yield t.result()
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for t in done:
+                yield t.result()
+    finally:
+        for t in pending:
+            t.cancel()

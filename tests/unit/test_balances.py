@@ -416,3 +416,119 @@ async def test_whole_list_cache_gives_the_same_keys_and_is_cleared() -> None:
     bal.clear_address_cache()
     again = await bal._checksummed(lower)
     assert again == first and again is not first
+
+
+# --- ERC-20 records, tokens, blocks ---------------------------------------------------------
+
+
+def test_record_reader_jumps_land_on_jumpdest() -> None:
+    code = bal.RECORD_READER_CODE
+    # PUSH2 targets (the record reader's jumps are PUSH2 x; JUMP/JUMPI, plus the loop's PUSH1)
+    targets = [
+        int.from_bytes(code[i + 1 : i + 3], "big")
+        for i in range(len(code) - 3)
+        if code[i] == 0x61 and code[i + 3] in (0x56, 0x57)
+    ]
+    assert len(targets) == 2
+    assert all(code[t] == 0x5B for t in [*targets, *_jump_targets(code)])
+    assert bytes.fromhex("70a08231") in code  # balanceOf
+
+
+def test_records_encoding_is_holder_major() -> None:
+    holders = bytes.fromhex(addr(1)[2:] + addr(2)[2:])
+    tok = bytes.fromhex(addr(3)[2:])
+    rec = bal.encode_records([bytes(20), tok], holders)
+    assert (
+        rec
+        == bytes(20)
+        + holders[:20]
+        + tok
+        + holders[:20]
+        + bytes(20)
+        + holders[20:]
+        + tok
+        + holders[20:]
+    )
+
+
+def test_record_decoding_marks_failures() -> None:
+    raw = b"\x01" + (2**256 - 1).to_bytes(32, "big") + b"\x00" + bytes(32) + b"\x01" + bytes(32)
+    assert bal.decode_records(raw, 3) == [2**256 - 1, None, 0]
+    with pytest.raises(Exception, match="records"):
+        bal.decode_records(raw[:-1], 3)
+
+
+def test_multicall3_records_match_eth_abi() -> None:
+    holders = [addr(i) for i in range(3)]
+    tok = addr(9)
+    packed = bytes.fromhex("".join(h[2:] for h in holders))
+    rec = bal.encode_records([bytes(20), bytes.fromhex(tok[2:])], packed)
+    data = bal.encode_multicall3_records(MULTICALL3, rec)
+    calls = []
+    for h in holders:
+        arg = abi_encode(["address"], [h])
+        calls.append((MULTICALL3, True, bytes.fromhex("4d2301cc") + arg))
+        calls.append((tok, True, bytes.fromhex("70a08231") + arg))
+    want = bytes.fromhex("82ad56cb") + abi_encode(["(address,bool,bytes)[]"], [calls])
+    assert data == want
+    answer = abi_encode(
+        ["(bool,bytes)[]"],
+        [[(True, (5).to_bytes(32, "big")), (False, b"x"), (True, b""), (True, bytes(64))]],
+    )
+    assert bal.decode_multicall3_records(answer, 4) == [5, None, None, 0]
+
+
+def test_tokens_argument_forms() -> None:
+    from interop.tokens import Token, builtin_tokens
+
+    a, b = addr(1), addr(2)
+    assert bal._resolve_tokens([a], [1, 10]) == {
+        1: (to_checksum_address(a),),
+        10: (to_checksum_address(a),),
+    }
+    usdc = bal._resolve_tokens({1: ["USDC", b, b]}, [1, 10])
+    assert usdc == {1: (builtin_tokens(1)[0].address, to_checksum_address(b))}
+    t = Token(10, Address(to_checksum_address(a)), "X", 2)
+    assert bal._resolve_tokens([t], [1, 10]) == {10: (t.address,)}
+    for bad in ("USDC", {5: [a]}, {1: a}, {1: ["NOPE"]}, [addr(1)[:-1]]):
+        with pytest.raises(InputError):
+            bal._resolve_tokens(bad, [1, 10])  # type: ignore[arg-type]
+
+
+def test_token_list_and_format(tmp_path: Any) -> None:
+    import json
+
+    from interop.tokens import BUILTIN_TOKENS, load_token_list
+
+    doc = {
+        "name": "t",
+        "tokens": [
+            {"chainId": 1, "address": addr(1), "symbol": "A", "decimals": 6, "name": "Aa"},
+            {"chainId": 10, "address": addr(2), "symbol": "B", "decimals": 0},
+        ],
+    }
+    p = tmp_path / "list.json"
+    p.write_text(json.dumps(doc))
+    got = load_token_list(p)
+    assert got[1][0].symbol == "A" and got[10][0].decimals == 0
+    assert got[1][0].format(1_234_567) == "1.234567" and got[10][0].format(5) == "5"
+    assert got[1][0].format(10**6) == "1" and got[1][0].format(10) == "0.00001"
+    assert got[1][0].format(10**30 + 1) == "1000000000000000000000000.000001"
+    doc["tokens"][1]["decimals"] = 300  # type: ignore[index]
+    with pytest.raises(InputError, match="entry 1"):
+        load_token_list(doc)
+    assert {1, 10, 8453, 42161} <= set(BUILTIN_TOKENS)
+    assert all(t.chain_id == cid for cid, ts in BUILTIN_TOKENS.items() for t in ts)
+
+
+@pytest.mark.parametrize("bad", ["newest", "0xzz", -1, 1.5, True, None])
+def test_block_argument_is_checked(bad: Any) -> None:
+    with pytest.raises(InputError):
+        bal._check_block(bad)
+    with pytest.raises(InputError):
+        bal._check_block({1: "latest", 2: bad})
+
+
+def test_block_argument_accepts_the_same_forms_everywhere() -> None:
+    for ok in ("latest", "pending", "safe", "finalized", "earliest", 0, 123, "0x10"):
+        bal._check_block(ok)
