@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
+from eth_abi.exceptions import DecodingError
 from eth_utils.crypto import keccak
 
 from interop.errors import MessageNotFoundError
@@ -111,7 +112,7 @@ def decode_sent_message(payload: bytes) -> SentMessage:
     """Decode `SentMessage` log data; `MessageNotFoundError` if it is not relayMessage calldata."""
     try:
         d, s, n, sender, target, msg = RELAY_MESSAGE.decode_input(payload)
-    except Exception as exc:
+    except (DecodingError, ValueError, TypeError) as exc:
         raise MessageNotFoundError(
             "log data is not an L2ToL2CrossDomainMessenger relayMessage payload"
         ) from exc
@@ -129,7 +130,7 @@ def sent_message_payload(log_data: bytes) -> bytes:
         return log_data
     try:
         (payload,) = abi_decode(["bytes"], log_data)
-    except Exception as exc:
+    except (DecodingError, ValueError, TypeError) as exc:
         raise MessageNotFoundError("log data is not a SentMessage payload") from exc
     return bytes(payload)
 
