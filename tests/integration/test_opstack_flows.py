@@ -354,7 +354,10 @@ async def test_refusals_aliased_recipient(env: Env) -> None:
     eoa = to_address(_signer(DEPOSITOR).address)
     mine = BridgeRequest(FlowKind.ETH, 1, eoa, options={"sender": eoa})
     assert await env.adapter.refusals(ctx, mine) == ()
-    # withdrawals have no OP-specific refusal
+    # a message names its target (no aliasing of the recipient); withdrawals have no OP
+    # refusal of their own
+    msg = BridgeRequest(FlowKind.MESSAGE, 0, contract, data=b"\x01", options={"sender": contract})
+    assert await env.adapter.refusals(ctx, msg) == ()
     back = BridgeRequest(FlowKind.ETH, 1, contract, options={"sender": contract})
     assert await env.adapter.refusals(env.ctx(OP_FP, L1, None), back) == ()
     assert env.adapter.option_names == {"path", "sender"}

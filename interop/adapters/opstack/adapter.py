@@ -370,6 +370,7 @@ class OpStackAdapter:
         sender = ctx.signer.address if ctx.signer is not None else request.options.get("sender")
         if (
             d is Direction.L1_TO_L2
+            and request.kind is FlowKind.ETH
             and sender
             and not request.allow_aliased_recipient
             and to_address(str(sender)) == to_address(request.recipient)
