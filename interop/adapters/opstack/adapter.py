@@ -34,7 +34,7 @@ from interop.adapters.base import (
     check_ref,
     estimate_sender,
 )
-from interop.adapters.opstack.common import call_one, check_pair, send_fn
+from interop.adapters.opstack.common import call_one, check_pair, resolve_pair, send_fn
 from interop.adapters.opstack.deposit import (
     build_deposit,
     deposit_eth,
@@ -123,9 +123,17 @@ class OpStackAdapter:
             return d, ctx.source, ctx.target
         return d, ctx.target, ctx.source
 
+    async def _route(self, ctx: AdapterContext) -> tuple[Direction, ChainClient, ChainClient]:
+        """`_ends`, with the L1 contracts checked against the portal the chain data trusts
+        (`resolve_pair`: read once per L1 client, so once per `Interop`; a static address the
+        chain contradicts is a warning and the on-chain one is used by every later step)."""
+        d, l1, l2 = self._ends(ctx)
+        await resolve_pair(l1, l2)
+        return d, l1, l2
+
     # ------------------------------------------------------------ estimate / initiate
     async def estimate(self, ctx: AdapterContext, request: BridgeRequest) -> FeeEstimate:
-        d, l1, l2 = self._ends(ctx)
+        d, l1, l2 = await self._route(ctx)
         sender = estimate_sender(ctx, request)
         if d is Direction.L1_TO_L2:
             if request.kind is FlowKind.MESSAGE:
@@ -215,7 +223,7 @@ class OpStackAdapter:
     async def initiate(self, ctx: AdapterContext, request: BridgeRequest) -> FlowRef:
         """Send the first transaction. The refusals (`refusals`) are the core's to check
         before this is called, waivers applied; they are not repeated here."""
-        d, l1, l2 = self._ends(ctx)
+        d, l1, l2 = await self._route(ctx)
         if ctx.signer is None:
             raise MissingSignerError("initiating a bridge flow needs a signer")
         c = check_pair(l1, l2)
@@ -327,12 +335,13 @@ class OpStackAdapter:
         d, l1, l2 = self._ends(ctx)
         first = PlannedStep("initiate", Actor.CALLER, 0)
         if d is Direction.L1_TO_L2:
-            blocks = max(1, 2 * l1.chain.block_time_ms // 1000)
-            return (first, PlannedStep("arrive", Actor.RELAYER, blocks, "sequencer includes it"))
+            secs = max(1, 2 * l1.chain.block_time_ms // 1000)  # two L1 blocks
+            return (first, PlannedStep("arrive", Actor.RELAYER, secs, "sequencer includes it"))
         prove: int | None = None
         finalize: int | None = None
         note = ""
         try:
+            await resolve_pair(l1, l2)
             prove, finalize = await self._withdrawal_waits(l1, l2)
         except InteropError as exc:
             note = f"waits unknown: {exc.message}"
@@ -391,6 +400,7 @@ class OpStackAdapter:
     async def status(self, ctx: AdapterContext, ref: FlowRef) -> FlowStatus:
         d, l1, l2 = self._ends(ctx)
         check_ref(ctx, ref, self.name)
+        await resolve_pair(l1, l2)
         data = OpRefData.decode(ref.data, ref.version)
         if d is Direction.L1_TO_L2:
             return await self._deposit_status(l2, data)
@@ -479,6 +489,7 @@ class OpStackAdapter:
         if the message still fails, `ManualActionRequired` says what a person must do."""
         d, l1, l2 = self._ends(ctx)
         check_ref(ctx, ref, self.name)
+        await resolve_pair(l1, l2)
         st = await self.status(ctx, ref)
         if st.status.done:
             raise AlreadyDoneError(f"flow {ref.tx_hash} is already {st.native}")
@@ -523,7 +534,7 @@ class OpStackAdapter:
         """Rebuild the ref from the initiating transaction, recording who really receives and
         how much (decoded from the deposit event or the withdrawal, through the messenger's
         and the standard bridge's encoded calls), not the contract the transaction called."""
-        d, l1, l2 = self._ends(ctx)
+        d, l1, l2 = await self._route(ctx)
         c = check_pair(l1, l2)
         src = ctx.source
         rcpt = await src.get_receipt(tx_hash)
