@@ -35,6 +35,7 @@ from interop.adapters.base import (
 from interop.chains.model import Chain
 from interop.client import ChainClient
 from interop.errors import ConfigError, InteropError, UnsupportedOperationError
+from interop.safety import adapter_options
 from interop.signer import Signer
 from interop.types import Address
 
@@ -460,7 +461,7 @@ async def plan_route(
                         value,
                         rcpt,
                         data=data if last else b"",
-                        options=dict(options or {}),
+                        options=adapter_options(options, adapter),
                     ),
                 )
             except InteropError as exc:
