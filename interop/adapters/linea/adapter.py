@@ -60,10 +60,10 @@ from interop.errors import (
     MessageNotFoundError,
     NotReadyError,
     RpcError,
-    RpcResponseError,
     UnsupportedOperationError,
     mark_sent,
 )
+from interop.families.linea import linea_estimate_gas
 from interop.rpc.models import Log, Receipt
 from interop.signer import require_signer
 from interop.spec.linea import abis
@@ -175,15 +175,9 @@ class LineaAdapter:
         `eth_estimateGas` and the usual fee estimate (a plain node, such as the devnet's)."""
         tx = {"from": sender, "to": to, "value": hex(value), "data": "0x" + data.hex()}
         if client.chain.stack == Stack.LINEA:
-            try:
-                got = await client.request("linea_estimateGas", [tx])
-            except RpcResponseError as exc:
-                if isinstance(exc, ExecutionRevertedError):
-                    raise
-            else:
-                base = int(got["baseFeePerGas"], 16)
-                prio = int(got["priorityFeePerGas"], 16)
-                return int(got["gasLimit"], 16), 2 * base + prio
+            got = await linea_estimate_gas(client, tx)
+            if got is not None:
+                return got
         gas = await client.estimate_gas(tx)
         fees = await estimate_fees(client)
         return gas, fees.max_fee_per_gas

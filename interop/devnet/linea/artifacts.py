@@ -48,7 +48,15 @@ def sdk_dir() -> Path:
         )
     root.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(
-        [npm, "pack", "--silent", f"{SDK_PACKAGE}@{SDK_VERSION}", "--pack-destination", str(root)],
+        [
+            npm,
+            "pack",
+            "--silent",
+            "--prefer-offline",  # npm's own cache answers when it has the tarball
+            f"{SDK_PACKAGE}@{SDK_VERSION}",
+            "--pack-destination",
+            str(root),
+        ],
         capture_output=True,
         text=True,
         check=False,
