@@ -46,6 +46,7 @@ from interop.devnet.superchain import SuperchainDevnet, make_component
 from interop.errors import (
     AlreadyDoneError,
     InputError,
+    ManualActionRequired,
     MessageNotFoundError,
     NotReadyError,
     RpcTimeoutError,
@@ -482,6 +483,11 @@ async def test_failed_relay_is_recorded_once_and_can_be_retried(env: Env) -> Non
     assert st.actor is Actor.CALLER and "relay again" in st.details["action"]
     await env.sc.sync()  # the relayer does not retry on its own
     assert len((await relay_outcome(env.c[OP_B], h)).failed_txs) == 1
+    # a retry while the cause is not fixed fails the same way: a person must act
+    with pytest.raises(ManualActionRequired) as info:
+        await env.adapter.execute_next(ctx, ref)
+    assert info.value.tx_hash is not None and "relay again" in info.value.action
+    assert len((await relay_outcome(env.c[OP_B], h)).failed_txs) == 2
     # fix the target, then retry by hand
     await env.c[OP_B].request("anvil_setCode", [target, RECORDER_CODE])
     assert await env.adapter.execute_next(ctx, ref) is not None

@@ -69,11 +69,13 @@ from interop.errors import (
     InputError,
     InsufficientFundsError,
     InvalidAmountError,
+    ManualActionRequired,
     MessageNotFoundError,
     MissingSignerError,
     NotReadyError,
     RpcResponseError,
     UnsupportedOperationError,
+    mark_sent,
 )
 from interop.rpc.models import Receipt
 from interop.spec.opstack.abis import GPO_GET_L1_FEE_UPPER_BOUND
@@ -428,6 +430,15 @@ class SuperchainAdapter:
             rcpt = await relay_message(ctx.target, ctx.signer, ident, payload, value=value)
         except AlreadyDoneError:
             return None  # a relayer won the race; nothing left for the caller
+        if st.status is Status.NEEDS_MANUAL_ACTION:
+            again = await self.status(ctx, ref)
+            if again.status is Status.NEEDS_MANUAL_ACTION:
+                # the retry failed the same way: a person must fix the cause first
+                err = ManualActionRequired(
+                    f"message {h} failed again when relayed on {ctx.target.chain.name}",
+                    action=str(again.details["action"]),
+                )
+                raise mark_sent(err, rcpt.transaction_hash)
         return rcpt.transaction_hash
 
     async def _relayed_within_grace(self, ctx: AdapterContext, message_hash: Hash32) -> bool:
