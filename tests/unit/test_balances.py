@@ -532,3 +532,47 @@ def test_block_argument_is_checked(bad: Any) -> None:
 def test_block_argument_accepts_the_same_forms_everywhere() -> None:
     for ok in ("latest", "pending", "safe", "finalized", "earliest", 0, 123, "0x10"):
         bal._check_block(ok)
+
+
+def test_fast_answer_decoders_are_as_strict_as_the_slow_ones() -> None:
+    assert bal._data("0x") == b"" and bal._data("0x00ff") == b"\x00\xff"
+    assert bal._data("0x0") == b"\x00"  # odd length: tolerated, as by decode_data
+    for bad in ("0x00 ff", "0x 00ff", "00ff", "0x0g", None, 5):
+        with pytest.raises(RpcResponseError):
+            bal._data(bad)
+    assert bal._quantities(["0x0", "0x1f", "0xFF"], "m") == [0, 31, 255]
+    for bad_list in (
+        ["0x1", "0x"],
+        ["0x1", "1"],
+        ["0x1", "0x0x1"],
+        ["0x1", "0x1_0"],
+        ["0x1", " 0x1"],
+    ):
+        with pytest.raises(RpcResponseError):
+            bal._quantities(bad_list, "m")
+    with pytest.raises(RpcTimeoutError):
+        bal._quantities(["0x1", RpcTimeoutError("t")], "m")
+
+
+def test_aggregate3_decoder_follows_offsets_when_not_compact() -> None:
+    # a non-canonical but valid layout (results in reverse order in the tail): the compact fast
+    # path must refuse it and the general decoder must still read it right
+    vals = [7, 2**256 - 1, 0]
+    n = len(vals)
+    elems = [
+        (1).to_bytes(32, "big")
+        + (0x40).to_bytes(32, "big")
+        + (32).to_bytes(32, "big")
+        + v.to_bytes(32, "big")
+        for v in vals
+    ]
+    tail = b"".join(reversed(elems))
+    offsets = [32 * n + 128 * (n - 1 - k) for k in range(n)]
+    raw = (
+        (0x20).to_bytes(32, "big")
+        + n.to_bytes(32, "big")
+        + b"".join(o.to_bytes(32, "big") for o in offsets)
+        + tail
+    )
+    assert bal._compact_results(raw, n) is None
+    assert bal.decode_multicall3_balances(raw, n) == vals
