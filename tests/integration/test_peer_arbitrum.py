@@ -217,7 +217,8 @@ async def test_retryable_below_the_calldata_floor_fails_and_the_sdk_redeems_it(
     """An interop-started retryable whose gas limit covers the intrinsic gas but not the
     EIP-7623 calldata floor: its auto-redeem fails (it used to stall the relayer: anvil never
     mines such a tx) and the ticket waits; the SDK's default `redeem()` then succeeds because
-    the devnet's estimate includes the retry, and `waitForRedeem()` finds the retry at once."""
+    the devnet's estimate includes the retry, and `waitForRedeem()` finds the retry at once, in the
+    redeem's own block."""
     l1, l2 = clients
     user = await _funded(l1, l2, "retryable floor")
     contracts = ArbContracts.of(devnet.chain(L2), L1)
@@ -248,4 +249,5 @@ async def test_retryable_below_the_calldata_floor_fails_and_the_sdk_redeems_it(
     )
     assert out["before"] == "FUNDS_DEPOSITED_ON_CHILD"
     assert out["retryTxHash"] is not None and out["retryStatus"] == 1, out
+    assert out["retryBlock"] == out["redeemBlock"]  # as on Nitro: one block
     assert out["status"] == "REDEEMED"

@@ -133,8 +133,17 @@ class ArbitrumDevnet:
             if self.relayer is not None:
                 await self.relayer.sync()
 
+        async def redeem_in_block(raw: str) -> str:
+            if self.relayer is None:
+                raise DevnetError("the arbitrum component is not started")
+            return await self.relayer.redeem_in_block(raw)
+
         self.shim = RpcShim(
-            self.l2_node_url, self.store, l1_base_fee=l1_base_fee, run_retries=run_retries
+            self.l2_node_url,
+            self.store,
+            l1_base_fee=l1_base_fee,
+            run_retries=run_retries,
+            redeem_in_block=redeem_in_block,
         )
         await self.shim.start()
         d = self.deployment

@@ -33,6 +33,7 @@ from interop.client import ChainClient
 from interop.devnet.arbitrum.artifacts import calldata
 from interop.devnet.arbitrum.bold import BoldValidator, L2State
 from interop.errors import DevnetError
+from interop.rpc.models import Log
 from interop.signer import Signer
 from interop.spec.arbitrum.formulas import (
     ARB_RETRYABLE_TX,
@@ -131,6 +132,19 @@ def retry_tx_hash(
         num(submission_fee_refund),
     ]
     return keccak(b"\x68" + rlp.encode(fields))
+
+
+def _sim_log(lg: dict[str, Any], tx_hash: str) -> dict[str, Any]:
+    """A simulated log with the fields `Log.from_rpc` needs."""
+    return {
+        "address": lg["address"],
+        "topics": lg["topics"],
+        "data": lg.get("data", "0x"),
+        "blockNumber": lg.get("blockNumber") or "0x0",
+        "blockHash": lg.get("blockHash") or "0x" + "00" * 32,
+        "transactionHash": tx_hash,
+        "logIndex": lg.get("logIndex") or "0x0",
+    }
 
 
 def min_tx_gas(data: bytes, *, creation: bool = False) -> int:
@@ -502,6 +516,146 @@ class Relayer:
                 fields={"ticketId": "0x" + bytes(ticket).hex(), "refundTo": refund_to},
             )
         )
+
+    async def redeem_in_block(self, raw_tx: str) -> str:
+        """Submit a user's signed `ArbRetryableTx.redeem` and run the retry it schedules in the
+        same L2 block, as Nitro does (the shim routes such raw txs here).
+
+        Automine is off while the block is built: the redeem, ArbOS' escrow release, the retry
+        (as the aliased sender) and ArbOS' settlement are queued in that order (anvil keeps
+        arrival order) and mined together. What the redeem schedules (ticket, sequence number,
+        donated gas) and whether the retry succeeds are read first from `eth_simulateV1` of the
+        same calls, because the settlement is queued before anything runs; the mined result is
+        checked against it."""
+        async with self.lock:
+            await self.l2.request("evm_setAutomine", [False])
+            mined = False
+            try:
+                h = str(await self.l2.request("eth_sendRawTransaction", [raw_tx]))
+                tx = await self.l2.get_transaction(h)
+                if tx is None:
+                    raise DevnetError(f"redeem {h} is not in the L2 pool")
+                redeem_call = {
+                    "from": tx["from"],
+                    "to": tx["to"],
+                    "data": tx["input"],
+                    "gas": tx["gas"],
+                    "value": tx.get("value", "0x0"),
+                }
+                sim = await self._simulate([redeem_call])
+                sched = [
+                    decode_redeem_scheduled(Log.from_rpc(_sim_log(lg, h)))
+                    for lg in sim[0].get("logs", [])
+                    if to_address(lg["address"]) == ARB_RETRYABLE_TX
+                    and lg["topics"][0] == REDEEM_SCHEDULED_TOPIC
+                ]
+                if int(sim[0].get("status", "0x0"), 16) != 1 or len(sched) != 1:
+                    return h  # a redeem that reverts schedules nothing: mined alone
+                ev = sched[0]
+                ticket = hex_to_bytes(ev.ticket_id)
+                (frm, to, value, _b, _t, _n, gas_limit, data) = abi_decode(
+                    [
+                        "address",
+                        "address",
+                        "uint256",
+                        "address",
+                        "uint64",
+                        "uint64",
+                        "uint64",
+                        "bytes",
+                    ],
+                    await self.l2.call(ARB_RETRYABLE_TX, calldata("emuTicket(bytes32)", ticket)),
+                )
+                frm = to_address(frm)
+                gas = max(ev.donated_gas, int(gas_limit), 21_000)
+                block = await self.l2.get_block("latest")
+                fee_cap = 2 * int(block.get("baseFeePerGas") or "0x0", 16) + 1
+                bal0 = await self._balance(frm)
+                # the devnet mints the retry's gas, and (for the pool's balance check only: the
+                # release runs first in the block) its value; the sender is reset to bal0 after
+                await self._add_balance(frm, gas * fee_cap + int(value))
+                release = {
+                    "from": ARBOS,
+                    "to": ARB_RETRYABLE_TX,
+                    "data": "0x" + calldata("emuRelease(bytes32)", ticket).hex(),
+                    "gas": hex(3_000_000),
+                }
+                retry: dict[str, Any] = {
+                    "from": frm,
+                    "value": hex(int(value)),
+                    "data": "0x" + bytes(data).hex(),
+                    "gas": hex(gas),
+                    "maxFeePerGas": hex(fee_cap),
+                    "maxPriorityFeePerGas": "0x0",
+                }
+                if int(to, 16):
+                    retry["to"] = to_address(to)
+                runs = gas >= min_tx_gas(bytes(data), creation=int(to, 16) == 0)
+                ok = False
+                if runs:
+                    sim = await self._simulate([redeem_call, release, retry])
+                    ok = int(sim[2].get("status", "0x0"), 16) == 1
+                settle = {
+                    "from": ARBOS,
+                    "to": ARB_RETRYABLE_TX,
+                    "data": "0x" + calldata("emuSettle(bytes32,bool)", ticket, ok).hex(),
+                    "value": hex(0 if ok else int(value)),
+                    "gas": hex(3_000_000),
+                }
+                release_h = await self.l2.request("eth_sendTransaction", [release])
+                retry_h: str | None = None
+                if runs:
+                    await self.l2.request("anvil_impersonateAccount", [frm])
+                    try:
+                        retry_h = await self.l2.request("eth_sendTransaction", [retry])
+                    finally:
+                        await self.l2.request("anvil_stopImpersonatingAccount", [frm])
+                settle_h = await self.l2.request("eth_sendTransaction", [settle])
+                await self.l2.request("evm_mine", [])
+                mined = True
+            finally:
+                if not mined:
+                    await self.l2.request("evm_mine", [])
+                await self.l2.request("evm_setAutomine", [True])
+            r_redeem = await wait_for_receipt(self.l2, h, timeout=30, check=False)
+            for name, th in (("release", release_h), ("settlement", settle_h)):
+                r = await wait_for_receipt(self.l2, th, timeout=30, check=False)
+                if not r.succeeded or r.block_number != r_redeem.block_number:
+                    raise DevnetError(f"ArbOS {name} of ticket {ev.ticket_id} failed or moved")
+            number, block_hash = r_redeem.block_number, str(r_redeem.block_hash)
+            anvil_hash: str | None = None
+            if retry_h is not None:
+                r = await wait_for_receipt(self.l2, retry_h, timeout=30, check=False)
+                if r.succeeded != ok or r.block_number != number:
+                    raise DevnetError(
+                        f"retry {ev.retry_tx_hash} ran differently from its simulation"
+                    )
+                anvil_hash = str(r.transaction_hash)
+            await self._set_balance(frm, bal0)
+            self.store.add(
+                EmulatedTx(
+                    hash=ev.retry_tx_hash,
+                    type=0x68,
+                    from_address=frm,
+                    to=to_address(to) if int(to, 16) else None,
+                    value=int(value),
+                    block_number=number,
+                    block_hash=block_hash,
+                    anvil_hash=anvil_hash,
+                    status=1 if ok else 0,
+                    fields={"ticketId": ev.ticket_id, "refundTo": None},
+                )
+            )
+            return h
+
+    async def _simulate(self, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`eth_simulateV1` of `calls` in order, in one block on top of the latest."""
+        out = await self.l2.request(
+            "eth_simulateV1",
+            [{"blockStateCalls": [{"calls": calls}], "validation": False}, "latest"],
+        )
+        result: list[dict[str, Any]] = out[0]["calls"]
+        return result
 
     async def _manual_redeems(self) -> None:
         latest = await self.l2.block_number()

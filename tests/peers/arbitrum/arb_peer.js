@@ -99,9 +99,12 @@ async function run(cmd, a) {
       const before = P2C[await msg.status()]
       const redeemTx = await msg.redeem()
       const retry = await redeemTx.waitForRedeem()
+      const redeemRcpt = await l2.getTransactionReceipt(redeemTx.hash)
       return {
         before,
         redeemTxHash: redeemTx.hash,
+        redeemBlock: redeemRcpt.blockNumber,
+        retryBlock: retry ? retry.blockNumber : null,
         retryTxHash: retry ? retry.transactionHash : null,
         retryStatus: retry ? retry.status : null,
         status: P2C[await msg.status()],
