@@ -1368,7 +1368,9 @@ async def iter_balances(
     try:
         async for items in _address_chunks(addresses, size):
             lower, packed = _prepare(items)
-            keys = tuple(_keys_now(lower))
+            # checksummed without the address cache: a stream of 10^5 distinct addresses would
+            # fill it (64k entries, ~15 MB) for nothing, and memory must not grow with the count
+            keys = tuple(_split_bodies(checksum_bodies(lower.encode("ascii"))))
             for cid in pinned:
                 pending.add(asyncio.ensure_future(one(cid, offset, packed, keys)))
             offset += len(items)
