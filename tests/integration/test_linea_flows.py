@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -24,7 +25,14 @@ from interop.adapters.linea import LineaAdapter, adapter_factory
 from interop.client import ChainClient
 from interop.devnet.core import Devnet
 from interop.devnet.linea import LineaDevnet
-from interop.errors import AlreadyDoneError, NotReadyError, UnsupportedOperationError
+from interop.errors import (
+    AlreadyDoneError,
+    NotReadyError,
+    RefusedError,
+    UnsupportedOperationError,
+)
+from interop.facade import Interop
+from interop.routes import AdapterRegistry
 from interop.signer import SafeSigner, account_from_key
 from interop.spec.linea import abis
 from interop.testing.conformance import fresh_address
@@ -217,3 +225,52 @@ async def test_withdrawals_in_two_trees_of_one_finalization(env: tuple) -> None:
         assert tx is not None
         await wait_for_receipt(l1, tx)
         assert await l1.get_balance(ref.data["to"]) == int(ref.data["value"])
+
+
+async def test_through_the_facade_the_postman_finishes_a_paid_deposit(
+    env: tuple,  # type: ignore[type-arg]
+    tmp_path: Path,
+) -> None:
+    """`bridge(..., options={"fee": ...})` with a fee the postman accepts: `complete()` waits
+    (PENDING, the relayer acts) and the postman's claim finishes the journaled flow; a fee below
+    its minimum is refused by the core with the adapter's code, nothing signed."""
+    devnet, me, l1, _ = env
+    registry = AdapterRegistry({"linea": adapter_factory})
+    async with Interop(
+        [devnet.chain(L1), devnet.chain(L2)],
+        account=me,
+        journal=str(tmp_path / "j.sqlite3"),
+        adapters=registry,
+        sleep=devnet.advance,
+    ) as io:
+        a = io.adapter("linea")
+        assert isinstance(a, LineaAdapter)
+        fee = 2 * await a.postman_minimum(AdapterContext(io.client(L1), io.client(L2)))
+        nonce = await l1.get_nonce(me.address)
+        with pytest.raises(RefusedError) as refused:
+            await io.bridge(1000, L1, L2, fresh_address(), options={"fee": 1})
+        assert refused.value.code == "fee-below-postman-minimum"
+        assert await l1.get_nonce(me.address) == nonce
+        to = fresh_address()
+        t = await io.bridge(ether("0.01"), L1, L2, to, options={"fee": fee})
+        final = await t.complete(timeout=60)
+        assert final.status is Status.FINALIZED and final.native == "CLAIMED"
+        assert await io.client(L2).get_balance(to) >= ether("0.01")
+
+
+async def test_time_to_claim_follows_the_measured_finalization_delay(env: tuple) -> None:  # type: ignore[type-arg]
+    """The estimate is the delay the latest finalization on L1 showed (here ~700 s: the
+    coordinator's 600 s and our jump), applied to the message's block, not the 8-hour
+    assumption used when no finalization is visible."""
+    devnet, me, l1, l2 = env
+    a = adapter_factory()
+    ctx = AdapterContext(l2, l1, me)
+    first = await a.initiate(ctx, BridgeRequest(FlowKind.ETH, 1, fresh_address()))
+    await devnet.advance(700)  # the coordinator finalizes it ~700 s after its block
+    assert (await a.status(ctx, first)).status is Status.READY_TO_FINALIZE
+    ref = await a.initiate(ctx, BridgeRequest(FlowKind.ETH, 1, fresh_address()))
+    st = await a.status(ctx, ref)
+    assert st.status is Status.WAITING_TO_FINALIZE
+    assert st.seconds_to_next is not None and 600 <= st.seconds_to_next <= 760, st
+    await devnet.advance(st.seconds_to_next)
+    assert (await a.status(ctx, ref)).status is Status.READY_TO_FINALIZE
