@@ -13,8 +13,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -29,6 +30,7 @@ from interop.errors import (
     AlreadyDoneError,
     NotReadyError,
     RefusedError,
+    RpcResponseError,
     UnsupportedOperationError,
 )
 from interop.facade import Interop
@@ -274,3 +276,57 @@ async def test_time_to_claim_follows_the_measured_finalization_delay(env: tuple)
     assert st.seconds_to_next is not None and 600 <= st.seconds_to_next <= 760, st
     await devnet.advance(st.seconds_to_next)
     assert (await a.status(ctx, ref)).status is Status.READY_TO_FINALIZE
+
+
+class CappedLogs:
+    """A node that refuses `eth_getLogs` over more than 4 blocks, as public endpoints cap
+    ranges (the error text is one such provider's); everything else passes through."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.refused, self.served = inner, 0, 0
+
+    async def request(self, method: str, params: Sequence[Any] = ()) -> Any:
+        if method == "eth_getLogs" and "fromBlock" in params[0]:
+            flt = params[0]
+            head = int(await self.inner.request("eth_blockNumber", []), 16)
+            lo = head if flt["fromBlock"] == "latest" else int(flt["fromBlock"], 16)
+            hi = head if flt["toBlock"] == "latest" else int(flt["toBlock"], 16)
+            if hi - lo > 4:
+                self.refused += 1
+                raise RpcResponseError("query exceeds max block range 5", code=-32005)
+            self.served += 1
+        return await self.inner.request(method, params)
+
+    async def batch(self, calls: Sequence[Any]) -> list[Any]:
+        return list(await self.inner.batch(calls))
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_withdrawal_proof_built_through_a_node_that_caps_log_ranges(env: tuple) -> None:  # type: ignore[type-arg]
+    """Status and the claim's proof come from `eth_getLogs` on both chains; through nodes that
+    refuse wide ranges the searches split, and the claim still pays to the wei."""
+    devnet, me, _, _ = env
+    t1, t2 = CappedLogs(devnet.transport(L1)), CappedLogs(devnet.transport(L2))
+    async with (
+        ChainClient(devnet.chain(L1), t1, owns_transport=False) as l1,
+        ChainClient(devnet.chain(L2), t2, owns_transport=False) as l2,
+    ):
+        a = adapter_factory()
+        ctx = AdapterContext(l2, l1, me)
+        await devnet.transport(L1).request("anvil_mine", [hex(30)])  # wide L1 searches
+        # two messages 6 L2 blocks apart in one finalization: the proof's L2 search is wide too
+        await a.initiate(ctx, BridgeRequest(FlowKind.ETH, 1, fresh_address()))
+        await devnet.transport(L2).request("anvil_mine", [hex(6)])
+        to = fresh_address()
+        ref = await a.initiate(ctx, BridgeRequest(FlowKind.ETH, 777, to))
+        st = await a.status(ctx, ref)
+        await devnet.advance(st.seconds_to_next or 1)
+        again = await a.flow_from_tx(ctx, ref.tx_hash)  # its l1_from hint: found by bisection
+        tx = await a.execute_next(ctx, again)
+        assert tx is not None
+        await wait_for_receipt(l1, tx)
+        assert await l1.get_balance(to) == 777
+        assert t1.refused > 0 and t1.served > 0, (t1.refused, t1.served)
+        assert t2.refused > 0 and t2.served > 0, (t2.refused, t2.served)
