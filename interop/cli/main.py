@@ -660,7 +660,10 @@ def _print_state(args: argparse.Namespace, flow: Any, st: Any) -> None:
         f"  status: {st.status.value} ({st.native}), hop {st.hop + 1}/{len(st.hops)}"
         + (f", next: {st.next_step}" if st.next_step else "")
         + (f" in ~{st.seconds_to_next}s" if st.seconds_to_next else "")
+        + (f"; who acts: {st.actor.value}" if getattr(st, "actor", None) else "")
     )
+    if getattr(st, "action", None):
+        print(f"  manual action needed: {st.action}")
     if flow.tx_hash:
         print(f"  first tx: {flow.tx_hash}")
 
