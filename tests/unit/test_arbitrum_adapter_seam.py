@@ -34,7 +34,12 @@ from interop.adapters.base import (
 )
 from interop.chains.registry import get_chain
 from interop.client import ChainClient
-from interop.errors import InputError, RpcResponseError, RpcUnreachableError
+from interop.errors import (
+    ExecutionRevertedError,
+    InputError,
+    RpcResponseError,
+    RpcUnreachableError,
+)
 from interop.rpc.mock import MockTransport
 from interop.types import to_address
 
@@ -137,7 +142,7 @@ def _l1_views(views: dict[bytes, Any]) -> ChainClient:
         assert method == "eth_call", method
         got = views.get(bytes.fromhex(params[0]["data"][2:10]))
         if got is None:
-            raise RpcResponseError("execution reverted", code=3)
+            raise ExecutionRevertedError("execution reverted", code=3)
         if isinstance(got, Exception):
             raise got
         return "0x" + got.hex()
@@ -150,18 +155,12 @@ ONE = ArbContracts.of(get_chain("arbitrum"), 1)
 
 async def test_confirm_period_reads_blocks_and_lets_transport_faults_through() -> None:
     blocks = (45818).to_bytes(32, "big")
-    # a real rollup: confirmPeriodBlocks answers, confirmPeriodSeconds reverts (no such view)
+    # a real rollup: confirmPeriodBlocks times the parent's block time
     assert await confirm_period_seconds(
         _l1_views({_sel("confirmPeriodBlocks()"): blocks}), ONE
     ) == (45818 * 12)
-    # a transport fault on the second read is not "no such view" (the old routes code took it
-    # for one and planned with the shorter period)
-    faulty = _l1_views(
-        {
-            _sel("confirmPeriodBlocks()"): blocks,
-            _sel("confirmPeriodSeconds()"): RpcUnreachableError("connection reset"),
-        }
-    )
+    # a transport fault is not "no such view" (the old routes code took any error for one)
+    faulty = _l1_views({_sel("confirmPeriodBlocks()"): RpcUnreachableError("connection reset")})
     with pytest.raises(RpcUnreachableError):
         await confirm_period_seconds(faulty, ONE)
     # plan() is advice: it names the failed read instead of raising

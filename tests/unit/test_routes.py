@@ -17,7 +17,11 @@ import interop.routes as routes
 from interop.adapters.base import Direction, FlowKind
 from interop.chains.registry import get_chain
 from interop.client import ChainClient
-from interop.errors import ConfigError, RpcResponseError, UnsupportedOperationError
+from interop.errors import (
+    ConfigError,
+    ExecutionRevertedError,
+    UnsupportedOperationError,
+)
 from interop.routes import AdapterRegistry, plan_route
 from interop.rpc.mock import MockTransport
 
@@ -92,7 +96,7 @@ def _mainnet_l1(calls: dict[bytes, bytes]) -> ChainClient:
         assert method == "eth_call", method
         data = bytes.fromhex(params[0]["data"][2:])
         if data[:4] not in calls:
-            raise RpcResponseError("execution reverted", code=3)
+            raise ExecutionRevertedError("execution reverted", code=3)
         return "0x" + calls[data[:4]].hex()
 
     return ChainClient(get_chain("ethereum"), MockTransport(handler), owns_transport=False)

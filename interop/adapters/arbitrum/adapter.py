@@ -77,12 +77,11 @@ from interop.errors import (
     MessageNotFoundError,
     NotReadyError,
     RpcError,
-    RpcResponseError,
     UnsupportedOperationError,
 )
 from interop.signer import require_signer
 from interop.spec.arbitrum import formulas as F
-from interop.spec.arbitrum.abis import ROLLUP_CONFIRM_PERIOD_BLOCKS, Fn
+from interop.spec.arbitrum.abis import ROLLUP_CONFIRM_PERIOD_BLOCKS
 from interop.types import Hash32
 
 __all__ = ["OPTION_NAMES", "ArbitrumAdapter", "confirm_period_seconds"]
@@ -100,9 +99,6 @@ OPTION_NAMES = frozenset(
 )
 """`BridgeRequest.options` keys this adapter reads (see `ArbitrumAdapter`)."""
 
-_CONFIRM_PERIOD_SECONDS = Fn("confirmPeriodSeconds()", ("uint64",))
-
-
 def _utc(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
@@ -110,19 +106,12 @@ def _utc(ts: int) -> str:
 async def confirm_period_seconds(l1: ChainClient, contracts: ArbContracts) -> int | None:
     """Seconds an assertion waits before it can be confirmed: the rollup's
     `confirmPeriodBlocks()` (BoLD and pre-BoLD rollups both answer it) times the parent's block
-    time, or the devnet stand-in's `confirmPeriodSeconds()` when that is longer. None when the
-    chain data names no rollup. Transport faults propagate; a view the rollup does not have
-    (reverts) is skipped."""
+    time. None when the chain data names no rollup. Transport faults propagate."""
     rollup = contracts.rollup
     if rollup is None:
         return None
     (blocks,) = await call_fn(l1, rollup, ROLLUP_CONFIRM_PERIOD_BLOCKS)
-    secs = int(blocks) * l1.chain.block_time_ms // 1000
-    try:
-        (own,) = await call_fn(l1, rollup, _CONFIRM_PERIOD_SECONDS)
-    except (RpcResponseError, DecodingError):  # a real rollup has no such view
-        return secs
-    return max(secs, int(own))
+    return int(blocks) * l1.chain.block_time_ms // 1000
 
 
 class ArbitrumAdapter:
