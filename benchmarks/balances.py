@@ -9,9 +9,14 @@ then times in the same run:
 - web3.py naive: AsyncWeb3 + AsyncHTTPProvider, one awaited `eth_getBalance` at a time;
 - web3.py gather: the same calls with asyncio.gather, at most 64 in flight;
 - node: the fastest raw request for the same data (the reader's eth_call body prebuilt as bytes,
-  posted to the 4 nodes concurrently with aiohttp, nothing decoded) — the floor.
+  posted to the 4 nodes concurrently with aiohttp, nothing decoded) — the floor;
+- each strategy forced (override, multicall3, deployless, batch): wall time and client CPU per
+  balance, as when a provider refuses state overrides and `auto` falls back;
+- ERC-20: an OpenZeppelin ERC20 deployed on every chain, native + token balances of the same
+  addresses in one call (16,000 balances), checked against `balanceOf` first.
 
-Usage: `.venv/bin/python benchmarks/balances.py [--json] [--runs N]`.
+Usage: `.venv/bin/python benchmarks/balances.py [--json] [--runs N] [--skip-web3]
+[--skip-strategies] [--skip-tokens]`.
 """
 
 from __future__ import annotations
@@ -114,7 +119,77 @@ async def web3_timings(
     return res
 
 
-async def main(runs: int, as_json: bool, skip_web3: bool = False) -> dict[str, Any]:
+async def strategy_timings(
+    clients: dict[int, ChainClient], addrs: list[str], runs: int
+) -> dict[str, dict[str, float]]:
+    """Each strategy forced on every chain: median wall ms and client CPU µs per balance."""
+    total = len(addrs) * len(clients)
+    res: dict[str, dict[str, float]] = {}
+    for strategy in ("override", "multicall3", "deployless", "batch"):
+
+        async def run(strategy: str = strategy) -> None:
+            t = await bal.get_balances_multichain(clients, addrs, strategy=strategy)  # type: ignore[arg-type]
+            t.raise_for_errors()
+
+        await run()
+        walls, cpus = await timed(run, max(3, runs // 2))
+        res[strategy] = {
+            "ms": statistics.median(walls) * 1e3,
+            "cpu_us_per_balance": statistics.median(cpus) / total * 1e6,
+        }
+    return res
+
+
+async def token_timings(
+    dn: Devnet, clients: dict[int, ChainClient], addrs: list[str], runs: int
+) -> dict[str, Any]:
+    """An OpenZeppelin ERC20 on every chain; native + token balances in one call per chain."""
+    from tests.integration.token_contracts import Deployer
+
+    tokens: dict[int, list[str]] = {}
+    for cid in clients:
+        d = Deployer(dn.transport(cid), f"bench-{cid}")
+        await d.setup()
+        tok = await d.deploy_erc20("Bench Token", "BT", 6)
+        await d.mint(tok, {a: 10**6 * (i + 1) + cid for i, a in enumerate(addrs) if i % 50 == 0})
+        tokens[cid] = [tok]
+    table = await bal.get_balances_multichain(clients, addrs, tokens=tokens)
+    table.raise_for_errors()
+    sel = keccak(b"balanceOf(address)")[:4].hex()
+    for cid, client in clients.items():
+        tok = tokens[cid][0]
+        res = await client.batch(
+            [
+                ("eth_call", [{"to": tok, "data": "0x" + sel + "0" * 24 + a[2:]}, "latest"])
+                for a in addrs
+            ]
+        )
+        if [int(r, 16) for r in res] != [table.token_balance(cid, tok, a) for a in addrs]:
+            raise SystemExit(f"interop's token balances differ from balanceOf on {cid}")
+    total = 2 * len(addrs) * len(clients)
+    out: dict[str, Any] = {"balances": total}
+    for strategy in ("override", "multicall3", "batch"):
+
+        async def run(strategy: str = strategy) -> None:
+            t = await bal.get_balances_multichain(clients, addrs, tokens=tokens, strategy=strategy)  # type: ignore[arg-type]
+            t.raise_for_errors()
+
+        await run()
+        walls, cpus = await timed(run, max(3, runs // 2))
+        out[strategy] = {
+            "ms": statistics.median(walls) * 1e3,
+            "cpu_us_per_balance": statistics.median(cpus) / total * 1e6,
+        }
+    return out
+
+
+async def main(
+    runs: int,
+    as_json: bool,
+    skip_web3: bool = False,
+    skip_strategies: bool = False,
+    skip_tokens: bool = False,
+) -> dict[str, Any]:
     specs = [
         DevnetChainSpec(DEVNET_L1),
         DevnetChainSpec(DEVNET_OP, OP_ANVIL_ARGS),
@@ -208,6 +283,10 @@ async def main(runs: int, as_json: bool, skip_web3: bool = False) -> dict[str, A
             out["interop_cold_cpu_us_per_balance"] = med("c", 1) / total * 1e6
             out["node_s"] = med("n", 0)
 
+            if not skip_strategies:
+                out["strategies_forced"] = await strategy_timings(clients, addrs, runs)
+            if not skip_tokens:
+                out["tokens"] = await token_timings(dn, clients, addrs, runs)
             if not skip_web3:
                 out.update(await web3_timings(urls, addrs, table.balance(900, addrs[0]), runs))
         finally:
@@ -252,6 +331,19 @@ def report(r: dict[str, Any]) -> str:
         f"  interop / node: {r['x_of_node']:.2f} (warm), {r['cold_x_of_node']:.2f} (cold) "
         "(target <= 2)"
     )
+    for name, row in r.get("strategies_forced", {}).items():
+        lines.append(
+            f"  strategy {name:10} forced     {row['ms']:9.2f} ms   "
+            f"CPU {row['cpu_us_per_balance']:.2f} us/balance"
+        )
+    tok = r.get("tokens")
+    if tok:
+        for name in ("override", "multicall3", "batch"):
+            row = tok[name]
+            lines.append(
+                f"  native+ERC-20 {tok['balances']:,} ({name:10}) {row['ms']:9.2f} ms   "
+                f"CPU {row['cpu_us_per_balance']:.2f} us/balance"
+            )
     return "\n".join(lines)
 
 
@@ -260,6 +352,10 @@ if __name__ == "__main__":
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--runs", type=int, default=9, help="runs per measurement (median)")
     ap.add_argument("--skip-web3", action="store_true", help="skip the (~20 s) web3.py baselines")
+    ap.add_argument("--skip-strategies", action="store_true", help="skip forcing each strategy")
+    ap.add_argument("--skip-tokens", action="store_true", help="skip the ERC-20 measurement")
     args = ap.parse_args()
-    result = asyncio.run(main(args.runs, args.json, args.skip_web3))
+    result = asyncio.run(
+        main(args.runs, args.json, args.skip_web3, args.skip_strategies, args.skip_tokens)
+    )
     print(json.dumps(result) if args.json else report(result))

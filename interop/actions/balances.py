@@ -13,7 +13,8 @@ Why not one `eth_getBalance` per address: each is a round trip plus JSON work on
   by the 24,576-byte code-size limit (767 balances per call).
 - ``"batch"``: JSON-RPC batches of `eth_getBalance`, which every node supports.
 
-``"auto"`` tries them in that order and remembers, per `ChainClient`, the first that works, so
+``"auto"`` tries override, deployless, Multicall3, batch (deployless before Multicall3: it is
+cheaper for both sides; see `_AUTO_ORDER`) and remembers, per `ChainClient`, the first that works, so
 only the first call on a restrictive node pays for the probing. A node that cannot be reached is
 not "restrictive": that error is raised (or, in `get_balances_multichain`, reported per chain)
 instead of degrading.
@@ -125,7 +126,10 @@ _CHUNK: Final[dict[str, tuple[int, int]]] = {
     "deployless": (700, 767),
     "batch": (500, 1_000),
 }
-_AUTO_ORDER: Final[tuple[str, ...]] = ("override", "multicall3", "deployless", "batch")
+# deployless before Multicall3: on the same nodes it costs ~1.3 µs of client CPU per balance
+# against ~4.5 (aggregate3's 192-byte elements are JSON-encoded and decoded as hex) and the
+# node runs it ~3x faster; a node that refuses it still falls through to Multicall3.
+_AUTO_ORDER: Final[tuple[str, ...]] = ("override", "deployless", "multicall3", "batch")
 _MAX_PARALLEL_CHUNKS: Final = 4
 DEFAULT_MULTICHAIN_DEADLINE: Final = 30.0
 """Seconds `get_balances_multichain` may take in all, unless told otherwise."""

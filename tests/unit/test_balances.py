@@ -227,10 +227,16 @@ class FakeNode:
     """Plays a node for the strategies: balances from a dict, optional refusals."""
 
     def __init__(
-        self, balances: dict[str, int], *, overrides: bool = True, multicall: bool = True
+        self,
+        balances: dict[str, int],
+        *,
+        overrides: bool = True,
+        multicall: bool = True,
+        deployless: bool = True,
     ) -> None:
         self.balances = {k.lower(): v for k, v in balances.items()}
         self.overrides = overrides
+        self.deployless = deployless
         self.multicall = multicall
         self.block_number = 0x10
 
@@ -255,6 +261,8 @@ class FakeNode:
             assert code == "0x" + bal.BALANCE_READER_CODE.hex()
             return "0x" + b"".join(v.to_bytes(32, "big") for v in self._of(data)).hex()
         if "to" not in tx:
+            if not self.deployless:
+                raise RpcResponseError("eth_call: contract creation not allowed", code=-32000)
             assert data.startswith(bal.DEPLOYLESS_READER_CODE)
             body = data[len(bal.DEPLOYLESS_READER_CODE) :]
             return "0x00" + b"".join(v.to_bytes(32, "big") for v in self._of(body)).hex()
@@ -305,10 +313,19 @@ async def test_auto_degrades_and_remembers() -> None:
     c = client_for(node)
     got = await bal.get_balances(c, list(BALANCES))
     assert got[Address(to_checksum_address(addr(99)))] == 2**255
-    assert len(c.transport.calls) == 2  # type: ignore[attr-defined]  # override refused, then multicall3
+    assert len(c.transport.calls) == 2  # type: ignore[attr-defined]  # override refused, then deployless
+    assert "to" not in c.transport.calls[1][1][0]  # type: ignore[attr-defined]
     c.transport.calls.clear()  # type: ignore[attr-defined]
     await bal.get_balances(c, list(BALANCES))
-    assert len(c.transport.calls) == 1  # type: ignore[attr-defined]  # straight to multicall3
+    assert len(c.transport.calls) == 1  # type: ignore[attr-defined]  # straight to deployless
+
+
+async def test_auto_falls_to_multicall3_when_deployless_is_refused() -> None:
+    node = FakeNode(BALANCES, overrides=False, deployless=False)
+    c = client_for(node)
+    table = await bal.get_balances_multichain({CHAIN.id: c}, list(BALANCES))
+    assert table[CHAIN.id].strategy == "multicall3"
+    assert table.balance(CHAIN.id, addr(99)) == 2**255
 
 
 async def test_auto_without_multicall_uses_deployless() -> None:
