@@ -24,9 +24,10 @@ from eth_utils.crypto import keccak
 
 from interop.chains.model import ContractName
 from interop.client import ChainClient
-from interop.devnet.opstack import gamecode
 from interop.devnet.opstack.artifacts import load
 from interop.devnet.opstack.chainops import Sender, output_root_at
+from interop.devnet.opstack.gamecode import NAME as GAME_NAME
+from interop.devnet.opstack.gamecode import deploy_data as game_deploy_data
 from interop.types import ZERO_ADDRESS, Address
 
 __all__ = ["GAME_TYPE_CANNON", "L1Deployment", "OpStackParams", "deploy_all"]
@@ -269,7 +270,7 @@ async def _fault_proofs(d: _Deployer, l1: ChainClient, l2: ChainClient, dep: L1D
     )
     # the factory clones our L2SequenceNumberGame in front of the unchanged game: current viem
     # calls `l2SequenceNumber()` on every game, which 0.17.3 lacks (see gamecode.py)
-    facade = await d.s.deploy(gamecode.deploy_data(game), what=gamecode.NAME)
+    facade = await d.s.deploy(game_deploy_data(game), what=GAME_NAME)
     await d.s.send(
         dgf,
         load("DisputeGameFactory").call("setImplementation", GAME_TYPE_CANNON, facade),
