@@ -330,3 +330,32 @@ async def test_withdrawal_proof_built_through_a_node_that_caps_log_ranges(env: t
         assert await l1.get_balance(to) == 777
         assert t1.refused > 0 and t1.served > 0, (t1.refused, t1.served)
         assert t2.refused > 0 and t2.served > 0, (t2.refused, t2.served)
+
+
+async def test_postman_claims_a_paid_withdrawal_on_l1_to_the_wei(env: tuple) -> None:  # type: ignore[type-arg]
+    """A withdrawal whose postman fee meets the rule at L1's gas price is claimed by the postman
+    with a proof right after its finalization; recipient + postman get value + fee exactly."""
+    devnet, me, l1, l2 = env
+    a = adapter_factory()
+    ctx = AdapterContext(l2, l1, me)
+    fee = 3 * await a.postman_minimum(ctx)
+    to, value = fresh_address(), ether("0.3") + 5
+    postman = to_address(linea(devnet).postman.address)
+    ref = await a.initiate(ctx, BridgeRequest(FlowKind.ETH, value, to, options={"fee": fee}))
+    assert int(ref.data["fee"]) == fee  # the message records the postman's part only
+    st = await a.status(ctx, ref)
+    assert st.status is Status.WAITING_TO_FINALIZE and st.native == "SENT"
+    before = await l1.get_balance(postman)
+    await devnet.advance(st.seconds_to_next or 1)
+    st = await a.status(ctx, ref)
+    assert st.status is Status.FINALIZED, st
+    (claimed,) = await l1.get_logs(
+        address=devnet.chain(L2).parent_contracts[L1]["line_rollup"],
+        topics=[abis.MESSAGE_CLAIMED_TOPIC, ref.data["message_hash"]],
+    )
+    rcpt = await l1.get_receipt(claimed.transaction_hash)
+    assert rcpt is not None and to_address(rcpt.from_address) == postman
+    postman_gross = await l1.get_balance(postman) - before + rcpt.fee
+    assert await l1.get_balance(to) + postman_gross == value + fee
+    with pytest.raises(AlreadyDoneError):
+        await a.execute_next(ctx, ref)

@@ -11,7 +11,8 @@ value, fee). Status mapping, and who acts next:
 | L1 -> L2 | CLAIMABLE, no fee or a smaller one | READY_TO_FINALIZE | claim | caller |
 | L1 -> L2 | CLAIMED | FINALIZED | - | - |
 | L2 -> L1 | SENT (its L2 block not finalized on L1) | WAITING_TO_FINALIZE | claim | relayer |
-| L2 -> L1 | CLAIMABLE (finalized: `L2MessagingBlockAnchored`) | READY_TO_FINALIZE | claim | caller |
+| L2 -> L1 | CLAIMABLE (finalized: `L2MessagingBlockAnchored`), no postman fee or too small | READY_TO_FINALIZE | claim | caller |
+| L2 -> L1 | CLAIMABLE, postman fee >= its minimum at L1's gas price | WAITING_TO_FINALIZE | claim | relayer (postman) |
 | L2 -> L1 | CLAIMED (`isMessageClaimed(nonce)`) | FINALIZED | - | - |
 
 A caller may always claim a claimable message itself (`execute_next`), postman or not. The
@@ -371,6 +372,18 @@ class LineaAdapter:
         anchored = await self._anchoring(r, d)
         if anchored is not None:
             details["finalization_tx"] = anchored.transaction_hash
+            if d.fee > 0:
+                minimum = await self.postman_minimum(ctx)
+                details["postman_minimum_fee"] = minimum
+                if d.fee >= minimum:  # the postman finishes it (the caller still may)
+                    return FlowStatus(
+                        Status.WAITING_TO_FINALIZE,
+                        "CLAIMABLE",
+                        "claim",
+                        None,
+                        details,
+                        Actor.RELAYER,
+                    )
             return FlowStatus(
                 Status.READY_TO_FINALIZE, "CLAIMABLE", "claim", 0, details, Actor.CALLER
             )

@@ -19,7 +19,8 @@ Coordinator (what Linea's coordinator and prover do, minus the proof):
 Postman: L1->L2 messages whose fee is at least `postman_minimum_fee(POSTMAN_CLAIM_GAS, L2 max
 fee per gas)` (the SDK postman's rule, margin 1.0) are claimed on L2 by the postman's own key,
 the fee going to it; messages with no fee or a smaller one are left for their owner to claim.
-The devnet postman does not claim L2->L1 messages.
+L2->L1 messages are claimed the same way (rule at L1's gas price) right after the
+finalization that makes them claimable, with a proof built from that finalization's messages.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from interop.spec.linea.formulas import (
     decode_message_sent,
     group_leaves,
     merkle_root,
+    message_proof,
     messaging_block_offsets,
     postman_minimum_fee,
 )
@@ -189,6 +191,43 @@ class LineaRelayer:
 
     # ------------------------------------------------------------------ L2 -> L1
 
+    async def _postman_l1(self, sent: list[SentMessage], hashes: list[bytes]) -> None:
+        """Claim on L1, with a proof, the just-finalized L2 messages whose fee meets the
+        postman's rule at L1's gas price; the rest are their owners' to claim."""
+        paid = [m for m in sent if m.fee > 0]
+        if not paid:
+            return
+        fees = await estimate_fees(self.l1)
+        minimum = postman_minimum_fee(
+            POSTMAN_CLAIM_GAS, fees.max_fee_per_gas, self.postman_margin_percent
+        )
+        for m in paid:
+            if m.fee < minimum:
+                self.counters.left_for_owner += 1
+                continue
+            p = message_proof(hashes, hex_to_bytes(m.message_hash))
+            data = abis.CLAIM_MESSAGE_WITH_PROOF.encode(
+                (
+                    list(p.proof),
+                    m.nonce,
+                    p.leaf_index,
+                    m.sender,
+                    m.to,
+                    m.fee,
+                    m.value,
+                    self.postman.address,
+                    p.root,
+                    m.calldata,
+                )
+            )
+            try:
+                await send_call(self.l1, self.postman, self.rollup, data)
+            except InteropError as exc:  # its target reverts, or its owner was faster
+                self.counters.skipped.append(f"{m.message_hash}: {exc}")
+                log.info("postman: claiming %s on L1 failed: %s", m.message_hash, exc)
+                continue
+            self.counters.postman_claims += 1
+
     async def _timestamp(self, n: int) -> int:
         ts = self._ts.get(n)
         if ts is None:
@@ -267,5 +306,6 @@ class LineaRelayer:
         await send_call(self.l1, self.coordinator, self.rollup, finalize)
         self.fin = FinalizationState(final, state_root, data_hash, await self._timestamp(final))
         self.counters.finalizations += 1
+        await self._postman_l1(sent, hashes)
         for n in [k for k in self._ts if k < final]:
             del self._ts[n]
