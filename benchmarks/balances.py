@@ -168,7 +168,7 @@ async def token_timings(
             raise SystemExit(f"interop's token balances differ from balanceOf on {cid}")
     total = 2 * len(addrs) * len(clients)
     out: dict[str, Any] = {"balances": total}
-    for strategy in ("override", "multicall3", "batch"):
+    for strategy in ("override", "deployless", "multicall3", "batch"):
 
         async def run(strategy: str = strategy) -> None:
             t = await bal.get_balances_multichain(clients, addrs, tokens=tokens, strategy=strategy)  # type: ignore[arg-type]
@@ -338,7 +338,7 @@ def report(r: dict[str, Any]) -> str:
         )
     tok = r.get("tokens")
     if tok:
-        for name in ("override", "multicall3", "batch"):
+        for name in ("override", "deployless", "multicall3", "batch"):
             row = tok[name]
             lines.append(
                 f"  native+ERC-20 {tok['balances']:,} ({name:10}) {row['ms']:9.2f} ms   "

@@ -56,6 +56,7 @@ __all__ = [
     "BALANCE_READER_CODE",
     "DEFAULT_MULTICHAIN_DEADLINE",
     "DEPLOYLESS_READER_CODE",
+    "DEPLOYLESS_RECORD_READER_CODE",
     "RECORD_READER_CODE",
     "STRATEGIES",
     "BalanceChunk",
@@ -600,6 +601,41 @@ RECORD_READER_CODE: Final = bytes.fromhex(
     "6040" "81" "03" "6040" "f3"
 )  # fmt: skip
 
+# Init code of the same loop for deployless calls (no state override, no Multicall3): the
+# records are appended to it, copied to memory at 0x40, and the output — a zero byte (EIP-3541)
+# then 33 bytes per record — is returned as the "deployed code", so at most 744 records fit
+# under the 24,576-byte code-size limit. Stack: [end i j], i/end = memory of the records.
+#   00 607b PUSH1 123 | 02 38 CODESIZE | 03 03 SUB | 04 80 DUP1 | 05 607b | 07 6040 | 09 39
+#      CODECOPY -> mem[0x40:] = records | 0a 6040 | 0c 01 ADD -> end | 0d 6040 -> i
+#   0f 81 DUP2 | 10 6001 | 12 01 ADD -> j = end + 1 | 13 5b JUMPDEST(loop)
+#   14 81 DUP2 | 15 51 MLOAD | 16 6060 | 18 1c SHR -> t | 19 82 | 1a 6014 | 1c 01 | 1d 51 MLOAD
+#   1e 6060 | 20 1c -> h | 21 81 | 22 15 ISZERO | 23 61005b PUSH2 native | 26 57 JUMPI
+#   27..5a the token call, exactly as in RECORD_READER_CODE (18..4b there), next = 0x67
+#   5b 5b JUMPDEST(native) .. 66 as 4c..57 there | 67 5b JUMPDEST(next) | 68 6021 | 6a 01 -> j+33
+#   6b 90 | 6c 6028 | 6e 01 | 6f 90 -> i+40 | 70 82 DUP3 | 71 82 DUP3 | 72 10 LT | 73 6013
+#   75 57 JUMPI -> loop while i < end | 76 82 DUP3 | 77 81 DUP2 | 78 03 SUB | 79 83 DUP4
+#   7a f3 RETURN -> return(end, j - end)
+DEPLOYLESS_RECORD_READER_CODE: Final = bytes.fromhex(
+    "607b" "38" "03" "80" "607b" "6040" "39"
+    "6040" "01" "6040" "81" "6001" "01"
+    "5b"
+    "81" "51" "6060" "1c"
+    "82" "6014" "01" "51" "6060" "1c"
+    "81" "15" "61005b" "57"
+    "6370a08231" "60e0" "1b" "6000" "52"
+    "6004" "52"
+    "6020" "6000" "6024" "6000" "84" "620186a0" "fa"
+    "3d" "6020" "11" "15" "16"
+    "90" "50" "6000" "51" "81" "02"
+    "82" "6001" "01" "52" "81" "53"
+    "610067" "56"
+    "5b" "31" "82" "6001" "01" "52"
+    "6001" "82" "53" "50"
+    "5b" "6021" "01" "90" "6028" "01" "90"
+    "82" "82" "10" "6013" "57"
+    "82" "81" "03" "83" "f3"
+)  # fmt: skip
+
 _SEL_BALANCE_OF: Final = bytes.fromhex("70a08231")  # balanceOf(address)
 _NATIVE: Final = bytes(20)
 
@@ -607,10 +643,11 @@ _NATIVE: Final = bytes(20)
 # stay well inside a 30M gas cap.
 _RECORD_CHUNK: Final[dict[str, tuple[int, int]]] = {
     "override": (1_500, 3_000),
+    "deployless": (700, 744),
     "multicall3": (1_000, 2_000),
     "batch": (500, 1_000),
 }
-_RECORD_AUTO_ORDER: Final[tuple[str, ...]] = ("override", "multicall3", "batch")
+_RECORD_AUTO_ORDER: Final[tuple[str, ...]] = ("override", "deployless", "multicall3", "batch")
 _learned_records: weakref.WeakKeyDictionary[ChainClient, str] = weakref.WeakKeyDictionary()
 _RECORD_SPLITTERS: dict[int, struct.Struct] = {}
 
@@ -722,7 +759,20 @@ async def _rec_batch(client: ChainClient, records: bytes, block: BlockTag) -> li
     return out
 
 
-_RECORD_FNS = {"override": _rec_override, "multicall3": _rec_multicall3, "batch": _rec_batch}
+async def _rec_deployless(client: ChainClient, records: bytes, block: BlockTag) -> list[int | None]:
+    tx = {"data": "0x" + DEPLOYLESS_RECORD_READER_CODE.hex() + records.hex()}
+    raw = _data(await client.request("eth_call", [tx, _tag(block)]))
+    if raw[:1] != b"\x00":
+        raise _Unsupported("deployless call did not return the reader's output")
+    return decode_records(raw[1:], len(records) // 40)
+
+
+_RECORD_FNS = {
+    "override": _rec_override,
+    "deployless": _rec_deployless,
+    "multicall3": _rec_multicall3,
+    "batch": _rec_batch,
+}
 
 
 async def _run_records(
@@ -748,7 +798,7 @@ async def _records_one_chain(
     client: ChainClient, records: bytes, *, block: BlockTag, strategy: str, chunk_size: int | None
 ) -> tuple[list[int | None], str]:
     """Values of the records, in order, and the strategy that produced them (`auto`: override,
-    then Multicall3, then batched calls; deployless cannot call tokens)."""
+    deployless, Multicall3, batched calls)."""
     if not records:
         return [], strategy
     if strategy != "auto":

@@ -16,13 +16,13 @@ from eth_utils.crypto import keccak
 from interop.actions import balances as bal
 from interop.client import ChainClient
 from interop.devnet.core import Devnet
-from interop.errors import InputError, UnsupportedOperationError
+from interop.errors import InputError
 from interop.tokens import _META, Token, TokenError
 from interop.types import Address, to_address
 
 from .token_contracts import Deployer
 
-STRATEGIES = ["override", "multicall3", "batch", "auto"]
+STRATEGIES = ["override", "deployless", "multicall3", "batch", "auto"]
 SEL_BALANCE_OF = keccak(b"balanceOf(address)")[:4]
 
 
@@ -185,15 +185,25 @@ async def test_token_balances_at_an_older_block_and_every_tag(
         await bal.get_balances_multichain({cid: c}, [holder], block=-1)
 
 
-async def test_deployless_cannot_read_tokens_and_says_so(devnet: Devnet, tokens: Tokens) -> None:
+async def test_largest_record_chunks_fit_the_node_limits(devnet: Devnet, tokens: Tokens) -> None:
+    """The maxima of `_RECORD_CHUNK` are real: 744 records answer under the 24,576-byte code
+    limit (deployless), 3,000 token calls under the gas cap (override)."""
     cid = next(iter(tokens.good))
-    table = await bal.get_balances_multichain(
-        {cid: client(devnet, cid)},
-        tokens.holders[:2],
-        tokens=[tokens.good[cid]],
-        strategy="deployless",
-    )
-    assert isinstance(table[cid].error, UnsupportedOperationError)
+    c = client(devnet, cid)
+    holders = addresses("tok-big", 1500)
+    tok = tokens.good[cid]
+    for strategy, n in (("deployless", 372), ("override", 1500)):  # 2 records per holder
+        t = await bal.get_balances_multichain(
+            {cid: c},
+            holders[:n],
+            tokens=[tok],
+            strategy=strategy,
+            chunk_size=10**6,  # type: ignore[arg-type]
+        )
+        assert t.ok, t.errors
+        assert t[cid].token_errors == {}
+        assert len(t[cid].tokens[tok]) == n
+    assert bal._RECORD_CHUNK["deployless"][1] == 744 and bal._RECORD_CHUNK["override"][1] == 3000
 
 
 async def test_tokens_only_and_metadata_cached_per_client(devnet: Devnet, tokens: Tokens) -> None:

@@ -438,8 +438,9 @@ async def test_whole_list_cache_gives_the_same_keys_and_is_cleared() -> None:
 # --- ERC-20 records, tokens, blocks ---------------------------------------------------------
 
 
-def test_record_reader_jumps_land_on_jumpdest() -> None:
-    code = bal.RECORD_READER_CODE
+@pytest.mark.parametrize("name", ["RECORD_READER_CODE", "DEPLOYLESS_RECORD_READER_CODE"])
+def test_record_reader_jumps_land_on_jumpdest(name: str) -> None:
+    code = getattr(bal, name)
     # PUSH2 targets (the record reader's jumps are PUSH2 x; JUMP/JUMPI, plus the loop's PUSH1)
     targets = [
         int.from_bytes(code[i + 1 : i + 3], "big")
@@ -449,6 +450,15 @@ def test_record_reader_jumps_land_on_jumpdest() -> None:
     assert len(targets) == 2
     assert all(code[t] == 0x5B for t in [*targets, *_jump_targets(code)])
     assert bytes.fromhex("70a08231") in code  # balanceOf
+
+
+def test_deployless_record_reader_copies_from_its_own_end() -> None:
+    code = bal.DEPLOYLESS_RECORD_READER_CODE
+    assert code[0] == 0x60 and code[1] == len(code) and code[5] == 0x60 and code[6] == len(code)
+    # the token call and the native branch are the override reader's, byte for byte, apart
+    # from the PUSH2 of the jump to `next`
+    r = bal.RECORD_READER_CODE
+    assert r[0x18:0x48] == code[0x27:0x57] and r[0x4C:0x58] == code[0x5B:0x67]
 
 
 def test_records_encoding_is_holder_major() -> None:
