@@ -120,3 +120,65 @@ async def test_cli_waive_and_manual_action_exit_codes(
     assert await asyncio.to_thread(main, message) == 1
     err = capsys.readouterr().err
     assert "manual action needed:" in err and "replay" in err
+
+
+class _FlatL1Fee:
+    """A third-party family whose transactions pay a flat parent-chain data fee on top of gas."""
+
+    name = "flatfee"
+    charges_l1_data_fee = True
+    FEE = 10**15
+
+    def __init__(self) -> None:
+        self.asked: list[object] = []
+
+    async def l1_data_fee(self, client: object, tx: object, *, block: int | None = None) -> int:
+        self.asked.append(tx)
+        return self.FEE
+
+    def genesis_escrow(self, chain: object) -> str | None:
+        return None
+
+
+async def test_the_funds_check_uses_the_chains_family_whatever_it_is(
+    devnet: Devnet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`transfer`'s funds check adds the family's L1 data fee for any family (it only knew the
+    OP Stack's): a family installed by another package, found through its entry point."""
+    from importlib.metadata import EntryPoint
+
+    from interop.actions.fees import estimate_fees
+    from interop.actions.transfer import send_native
+    from interop.chains.model import Chain
+    from interop.client import ChainClient
+    from interop.errors import InsufficientFundsError
+    from interop.families import FamilyRegistry, UnsignedTx
+    from interop.families import registry as fam_registry
+    from interop.signer import account_from_key
+
+    family = _FlatL1Fee()
+    monkeypatch.setitem(globals(), "_the_family", family)
+    fake = EntryPoint("flatfee", f"{__name__}:_family_factory", "interop.families")
+    monkeypatch.setattr(fam_registry, "entry_points", lambda group: [fake])
+    monkeypatch.setattr(fam_registry, "_default", FamilyRegistry())
+    chain = Chain(id=L1, name="flat-l1", stack="flatfee", rpc_urls=devnet.chain(L1).rpc_urls)
+    client = ChainClient(chain, devnet.transport(L1), owns_transport=False)
+    signer = account_from_key("0x" + "5e" * 32)
+    fees = await estimate_fees(client)
+    value = ether("0.001")
+    balance = value + fees.max_cost(21_000)  # enough for value + gas, not the data fee
+    await devnet.transport(L1).request("anvil_setBalance", [signer.address, hex(balance)])
+    with pytest.raises(InsufficientFundsError, match="L1 data fee") as info:
+        await send_native(client, signer, fresh(), value, fees=fees, gas=21_000)
+    assert info.value.required == balance + _FlatL1Fee.FEE
+    assert len(family.asked) == 1 and isinstance(family.asked[0], UnsignedTx)
+    await devnet.transport(L1).request("anvil_setBalance", [signer.address, hex(balance * 2)])
+    res = await send_native(client, signer, fresh(), value, fees=fees, gas=21_000)
+    assert res.receipt is not None
+
+
+_the_family: object = None
+
+
+def _family_factory() -> object:
+    return _the_family
