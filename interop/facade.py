@@ -12,7 +12,7 @@ Every network resource it opens is closed by `aclose()` / `async with`.
         t = await io.bridge(ether("0.1"), "base", "ethereum")
         await t.complete(progress=print)
 
-(On the local devnet: `async with Devnet.start_interop() as io:` from `interop.devnet`.)
+(On the local devnet: `async with Devnet.start_interop() as io:`, `interop.devnet.core`.)
 
 Safety before value crosses (`bridge`, `send_message`), all before anything is signed: every
 chain id of the route verified; every refusal of the pre-send pipeline (`interop.safety`: the
