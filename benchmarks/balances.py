@@ -15,8 +15,12 @@ then times in the same run:
 - ERC-20: an OpenZeppelin ERC20 deployed on every chain, native + token balances of the same
   addresses in one call (16,000 balances), checked against `balanceOf` first.
 
+- viem (Node, from the npm cache): `multicall` of Multicall3 `getEthBalance` and ERC-20
+  `balanceOf` (its documented way), all chains concurrently, at its default `batchSize` and at
+  ~1,000 calls per aggregate3; sums checked against interop's.
+
 Usage: `.venv/bin/python benchmarks/balances.py [--json] [--runs N] [--skip-web3]
-[--skip-strategies] [--skip-tokens]`.
+[--skip-strategies] [--skip-tokens] [--skip-viem]`.
 """
 
 from __future__ import annotations
@@ -167,7 +171,16 @@ async def token_timings(
         if [int(r, 16) for r in res] != [table.token_balance(cid, tok, a) for a in addrs]:
             raise SystemExit(f"interop's token balances differ from balanceOf on {cid}")
     total = 2 * len(addrs) * len(clients)
-    out: dict[str, Any] = {"balances": total}
+    out: dict[str, Any] = {
+        "balances": total,
+        "token_of_chain": {str(cid): t[0] for cid, t in tokens.items()},
+        "sum": str(
+            sum(
+                sum(e.balances.values()) + sum(e.tokens[tokens[e.chain_id][0]].values())
+                for e in table
+            )
+        ),
+    }
     for strategy in ("override", "deployless", "multicall3", "batch"):
 
         async def run(strategy: str = strategy) -> None:
@@ -183,12 +196,49 @@ async def token_timings(
     return out
 
 
+VIEM_BATCH_SIZES = (1024, 36_000)
+"""viem's default multicall `batchSize` (bytes of calldata per aggregate3) and ~1,000 calls."""
+
+
+async def viem_timings(
+    urls: dict[int, str], addrs: list[str], tokens: dict[str, Any] | None, runs: int
+) -> dict[str, Any]:
+    """viem (Node) on the same nodes: `multicall` of getEthBalance (+ balanceOf)."""
+    import shutil
+
+    from interop.devnet.install import ensure_packages
+
+    node = shutil.which("node")
+    if node is None:
+        raise SystemExit("node is not installed (needed for the viem comparison; --skip-viem)")
+    viem_dir = ensure_packages(["viem"]) / "viem"
+    payload = {
+        "viem": str(viem_dir),
+        "chains": {str(cid): u for cid, u in urls.items()},
+        "addresses": addrs,
+        "tokens": tokens["token_of_chain"] if tokens else None,
+        "runs": max(3, runs // 2),
+        "batchSizes": list(VIEM_BATCH_SIZES),
+    }
+    proc = await asyncio.create_subprocess_exec(
+        node,
+        str(Path(__file__).with_name("viem_balances.js")),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    stdout, _ = await proc.communicate(json.dumps(payload).encode())
+    if proc.returncode != 0:
+        raise SystemExit("the viem benchmark failed")
+    return dict(json.loads(stdout))
+
+
 async def main(
     runs: int,
     as_json: bool,
     skip_web3: bool = False,
     skip_strategies: bool = False,
     skip_tokens: bool = False,
+    skip_viem: bool = False,
 ) -> dict[str, Any]:
     specs = [
         DevnetChainSpec(DEVNET_L1),
@@ -287,6 +337,17 @@ async def main(
                 out["strategies_forced"] = await strategy_timings(clients, addrs, runs)
             if not skip_tokens:
                 out["tokens"] = await token_timings(dn, clients, addrs, runs)
+            if not skip_viem:
+                out["viem"] = await viem_timings(urls, addrs, out.get("tokens"), runs)
+                native_sum = sum(sum(e.balances.values()) for e in table)
+                for key, row in out["viem"].items():
+                    want = (
+                        str(native_sum) if key.startswith("native_batch") else out["tokens"]["sum"]
+                    )
+                    if row["sum"] != want:
+                        raise SystemExit(
+                            f"viem's {key} sum {row['sum']} differs from interop's {want}"
+                        )
             if not skip_web3:
                 out.update(await web3_timings(urls, addrs, table.balance(900, addrs[0]), runs))
         finally:
@@ -336,6 +397,26 @@ def report(r: dict[str, Any]) -> str:
             f"  strategy {name:10} forced     {row['ms']:9.2f} ms   "
             f"CPU {row['cpu_us_per_balance']:.2f} us/balance"
         )
+    for key, row in r.get("viem", {}).items():
+        lines.append(
+            f"  viem multicall {key:22} {row['ms']:9.2f} ms   "
+            f"CPU {row['cpu_us_per_balance']:.2f} us/balance ({row['balances']:,} balances)"
+        )
+    if "viem" in r:
+        best_native = min(v["ms"] for k, v in r["viem"].items() if k.startswith("native_batch"))
+        lines.append(
+            f"  interop (auto) vs viem's best, native: {best_native / r['interop_s'] / 1e3:.1f}x faster"
+        )
+        tok_rows = [v["ms"] for k, v in r["viem"].items() if k.startswith("native_token")]
+        if tok_rows and r.get("tokens"):
+            ours = r["tokens"]["override"]["ms"]
+            lines.append(
+                f"  interop vs viem's best, native+ERC-20: {min(tok_rows) / ours:.1f}x faster"
+            )
+            ours_mc = r["tokens"]["multicall3"]["ms"]
+            lines.append(
+                f"  interop forced multicall3 vs viem's best, native+ERC-20: {min(tok_rows) / ours_mc:.1f}x"
+            )
     tok = r.get("tokens")
     if tok:
         for name in ("override", "deployless", "multicall3", "batch"):
@@ -354,8 +435,16 @@ if __name__ == "__main__":
     ap.add_argument("--skip-web3", action="store_true", help="skip the (~20 s) web3.py baselines")
     ap.add_argument("--skip-strategies", action="store_true", help="skip forcing each strategy")
     ap.add_argument("--skip-tokens", action="store_true", help="skip the ERC-20 measurement")
+    ap.add_argument("--skip-viem", action="store_true", help="skip viem (Node)")
     args = ap.parse_args()
     result = asyncio.run(
-        main(args.runs, args.json, args.skip_web3, args.skip_strategies, args.skip_tokens)
+        main(
+            args.runs,
+            args.json,
+            args.skip_web3,
+            args.skip_strategies,
+            args.skip_tokens,
+            args.skip_viem,
+        )
     )
     print(json.dumps(result) if args.json else report(result))
