@@ -25,6 +25,7 @@ NPM_PACKAGES: dict[str, str] = {
     "@eth-optimism/contracts-bedrock": "0.17.3",
     "@arbitrum/nitro-contracts": "3.2.0",
     "solc": "0.8.24",
+    "@scroll-tech/contracts": "4.0.0",  # Scroll's Solidity sources (devnet compiles them)
     # peer clients: the test suite runs them against the devnet as the oracle that the devnet and
     # the SDK behave like the real chains (tests/peers/); ethers 5 is @arbitrum/sdk's own
     # dependency, pinned here so every peer script resolves the same copy from the cache

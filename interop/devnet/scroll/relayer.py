@@ -1,0 +1,231 @@
+"""The devnet's Scroll sequencer and rollup relayer, one `step()` at a time.
+
+- **L1 messages**: every `QueueTransaction` of `L1MessageQueueV2`, in queue order, is executed on
+  L2 as Scroll's sequencer includes an L1 message transaction: sent by its queued sender (the
+  aliased L1 messenger, impersonated) to its target with its data, value 0 and exactly its gas
+  limit. A message whose execution fails (too little gas, a reverting target) stays failed: the
+  user replays it from L1 with more gas (`L1ScrollMessenger.replayMessage`), which queues a new
+  message the relayer includes in turn.
+- **Batches**: the L2 blocks since the last batch are committed to `ScrollChain` with
+  `commitBatches(7, parent, hash)` in a real EIP-4844 blob transaction (V7 batch headers commit
+  to a blob's versioned hash; the blob here carries the block range, not Scroll's encoding).
+- **Finalization**: a committed batch older than `finalize_delay` seconds of L1 time is finalized
+  with `finalizeBundlePostEuclidV2NoProof` (`ScrollChainMockFinalize`), carrying the L2 state
+  root and the withdraw root (`L2MessageQueue.messageRoot()` at the batch's last block) and the
+  number of L1 messages included so far, which finalizes them in the L1 queue.
+- **Gas oracle**: `L1GasPriceOracle` gets L1's base fee and blob base fee when they change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import rlp
+from eth_abi.abi import decode as abi_decode
+from eth_account import Account
+from eth_utils.crypto import keccak
+
+from interop.abi import Fn
+from interop.actions.contract import call_one
+from interop.actions.tx import send_transaction, wait_for_receipt
+from interop.client import ChainClient
+from interop.errors import DevnetError
+from interop.signer import SafeSigner
+from interop.spec.scroll import abis
+from interop.spec.scroll.predeploys import L1_GAS_PRICE_ORACLE, L2_MESSAGE_QUEUE
+from interop.types import hex_to_bytes
+
+__all__ = ["Batch", "ScrollRelayer"]
+
+_SET_FEES = Fn("setL1BaseFeeAndBlobBaseFee(uint256,uint256)")
+_BLOB_SIZE = 4096 * 32
+
+
+@dataclass
+class Batch:
+    index: int
+    l2_end: int
+    header: bytes
+    committed_at: int
+    l1_messages: int
+    finalized: bool = False
+
+
+class ScrollRelayer:
+    def __init__(
+        self,
+        l1: ChainClient,
+        l2: ChainClient,
+        owner: SafeSigner,
+        owner_key: str,
+        *,
+        messenger: str,
+        queue: str,
+        rollup: str,
+        l2_messenger: str,
+        genesis_batch_hash: bytes,
+        first_l1_block: int,
+        first_l2_block: int,
+        finalize_delay: int,
+    ) -> None:
+        self.l1, self.l2, self.owner = l1, l2, owner
+        self._owner_key = owner_key
+        self.messenger, self.queue, self.rollup = messenger, queue, rollup
+        self.l2_messenger = l2_messenger
+        self.finalize_delay = finalize_delay
+        self.lock = asyncio.Lock()
+        self.errors = 0
+        self.last_error: BaseException | None = None
+        self.scanned_l1 = first_l1_block - 1
+        self.pending: dict[int, tuple[str, str, int, bytes]] = {}
+        self.next_queue_index = 0
+        self.committed_l2 = first_l2_block
+        self.batches: list[Batch] = []
+        self.parent_hash = genesis_batch_hash
+        self.fees: tuple[int, int] | None = None
+        self.relayed: list[str] = []
+
+    def describe(self) -> str:
+        fin = max((b.index for b in self.batches if b.finalized), default=0)
+        return (
+            f"L1 messages included {self.next_queue_index}, batches committed "
+            f"{len(self.batches)} (L2 up to {self.committed_l2}), finalized up to batch {fin}, "
+            f"errors {self.errors}"
+        )
+
+    async def step(self) -> None:
+        await self._relay_l1_messages()
+        await self._update_gas_oracle()
+        await self._commit()
+        await self._finalize()
+
+    # ------------------------------------------------------------------ L1 -> L2
+
+    async def _relay_l1_messages(self) -> None:
+        head = await self.l1.block_number()
+        if head > self.scanned_l1:
+            logs = await self.l1.get_logs(
+                address=self.queue,
+                topics=[abis.QUEUE_TRANSACTION_TOPIC],
+                from_block=self.scanned_l1 + 1,
+                to_block=head,
+            )
+            for lg in logs:
+                sender = "0x" + lg.topics[1][-40:]
+                target = "0x" + lg.topics[2][-40:]
+                _value, index, gas_limit, data = abi_decode(
+                    ["uint256", "uint64", "uint256", "bytes"], lg.data
+                )
+                self.pending[int(index)] = (sender, target, int(gas_limit), bytes(data))
+            self.scanned_l1 = head
+        while self.next_queue_index in self.pending:
+            sender, target, gas_limit, data = self.pending.pop(self.next_queue_index)
+            await self.l2.request("anvil_setBalance", [sender, hex(10**22)])
+            await self.l2.request("anvil_impersonateAccount", [sender])
+            try:
+                h = await self.l2.request(
+                    "eth_sendTransaction",
+                    [
+                        {
+                            "from": sender,
+                            "to": target,
+                            "data": "0x" + data.hex(),
+                            "gas": hex(gas_limit),
+                            "value": "0x0",
+                        }
+                    ],
+                )
+            finally:
+                await self.l2.request("anvil_stopImpersonatingAccount", [sender])
+            await wait_for_receipt(self.l2, h)  # a failed message is included all the same
+            self.relayed.append(h)
+            self.next_queue_index += 1
+
+    # ------------------------------------------------------------------ gas oracle
+
+    async def _update_gas_oracle(self) -> None:
+        block = await self.l1.get_block("latest")
+        base = int(block.get("baseFeePerGas", "0x0"), 16)
+        blob = int(await self.l1.request("eth_blobBaseFee", []), 16)
+        if self.fees == (base, blob):
+            return
+        h = await send_transaction(
+            self.l2, self.owner, to=L1_GAS_PRICE_ORACLE, data=_SET_FEES.encode(base, blob)
+        )
+        await wait_for_receipt(self.l2, h)
+        self.fees = (base, blob)
+
+    # ------------------------------------------------------------------ batches
+
+    async def _commit(self) -> None:
+        head = await self.l2.block_number()
+        if head <= self.committed_l2:
+            return
+        index = len(self.batches) + 1
+        blob = bytes(_BLOB_SIZE)
+        acct = Account.from_key(self._owner_key)
+        nonce = await self.l1.get_nonce(acct.address)
+        base = int((await self.l1.get_block("latest")).get("baseFeePerGas", "0x0"), 16)
+        blob_fee = int(await self.l1.request("eth_blobBaseFee", []), 16)
+        commitment, proof, vhash = _blob_commitment(blob)
+        header = bytes([7]) + index.to_bytes(8, "big") + vhash + self.parent_hash
+        batch_hash = keccak(header)
+        tx: dict[str, Any] = {
+            "type": 3, "chainId": self.l1.chain.id, "nonce": nonce, "to": self.rollup, "value": 0,
+            "gas": 300_000, "maxFeePerGas": 2 * base + 10**9, "maxPriorityFeePerGas": 10**9,
+            "maxFeePerBlobGas": 2 * blob_fee + 1, "blobVersionedHashes": [vhash],
+            "data": abis.COMMIT_BATCHES.encode(7, self.parent_hash, batch_hash),
+        }  # fmt: skip
+        signed = acct.sign_transaction(tx)  # the transaction alone; the sidecar is added below
+        body = rlp.decode(bytes(signed.raw_transaction)[1:])
+        raw = b"\x03" + bytes(rlp.encode([body, [blob], [commitment], [proof]]))
+        h = await self.l1.request("eth_sendRawTransaction", ["0x" + raw.hex()])
+        r = await wait_for_receipt(self.l1, h)
+        if not r.succeeded:
+            raise DevnetError(f"scroll devnet: commitBatches of batch {index} reverted ({h})")
+        ts = int((await self.l1.get_block(r.block_number))["timestamp"], 16)
+        self.batches.append(Batch(index, head, header, ts, self.next_queue_index))
+        self.parent_hash = batch_hash
+        self.committed_l2 = head
+
+    async def _finalize(self) -> None:
+        now = int((await self.l1.get_block("latest"))["timestamp"], 16)
+        due = [
+            b
+            for b in self.batches
+            if not b.finalized and b.committed_at + self.finalize_delay <= now
+        ]
+        if not due:
+            return
+        last = due[-1]
+        block = await self.l2.get_block(last.l2_end)
+        root = await call_one(self.l2, L2_MESSAGE_QUEUE, abis.L2_MESSAGE_ROOT, block=last.l2_end)
+        data = abis.FINALIZE_NO_PROOF.encode(
+            last.header, last.l1_messages, hex_to_bytes(block["stateRoot"]), root
+        )
+        h = await send_transaction(self.l1, self.owner, to=self.rollup, data=data, gas=500_000)
+        r = await wait_for_receipt(self.l1, h)
+        if not r.succeeded:
+            raise DevnetError(f"scroll devnet: finalizing batch {last.index} reverted ({h})")
+        for b in due:
+            b.finalized = True
+
+
+ZERO_BLOB_COMMITMENT = bytes([0xC0]) + bytes(47)
+"""KZG commitment (and blob proof) of the all-zero blob: the G1 point at infinity, compressed."""
+ZERO_BLOB_VERSIONED_HASH = b"\x01" + hashlib.sha256(ZERO_BLOB_COMMITMENT).digest()[1:]
+
+
+def _blob_commitment(blob: bytes) -> tuple[bytes, bytes, bytes]:
+    """(KZG commitment, blob proof, versioned hash 0x01 || sha256(commitment)[1:]).
+
+    The devnet commits the all-zero blob: its commitment and proof are constants, so no trusted
+    setup is loaded (ckzg takes ~10 s for that on a busy machine, per process). The batch
+    header still commits to the blob's versioned hash exactly as on Scroll; what the blob
+    would carry (Scroll's encoded batch) has no reader on the devnet."""
+    if any(blob):
+        raise DevnetError("the devnet commits only the all-zero blob")
+    return ZERO_BLOB_COMMITMENT, ZERO_BLOB_COMMITMENT, ZERO_BLOB_VERSIONED_HASH
