@@ -681,26 +681,44 @@ def decode_records(raw: bytes, count: int) -> list[int | None]:
 def encode_multicall3_records(multicall3: Address | str, records: bytes) -> bytes:
     """`aggregate3` calldata, allowFailure=true: native records become `getEthBalance(holder)`
     on Multicall3 itself, token records `balanceOf(holder)` on the token. Same hand-written
-    layout as `encode_multicall3_balances` (192 bytes per element)."""
+    layout as `encode_multicall3_balances` (192 bytes per element): each element is a fixed
+    prefix per target, the holder, and 28 zero bytes, so one list of (prefix, holder) pieces is
+    joined with the padding as separator."""
     n = len(records) // 40
+    if not n:
+        return _SEL_AGGREGATE3 + (0x20).to_bytes(32, "big") + bytes(32)
     mc = bytes.fromhex(str(multicall3)[2:])
     pad12 = bytes(12)
     rest = (1).to_bytes(32, "big") + (0x60).to_bytes(32, "big") + (36).to_bytes(32, "big")
-    tail = bytes(28)
-    parts = [_SEL_AGGREGATE3, (0x20).to_bytes(32, "big"), n.to_bytes(32, "big")]
-    parts.extend((32 * n + 192 * k).to_bytes(32, "big") for k in range(n))
-    for k in range(n):
-        target = records[40 * k : 40 * k + 20]
-        holder = records[40 * k + 20 : 40 * k + 40]
-        if target == _NATIVE:
-            parts += (pad12, mc, rest, _SEL_GET_ETH_BALANCE, pad12, holder, tail)
-        else:
-            parts += (pad12, target, rest, _SEL_BALANCE_OF, pad12, holder, tail)
-    return b"".join(parts)
+    prefixes: dict[bytes, bytes] = {}
+    pieces: list[bytes] = []
+    append = pieces.append
+    for target, holder in zip(*[iter(_split20(records, 2 * n))] * 2, strict=True):
+        prefix = prefixes.get(target)
+        if prefix is None:
+            if target == _NATIVE:
+                prefix = pad12 + mc + rest + _SEL_GET_ETH_BALANCE + pad12
+            else:
+                prefix = pad12 + target + rest + _SEL_BALANCE_OF + pad12
+            prefixes[target] = prefix
+        append(prefix + holder)
+    return b"".join(
+        (
+            _SEL_AGGREGATE3,
+            (0x20).to_bytes(32, "big"),
+            _aggregate3_heads(n),
+            bytes(28).join(pieces),
+            bytes(28),
+        )
+    )
 
 
 def decode_multicall3_records(raw: bytes, count: int) -> list[int | None]:
-    """`aggregate3` results with failures allowed: a failed or short sub-call is None."""
+    """`aggregate3` results with failures allowed: a failed or short sub-call is None. When every
+    sub-call succeeded with one word (the usual case), one `struct` unpack reads them all."""
+    compact = _compact_results(raw, count)
+    if compact is not None:
+        return list(map(int.from_bytes, compact))
     fb = int.from_bytes
     base = fb(raw[0:32], "big")
     n = fb(raw[base : base + 32], "big")
