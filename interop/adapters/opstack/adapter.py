@@ -58,6 +58,7 @@ from interop.adapters.opstack.ref import REF_VERSION, OpRefData
 from interop.adapters.opstack.withdraw import (
     build_initiate_withdrawal,
     finalize_withdrawal,
+    game_cadence,
     get_withdrawal_status,
     get_withdrawals,
     initiate_withdrawal,
@@ -360,7 +361,7 @@ class OpStackAdapter:
             gtype = int(await call_one(l1, c.portal, A.RESPECTED_GAME_TYPE))
             impl = to_address(await call_one(l1, c.dispute_game_factory, A.GAME_IMPLS, gtype))
             clock = int(await call_one(l1, impl, A.GAME_MAX_CLOCK_DURATION))
-            return None, max(maturity, clock + finality)
+            return await game_cadence(l1, c), max(maturity, clock + finality)
         assert c.l2_output_oracle is not None
         interval = int(await call_one(l1, c.l2_output_oracle, A.SUBMISSION_INTERVAL))
         l2_block = int(await call_one(l1, c.l2_output_oracle, A.L2_BLOCK_TIME))

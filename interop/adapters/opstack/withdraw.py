@@ -62,6 +62,7 @@ __all__ = [
     "build_initiate_withdrawal",
     "build_prove_withdrawal",
     "finalize_withdrawal",
+    "game_cadence",
     "game_l2_number",
     "get_output_for_block",
     "get_withdrawal_status",
@@ -233,6 +234,16 @@ async def _latest_games(l1: ChainClient, c: OpContracts, limit: int = 50) -> lis
             )
         )
     return out
+
+
+async def game_cadence(l1: ChainClient, c: OpContracts) -> int | None:
+    """Seconds between the latest two games of the respected type: how often the proposer
+    posts an output a withdrawal can be proven against (None before there are two). Fault
+    proof chains configure no submission interval, so the recent cadence is what there is."""
+    games = await _latest_games(l1, c, limit=2)
+    if len(games) < 2:
+        return None
+    return abs(games[0].timestamp - games[1].timestamp)
 
 
 async def get_output_for_block(
