@@ -328,7 +328,8 @@ class OpStackAdapter:
         self, ctx: AdapterContext, direction: Direction, kind: FlowKind
     ) -> tuple[PlannedStep, ...]:
         """Deposits: initiate, then the sequencer includes the deposit about two L1 blocks
-        later. Withdrawals: initiate, prove (after the next output / dispute game), finalize
+        later. Withdrawals: initiate, prove (after the next output: the oracle's submission
+        interval, or for fault proofs the recent cadence of dispute games), finalize
         (after the finalization period, or for fault proofs max(proof maturity, game clock +
         game finality delay)); the waits are read from the portal, the dispute game factory's
         respected game implementation or the output oracle. A message's relay on the other
