@@ -158,7 +158,7 @@ async def test_real_time_proposer_keeps_l1_time_with_the_wall_clock(devnet: Devn
         # games cover the block below the head: one more block, then each new head needs one
         await l2.request("evm_mine", [])
         before = await lead()
-        for _ in range(4):
+        for _ in range(3):
             await l2.request("evm_mine", [])  # a new L2 head: a new game
             game = await proposer.propose_game()
             assert game is not None
