@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export INTEROP_CACHE_DIR ?= $(HOME)/.cache/interop
 
-.PHONY: setup npm test lint typecheck unit integration demo bench devnet clean reliability
+.PHONY: setup npm postgres test lint typecheck unit integration demo bench devnet clean reliability
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,14 @@ npm: $(STAMP)
 	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
 	$(PY) -m interop.devnet.install
 
-setup: $(STAMP) npm
+# The PostgreSQL journal's tests start a throw-away server (tests/helpers/postgres.py) from the
+# Debian package's binaries; installed only when missing.
+PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
+postgres:
+	@test -n "$(PG_BIN)" || command -v initdb >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
+
+setup: $(STAMP) npm postgres
 
 lint: setup
 	$(VENV)/bin/ruff check interop tests examples $(wildcard benchmarks)

@@ -63,7 +63,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +93,7 @@ __all__ = [
     "TxRecord",
     "decode_raw_tx",
     "default_journal_path",
+    "open_journal",
 ]
 
 _E = TypeVar("_E", bound=BaseException)
@@ -344,8 +345,48 @@ class FlowRecord:
     hops: tuple[HopRecord, ...] = field(default_factory=tuple)
 
 
+_BACKENDS = {
+    "postgresql": "interop.journal_pg:PgJournal",
+    "postgres": "interop.journal_pg:PgJournal",
+}
+"""Journal backends by URL scheme, loaded only when a URL names them (a backend module builds on
+this one, never the other way round)."""
+
+
+def open_journal(
+    target: Journal | str | os.PathLike[str] | None = None, *, read_only: bool = False
+) -> Journal:
+    """The journal `target` names: a `Journal` as is, a `postgresql://` URL (the PostgreSQL
+    journal, `interop.journal_pg`, for several workers), else a SQLite path (None: the
+    default file). `Journal(url)` does the same dispatch, so every caller accepts a URL."""
+    if isinstance(target, Journal):
+        return target
+    return Journal(target, read_only=read_only)
+
+
 class Journal:
-    """SQLite-backed record of flows, hops, signed transactions and step events."""
+    """SQLite-backed record of flows, hops, signed transactions and step events.
+
+    `Journal("postgresql://...")` returns the PostgreSQL journal (`interop.journal_pg.PgJournal`,
+    a subclass with the same interface)."""
+
+    owner: str | None = None
+    """The worker id of an `interop watch` worker using this journal (see `claim`)."""
+    _lease: dict[str, tuple[str | None, float, float]] | None = None
+
+    def __new__(cls, path: Any = None, **kwargs: Any) -> Journal:
+        if cls is Journal and isinstance(path, str) and "://" in path:
+            scheme = path.split("://", 1)[0].lower()
+            where = _BACKENDS.get(scheme)
+            if where is None:
+                raise JournalError(
+                    f"no journal backend for {scheme}:// URLs",
+                    hint=f"use a file path or one of {sorted(_BACKENDS)}",
+                )
+            module, name = where.split(":")
+            backend = getattr(importlib.import_module(module), name)
+            return super().__new__(backend)  # type: ignore[no-any-return]
+        return super().__new__(cls)
 
     def __init__(
         self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False
@@ -893,6 +934,63 @@ class Journal:
                 f"flow row {redact_secrets(repr(r['id']))} does not decode "
                 f"({type(exc).__name__}: {redact_secrets(str(exc))[:200]})"
             ) from None
+
+    # ------------------------------------------------------------------ leases
+    # One process's workers (`interop.watch`) share a SQLite journal through these in-memory
+    # leases; several processes on one file are not coordinated (use PostgreSQL for that:
+    # `interop.journal_pg` implements the same calls in the database).
+    def _leases(self) -> dict[str, tuple[str | None, float, float]]:
+        if self._lease is None:
+            self._lease = {}
+        return self._lease
+
+    def claim(
+        self, owner: str, *, limit: int, ttl: float, senders: Sequence[str] | None = None
+    ) -> list[str]:
+        """Lease up to `limit` unfinished flows that are due and not leased by a live worker,
+        earliest due first; returns their ids."""
+        now = time.time()
+        only = None if senders is None else {s.lower() for s in senders}
+        with self._lock:
+            table = self._leases()
+            free = []
+            for rec in self.flows(unfinished=True):
+                holder, until, due = table.get(rec.id, (None, 0.0, 0.0))
+                if (holder is not None and until >= now) or due > now:
+                    continue
+                if only is not None and rec.sender.lower() not in only:
+                    continue
+                free.append((due, rec.created, rec.id))
+            free.sort()
+            got = [fid for _, _, fid in free[: max(0, int(limit))]]
+            for fid in got:
+                table[fid] = (owner, now + ttl, 0.0)
+            return got
+
+    def renew(self, owner: str, flow_ids: Sequence[str], ttl: float) -> set[str]:
+        """Extend this worker's live leases; returns the ids it still holds."""
+        now = time.time()
+        with self._lock:
+            table = self._leases()
+            kept = set()
+            for fid in flow_ids:
+                holder, until, due = table.get(fid, (None, 0.0, 0.0))
+                if holder == owner and until >= now:
+                    table[fid] = (owner, now + ttl, due)
+                    kept.add(fid)
+            return kept
+
+    def release(self, owner: str, flow_id: str, *, delay: float = 0.0) -> None:
+        """Give a flow back; no worker claims it again for `delay` seconds."""
+        with self._lock:
+            table = self._leases()
+            if table.get(flow_id, (None, 0.0, 0.0))[0] == owner:
+                table[flow_id] = (None, 0.0, time.time() + max(0.0, delay))
+
+    def lease_of(self, flow_id: str) -> tuple[str | None, float, float] | None:
+        """(owner, until, due) of a flow's lease, None when it never had one."""
+        with self._lock:
+            return self._leases().get(flow_id)
 
 
 class RecordingSigner:
