@@ -30,6 +30,7 @@ def default_config(
     opstack: bool = True,
     arbitrum: bool = True,
     linea: bool = False,
+    zksync: bool = False,
     tick_seconds: float | None = None,
     **extra: Any,
 ) -> DevnetConfig:
@@ -61,5 +62,13 @@ def default_config(
             from interop.devnet.linea.chain import DEVNET_LINEA
 
             chains.append(DevnetChainSpec(DEVNET_LINEA))
+            comps.append(c)
+    if zksync:
+        # ZKsync L2 906: an emulation on the real interfaces (interop.devnet.zksync)
+        c = _component("interop.devnet.zksync", "make_component", l1_id=900, l2_id=906, **extra)
+        if c is not None:
+            from interop.devnet.zksync.chain import DEVNET_ZKSYNC
+
+            chains.append(DevnetChainSpec(DEVNET_ZKSYNC))
             comps.append(c)
     return DevnetConfig(chains=chains, components=comps, tick_seconds=tick_seconds)

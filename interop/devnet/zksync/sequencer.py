@@ -1,0 +1,281 @@
+"""The devnet's stand-in for a ZK chain's sequencer, prover and operator.
+
+- **Priority operations**: every L1 `NewPriorityRequest` of the chain's diamond is executed on
+  the L2 anvil in queue order, as the bootloader does: the mint (`reserved[0]`) is credited to
+  the sender, the call runs with the value and calldata, and what is left of the mint after
+  the value and the L2 fee goes to the refund recipient (all of it but the fee when the call
+  fails). Anvil cannot mine a transaction under the canonical hash, so the call is sent from
+  the impersonated sender and the RPC shim answers under the canonical hash (shim.py).
+- **Batches**: every L2 block with transactions since the last batch is sealed into the next
+  batch. Its L2->L1 logs are, per transaction in order (txNumberInBatch): the bootloader's
+  `(0, true, n, 0x…8001, canonicalHash, status)` log for a priority operation, and one log per
+  `L1Messenger` `L2ToL1LogSent` event, with the sequencer's transaction number. Their Merkle
+  tree is the protocol's (16384 leaves, empty-leaf padding) and the committed root is
+  keccak(localRoot || aggregatedRoot) with aggregatedRoot = 0 (no chain settles on this one).
+- **Commit / prove / execute**: a sealed batch is committed and proven on L1 at once
+  (`commitBatch`, `proveBatches`: no proof is checked) and executed once `execute_delay`
+  seconds of L1 time have passed since its commit (Era executes about 3 hours after commit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from eth_abi.abi import decode as abi_decode
+
+from interop.abi import Fn, event_topic
+from interop.actions.contract import send_call
+from interop.client import ChainClient
+from interop.signer import Signer
+from interop.spec.zksync import abis
+from interop.spec.zksync.addresses import BOOTLOADER, L1_MESSENGER
+from interop.spec.zksync.logs import L2Log, full_logs_root, logs_root
+from interop.spec.zksync.priority import CanonicalTx
+from interop.types import Address, hex_to_bytes
+
+__all__ = ["Batch", "Emulated", "Sequencer"]
+
+log = logging.getLogger("interop.devnet.zksync")
+
+L2_TO_L1_LOG_SENT_TOPIC = event_topic("L2ToL1LogSent((uint8,bool,uint16,address,bytes32,bytes32))")
+COMMIT_BATCH = Fn("commitBatch(uint256,bytes32)")
+PROVE_BATCHES = Fn("proveBatches(uint256)")
+EXECUTE_BATCHES = Fn("executeBatches(uint256)")
+
+
+@dataclass
+class Emulated:
+    """A priority operation executed on the L2 anvil: its canonical hash and anvil's."""
+
+    canonical: str
+    anvil_hash: str
+    status: int
+    tx: CanonicalTx
+
+
+@dataclass
+class Batch:
+    number: int
+    first_block: int
+    last_block: int
+    logs: list[tuple[L2Log, str]] = field(default_factory=list)
+    """(log, public tx hash) in tree order."""
+    tx_numbers: dict[str, int] = field(default_factory=dict)
+    local_root: bytes = b""
+    root: bytes = b""
+    committed_at: int = 0
+    executed: bool = False
+
+
+class Sequencer:
+    def __init__(
+        self,
+        l1: ChainClient,
+        l2: ChainClient,
+        operator: Signer,
+        *,
+        chain_id: int,
+        diamond: Address,
+        first_l1_block: int,
+        first_l2_block: int,
+        execute_delay: int,
+    ) -> None:
+        self.l1, self.l2, self.operator = l1, l2, operator
+        self.chain_id, self.diamond = chain_id, diamond
+        self.l1_cursor = first_l1_block
+        self.sealed_block = first_l2_block
+        self.execute_delay = execute_delay
+        self.lock = asyncio.Lock()
+        self.errors = 0
+        self.last_error: BaseException | None = None
+        self.by_canonical: dict[str, Emulated] = {}
+        self.canonical_of: dict[str, str] = {}
+        self.batches: list[Batch] = []
+        self.batch_of: dict[str, int] = {}
+        self.priority_ops = 0
+
+    # ---------------------------------------------------------------- loop
+
+    async def step(self) -> None:
+        await self._priority_ops()
+        await self._seal()
+        await self._execute()
+
+    async def sync(self) -> None:
+        async with self.lock:
+            await self.step()
+
+    def describe(self) -> str:
+        done = sum(1 for b in self.batches if b.executed)
+        return (
+            f"{self.priority_ops} priority ops, {len(self.batches)} batches committed, "
+            f"{done} executed"
+        )
+
+    # ---------------------------------------------------------------- priority queue
+
+    async def _priority_ops(self) -> None:
+        head = await self.l1.block_number()
+        if head < self.l1_cursor:
+            return
+        logs = await self.l1.get_logs(
+            address=self.diamond,
+            topics=[abis.NEW_PRIORITY_REQUEST_TOPIC],
+            from_block=self.l1_cursor,
+            to_block=head,
+        )
+        for lg in logs:
+            _, txhash, _, tx, _ = abi_decode(list(abis.NEW_PRIORITY_REQUEST_TYPES), lg.data)
+            canonical = "0x" + bytes(txhash).hex()
+            if canonical in self.by_canonical:
+                continue
+            await self._execute_priority_op(canonical, CanonicalTx.from_tuple(tx))
+        self.l1_cursor = head + 1
+
+    async def _execute_priority_op(self, canonical: str, t: CanonicalTx) -> None:
+        l2 = self.l2
+        frm = t.sender
+        await l2.request("anvil_impersonateAccount", [frm])
+        try:
+            bal0 = await l2.get_balance(frm)
+            await l2.request("anvil_setBalance", [frm, hex(bal0 + t.mint)])
+            block = await l2.get_block("latest")
+            base = int(block.get("baseFeePerGas") or "0x0", 16)
+            gas = min(t.gas_limit, 30_000_000)
+            h = await l2.request(
+                "eth_sendTransaction",
+                [
+                    {
+                        "from": frm,
+                        "to": t.to,
+                        "value": hex(t.value),
+                        "data": "0x" + t.data.hex(),
+                        "gas": hex(gas),
+                        "maxFeePerGas": hex(2 * base + 1),
+                        "maxPriorityFeePerGas": "0x0",
+                    }
+                ],
+            )
+            rcpt = None
+            for _ in range(200):
+                rcpt = await l2.request("eth_getTransactionReceipt", [h])
+                if rcpt is not None:
+                    break
+                await asyncio.sleep(0.02)
+            if rcpt is None:
+                raise RuntimeError(f"priority op {canonical} was not mined on L2")
+            status = int(rcpt["status"], 16)
+            bal1 = await l2.get_balance(frm)
+            expected = bal0 + (t.value if status and t.to.lower() == frm.lower() else 0)
+            surplus = bal1 - expected
+            await l2.request("anvil_setBalance", [frm, hex(expected)])
+            if surplus > 0:
+                r = await l2.get_balance(t.refund_recipient)
+                await l2.request("anvil_setBalance", [t.refund_recipient, hex(r + surplus)])
+        finally:
+            await l2.request("anvil_stopImpersonatingAccount", [frm])
+        em = Emulated(canonical, str(h).lower(), status, t)
+        self.by_canonical[canonical] = em
+        self.canonical_of[em.anvil_hash] = canonical
+        self.priority_ops += 1
+        log.info("priority op %s -> L2 %s status %d", canonical, h, status)
+
+    # ---------------------------------------------------------------- batches
+
+    async def _seal(self) -> None:
+        head = await self.l2.block_number()
+        if head <= self.sealed_block:
+            return
+        batch = Batch(len(self.batches) + 1, self.sealed_block + 1, head)
+        n = 0
+        for b in range(self.sealed_block + 1, head + 1):
+            blk = await self.l2.get_block(b)
+            for h in blk.get("transactions", []):
+                h = str(h).lower()
+                public = self.canonical_of.get(h, h)
+                batch.tx_numbers[public] = n
+                em = self.by_canonical.get(public)
+                if em is not None:
+                    batch.logs.append(
+                        (
+                            L2Log(
+                                0,
+                                True,
+                                n,
+                                BOOTLOADER,
+                                hex_to_bytes(public),
+                                em.status.to_bytes(32, "big"),
+                            ),
+                            public,
+                        )
+                    )
+                rcpt = await self.l2.request("eth_getTransactionReceipt", [h])
+                for lg in rcpt.get("logs", []):
+                    topics = lg.get("topics") or []
+                    if (
+                        str(lg["address"]).lower() != L1_MESSENGER.lower()
+                        or not topics
+                        or topics[0].lower() != L2_TO_L1_LOG_SENT_TOPIC.lower()
+                    ):
+                        continue
+                    ((shard, svc, _, sender, key, value),) = abi_decode(
+                        ["(uint8,bool,uint16,address,bytes32,bytes32)"],
+                        hex_to_bytes(lg["data"]),
+                    )
+                    batch.logs.append((L2Log(shard, svc, n, sender, key, value), public))
+                n += 1
+        if n == 0:  # empty blocks only: nothing to commit
+            self.sealed_block = head
+            return
+        batch.local_root = logs_root([lg.leaf() for lg, _ in batch.logs])
+        batch.root = full_logs_root(batch.local_root)
+        await send_call(
+            self.l1, self.operator, self.diamond, COMMIT_BATCH.encode(batch.number, batch.root)
+        )
+        await send_call(self.l1, self.operator, self.diamond, PROVE_BATCHES.encode(batch.number))
+        batch.committed_at = int((await self.l1.get_block("latest"))["timestamp"], 16)
+        self.batches.append(batch)
+        for public in batch.tx_numbers:
+            self.batch_of[public] = batch.number
+        self.sealed_block = head
+        log.info(
+            "batch %d: L2 blocks %d-%d, %d logs",
+            batch.number,
+            batch.first_block,
+            head,
+            len(batch.logs),
+        )
+
+    async def _execute(self) -> None:
+        pending = [b for b in self.batches if not b.executed]
+        if not pending:
+            return
+        now = int((await self.l1.get_block("latest"))["timestamp"], 16)
+        due = [b for b in pending if now >= b.committed_at + self.execute_delay]
+        if not due:
+            return
+        up_to = due[-1].number
+        await send_call(self.l1, self.operator, self.diamond, EXECUTE_BATCHES.encode(up_to))
+        for b in due:
+            b.executed = True
+
+    # ---------------------------------------------------------------- lookups for the shim
+
+    def batch(self, number: int) -> Batch | None:
+        return self.batches[number - 1] if 1 <= number <= len(self.batches) else None
+
+    def batch_for_tx(self, public_hash: str) -> tuple[Batch, int] | None:
+        n = self.batch_of.get(public_hash.lower())
+        if n is None:
+            return None
+        b = self.batches[n - 1]
+        return b, b.tx_numbers[public_hash.lower()]
+
+    def public_hash(self, anvil_hash: str) -> str:
+        return self.canonical_of.get(anvil_hash.lower(), anvil_hash.lower())
+
+    def anvil_hash(self, public_hash: str) -> str:
+        em = self.by_canonical.get(public_hash.lower())
+        return em.anvil_hash if em is not None else public_hash
