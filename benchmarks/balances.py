@@ -407,6 +407,13 @@ def report(r: dict[str, Any]) -> str:
         lines.append(
             f"  interop (auto) vs viem's best, native: {best_native / r['interop_s'] / 1e3:.1f}x faster"
         )
+        forced = r.get("strategies_forced", {})
+        for name in ("multicall3", "deployless"):
+            if name in forced:
+                lines.append(
+                    f"  interop forced {name} vs viem's best, native: "
+                    f"{best_native / forced[name]['ms']:.1f}x faster"
+                )
         tok_rows = [v["ms"] for k, v in r["viem"].items() if k.startswith("native_token")]
         if tok_rows and r.get("tokens"):
             ours = r["tokens"]["override"]["ms"]
