@@ -5,7 +5,8 @@
   the sender, the call runs with the value and calldata, and what is left of the mint after
   the value and the L2 fee goes to the refund recipient (all of it but the fee when the call
   fails). Anvil cannot mine a transaction under the canonical hash, so the call is sent from
-  the impersonated sender and the RPC shim answers under the canonical hash (shim.py).
+  the impersonated sender (whose nonce is then put back: priority operations use none) and
+  the RPC shim answers under the canonical hash (shim.py).
 - **Batches**: every L2 block with transactions since the last batch is sealed into the next
   batch. Its L2->L1 logs are, per transaction in order (txNumberInBatch): the bootloader's
   `(0, true, n, 0x…8001, canonicalHash, status)` log for a priority operation, and one log per
@@ -14,7 +15,8 @@
   keccak(localRoot || aggregatedRoot) with aggregatedRoot = 0 (no chain settles on this one).
 - **Commit / prove / execute**: a sealed batch is committed and proven on L1 at once
   (`commitBatch`, `proveBatches`: no proof is checked) and executed once `execute_delay`
-  seconds of L1 time have passed since its commit (Era executes about 3 hours after commit).
+  seconds of L1 time have passed since its commit (default 3 hours, Era's
+  `ValidatorTimelock` execution delay; the devnet's clock jumps it in milliseconds).
 """
 
 from __future__ import annotations
@@ -66,6 +68,9 @@ class Batch:
     local_root: bytes = b""
     root: bytes = b""
     committed_at: int = 0
+    executed_at: int = 0
+    commit_tx: str = ""
+    execute_tx: str = ""
     executed: bool = False
 
 
@@ -140,6 +145,7 @@ class Sequencer:
         await l2.request("anvil_impersonateAccount", [frm])
         try:
             bal0 = await l2.get_balance(frm)
+            nonce0 = await l2.request("eth_getTransactionCount", [frm, "latest"])
             await l2.request("anvil_setBalance", [frm, hex(bal0 + t.mint)])
             block = await l2.get_block("latest")
             base = int(block.get("baseFeePerGas") or "0x0", 16)
@@ -171,6 +177,8 @@ class Sequencer:
             expected = bal0 + (t.value if status and t.to.lower() == frm.lower() else 0)
             surplus = bal1 - expected
             await l2.request("anvil_setBalance", [frm, hex(expected)])
+            # a priority operation uses no account nonce on ZKsync: undo anvil's increment
+            await l2.request("anvil_setNonce", [frm, nonce0])
             if surplus > 0:
                 r = await l2.get_balance(t.refund_recipient)
                 await l2.request("anvil_setBalance", [t.refund_recipient, hex(r + surplus)])
@@ -231,11 +239,12 @@ class Sequencer:
             return
         batch.local_root = logs_root([lg.leaf() for lg, _ in batch.logs])
         batch.root = full_logs_root(batch.local_root)
-        await send_call(
+        commit = await send_call(
             self.l1, self.operator, self.diamond, COMMIT_BATCH.encode(batch.number, batch.root)
         )
         await send_call(self.l1, self.operator, self.diamond, PROVE_BATCHES.encode(batch.number))
-        batch.committed_at = int((await self.l1.get_block("latest"))["timestamp"], 16)
+        batch.commit_tx = commit.transaction_hash
+        batch.committed_at = int((await self.l1.get_block(commit.block_number))["timestamp"], 16)
         self.batches.append(batch)
         for public in batch.tx_numbers:
             self.batch_of[public] = batch.number
@@ -257,9 +266,9 @@ class Sequencer:
         if not due:
             return
         up_to = due[-1].number
-        await send_call(self.l1, self.operator, self.diamond, EXECUTE_BATCHES.encode(up_to))
+        rcpt = await send_call(self.l1, self.operator, self.diamond, EXECUTE_BATCHES.encode(up_to))
         for b in due:
-            b.executed = True
+            b.executed, b.execute_tx, b.executed_at = True, rcpt.transaction_hash, now
 
     # ---------------------------------------------------------------- lookups for the shim
 

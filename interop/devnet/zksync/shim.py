@@ -8,6 +8,8 @@ Passed through, except:
   `l2ToL1Logs` (the transaction's L2->L1 logs in the node's shape);
 - `zks_L1ChainId`, `zks_getBridgehubContract`, `zks_getMainContract`, `zks_getBridgeContracts`,
   `zks_getBaseTokenL1Address`, `zks_L1BatchNumber`;
+- `zks_getL1BatchDetails(n)`: commit / prove / execute transactions and times (ISO 8601, as
+  the node answers; the devnet proves in the commit's block);
 - `zks_getL2ToL1LogProof(txHash, index)`: the proof in the node's v26 format from the batch's
   real logs tree, null until the batch is sealed;
 - `zks_estimateFee` / `zks_estimateGasL1ToL2`: anvil's `eth_estimateGas` (the sender given a
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
@@ -134,6 +137,8 @@ class ZkSyncShim:
             }
         if method == "zks_L1BatchNumber":
             return hex(len(seq.batches))
+        if method == "zks_getL1BatchDetails":
+            return self._batch_details(int(params[0]))
         if method == "zks_getL2ToL1LogProof":
             return self._log_proof(str(params[0]), int(params[1]) if len(params) > 1 else 0)
         if method == "zks_estimateFee":
@@ -163,6 +168,28 @@ class ZkSyncShim:
             "proof": ["0x" + p.hex() for p in encode_log_proof(path)],
             "id": pos,
             "root": "0x" + batch.root.hex(),
+        }
+
+    def _batch_details(self, number: int) -> Any:
+        b = self.seq.batch(number)
+        if b is None:
+            return None
+
+        def iso(ts: int) -> str | None:
+            return (
+                datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z") if ts else None
+            )
+
+        return {
+            "number": number,
+            "status": "verified" if b.executed else "sealed",
+            "rootHash": "0x" + b.root.hex(),
+            "commitTxHash": b.commit_tx or None,
+            "committedAt": iso(b.committed_at),
+            "proveTxHash": b.commit_tx or None,
+            "provenAt": iso(b.committed_at),
+            "executeTxHash": b.execute_tx or None,
+            "executedAt": iso(b.executed_at),
         }
 
     async def _estimate_l1_to_l2(self, tx: dict[str, Any]) -> int:
