@@ -7,7 +7,8 @@ InteropError                      base: catch this to catch everything of ours
 │   ├── InvalidAmountError        negative, float, non-integer, unparseable unit
 │   ├── UnknownChainError         no chain with that id / name / alias ("did you mean ...?")
 │   ├── InsufficientFundsError    value + fees exceed the balance
-│   ├── UnsafeRecipientError      the recipient cannot receive (or own) funds on the destination
+│   ├── RefusedError              a pre-send check refused; `code` names it, `waive={code}` waives it
+│   │   └── UnsafeRecipientError  the recipient cannot receive (or own) funds on the destination
 │   └── MissingSignerError        a write was asked for but no signer is configured
 ├── ConfigError                   chain definitions / files / devnet set-up are wrong
 │   ├── DevnetError               a devnet process or install step failed
@@ -27,6 +28,8 @@ InteropError                      base: catch this to catch everything of ours
     ├── UnsupportedOperationError the stack / route does not offer this
     ├── NotReadyError             the step is not possible yet (e.g. finalize before ready)
     ├── AlreadyDoneError          the step already happened (e.g. prove twice, execute twice)
+    ├── ManualActionRequired      a person must act (`action` says what); complete() stops here
+    ├── FlowTimeoutError          wait()/complete() ran out of the caller's timeout (not an RPC one)
     └── MessageNotFoundError      e.g. a receipt contains no withdrawal
 ```
 
@@ -177,13 +180,11 @@ class UnknownChainError(InputError, LookupError):
     """No chain with that id, name or alias is configured."""
 
     def __init__(self, query: object, suggestions: list[str] | None = None) -> None:
-        from interop.safety import redact_secrets
-
-        self.query = redact_secrets(query) if isinstance(query, str) else query
+        self.query = redact_key_shaped(query) if isinstance(query, str) else query
         self.suggestions = suggestions or []
         hint = f"did you mean {', '.join(self.suggestions)}?" if self.suggestions else None
         # the query is user input: a private key pasted as a chain name must not be echoed
-        super().__init__(f"unknown chain {redact_secrets(repr(query))}", hint=hint)
+        super().__init__(f"unknown chain {redact_key_shaped(repr(query))}", hint=hint)
 
 
 class InsufficientFundsError(InputError):

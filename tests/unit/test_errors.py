@@ -32,7 +32,7 @@ def _drawn_tree() -> dict[str, str]:
     parents: dict[str, str] = {}
     stack: list[tuple[int, str]] = []
     for line in drawing.splitlines():
-        m = re.match(r"^([│ ├└─]*)(\w+Error)\b", line)
+        m = re.match(r"^([│ ├└─]*)(\w+(?:Error|Required))\b", line)
         if not m:
             continue
         depth, name = len(m.group(1)), m.group(2)

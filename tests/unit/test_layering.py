@@ -80,10 +80,6 @@ def _imports(module: str) -> dict[str, list[tuple[int, bool]]]:
 GRAPH = {m: _imports(m) for m in MODULES}
 
 KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
-    ("interop.errors", "interop.safety"): (
-        "interop/errors.py (the lead's): UnknownChainError imports safety.redact_secrets, which "
-        "is errors.redact_key_shaped; it should call that directly"
-    ),
     ("interop.devnet.presets", "interop.devnet.core"): (
         "interop/devnet (H3): presets builds the config core.Devnet.default imports back"
     ),
