@@ -49,15 +49,22 @@ async def flow_from_tx(
             except (MessageNotFoundError, InputError, ConfigError) as exc:
                 tried.append(f"{adapter.name} {src.name}->{dst.name}: {exc.message}")
                 continue
+            ref = adapter.decode_ref(ref)
             tx = await host.client(src.id).get_transaction(h) or {}
+            # The adapter knows the real recipient and the bridged amount (a deposit sent to
+            # the portal or the Inbox names the bridge contract as `to`, and its value may
+            # include fees); the transaction's own fields are only a fallback for adapters that
+            # do not record them.
+            recipient = ref.data.get("recipient") or tx.get("to") or tx.get("from")
+            value = ref.data.get("value")
             now = time.time()
             rec = FlowRecord(
                 id=h,
                 kind=ref.kind.value,
                 source_chain=src.id,
                 target_chain=dst.id,
-                value=int(tx.get("value", "0x0"), 16),
-                recipient=to_address(str(tx.get("to") or tx.get("from") or ZERO_ADDRESS)),
+                value=int(str(value)) if value is not None else int(tx.get("value", "0x0"), 16),
+                recipient=to_address(str(recipient or ZERO_ADDRESS)),
                 sender=to_address(str(tx.get("from") or ZERO_ADDRESS)),
                 data=b"",
                 options={"looked_up": True},
