@@ -373,7 +373,7 @@ class Flow:
         if hop.ref is None:
             return None
         adapter = self._host.adapter(hop.adapter)
-        return await adapter.status(self._ctx(hop), hop.ref)
+        return await adapter.status(self._ctx(hop), _current_ref(adapter, hop, self._rec.id))
 
     def _hop_states(self, statuses: list[FlowStatus | None]) -> tuple[HopState, ...]:
         return tuple(
@@ -769,7 +769,9 @@ class Flow:
         rs = RecordingSigner(signer, self._host.journal, self._rec.id, hop.index, step)
         before = self._last_seq()
         try:
-            tx_hash = await adapter.execute_next(self._ctx(hop, rs), hop.ref)
+            tx_hash = await adapter.execute_next(
+                self._ctx(hop, rs), _current_ref(adapter, hop, self._rec.id)
+            )
         except BaseException as exc:
             new = self._new_txs(before, hop.index)
             raise mark_sent(exc, new[-1].tx_hash if new else None, flow_id=self._rec.id) from None
@@ -1019,3 +1021,18 @@ def _actor(st: FlowStatus) -> Actor | None:
 def _default_sleep(host: FlowHost) -> Sleep:
     own = getattr(host, "sleep", None)
     return own if callable(own) else asyncio.sleep
+
+
+def _current_ref(adapter: BridgeAdapter, hop: HopRecord, flow_id: str) -> FlowRef:
+    """The hop's stored ref upgraded by its adapter's codec (`decode_ref`), so a flow journaled
+    by an older release resumes with today's adapter, and a ref from a newer release (or in a
+    shape the adapter does not know) fails here, naming the flow, before any RPC call."""
+    assert hop.ref is not None
+    try:
+        return adapter.decode_ref(hop.ref)
+    except InputError as exc:
+        raise InputError(
+            f"flow {flow_id} hop {hop.index + 1}: {exc.message}",
+            details=exc.details,
+            hint=exc.hint or "open this journal with the release that wrote it",
+        ) from None

@@ -34,3 +34,23 @@ async def test_a_looked_up_deposit_names_its_recipient_and_amount(
         found = await other.flow_from_tx(L1, flow.tx_hash)
         assert found.recipient.lower() == to.lower(), (found.recipient, called)
         assert found.value == amount, (found.value, sent)
+
+
+async def test_a_ref_from_a_newer_release_fails_naming_the_flow(
+    devnet: Devnet, tmp_path: Path
+) -> None:
+    """The core upgrades every stored ref through its adapter's `decode_ref` before use, so a
+    journal row written by a newer release is refused with the flow's id, not misread."""
+    import dataclasses
+
+    from interop.errors import InputError
+
+    io = await make_io(devnet, "lookup-newer-ref", tmp_path)
+    async with io:
+        flow = await io.bridge(ether("0.001"), L1, OP, fresh())
+        ref = flow.refs[0]
+        assert ref is not None
+        io.journal.set_hop_ref(flow.id, 0, dataclasses.replace(ref, version=ref.version + 1))
+        with pytest.raises(InputError) as info:
+            await io.flow(flow.id).status()
+        assert flow.id in info.value.message and "version" in str(info.value).lower()
