@@ -1,8 +1,17 @@
 from interop.actions.balances import (
+    BalanceChunk,
     BalanceTable,
     ChainBalances,
     get_balances,
     get_balances_multichain,
+    iter_balances,
 )
 
-__all__ = ["BalanceTable", "ChainBalances", "get_balances", "get_balances_multichain"]
+__all__ = [
+    "BalanceChunk",
+    "BalanceTable",
+    "ChainBalances",
+    "get_balances",
+    "get_balances_multichain",
+    "iter_balances",
+]

@@ -289,3 +289,25 @@ async def test_iter_balances_native_only_and_bad_input(devnet: Devnet) -> None:
     with pytest.raises(InputError):
         async for _ in bal.iter_balances({cid: c}, [*holders[:3], "0x1234"]):
             pass
+
+
+async def test_the_facade_reads_tokens_and_streams(devnet: Devnet, tokens: Tokens) -> None:
+    """`Interop.balances(tokens=...)` (chains named, not only ids) and `Interop.iter_balances`
+    give the numbers `balanceOf` gives, to the wei."""
+    from interop.facade import Interop
+
+    cids = list(tokens.good)
+    io = Interop([devnet.chains[c] for c in cids], journal=":memory:")
+    async with io:
+        by_name = {devnet.chains[c].name: [tokens.good[c]] for c in cids}
+        table = await io.balances(tokens.holders, tokens=by_name)
+        parts = [p async for p in io.iter_balances(tokens.holders, tokens=by_name, chunk_size=5)]
+        for cid in cids:
+            want = await truth(io.client(cid), tokens.good[cid], tokens.holders)
+            got = [table.token_balance(cid, tokens.good[cid], h) for h in tokens.holders]
+            assert got == want
+            mine = sorted((p for p in parts if p.chain_id == cid), key=lambda p: p.offset)
+            assert [v for p in mine for v in p.tokens[tokens.good[cid]]] == want
+            assert [v for p in mine for v in p.balances] == [
+                table.balance(cid, h) for h in tokens.holders
+            ]
