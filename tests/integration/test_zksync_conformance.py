@@ -5,9 +5,10 @@ which this module's `devnet` fixture provides in place of the session's default 
 third-party family package would before the chain is in the default preset. The adapter is
 registered through the kit's factories (no entry point yet).
 
-ZKsync -> L1 carries ETH only: ZKsync has no executor of L2->L1 messages on L1 (a message is
-proven by the L1 contract that consumes it), so the kit's message checks are skipped on that
-route and `initiate` refuses a message there (tests/integration/test_zksync_flows.py).
+ZKsync -> L1 messages: ZKsync has no executor of L2->L1 messages on L1 (a message is proven by
+the L1 contract that consumes it), so on that route the kit's delivery check is replaced by the
+L1 Mailbox accepting the proof the FINALIZED status carries, and the facade's message run
+(which expects value credited) is skipped; messages carry no value there (MSG_VALUE = 0).
 """
 
 from __future__ import annotations
@@ -18,13 +19,18 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from interop.actions.contract import call_one
 from interop.adapters.base import Direction, FlowKind, Status
 from interop.adapters.zksync import adapter_factory
 from interop.adapters.zksync.refdata import REBUILD_MAY_DIFFER
 from interop.chains.data.devnet import DEVNET_L1
+from interop.chains.model import ContractName
 from interop.devnet.core import Devnet, DevnetChainSpec, DevnetConfig
 from interop.devnet.zksync import DEVNET_ZKSYNC, make_component
+from interop.errors import AlreadyDoneError
+from interop.spec.zksync import abis
 from interop.testing.conformance import AdapterConformance, Env, Flow
+from interop.types import hex_to_bytes
 
 L1, L2 = DEVNET_L1.id, DEVNET_ZKSYNC.id
 
@@ -52,7 +58,7 @@ class TestZkSyncDeposit(AdapterConformance):
     REBUILD_MAY_DIFFER = REBUILD_MAY_DIFFER
 
 
-_NO_L2_TO_L1_MESSAGES = "ZKsync has no executor of L2->L1 messages on L1"
+_NO_L1_EXECUTOR = "ZKsync has no executor of L2->L1 messages on L1 (the consumer proves them)"
 
 
 class TestZkSyncWithdrawal(AdapterConformance):
@@ -62,55 +68,30 @@ class TestZkSyncWithdrawal(AdapterConformance):
     SUPPORTED = frozenset({(L1, L2), (L2, L1)})
     FIRST_STATES = frozenset({Status.WAITING_TO_FINALIZE})
     WAITS = True
-    STEPS = frozenset({1})  # finalizeDeposit on L1 with the log proof
+    STEPS = frozenset({0, 1})  # ETH: finalizeDeposit on L1; a message: none (provable on L1)
     REBUILD_MAY_DIFFER = REBUILD_MAY_DIFFER
-
-    @pytest.mark.parametrize("kind", [FlowKind.ETH, FlowKind.MESSAGE])
-    async def test_estimate_is_positive(self, env: Env, kind: FlowKind) -> None:
-        if kind is FlowKind.MESSAGE:
-            pytest.skip(_NO_L2_TO_L1_MESSAGES)
-        await super().test_estimate_is_positive(env, kind)
-
-    @pytest.mark.parametrize("kind", [FlowKind.ETH, FlowKind.MESSAGE])
-    async def test_estimate_for_a_sender_without_key(self, env: Env, kind: FlowKind) -> None:
-        if kind is FlowKind.MESSAGE:
-            pytest.skip(_NO_L2_TO_L1_MESSAGES)
-        await super().test_estimate_for_a_sender_without_key(env, kind)
+    MSG_VALUE = 0  # L1Messenger.sendToL1 carries bytes only
 
     @pytest.mark.parametrize("kind", [FlowKind.ETH, FlowKind.MESSAGE])
     async def test_through_the_facade_and_its_journal(
         self, env: Env, kind: FlowKind, tmp_path: Path
     ) -> None:
         if kind is FlowKind.MESSAGE:
-            pytest.skip(_NO_L2_TO_L1_MESSAGES)
+            pytest.skip(_NO_L1_EXECUTOR + "; nothing is credited")
         await super().test_through_the_facade_and_its_journal(env, kind, tmp_path)
 
-    async def test_message_ref(self, msg_flow: Flow) -> None:
-        pytest.skip(_NO_L2_TO_L1_MESSAGES)
-
     async def test_message_delivered_with_data_and_value(self, msg_flow: Flow) -> None:
-        pytest.skip(_NO_L2_TO_L1_MESSAGES)
-
-    async def test_every_transaction_is_signed_through_the_context_signer(
-        self, eth_flow: Flow, msg_flow: Flow
-    ) -> None:
-        pytest.skip("replaced by test_every_withdrawal_transaction_is_signed_by_ctx_signer")
-
-    async def test_every_withdrawal_transaction_is_signed_by_ctx_signer(
-        self, eth_flow: Flow
-    ) -> None:
-        """The kit's signing check on the ETH flow alone: initiate and finalize signed by
-        ctx.signer, and no transaction of the account on either chain that it did not sign."""
-        env = eth_flow.env
-        d = await eth_flow.finish()
-        signed = {h for _, h in env.signer.signed}
-        assert eth_flow.ref.tx_hash in signed
-        assert d.sent and all(tx in signed for tx in d.sent)
-        for cid in env.chain_ids:
-            sent = await env.nonce(cid) - env.nonces_at_start[cid]
-            assert sent <= env.signer.count(cid), (cid, sent, env.signer.count(cid))
-
-    @pytest_asyncio.fixture(scope="class", loop_scope="session")
-    @classmethod
-    async def msg_flow(cls, env: Env) -> Flow:  # type: ignore[override]
-        pytest.skip(_NO_L2_TO_L1_MESSAGES)
+        """Instead of a recorder called on L1: the message is FINALIZED (provable) with no
+        caller step, and the L1 Mailbox accepts the proof its status carries."""
+        d = await msg_flow.finish()
+        st = d.seen[-1]
+        assert st.status is Status.FINALIZED and d.steps_sent == 0
+        env, req, ref = msg_flow.env, msg_flow.request, msg_flow.ref
+        assert ref.data["message"] == "0x" + req.data.hex()
+        diamond = env.devnet.chain(L2).parent_contracts[L1][ContractName.ZK_DIAMOND_PROXY]
+        msg = (st.details["l2_tx_number_in_batch"], env.signer.address, req.data)
+        proof = [hex_to_bytes(p) for p in st.details["proof"]]
+        args = (st.details["l1_batch"], st.details["l2_message_index"], msg, proof)
+        assert await call_one(env.clients[L1], diamond, abis.PROVE_L2_MESSAGE_INCLUSION, *args)
+        with pytest.raises(AlreadyDoneError):
+            await env.adapter.execute_next(env.ctx(), ref)

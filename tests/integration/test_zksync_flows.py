@@ -9,7 +9,8 @@ against its Solidity.
   AlreadyDoneError; finalized by someone else: FINALIZED and AlreadyDoneError, no revert;
 - a wrong proof from the node (injected at the transport seam): refused before signing;
 - claim a deposit that succeeded, or one that failed on L2 (refunded there): AlreadyDoneError;
-- wrong chain pair: refused before signing; an L2 -> L1 message: refused before signing.
+- wrong chain pair: refused before signing; an L2 -> L1 message with value: refused before
+  signing (sendToL1 carries bytes only).
 """
 
 from __future__ import annotations
@@ -251,8 +252,8 @@ async def test_wrong_pairs_and_l2_to_l1_messages_are_refused_before_signing(env:
     n1, n2 = await l1.get_nonce(me.address), await l2.get_nonce(me.address)
     with pytest.raises(UnsupportedOperationError):
         await a.initiate(AdapterContext(l1, l1, me), req)
-    msg = BridgeRequest(FlowKind.MESSAGE, 0, fresh_address(), data=b"hi")
-    with pytest.raises(UnsupportedOperationError, match="no executor"):
+    msg = BridgeRequest(FlowKind.MESSAGE, 1, fresh_address(), data=b"hi")
+    with pytest.raises(UnsupportedOperationError, match="carries no value"):
         await a.initiate(AdapterContext(l2, l1, me), msg)
     # a deposit ref handed with the clients of the way back
     _, _, wref = await _withdraw(env, 1)

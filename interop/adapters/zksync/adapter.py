@@ -243,13 +243,18 @@ class ZkSyncAdapter:
     def _check_kind(self, r: _Route, request: BridgeRequest) -> None:
         if request.value < 0:
             raise InvalidAmountError("a negative amount cannot be bridged")
-        if r.direction is Direction.L2_TO_L1 and request.kind is FlowKind.MESSAGE:
+        if r.direction is Direction.L2_TO_L1 and request.kind is FlowKind.MESSAGE and request.value:
             raise UnsupportedOperationError(
-                "ZKsync has no executor of L2->L1 messages on L1: a message is sent with "
-                "L1Messenger.sendToL1 and proven by the L1 contract that consumes it "
-                "(proveL2MessageInclusion)",
-                hint="send ETH, or call L1Messenger (0x…8008) yourself and prove on L1",
+                "a ZKsync L2->L1 message carries no value (L1Messenger.sendToL1 takes bytes only)",
+                hint="send the message with value 0 and withdraw the ETH separately",
             )
+
+    @staticmethod
+    def _l2_call(request: BridgeRequest) -> tuple[Address, bytes]:
+        """(L2 contract, calldata) of the first L2 -> L1 transaction."""
+        if request.kind is FlowKind.MESSAGE:
+            return L1_MESSENGER, abis.SEND_TO_L1.encode(request.data)
+        return L2_BASE_TOKEN, abis.WITHDRAW.encode(request.recipient)
 
     # ------------------------------------------------------------------ estimate, refusals
     async def estimate(self, ctx: AdapterContext, request: BridgeRequest) -> FeeEstimate:
@@ -261,13 +266,8 @@ class ZkSyncAdapter:
             tx = {"from": sender, "to": r.bridgehub, "value": hex(mint), "data": "0x" + data.hex()}
             gas = await r.l1.estimate_gas(tx)
             return FeeEstimate(gas, fees.max_fee_per_gas, extra_value=base)
-        data = abis.WITHDRAW.encode(request.recipient)
-        tx = {
-            "from": sender,
-            "to": L2_BASE_TOKEN,
-            "value": hex(request.value),
-            "data": "0x" + data.hex(),
-        }
+        to, data = self._l2_call(request)
+        tx = {"from": sender, "to": to, "value": hex(request.value), "data": "0x" + data.hex()}
         gas = await r.l2.estimate_gas(tx)
         fees = await estimate_fees(r.l2)
         return FeeEstimate(gas, fees.max_fee_per_gas, later_steps_gas={"finalize": 150_000})
@@ -282,7 +282,7 @@ class ZkSyncAdapter:
         sender = estimate_sender(ctx, request)
         out: list[Refusal] = []
         if r.direction is Direction.L2_TO_L1 and request.kind is FlowKind.MESSAGE:
-            return ()  # not a refusal: the route does not carry messages (initiate says so)
+            return ()  # nothing is paid or executed on L1: the consumer proves the message
         if r.direction is Direction.L1_TO_L2:
             try:
                 await self._l2_gas_limit(r, sender, request)
@@ -336,7 +336,7 @@ class ZkSyncAdapter:
                     "the sequencer executes the priority operation on the ZK chain",
                 ),
             )
-        return (
+        steps = (
             first,
             PlannedStep("commit", Actor.RELAYER, None, "the operator seals and commits the batch"),
             PlannedStep("prove", Actor.RELAYER, None, "the batch's validity proof on L1"),
@@ -347,6 +347,11 @@ class ZkSyncAdapter:
                 "the operator executes the batch after the validator timelock's delay "
                 "(Era's; an estimate, not read from the chain)",
             ),
+        )
+        if kind is FlowKind.MESSAGE:  # delivered once provable on L1: the consumer proves it
+            return steps
+        return (
+            *steps,
             PlannedStep(
                 "finalize",
                 Actor.CALLER,
@@ -370,8 +375,8 @@ class ZkSyncAdapter:
                 return await self._deposit_ref(r, request.kind, rcpt)
             except BridgeError as exc:
                 raise mark_sent(exc, h) from None
-        data = abis.WITHDRAW.encode(request.recipient)
-        h = await send_transaction(r.l2, signer, to=L2_BASE_TOKEN, value=request.value, data=data)
+        to, data = self._l2_call(request)
+        h = await send_transaction(r.l2, signer, to=to, value=request.value, data=data)
         rcpt = await wait_for_receipt(r.l2, h)
         try:
             return self._withdrawal_ref(r, rcpt)
@@ -420,6 +425,8 @@ class ZkSyncAdapter:
         )
 
     def _withdrawal_ref(self, r: _Route, rcpt: Receipt) -> FlowRef:
+        """The transaction's first L2->L1 message: an ETH withdrawal when L2BaseToken sent
+        it, else a message (whoever called `sendToL1`)."""
         k = 0
         for lg in rcpt.logs:
             if to_address(lg.address) != L1_MESSENGER or not lg.topics:
@@ -428,28 +435,29 @@ class ZkSyncAdapter:
                 continue
             sender = to_address("0x" + lg.topics[1][-40:])
             (message,) = abi_decode(["bytes"], lg.data)
+            data: dict[str, Any] = {
+                "l2_sender": sender,
+                "message": "0x" + bytes(message).hex(),
+                "log_index": k,
+            }
+            kind = FlowKind.MESSAGE
             if sender == L2_BASE_TOKEN:
                 receiver, amount = decode_eth_withdrawal_message(bytes(message))
-                data = {
-                    "l2_sender": sender,
-                    "message": "0x" + bytes(message).hex(),
-                    "log_index": k,
-                    "l1_receiver": to_address(receiver),
-                    "amount": str(amount),
-                }
-                return FlowRef(
-                    self.name,
-                    Direction.L2_TO_L1,
-                    FlowKind.ETH,
-                    r.chain_id,
-                    r.l1.chain.id,
-                    rcpt.transaction_hash,
-                    data,
-                    version=REF_VERSION,
-                )
-            k += 1
+                data["l1_receiver"] = to_address(receiver)
+                data["amount"] = str(amount)
+                kind = FlowKind.ETH
+            return FlowRef(
+                self.name,
+                Direction.L2_TO_L1,
+                kind,
+                r.chain_id,
+                r.l1.chain.id,
+                rcpt.transaction_hash,
+                data,
+                version=REF_VERSION,
+            )
         raise MessageNotFoundError(
-            f"{rcpt.transaction_hash} started no ETH withdrawal from {r.l2.chain.name}"
+            f"{rcpt.transaction_hash} sent no L2->L1 message from {r.l2.chain.name}"
         )
 
     # ------------------------------------------------------------------ status
@@ -521,6 +529,13 @@ class ZkSyncAdapter:
                 hint="try another L2 RPC",
             )
         details["l2_message_index"] = int(proof["id"])
+        details["l2_tx_number_in_batch"] = int(raw["l1BatchTxIndex"], 16)
+        if ref.kind is FlowKind.MESSAGE:
+            # nothing to execute on L1: the message is delivered once provable there; the
+            # proof is checked against the L1 root before it is handed out
+            await self.finalize_calldata(r, ref, d, raw, proof)
+            details["proof"] = list(proof["proof"])
+            return FlowStatus(Status.FINALIZED, "EXECUTED", details=details), raw, proof
         done = await call_one(
             r.l1,
             await r.nullifier(),
@@ -573,6 +588,11 @@ class ZkSyncAdapter:
             )
         st, raw, proof = await self._withdrawal_state(r, ref, d)
         if st.status is Status.FINALIZED:
+            if ref.kind is FlowKind.MESSAGE:
+                raise AlreadyDoneError(
+                    f"message {ref.tx_hash} is in an executed batch: prove it on L1 with "
+                    "proveL2MessageInclusion (status details carry the proof)"
+                )
             raise AlreadyDoneError(f"withdrawal {ref.tx_hash} is already finalized")
         if st.status is not Status.READY_TO_FINALIZE or raw is None or proof is None:
             raise NotReadyError(
