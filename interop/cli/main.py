@@ -841,6 +841,42 @@ async def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _watch(args: argparse.Namespace) -> int:
+    """`interop watch`: a worker (interop.watch) until SIGTERM / SIGINT, --timeout or, with
+    --until-idle, nothing left; a line per event on stderr, a summary on stdout."""
+    from interop.units import parse_amount
+
+    def show(ev: Any) -> None:
+        print(f"watch: {ev.what} {ev.flow_id or ''} {ev.detail}".rstrip(), file=sys.stderr)
+
+    async with _interop(args) as io:
+        gas: dict[int, int] = {}
+        for item in args.gas_cap or ():
+            chain, sep, fee = item.partition("=")
+            if not sep:
+                raise InputError(f"--gas-cap wants CHAIN=FEE, got {item!r}")
+            gas[io.chain(chain.strip()).id] = parse_amount(fee.strip(), "wei")
+        stats = await io.watch(
+            until_idle=args.until_idle,
+            max_time=args.timeout,
+            handle_signals=True,
+            gas=gas,
+            concurrency=args.concurrency,
+            owner=args.owner,
+            webhook=args.webhook,
+            deadline_margin=args.deadline_margin,
+            max_interval=args.max_interval,
+            poll=min(1.0, args.max_interval),
+            on_event=show,
+        )
+    summary = dict(stats.__dict__)
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(" ".join(f"{k}={v}" for k, v in summary.items() if v is not None))
+    return 0
+
+
 async def _resume(args: argparse.Namespace) -> int:
     async with _interop(args) as io:
         results = await io.resume(
@@ -1055,6 +1091,31 @@ def _parser() -> argparse.ArgumentParser:
         help="also send flows whose first call raised before anything was signed",
     )
     sp.set_defaults(afunc=_resume)
+
+    sp = sub.add_parser(
+        "watch",
+        help="keep finishing every unfinished journaled flow (prove, finalize, redeem, ...)",
+    )
+    flowopts(sp)
+    sp.add_argument(
+        "--gas-cap",
+        action="append",
+        metavar="CHAIN=FEE",
+        help="most a step may pay per gas on CHAIN, e.g. ethereum=30gwei (repeatable)",
+    )
+    sp.add_argument("--concurrency", type=int, default=4, help="flows worked on at once")
+    sp.add_argument("--owner", default=None, help="this worker's id in the journal's leases")
+    sp.add_argument("--webhook", default=None, help="URL to POST deadline alerts to (JSON)")
+    sp.add_argument(
+        "--deadline-margin",
+        type=_seconds("--deadline-margin", _MIN_INTERVAL),
+        default=6 * 3600.0,
+        help="seconds before a deadline when gas caps stop applying and alerts start",
+    )
+    sp.add_argument(
+        "--until-idle", action="store_true", help="exit once no unfinished flow is left"
+    )
+    sp.set_defaults(afunc=_watch)
 
     sp = sub.add_parser("finalize", help="perform the remaining steps of one journaled flow")
     flowopts(sp)

@@ -209,3 +209,52 @@ async def test_missed_deadline_is_reported_loudly(
         assert any(what == "deadline" for _, what, _ in io.journal.events(fid))
         assert any("DEADLINE" in r.message and r.levelname == "ERROR" for r in caplog.records)
         assert not [t for t in io.journal.txs(fid) if t.step == "redeem"]  # nothing sent
+
+
+async def test_cli_watch_sigterm_then_until_idle(devnet: Devnet, tmp_path: Path) -> None:
+    """`interop watch` as an operator runs it: SIGTERM while a gas cap holds a step back exits 0
+    with its summary and nothing half done; run again, it finishes the flows."""
+    import json
+    import signal
+    import sys
+
+    from interop.cli.main import devnet_chains_json
+    from tests.integration.test_cli_bridge import run, time_passes
+
+    key = await _user(devnet, "watch cli")
+    journal = tmp_path / "j.sqlite3"
+    chains = tmp_path / "chains.json"
+    chains.write_text(devnet_chains_json(list(devnet.chains.values())))
+    expected = {}
+    async with await _io(devnet, key, journal, Clock(devnet.advance)) as io:
+        for i in range(2):
+            to, value = _fresh(), ether("0.002") + i
+            await io.bridge(value, OP, L1, to)
+            expected[to] = value
+    base = ["--chains-file", str(chains), "--journal", str(journal), "--json"]
+    env = {**os.environ, "INTEROP_PRIVATE_KEY": key}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "interop.cli", "watch", *base, "--gas-cap", "devnet-l1=1wei",
+        "--max-interval", "0.2", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stderr is not None and proc.stdout is not None
+    seen = b""
+    async with time_passes(devnet):
+        while b"watch: gas" not in seen:
+            line = await asyncio.wait_for(proc.stderr.readline(), 60)
+            assert line, seen.decode()
+            seen += line
+        proc.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, (seen + err).decode()
+    summary = json.loads(out)
+    assert summary["gas_waits"] >= 1 and summary["steps"] == 0
+    assert b"above the cap 1" in seen
+    async with time_passes(devnet):
+        again = await run("watch", *base, "--until-idle", "--max-interval", "0.2", env=env)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["finished"] == 2
+    async with await _io(devnet, key, journal, Clock(devnet.advance)) as io:
+        for to, value in expected.items():
+            assert await io.client(L1).get_balance(to) == value
