@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 
 from interop.adapters.base import (
@@ -19,6 +21,7 @@ from interop.chains.registry import get_chain
 from interop.client import ChainClient
 from interop.errors import InputError, UnsupportedOperationError
 from interop.families.zksync import family
+from interop.types import to_hash32
 
 DEP = {
     "l2_hash": "0x" + "ab" * 32,
@@ -32,8 +35,12 @@ DEP = {
 }
 
 
-def _ref(data: dict[str, object], version: int = 1, d: Direction = Direction.L1_TO_L2) -> FlowRef:
-    return FlowRef("zksync", d, FlowKind.ETH, 1, 324, "0x" + "cd" * 32, data, version=version)
+def _ref(
+    data: Mapping[str, object], version: int = 1, d: Direction = Direction.L1_TO_L2
+) -> FlowRef:
+    return FlowRef(
+        "zksync", d, FlowKind.ETH, 1, 324, to_hash32("0x" + "cd" * 32), data, version=version
+    )
 
 
 def test_protocol_and_routes_from_chain_data() -> None:
