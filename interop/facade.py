@@ -68,7 +68,6 @@ if TYPE_CHECKING:
     from interop.routes import AdapterRegistry, RoutePlan
     from interop.types import Address
     from interop.watch import WatchStats
-    from interop.watch import WatchStats
 
 __all__ = ["Interop", "ResumeResult"]
 
@@ -602,28 +601,6 @@ class Interop:
             max_interval=max_interval,
             include_abandoned=include_abandoned,
             concurrency=concurrency,
-        )
-
-    async def watch(
-        self,
-        *,
-        until_idle: bool = False,
-        max_time: float | None = None,
-        handle_signals: bool = False,
-        **options: Any,
-    ) -> WatchStats:
-        """Run an `interop watch` worker over this journal: every unfinished flow of this
-        signer's account gets its next step as soon as it is possible, within the gas policy
-        (`gas={chain id: max fee per gas}`), with the deadline watchdog, until `stop()` (or
-        SIGTERM / SIGINT with `handle_signals=True`), `max_time` seconds, or, with
-        `until_idle=True`, until nothing is left. `options` go to `interop.watch.Watcher`
-        (concurrency, owner, webhook, deadline_margin, on_event, ...). With a
-        `postgresql://` journal several workers share the flows (leases)."""
-        from interop.watch import Watcher
-
-        worker = Watcher(self, {c.id for c in self.chains}, **options)
-        return await worker.run(
-            until_idle=until_idle, max_time=max_time, handle_signals=handle_signals
         )
 
     async def watch(
