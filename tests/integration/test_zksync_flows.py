@@ -9,7 +9,7 @@ against its Solidity.
   AlreadyDoneError; finalized by someone else: FINALIZED and AlreadyDoneError, no revert;
 - a wrong proof from the node (injected at the transport seam): refused before signing;
 - claim a deposit that succeeded, or one that failed on L2 (refunded there): AlreadyDoneError;
-- wrong chain pair: refused before signing; an L2 -> L1 message with value: refused before
+- wrong chain pair, an L2 gas limit the Mailbox refuses: refused before signing; an L2 -> L1 message with value: refused before
   signing (sendToL1 carries bytes only).
 """
 
@@ -33,6 +33,7 @@ from interop.devnet.zksync import ZkSyncDevnet
 from interop.errors import (
     AlreadyDoneError,
     BridgeError,
+    ExecutionRevertedError,
     NotReadyError,
     UnsupportedOperationError,
 )
@@ -252,6 +253,9 @@ async def test_wrong_pairs_and_l2_to_l1_messages_are_refused_before_signing(env:
     n1, n2 = await l1.get_nonce(me.address), await l2.get_nonce(me.address)
     with pytest.raises(UnsupportedOperationError):
         await a.initiate(AdapterContext(l1, l1, me), req)
+    tiny = BridgeRequest(FlowKind.ETH, 1, fresh_address(), gas_limit=50_000)
+    with pytest.raises(ExecutionRevertedError):  # the Mailbox refuses it: nothing signed
+        await a.initiate(AdapterContext(l1, l2, me), tiny)
     msg = BridgeRequest(FlowKind.MESSAGE, 1, fresh_address(), data=b"hi")
     with pytest.raises(UnsupportedOperationError, match="carries no value"):
         await a.initiate(AdapterContext(l2, l1, me), msg)

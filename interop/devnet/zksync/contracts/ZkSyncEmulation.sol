@@ -16,6 +16,9 @@ address constant ETH_TOKEN_ADDRESS = address(1);
 uint256 constant REQUIRED_L2_GAS_PRICE_PER_PUBDATA = 800;
 uint256 constant L1_GAS_PER_PUBDATA_BYTE = 17;
 uint256 constant PRIORITY_TX_MAX_GAS_LIMIT = 72_000_000;
+// The real TransactionValidator derives the minimum from the transaction's size and pubdata;
+// the emulation asks a flat minimum, enough for anvil's intrinsic gas with margin.
+uint256 constant EMU_MIN_L2_GAS_LIMIT = 100_000;
 uint256 constant PRIORITY_OPERATION_L2_TX_TYPE = 255;
 bytes4 constant FINALIZE_ETH_WITHDRAWAL = bytes4(keccak256("finalizeEthWithdrawal(uint256,uint256,uint16,bytes,bytes32[])"));
 uint160 constant ALIAS_OFFSET = uint160(0x1111000000000000000000000000000000001111);
@@ -27,6 +30,7 @@ error MsgValueMismatch(uint256 expected, uint256 provided);
 error MintValueTooLow(uint256 required, uint256 provided);
 error GasPerPubdataMismatch();
 error TooMuchGas();
+error ValidateTxnNotEnoughGas();
 error Unauthorized(address caller);
 error UnsupportedMessage();
 error MerkleIndexOutOfBounds();
@@ -85,6 +89,7 @@ contract EmuZkChain {
         if (msg.sender != BRIDGEHUB) revert Unauthorized(msg.sender);
         if (r.l2GasPerPubdataByteLimit != REQUIRED_L2_GAS_PRICE_PER_PUBDATA) revert GasPerPubdataMismatch();
         if (r.l2GasLimit > PRIORITY_TX_MAX_GAS_LIMIT) revert TooMuchGas();
+        if (r.l2GasLimit < EMU_MIN_L2_GAS_LIMIT) revert ValidateTxnNotEnoughGas();
         uint256 l2GasPrice = _deriveL2GasPrice(tx.gasprice, r.l2GasPerPubdataByteLimit);
         uint256 required = l2GasPrice * r.l2GasLimit + r.l2Value;
         if (r.mintValue < required) revert MintValueTooLow(required, r.mintValue);
