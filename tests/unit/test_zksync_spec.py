@@ -3,10 +3,11 @@
 Merkle vectors: matter-labs/zksync-era `core/lib/mini_merkle_tree/src/tests.rs`
 (`single_item_tree_snapshot`, `full_tree_snapshot`, `partial_tree_snapshot`,
 `pushing_new_leaves`), the same 88-byte leaves as L2->L1 logs. The empty leaf:
-era-contracts `Config.sol` `L2_L1_LOGS_TREE_DEFAULT_LEAF_HASH`. No published vector was found for
-the canonical priority-op hash; it is checked here for its encoding (the 0x20 head the
-bootloader's `getCanonicalL1TxHash` writes) and against Solidity's abi.encode on the devnet
-(tests/integration/test_zksync_devnet.py).
+era-contracts `Config.sol` `L2_L1_LOGS_TREE_DEFAULT_LEAF_HASH`. The canonical priority-op hash:
+a `NewPriorityRequest` event a real ZKsync node's Mailbox emitted, recorded in viem's test
+fixture (wevm/viem `src/zksync/utils/bridge/getL2HashFromPriorityOp.test.ts`): its
+transaction hashes to its txHash; also checked against the devnet's Solidity
+(tests/integration/test_zksync_flows.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
 
 from interop.errors import InputError
+from interop.spec.zksync.abis import NEW_PRIORITY_REQUEST_TOPIC, NEW_PRIORITY_REQUEST_TYPES
 from interop.spec.zksync.addresses import BOOTLOADER, L1_MESSENGER, L2_BASE_TOKEN
 from interop.spec.zksync.logs import (
     EMPTY_LEAF,
@@ -188,3 +190,54 @@ def test_base_cost_formula() -> None:
     assert base_cost(l1, 300_000, 800, p) == want * 300_000
     with pytest.raises(InputError):
         derive_l2_gas_price(l1, 0, p)
+
+
+# A NewPriorityRequest log emitted by a ZKsync node's Mailbox (a deposit on a local Era node),
+# as recorded in viem's test fixture wevm/viem src/zksync/utils/bridge/
+# getL2HashFromPriorityOp.test.ts (@ a7c0f6a4): topic, and data = (txId, txHash,
+# expirationTimestamp, transaction, factoryDeps).
+VIEM_PRIORITY_TOPIC = "0x4531cd5795773d7101c17bdeb9f5ab7f47d7056017506f937083be5d6e77a382"
+VIEM_PRIORITY_DATA = (
+    "0x000000000000000000000000000000000000000000000000000000000000002018509644075c198320cce3"
+    "589a34eeb513ca6f053235788117192b391b1e39f20000000000000000000000000000000000000000000000"
+    "00000000006769fa5f00000000000000000000000000000000000000000000000000000000000000a0000000"
+    "00000000000000000000000000000000000000000000000000000003a0000000000000000000000000000000"
+    "00000000000000000000000000000000ff00000000000000000000000036615cf349d7f6344891b1e7ca7c72"
+    "883f5dc04900000000000000000000000043020e6e11cef7dce8e37baa09d9a996ac72205700000000000000"
+    "000000000000000000000000000000000000000000000dbba000000000000000000000000000000000000000"
+    "00000000000000000000000320000000000000000000000000000000000000000000000000000000001004cc"
+    "b000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    "00000000000000002000000000000000000000000000000000000000000000000000000001a13b8600000000"
+    "0000000000000000000000000000000000000000000000dbfd8ab0040000000000000000000000000036615c"
+    "f349d7f6344891b1e7ca7c72883f5dc049000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000000000026000000000000000000000000000000000000000"
+    "0000000000000000000000028000000000000000000000000000000000000000000000000000000000000002"
+    "a000000000000000000000000000000000000000000000000000000000000002c00000000000000000000000"
+    "0000000000000000000000000000000000000002e00000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    "00000000000000000000000000000000000000000000000000000000000000000000000000"
+)
+
+
+def test_canonical_hash_of_a_real_priority_request() -> None:
+    """The hash the real Mailbox put in the event equals keccak(abi.encode(transaction)) of
+    the transaction it carried, as `CanonicalTx` computes it: a published vector."""
+    assert NEW_PRIORITY_REQUEST_TOPIC == VIEM_PRIORITY_TOPIC
+    txid, txhash, _, tx, deps = abi_decode(list(NEW_PRIORITY_REQUEST_TYPES), _h(VIEM_PRIORITY_DATA))
+    t = CanonicalTx.from_tuple(tx)
+    assert txid == 32 and deps == ()
+    assert t.tx_type == 255 and t.nonce == 32
+    assert t.sender.lower() == "0x36615cf349d7f6344891b1e7ca7c72883f5dc049"
+    assert t.gas_per_pubdata == 800
+    assert bytes(txhash).hex() == (
+        "18509644075c198320cce3589a34eeb513ca6f053235788117192b391b1e39f2"
+    )
+    assert t.hash() == bytes(txhash)
+    # the fixture's L1 transaction paid 1500000001 wei per gas (its receipt's
+    # effectiveGasPrice): the Mailbox's L2 gas price for it, with Era's fee parameters, is the
+    # event's maxFeePerGas
+    assert derive_l2_gas_price(1_500_000_001, 800, ERA_FEE_PARAMS) == t.max_fee_per_gas
