@@ -237,7 +237,8 @@ def test_canonical_hash_of_a_real_priority_request() -> None:
         "18509644075c198320cce3589a34eeb513ca6f053235788117192b391b1e39f2"
     )
     assert t.hash() == bytes(txhash)
-    # the fixture's L1 transaction paid 1500000001 wei per gas (its receipt's
-    # effectiveGasPrice): the Mailbox's L2 gas price for it, with Era's fee parameters, is the
-    # event's maxFeePerGas
+    # the fixture's receipt (another transaction of the same local L1) paid 1500000001 wei per
+    # gas; at that L1 price the Mailbox's L2 gas price with Era's fee parameters is the event's
+    # maxFeePerGas (the price enters only through a floor division, so this pins the formula,
+    # not the exact L1 price of the event's own transaction)
     assert derive_l2_gas_price(1_500_000_001, 800, ERA_FEE_PARAMS) == t.max_fee_per_gas
