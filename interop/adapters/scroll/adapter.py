@@ -50,6 +50,9 @@ REF_VERSION = 1
 recipient, amount (str)."""
 DEPOSIT_GAS_LIMIT = 200_000
 """L2 gas an ETH deposit's message gets (relayMessage + L2ETHGateway.finalizeDepositETH)."""
+FINALIZATION_SECONDS = 3600
+"""Typical time from an L2 block to its batch's finalization on L1 (Scroll finalizes bundles
+about hourly): an estimate, since no contract configures it; status counts down from it."""
 _STACK = "scroll"
 
 
@@ -142,7 +145,7 @@ class ScrollAdapter:
         return (
             PlannedStep("initiate", Actor.CALLER, 0),
             PlannedStep(
-                "finalize-batch", Actor.RELAYER, None,
+                "finalize-batch", Actor.RELAYER, FINALIZATION_SECONDS,
                 "the rollup relayer commits and finalizes the batch with its withdraw root",
             ),
             PlannedStep("finalize", Actor.CALLER, 0, "relayMessageWithProof on L1"),
@@ -154,6 +157,12 @@ class ScrollAdapter:
         """(client, to, calldata, value) of the first transaction."""
         if request.value < 0:
             raise InvalidAmountError("the amount must not be negative")
+        if request.kind is FlowKind.ETH and request.value == 0:
+            raise InvalidAmountError(
+                "Scroll's ETH gateways refuse a zero amount ('deposit zero eth' / "
+                "'withdraw zero eth')",
+                hint="send a positive amount, or a message for a call without value",
+            )
         if r.direction is Direction.L2_TO_L1:
             if request.kind is FlowKind.ETH:
                 data = abis.L2_ROUTER_WITHDRAW_ETH.encode(request.recipient, request.value, 0)
@@ -210,7 +219,7 @@ class ScrollAdapter:
         r = _route(ctx)
         out: list[Refusal] = []
         if request.gas_limit is not None and r.direction is Direction.L1_TO_L2:
-            intrinsic = 21_000 + 40 * (4 + 32 * 7 + len(request.data))
+            intrinsic = 21_000 + 40 * (4 + 32 * 6 + -(-len(request.data) // 32) * 32)
             if request.gas_limit < intrinsic:
                 out.append(
                     Refusal(
@@ -304,8 +313,11 @@ class ScrollAdapter:
             return FlowStatus(Status.FINALIZED, "relayed", details={"message_hash": h})
         proof = await self._proof(r, ref, h)
         if proof is None:
+            sent = int((await r.l2.get_block(int(ref.data["block"])))["timestamp"], 16)
+            now = int((await r.l2.get_block("latest"))["timestamp"], 16)
             return FlowStatus(
                 Status.WAITING_TO_FINALIZE, "waiting-for-batch-finalization", "finalize",
+                seconds_to_next=max(60, FINALIZATION_SECONDS - (now - sent)),
                 details={"message_hash": h}, actor=Actor.NOBODY,
             )  # fmt: skip
         return FlowStatus(
@@ -329,7 +341,7 @@ class ScrollAdapter:
             return FlowStatus(
                 Status.NEEDS_MANUAL_ACTION,
                 "failed-on-l2",
-                "replay",
+                None,
                 details=details,
                 actor=Actor.CALLER,
             )

@@ -164,7 +164,7 @@ class ScrollDevnet:
         *,
         l1_id: int = 900,
         l2_id: int = DEVNET_SCROLL.id,
-        finalize_delay: int = 3600,
+        finalize_delay: int = 60,
         poll_interval: float = 0.2,
     ) -> None:
         self.l1_id, self.l2_id = l1_id, l2_id
