@@ -241,6 +241,23 @@ async def test_claiming_a_deposit_that_succeeded_or_failed(env: Env) -> None:
     assert 0 < refund < int(bad.data["mint"])  # the mint minus the fee, refunded on L2
     with pytest.raises(AlreadyDoneError, match="refunded"):
         await a.execute_next(ctx, bad)
+    # its failure is provable on L1 through the bootloader's status log, as on Era
+    await devnet.advance(3 * 3600)
+    h = bad.data["l2_hash"]
+    raw = await l2.request("eth_getTransactionReceipt", [h])
+    assert [lg["sender"].lower() for lg in raw["l2ToL1Logs"]] == ["0x" + "0" * 36 + "8001"]
+    proof = await l2.request("zks_getL2ToL1LogProof", [h, 0])
+    args = (
+        hex_to_bytes(h),
+        int(raw["l1BatchNumber"], 16),
+        proof["id"],
+        int(raw["l1BatchTxIndex"], 16),
+        [hex_to_bytes(p) for p in proof["proof"]],
+    )
+    diamond = contracts(devnet)[ContractName.ZK_DIAMOND_PROXY]
+    prove = abis.PROVE_L1_TO_L2_TRANSACTION_STATUS
+    assert await call_one(l1, diamond, prove, *args, 0)  # Failure
+    assert not await call_one(l1, diamond, prove, *args, 1)
 
 
 async def test_wrong_pairs_and_l2_to_l1_messages_are_refused_before_signing(env: Env) -> None:

@@ -28,7 +28,7 @@ from typing import Any
 from aiohttp import ClientSession, ClientTimeout, web
 
 from interop.devnet.zksync.sequencer import Sequencer
-from interop.spec.zksync.addresses import BOOTLOADER, ETH_TOKEN_L1, L2_ASSET_ROUTER
+from interop.spec.zksync.addresses import ETH_TOKEN_L1, L2_ASSET_ROUTER
 from interop.spec.zksync.logs import encode_log_proof, merkle_root_and_path
 
 __all__ = ["L1_TX_OVERHEAD_GAS", "ZkSyncShim"]
@@ -156,10 +156,9 @@ class ZkSyncShim:
         if found is None:
             return None
         batch, _ = found
+        # `index` counts the transaction's L2->L1 logs as its receipt's `l2ToL1Logs` lists
+        # them (a priority operation's bootloader status log first), as the node does
         mine = [i for i, (_, h) in enumerate(batch.logs) if h == tx_hash.lower()]
-        # the node counts only the transaction's user logs (from the L1 messenger), not the
-        # bootloader's status log of a priority operation
-        mine = [i for i in mine if batch.logs[i][0].sender.lower() != BOOTLOADER.lower()]
         if not 0 <= index < len(mine):
             return None
         pos = mine[index]

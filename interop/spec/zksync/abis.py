@@ -20,6 +20,7 @@ __all__ = [
     "L2_LOGS_ROOT_HASH",
     "NEW_PRIORITY_REQUEST_TOPIC",
     "NEW_PRIORITY_REQUEST_TYPES",
+    "PROVE_L1_TO_L2_TRANSACTION_STATUS",
     "PROVE_L2_MESSAGE_INCLUSION",
     "REQUEST_L2_TRANSACTION_DIRECT",
     "SEND_TO_L1",
@@ -52,6 +53,11 @@ PROVE_L2_MESSAGE_INCLUSION: Final = Fn(
     "proveL2MessageInclusion(uint256,uint256,(uint16,address,bytes),bytes32[])", ("bool",)
 )
 """Mailbox form (batch, index, message, proof); the Bridgehub's takes the chain id first."""
+PROVE_L1_TO_L2_TRANSACTION_STATUS: Final = Fn(
+    "proveL1ToL2TransactionStatus(bytes32,uint256,uint256,uint16,bytes32[],uint8)", ("bool",)
+)
+"""Mailbox form (l2TxHash, batch, index, txNumberInBatch, proof, status 0 failure / 1 success):
+proves the bootloader's status log of a priority operation (what claimFailedDeposit checks)."""
 FINALIZE_DEPOSIT: Final = Fn(
     "finalizeDeposit((uint256,uint256,uint256,address,uint16,bytes,bytes32[]))"
 )
