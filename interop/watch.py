@@ -143,6 +143,8 @@ class Watcher:
         receipt_timeout: float = 120.0,
         max_failures: int = 5,
         stop_grace: float = 60.0,
+        metrics_port: int | None = None,
+        metrics_host: str = "127.0.0.1",
     ) -> None:
         """`owner`: this worker's id in leases (default host-pid-random). `gas`: a
         `GasPolicy` or {chain id: max fee per gas}. `park_after`: waits longer than this park
@@ -150,7 +152,9 @@ class Watcher:
         every wait is slept). `deadline_margin`: seconds before a deadline when the gas policy
         stops applying and a flow that cannot be acted on is reported. `stop_grace`: seconds a
         stop waits for steps in progress before cancelling them (a cancelled step's signed
-        transaction is in the journal; the next run settles it)."""
+        transaction is in the journal; the next run settles it). `metrics_port`: serve
+        Prometheus text on http://metrics_host:port/metrics while running (`interop.metrics`;
+        0 picks a free port, then `metrics_url` says which)."""
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise InputError(f"concurrency must be an int >= 1, got {concurrency!r}")
         for name, v in (("lease_ttl", lease_ttl), ("poll", poll), ("max_interval", max_interval)):
@@ -176,6 +180,9 @@ class Watcher:
         self.receipt_timeout = receipt_timeout
         self.max_failures = max_failures
         self.stop_grace = stop_grace
+        self.metrics_port = metrics_port
+        self.metrics_host = metrics_host
+        self.metrics_url: str | None = None
         self.stats = WatchStats()
         self.deadlines: dict[str, float] = {}
         """Seconds to each watched flow's deadline (chain time), as last seen."""
@@ -220,6 +227,29 @@ class Watcher:
                     loop.add_signal_handler(sig, self.stop)
                     installed.append(sig)
         end = None if max_time is None else time.monotonic() + max_time
+        async with contextlib.AsyncExitStack() as stack:
+            if self.metrics_port is not None:
+                from interop.metrics import MetricsServer, render
+
+                server = await stack.enter_async_context(
+                    MetricsServer(
+                        lambda: render(j, self.stats, owner=self.owner),
+                        host=self.metrics_host,
+                        port=self.metrics_port,
+                    )
+                )
+                self.metrics_url = f"http://{server.host}:{server.port}/metrics"
+                log.info("watch %s: metrics at %s", self.owner, self.metrics_url)
+            try:
+                await self._loop(until_idle, end)
+            finally:
+                for sig in installed:
+                    loop.remove_signal_handler(sig)
+                j.owner = None
+        return self.stats
+
+    async def _loop(self, until_idle: bool, end: float | None) -> None:
+        j = self.host.journal
         beat = asyncio.create_task(self._heartbeat())
         log.info("watch %s: started", self.owner)
         try:
@@ -239,7 +269,7 @@ class Watcher:
                 stop_wait = asyncio.ensure_future(self._stopping.wait())
                 await asyncio.wait(
                     [*waiters, stop_wait],
-                    timeout=self.poll if (free > 0 and not got) or not waiters else None,
+                    timeout=self.poll if len(self._active) < self.concurrency else None,
                     return_when=asyncio.FIRST_COMPLETED,
                 )
                 stop_wait.cancel()
@@ -248,11 +278,7 @@ class Watcher:
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
-            for sig in installed:
-                loop.remove_signal_handler(sig)
-            j.owner = None
             log.info("watch %s: stopped (%s)", self.owner, self.stats)
-        return self.stats
 
     async def _drain(self) -> None:
         """Let steps in progress end (they park at their next wait), then give leases back."""

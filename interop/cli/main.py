@@ -868,6 +868,7 @@ async def _watch(args: argparse.Namespace) -> int:
             max_interval=args.max_interval,
             poll=min(1.0, args.max_interval),
             on_event=show,
+            metrics_port=args.metrics_port,
         )
     summary = dict(stats.__dict__)
     if args.json:
@@ -1114,6 +1115,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     sp.add_argument(
         "--until-idle", action="store_true", help="exit once no unfinished flow is left"
+    )
+    sp.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="serve Prometheus text metrics on http://127.0.0.1:PORT/metrics",
     )
     sp.set_defaults(afunc=_watch)
 

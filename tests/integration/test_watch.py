@@ -137,6 +137,7 @@ async def test_gas_policy_waits_and_says_so_then_stop_and_restart(
             on_event=events.append,
             poll=0.2,
             max_interval=1.0,
+            metrics_port=0,
         )
         task = asyncio.create_task(w.run())
         for _ in range(300):
@@ -145,6 +146,15 @@ async def test_gas_policy_waits_and_says_so_then_stop_and_restart(
             await asyncio.sleep(0.05)
         gas = [e for e in events if e.what == "gas"]
         assert gas and "above the cap 1" in gas[0].detail and f"chain {L1}" in gas[0].detail
+        assert w.metrics_url is not None
+        import aiohttp
+
+        async with aiohttp.ClientSession() as http, http.get(w.metrics_url) as resp:
+            text = await resp.text()
+        assert f'interop_watch_gas_waits_total{{worker="{w.owner}"}} ' in text
+        assert 'interop_flows{status="waiting-to-prove",done="0"} 1' in text or (
+            'interop_flows{status="ready-to-prove",done="0"} 1' in text
+        ), text
         assert [x.step for x in io.journal.txs(fid)] == ["initiate"]  # nothing signed on L1
         w.stop()  # as SIGTERM does
         await asyncio.wait_for(task, 30)
