@@ -1,4 +1,5 @@
-"""The default devnet: L1 900, OP Stack L2s 901/902, Arbitrum L2 903, with every stack component
+"""The default devnet: L1 900, OP Stack L2s 901/902, Arbitrum L2 903, Linea L2 904 (and, opt-in,
+Scroll and ZKsync), with every stack component
 whose module is present (components are optional so the core runs alone)."""
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def default_config(
     *,
     opstack: bool = True,
     arbitrum: bool = True,
-    linea: bool = False,
+    linea: bool = True,
     zksync: bool = False,
     tick_seconds: float | None = None,
     **extra: Any,
