@@ -32,6 +32,7 @@ def default_config(
     arbitrum: bool = True,
     linea: bool = True,
     zksync: bool = False,
+    scroll: bool = False,
     tick_seconds: float | None = None,
     **extra: Any,
 ) -> DevnetConfig:
@@ -71,5 +72,14 @@ def default_config(
             from interop.devnet.zksync.chain import DEVNET_ZKSYNC
 
             chains.append(DevnetChainSpec(DEVNET_ZKSYNC))
+            comps.append(c)
+    if scroll:
+        # Scroll L2 905 with Scroll's own contracts compiled from source (interop.devnet.scroll):
+        # ~1.5-7 s more (deploy + first batch; the compile is cached after the first run)
+        c = _component("interop.devnet.scroll", "make_component", l1_id=900, l2_id=905, **extra)
+        if c is not None:
+            from interop.devnet.scroll.chain import DEVNET_SCROLL
+
+            chains.append(DevnetChainSpec(DEVNET_SCROLL))
             comps.append(c)
     return DevnetConfig(chains=chains, components=comps, tick_seconds=tick_seconds)
