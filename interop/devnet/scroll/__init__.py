@@ -98,6 +98,8 @@ _ORACLE_UPDATE_WHITELIST = Fn("updateWhitelist(address)")
 _ORACLE_ENABLE_CURIE = Fn("enableCurie()")
 _ORACLE_SET_COMMIT = Fn("setCommitScalar(uint256)")
 _ORACLE_SET_BLOB = Fn("setBlobScalar(uint256)")
+_SET_FEES = Fn("setL1BaseFeeAndBlobBaseFee(uint256,uint256)")
+_WARMUP_KEY = "0x" + keccak(b"interop devnet scroll blob warm-up").hex()
 
 
 def _create_address(sender: str, nonce: int) -> Address:
@@ -174,6 +176,7 @@ class ScrollDevnet:
         self.relayer: ScrollRelayer | None = None
         self.startup_seconds = 0.0
         self._task: asyncio.Task[None] | None = None
+        self._warmup: asyncio.Task[None] | None = None
 
     @property
     def owner(self) -> SafeSigner:
@@ -302,10 +305,13 @@ class ScrollDevnet:
             L1_GAS_PRICE_ORACLE, _ORACLE_SET_COMMIT.encode(COMMIT_SCALAR), "commit scalar"
         )
         await d2.send(L1_GAS_PRICE_ORACLE, _ORACLE_SET_BLOB.encode(BLOB_SCALAR), "blob scalar")
+        l1_fees = await ScrollRelayer.l1_fees(l1)
+        await d2.send(L1_GAS_PRICE_ORACLE, _SET_FEES.encode(*l1_fees), "L1 base fees")
         await d2.flush()
         await l2.request("anvil_setBalance", [a["l2_messenger"], hex(L2_FLOAT)])
-        # ---- genesis batch: the L2's block 0 (Scroll imports its genesis the same way)
-        genesis = await l2.get_block(0)
+        # ---- genesis batch: the L2 as deployed (Scroll imports its genesis block the same
+        # way); the first real batch is committed when the L2 has a block after it
+        genesis = await l2.get_block("latest")
         header0 = bytes(1 + 8 + 8 + 8) + keccak(b"interop devnet scroll genesis") + bytes(32)
         await d1.begin()
         await d1.send(
@@ -342,10 +348,12 @@ class ScrollDevnet:
             l1, l2, owner, OWNER_KEY,
             messenger=a["messenger"], queue=a["queue_v2"], rollup=a["chain"],
             l2_messenger=a["l2_messenger"], genesis_batch_hash=keccak(header0),
-            first_l1_block=await l1.block_number(), first_l2_block=await l2.block_number(),
+            first_l1_block=await l1.block_number(), first_l2_block=int(genesis["number"], 16),
             finalize_delay=self.finalize_delay,
         )  # fmt: skip
-        await self.relayer.step()
+        self.relayer.fees = l1_fees
+        # not `devnet.spawn`: this task ends by design; a failure only costs the first commit time
+        self._warmup = asyncio.create_task(_warm_up_blobs(l1), name="scroll blob warm-up")
         self._task = devnet.spawn(
             "scroll relayer",
             run_relayer(
@@ -382,12 +390,29 @@ class ScrollDevnet:
         return "not started" if self.relayer is None else self.relayer.describe()
 
     async def stop(self) -> None:
+        warm, self._warmup = self._warmup, None
+        if warm is not None:
+            warm.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await warm
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self.relayer = None
+
+
+async def _warm_up_blobs(l1: ChainClient) -> None:
+    """One blob transaction from a key of its own, in the background: anvil loads its KZG
+    setup on the first blob it sees (seconds on a busy machine), so the first batch commit, on
+    the first flow's path, does not pay for it."""
+    from interop.devnet.scroll.relayer import send_blob_tx
+
+    key = _WARMUP_KEY
+    addr = account_from_key(key).address
+    await l1.request("anvil_setBalance", [addr, hex(10**21)])
+    await send_blob_tx(l1, key, addr, b"")
 
 
 async def _move_predeploy(l2: ChainClient, temp: str, real: str) -> None:

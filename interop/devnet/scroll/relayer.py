@@ -146,10 +146,15 @@ class ScrollRelayer:
 
     # ------------------------------------------------------------------ gas oracle
 
-    async def _update_gas_oracle(self) -> None:
-        block = await self.l1.get_block("latest")
+    @staticmethod
+    async def l1_fees(l1: ChainClient) -> tuple[int, int]:
+        """L1's base fee and blob base fee now: what Scroll's gas oracle relayer feeds."""
+        block = await l1.get_block("latest")
         base = int(block.get("baseFeePerGas", "0x0"), 16)
-        blob = int(await self.l1.request("eth_blobBaseFee", []), 16)
+        return base, int(await l1.request("eth_blobBaseFee", []), 16)
+
+    async def _update_gas_oracle(self) -> None:
+        base, blob = await self.l1_fees(self.l1)
         if self.fees == (base, blob):
             return
         h = await send_transaction(
@@ -166,23 +171,11 @@ class ScrollRelayer:
             return
         index = len(self.batches) + 1
         blob = bytes(_BLOB_SIZE)
-        acct = Account.from_key(self._owner_key)
-        nonce = await self.l1.get_nonce(acct.address)
-        base = int((await self.l1.get_block("latest")).get("baseFeePerGas", "0x0"), 16)
-        blob_fee = int(await self.l1.request("eth_blobBaseFee", []), 16)
-        commitment, proof, vhash = _blob_commitment(blob)
+        _, _, vhash = _blob_commitment(blob)
         header = bytes([7]) + index.to_bytes(8, "big") + vhash + self.parent_hash
         batch_hash = keccak(header)
-        tx: dict[str, Any] = {
-            "type": 3, "chainId": self.l1.chain.id, "nonce": nonce, "to": self.rollup, "value": 0,
-            "gas": 300_000, "maxFeePerGas": 2 * base + 10**9, "maxPriorityFeePerGas": 10**9,
-            "maxFeePerBlobGas": 2 * blob_fee + 1, "blobVersionedHashes": [vhash],
-            "data": abis.COMMIT_BATCHES.encode(7, self.parent_hash, batch_hash),
-        }  # fmt: skip
-        signed = acct.sign_transaction(tx)  # the transaction alone; the sidecar is added below
-        body = rlp.decode(bytes(signed.raw_transaction)[1:])
-        raw = b"\x03" + bytes(rlp.encode([body, [blob], [commitment], [proof]]))
-        h = await self.l1.request("eth_sendRawTransaction", ["0x" + raw.hex()])
+        data = abis.COMMIT_BATCHES.encode(7, self.parent_hash, batch_hash)
+        h = await send_blob_tx(self.l1, self._owner_key, self.rollup, data)
         r = await wait_for_receipt(self.l1, h)
         if not r.succeeded:
             raise DevnetError(f"scroll devnet: commitBatches of batch {index} reverted ({h})")
@@ -212,6 +205,25 @@ class ScrollRelayer:
             raise DevnetError(f"scroll devnet: finalizing batch {last.index} reverted ({h})")
         for b in due:
             b.finalized = True
+
+
+async def send_blob_tx(l1: ChainClient, key: str, to: str, data: bytes) -> str:
+    """Sign and send a type-3 transaction carrying the all-zero blob; returns its hash."""
+    acct = Account.from_key(key)
+    nonce = await l1.get_nonce(acct.address)
+    base, blob_fee = await ScrollRelayer.l1_fees(l1)
+    commitment, proof, vhash = _blob_commitment(bytes(_BLOB_SIZE))
+    tx: dict[str, Any] = {
+        "type": 3, "chainId": l1.chain.id, "nonce": nonce, "to": to, "value": 0,
+        "gas": 300_000, "maxFeePerGas": 2 * base + 10**9, "maxPriorityFeePerGas": 10**9,
+        "maxFeePerBlobGas": 2 * blob_fee + 1, "blobVersionedHashes": [vhash], "data": data,
+    }  # fmt: skip
+    signed = acct.sign_transaction(tx)  # the transaction alone; the sidecar is added here
+    body = rlp.decode(bytes(signed.raw_transaction)[1:])
+    raw = b"\x03" + bytes(rlp.encode([body, [bytes(_BLOB_SIZE)], [commitment], [proof]]))
+    h = await l1.request("eth_sendRawTransaction", ["0x" + raw.hex()])
+    await wait_for_receipt(l1, h, check=False)
+    return str(h)
 
 
 ZERO_BLOB_COMMITMENT = bytes([0xC0]) + bytes(47)
