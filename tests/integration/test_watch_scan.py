@@ -1,0 +1,60 @@
+"""`interop scan` then `interop watch`: flows an address started from another journal (another
+machine, a wallet) are found on chain, imported, and finished."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+
+from interop.devnet.core import Devnet
+from interop.scan import scan_address
+from interop.units import ether
+from interop.watch import Watcher
+from tests.helpers_crash import Clock, key_for
+from tests.integration.test_watch import ARB, L1, OP, OP2, RECORDER_CODE, _fresh, _io, _user
+
+pytestmark = pytest.mark.integration
+
+
+async def test_scan_imports_flows_started_elsewhere_and_watch_finishes_them(
+    devnet: Devnet, tmp_path: Path
+) -> None:
+    key = await _user(devnet, "watch scan")
+    me = Account.from_key(key).address
+    clock = Clock(devnet.advance)
+    starts: dict[int, int] = {}
+    expected: dict[tuple[int, str], int] = {}
+    async with await _io(devnet, key, tmp_path / "elsewhere.sqlite3", clock) as other:
+        for cid in devnet.chains:
+            starts[cid] = await other.client(cid).block_number()
+        for i, (src, dst) in enumerate(((OP, L1), (ARB, L1), (OP, OP2), (L1, ARB))):
+            to, value = _fresh(), ether("0.001") * (i + 1) + 11
+            await other.bridge(value, src, dst, to)
+            expected[(dst, to)] = value
+        target = _fresh()
+        await devnet.transport(ARB).request("anvil_setCode", [target, RECORDER_CODE])
+        word = os.urandom(32)
+        await other.send_message(L1, ARB, target, word, gas_limit=25_000)  # needs a redeem
+        await other.transfer(L1, to=_fresh(), value=12345)  # a plain transfer: not a flow
+        started = len(other.journal.flows())
+    async with await _io(devnet, key, tmp_path / "here.sqlite3", clock) as io:
+        chains = io.chains
+        found = await scan_address(io, io.adapters, chains, me, since=starts)
+        imported = [r for r in found if r.imported]
+        assert [r.error for r in found if r.error] == []
+        assert len(imported) == started - 1, found  # every flow but the plain transfer
+        again = await scan_address(io, io.adapters, chains, me, since=starts)
+        assert not [r for r in again if r.imported]  # known now: never imported twice
+        assert len(io.journal.flows()) == len(imported)
+        stats = await asyncio.wait_for(
+            Watcher(io, devnet.chains, poll=0.2).run(until_idle=True), 120
+        )
+        assert stats.finished == len(imported), stats
+        for (chain, to), value in expected.items():
+            assert await io.client(chain).get_balance(to) == value, (chain, to)
+        assert await io.client(ARB).get_storage_at(target, 2) == word
+        assert key_for("watch scan")[2:] not in repr(found)
