@@ -841,6 +841,45 @@ async def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _scan(args: argparse.Namespace) -> int:
+    """`interop scan ADDRESS`: interop.scan over the configured chains; one line per flow found."""
+    from interop.scan import scan_address
+
+    async with _interop(args, signer=False) as io:
+        chains = (
+            [io.chain(c.strip()) for c in args.chains.split(",") if c.strip()]
+            if args.chains
+            else io.chains
+        )
+        since: Any = None
+        for item in args.since or ():
+            chain, sep, block = item.rpartition("=")
+            if not block.strip().isdigit():
+                raise InputError(f"--since wants BLOCK or CHAIN=BLOCK, got {item!r}")
+            if sep:
+                since = since if isinstance(since, dict) else {}
+                since[io.chain(chain.strip()).id] = int(block)
+            elif isinstance(since, dict):
+                raise InputError("--since: give one BLOCK for every chain, or CHAIN=BLOCK each")
+            else:
+                since = int(block)
+        found = await scan_address(
+            io, io.adapters, chains, args.address, since=since, persist=not args.dry_run
+        )
+    rows = [r.__dict__ for r in found]
+    if args.json:
+        print(json.dumps(rows))
+    else:
+        if not found:
+            print("no flows found")
+        for r in found:
+            what = "imported" if r.imported else r.error or "already in the journal"
+            if args.dry_run and not r.error:
+                what = "found"
+            print(f"{r.chain_id} -> {r.target_chain} {r.tx_hash} {r.flow_id or ''} {what}")
+    return 1 if any(r.error for r in found) else 0
+
+
 async def _watch(args: argparse.Namespace) -> int:
     """`interop watch`: a worker (interop.watch) until SIGTERM / SIGINT, --timeout or, with
     --until-idle, nothing left; a line per event on stderr, a summary on stdout."""
@@ -1123,6 +1162,23 @@ def _parser() -> argparse.ArgumentParser:
         help="serve Prometheus text metrics on http://127.0.0.1:PORT/metrics",
     )
     sp.set_defaults(afunc=_watch)
+
+    sp = sub.add_parser(
+        "scan", help="find flows an address started elsewhere and add them to the journal"
+    )
+    flowopts(sp, key=False)
+    sp.add_argument("address", help="the address that started the flows")
+    sp.add_argument(
+        "--chains", default=None, help="comma-separated chains to scan (default: every one)"
+    )
+    sp.add_argument(
+        "--since",
+        action="append",
+        metavar="BLOCK|CHAIN=BLOCK",
+        help="first block (for every chain, or per chain; repeatable); default: the last 10,000",
+    )
+    sp.add_argument("--dry-run", action="store_true", help="report only, journal nothing")
+    sp.set_defaults(afunc=_scan)
 
     sp = sub.add_parser("finalize", help="perform the remaining steps of one journaled flow")
     flowopts(sp)

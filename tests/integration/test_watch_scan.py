@@ -41,6 +41,27 @@ async def test_scan_imports_flows_started_elsewhere_and_watch_finishes_them(
         await other.send_message(L1, ARB, target, word, gas_limit=25_000)  # needs a redeem
         await other.transfer(L1, to=_fresh(), value=12345)  # a plain transfer: not a flow
         started = len(other.journal.flows())
+    # the CLI: a dry run reports, a real run imports (both name the chains' first blocks)
+    import json
+
+    from interop.cli.main import devnet_chains_json
+    from tests.integration.test_cli_bridge import run
+
+    chains_file = tmp_path / "chains.json"
+    chains_file.write_text(devnet_chains_json(list(devnet.chains.values())))
+    since = [a for cid, n in starts.items() for a in ("--since", f"{cid}={n}")]
+    cli_journal = tmp_path / "cli.sqlite3"
+    base = ["--chains-file", str(chains_file), "--journal", str(cli_journal), "--json"]
+    since += ["--chains", ",".join(str(c) for c in devnet.chains)]
+    dry = await run("scan", me, *base, *since, "--dry-run", env={})
+    assert dry.returncode == 0, dry.stderr
+    assert len(json.loads(dry.stdout)) == started - 1
+    real = await run("scan", me, *base, *since, env={})
+    assert real.returncode == 0, real.stderr
+    assert sum(r["imported"] for r in json.loads(real.stdout)) == started - 1
+    listed = await run("status", *base, "--all", env={})
+    assert len(json.loads(listed.stdout)) == started - 1, listed.stdout
+
     async with await _io(devnet, key, tmp_path / "here.sqlite3", clock) as io:
         chains = io.chains
         found = await scan_address(io, io.adapters, chains, me, since=starts)
