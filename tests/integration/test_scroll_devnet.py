@@ -274,3 +274,64 @@ async def test_gas_limit_below_intrinsic_is_a_refusal(
     assert codes == ["gas-limit-too-low"]
     ok = BridgeRequest(FlowKind.MESSAGE, 0, fresh_address(), data=b"x" * 40, gas_limit=100_000)
     assert await ad.refusals(ctx, ok) == ()
+
+
+async def test_two_withdrawals_in_one_l2_block_both_relay(
+    devnet: Devnet, clients: tuple[ChainClient, ChainClient]
+) -> None:
+    """The second message of a block needs the first one applied on top of the queue's state
+    of the block before (left siblings); both flows also rebuild from their transactions, and a
+    ref without the stored siblings (read from state instead) gives the same proof."""
+    from interop.adapters.scroll.adapter import _hash
+    from interop.adapters.scroll.proof import build_proof
+
+    l1, l2 = clients
+    ad = adapter_factory()
+    signer = await _funded(devnet)
+    ctx = AdapterContext(l2, l1, signer)  # type: ignore[arg-type]
+    router = devnet.chain(L2).contracts["l2_gateway_router"]
+    bobs = [fresh_address(), fresh_address()]
+    relayer = devnet.component("scroll").relayer  # type: ignore[attr-defined]
+    async with relayer.lock:  # no relayer transaction between the two
+        await l2.request("evm_setAutomine", [False])
+        try:
+            nonce = await l2.get_nonce(signer.address)
+            hashes = [
+                await send_transaction(
+                    l2,
+                    signer,
+                    to=router,
+                    value=ether("0.02") + i,
+                    nonce=nonce + i,
+                    gas=300_000,
+                    data=abis.L2_ROUTER_WITHDRAW_ETH.encode(bob, ether("0.02") + i, 0),
+                )
+                for i, bob in enumerate(bobs)
+            ]
+            await l2.request("evm_mine", [])
+        finally:
+            await l2.request("evm_setAutomine", [True])
+    r0, r1 = [await wait_for_receipt(l2, h) for h in hashes]
+    assert r0.block_number == r1.block_number
+    refs = [await ad.flow_from_tx(ctx, h) for h in hashes]
+    rollup = devnet.chain(L2).parent_contracts[L1]["scroll_chain"]
+    assert int(refs[1].data["nonce"]) == int(refs[0].data["nonce"]) + 1
+    await devnet.advance(120)
+    for ref, bob, i in zip(refs, bobs, (0, 1), strict=True):
+        assert (await ad.status(ctx, ref)).status is Status.READY_TO_FINALIZE
+        batch = int(
+            await call_one(
+                l1,
+                rollup,
+                abis.LAST_FINALIZED_BATCH_INDEX,
+            )
+        )
+        root = await call_one(l1, rollup, abis.WITHDRAW_ROOTS, batch)
+        kw = dict(leaf=_hash(ref.data), nonce=int(ref.data["nonce"]), l2_block=r0.block_number,
+                  batch_index=batch, root="0x" + bytes(root).hex())  # fmt: skip
+        stored = {int(k): bytes.fromhex(v[2:]) for k, v in ref.data["left"].items()}
+        with_stored = await build_proof(l2, left=stored, **kw)  # type: ignore[arg-type]
+        from_state = await build_proof(l2, **kw)  # type: ignore[arg-type]
+        assert with_stored is not None and with_stored == from_state
+        await ad.execute_next(ctx, ref)
+        assert await l1.get_balance(bob) == ether("0.02") + i

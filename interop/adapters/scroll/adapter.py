@@ -24,13 +24,14 @@ from interop.adapters.base import (
     check_ref,
     estimate_sender,
 )
-from interop.adapters.scroll.proof import build_proof
+from interop.adapters.scroll.proof import build_proof, left_siblings
 from interop.aliasing import apply_l1_to_l2_alias
 from interop.chains.model import Chain, ContractName
 from interop.client import ChainClient
 from interop.errors import (
     AlreadyDoneError,
     InputError,
+    InteropError,
     InvalidAmountError,
     ManualActionRequired,
     MessageNotFoundError,
@@ -47,7 +48,8 @@ __all__ = ["DEPOSIT_GAS_LIMIT", "REF_VERSION", "ScrollAdapter", "replay_message"
 
 REF_VERSION = 1
 """FlowRef.data v1: sender, target, value (str), nonce, message (hex), gas_limit, block,
-recipient, amount (str)."""
+recipient, amount (str); L2->L1 also `left` (height -> hex: the withdraw trie's left siblings,
+read when the flow starts so the proof later needs no archive state; absent = read then)."""
 DEPOSIT_GAS_LIMIT = 200_000
 """L2 gas an ETH deposit's message gets (relayMessage + L2ETHGateway.finalizeDepositETH)."""
 FINALIZATION_SECONDS = 3600
@@ -113,6 +115,13 @@ def _sent_message(receipt: Receipt, messenger: Address) -> dict[str, Any]:
                 "block": receipt.block_number,
             }
     raise MessageNotFoundError(f"transaction {receipt.transaction_hash} sent no Scroll message")
+
+
+async def _left(l2: ChainClient, d: dict[str, Any]) -> dict[str, str]:
+    """The withdrawal's left siblings in the withdraw trie, read while the node still has the
+    state of the withdrawal's block (see proof.left_siblings), as JSON: height -> hex."""
+    left = await left_siblings(l2, nonce=int(d["nonce"]), l2_block=int(d["block"]))
+    return {str(h): "0x" + v.hex() for h, v in left.items()}
 
 
 def _hash(d: dict[str, Any] | Any) -> Hash32:
@@ -242,7 +251,9 @@ class ScrollAdapter:
         messenger = r.messenger if r.direction is Direction.L1_TO_L2 else r.l2_messenger
         try:
             d = _sent_message(rcpt, messenger)
-        except MessageNotFoundError as exc:
+            if r.direction is Direction.L2_TO_L1:
+                d["left"] = await _left(r.l2, d)
+        except InteropError as exc:
             raise mark_sent(exc, h) from None
         return self._ref(ctx, r.direction, request.kind, h, d, request.recipient, request.value)
 
@@ -263,6 +274,8 @@ class ScrollAdapter:
             raise MessageNotFoundError(f"no transaction {tx_hash} on {ctx.source.chain.name}")
         messenger = r.messenger if r.direction is Direction.L1_TO_L2 else r.l2_messenger
         d = _sent_message(rcpt, messenger)
+        if r.direction is Direction.L2_TO_L1:
+            d["left"] = await _left(r.l2, d)
         msg = hex_to_bytes(d["message"])
         gw = (
             abis.L2_ETH_GATEWAY_FINALIZE_DEPOSIT
@@ -296,7 +309,12 @@ class ScrollAdapter:
             int(ref.data["value"]), int(ref.data["nonce"]), int(ref.data["gas_limit"])
             int(ref.data["block"]), int(ref.data["amount"])
             hex_to_bytes(str(ref.data["message"]))
-        except (KeyError, TypeError, ValueError) as exc:
+            left = ref.data.get("left", {})
+            if not isinstance(left, dict) or any(
+                not 0 <= int(k) < 40 or len(hex_to_bytes(str(v))) != 32 for k, v in left.items()
+            ):
+                raise ValueError("'left' must map heights 0..39 to 32-byte hashes")
+        except (KeyError, TypeError, ValueError, InteropError) as exc:
             raise InputError(f"scroll ref data is malformed: {exc!r}") from None
         return ref
 
@@ -357,9 +375,11 @@ class ScrollAdapter:
         if batch == 0:
             return None
         root = await call_one(r.l1, r.rollup, abis.WITHDRAW_ROOTS, batch)
+        stored = ref.data.get("left")
+        left = None if stored is None else {int(k): hex_to_bytes(v) for k, v in stored.items()}
         return await build_proof(
             r.l2, leaf=h, nonce=int(ref.data["nonce"]), l2_block=int(ref.data["block"]),
-            batch_index=batch, root=to_hash32(bytes(root)),
+            batch_index=batch, root=to_hash32(bytes(root)), left=left,
         )  # fmt: skip
 
     async def execute_next(self, ctx: AdapterContext, ref: FlowRef) -> Hash32 | None:

@@ -48,16 +48,28 @@ def _h(a: bytes, b: bytes) -> bytes:
     return keccak(a + b)
 
 
-async def build_proof(
-    l2: ChainClient,
-    *,
-    leaf: Hash32,
-    nonce: int,
-    l2_block: int,
-    batch_index: int,
-    root: Hash32,
-) -> WithdrawProof | None:
+def _append(branches: list[bytes], index: int, value: bytes) -> bytes:
+    """`AppendOnlyMerkleTree._appendMessageHash` on `branches` (in place); the new root."""
     z = zero_hashes()
+    h, cur, height = value, index, 0
+    while cur:
+        if cur % 2 == 0:
+            branches[height] = h
+            h = _h(h, z[height])
+        else:
+            h = _h(branches[height], h)
+        height += 1
+        cur >>= 1
+    branches[height] = h
+    return h
+
+
+async def left_siblings(l2: ChainClient, *, nonce: int, l2_block: int) -> dict[int, bytes]:
+    """The complete subtrees left of leaf `nonce` (height -> root, for each set bit of
+    `nonce`): `L2MessageQueue.branches(h)` at the block before the message's, plus the
+    messages earlier in its own block. Reads past state: right after the withdrawal any node
+    answers; much later only one that keeps old state (an archive node) does, which is why the
+    adapter stores them in the flow's ref when it starts the flow."""
     before = l2_block - 1
     count = int(await call_one(l2, L2_MESSAGE_QUEUE, abis.L2_NEXT_MESSAGE_INDEX, block=before))
     if count > nonce:
@@ -69,13 +81,47 @@ async def build_proof(
         )
         for h in range(MAX_HEIGHT)
     ]
-    branches = [
-        hex_to_bytes(str(v)) if isinstance(v, str) else b"\0" * 32 for v in await l2.batch(calls)
-    ]
+    answers = await l2.batch(calls)
+    branches = []
+    for h, v in enumerate(answers):
+        if not isinstance(v, str):
+            raise MessageNotFoundError(
+                f"L2MessageQueue.branches({h}) at block {before} is unreadable: {v!r}"[:300],
+                hint="the node may not keep state that old: use an archive RPC",
+            )
+        branches.append(hex_to_bytes(v))
+    if count < nonce:
+        logs = await l2.get_logs(
+            address=L2_MESSAGE_QUEUE, topics=[abis.APPEND_MESSAGE_TOPIC],
+            from_block=l2_block, to_block=l2_block,
+        )  # fmt: skip
+        for lg in logs:
+            index = int.from_bytes(lg.data[:32], "big")
+            if count <= index < nonce and index == count:
+                _append(branches, index, lg.data[32:64])
+                count += 1
+    if count != nonce:
+        raise MessageNotFoundError(f"messages before {nonce} in block {l2_block} are missing")
+    return {h: branches[h] for h in range(MAX_HEIGHT) if nonce >> h & 1}
+
+
+async def build_proof(
+    l2: ChainClient,
+    *,
+    leaf: Hash32,
+    nonce: int,
+    l2_block: int,
+    batch_index: int,
+    root: Hash32,
+    left: dict[int, bytes] | None = None,
+) -> WithdrawProof | None:
+    if left is None:
+        left = await left_siblings(l2, nonce=nonce, l2_block=l2_block)
+    branches = [left.get(h, b"\0" * 32) for h in range(MAX_HEIGHT)]
+    left_list = list(branches)
     head = await l2.block_number()
     leaves: dict[int, bytes] = {}
-    left: list[bytes] | None = None
-    n = count
+    n = nonce
     start = l2_block
     while start <= head:
         end = min(head, start + LOG_WINDOW - 1)
@@ -89,29 +135,14 @@ async def build_proof(
             index = int.from_bytes(lg.data[:32], "big")
             value = lg.data[32:64]
             if index != n:
-                continue  # from before the snapshot (same block) or a duplicate answer
-            if index == nonce:
-                if to_hash32(value) != leaf:
-                    raise MessageNotFoundError(
-                        f"leaf {nonce} of the withdraw trie is not this message"
-                    )
-                left = list(branches)
+                continue  # earlier in the same block, or a duplicate answer
+            if index == nonce and to_hash32(value) != leaf:
+                raise MessageNotFoundError(f"leaf {nonce} of the withdraw trie is not this message")
             leaves[index] = value
-            # AppendOnlyMerkleTree._appendMessageHash
-            h, cur, height = value, index, 0
-            while cur:
-                if cur % 2 == 0:
-                    branches[height] = h
-                    h = _h(h, z[height])
-                else:
-                    h = _h(branches[height], h)
-                height += 1
-                cur >>= 1
-            branches[height] = h
+            h = _append(branches, index, value)
             n += 1
-            if n > nonce and to_hash32(h) == root:
-                assert left is not None
-                proof = _proof(nonce, n, left, leaves)
+            if to_hash32(h) == root:
+                proof = _proof(nonce, n, left_list, leaves)
                 if not verify_proof(root, leaf, nonce, proof):
                     raise MessageNotFoundError("the withdraw proof built does not verify")
                 return WithdrawProof(batch_index, root, n, proof)
