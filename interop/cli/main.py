@@ -820,25 +820,27 @@ async def _status(args: argparse.Namespace) -> int:
                     ["id", "kind", "route", "value (wei)", "status", "done"],
                 )
             return 0
-        ref = args.ref
-        if ref[:2] in ("0x", "0X") and len(ref) == 66 and _KEY_SHAPED.fullmatch(ref[2:]):
-            # a transaction hash (if it was a key pasted by mistake, errors redact it)
-            known = io.journal.find_by_tx(ref.lower())
-            if known is not None:
-                flow = io.flow(known.id)
-            elif not args.chain:
-                raise InputError(
-                    "a transaction hash that is not in the journal needs --chain"
-                    " (the chain it was sent on)"
-                )
-            else:
-                flow = await io.flow_from_tx(
-                    _chain_arg(_registry(args), "--chain", args.chain).id, ref
-                )
-        else:
-            flow = io.flow(_flow_id_arg(ref))
+        flow = await _flow_by_ref(io, args, args.ref)
         _print_state(args, flow, await flow.status())
     return 0
+
+
+async def _flow_by_ref(io: Any, args: argparse.Namespace, ref: str) -> Any:
+    """The flow a journal id (or prefix) or an initiating transaction hash names; a hash the
+    journal does not know is looked up on `--chain` through the adapters (a flow started
+    elsewhere: journaled once a step is performed for it)."""
+    if ref[:2] in ("0x", "0X") and len(ref) == 66 and _KEY_SHAPED.fullmatch(ref[2:]):
+        # a transaction hash (if it was a key pasted by mistake, errors redact it)
+        known = io.journal.find_by_tx(ref.lower())
+        if known is not None:
+            return io.flow(known.id)
+        if not getattr(args, "chain", None):
+            raise InputError(
+                "a transaction hash that is not in the journal needs --chain"
+                " (the chain it was sent on)"
+            )
+        return await io.flow_from_tx(_chain_arg(_registry(args), "--chain", args.chain).id, ref)
+    return io.flow(_flow_id_arg(ref))
 
 
 async def _scan(args: argparse.Namespace) -> int:
@@ -957,9 +959,8 @@ async def _resume(args: argparse.Namespace) -> int:
 
 
 async def _finalize(args: argparse.Namespace) -> int:
-    flow_id = _flow_id_arg(args.id)
     async with _interop(args) as io:
-        flow = io.flow(flow_id)
+        flow = await _flow_by_ref(io, args, args.id)
         st = await flow.complete(
             progress=_progress(args),
             timeout=args.timeout,
@@ -1182,7 +1183,8 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("finalize", help="perform the remaining steps of one journaled flow")
     flowopts(sp)
-    sp.add_argument("id", help="journal id (or unique prefix)")
+    sp.add_argument("id", help="journal id (or unique prefix) or initiating tx hash")
+    sp.add_argument("--chain", help="chain of the tx hash (when not in the journal)")
     sp.set_defaults(afunc=_finalize)
 
     sp = sub.add_parser("devnet", help="run the local multi-chain devnet in the foreground")

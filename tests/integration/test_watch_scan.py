@@ -79,3 +79,33 @@ async def test_scan_imports_flows_started_elsewhere_and_watch_finishes_them(
             assert await io.client(chain).get_balance(to) == value, (chain, to)
         assert await io.client(ARB).get_storage_at(target, 2) == word
         assert key_for("watch scan")[2:] not in repr(found)
+
+
+async def test_cli_finalize_by_tx_hash_of_a_flow_not_in_the_journal(
+    devnet: Devnet, tmp_path: Path
+) -> None:
+    """A withdrawal started elsewhere, known here only by its transaction hash: `interop
+    finalize TX --chain C` proves and finalizes it (and journals it on the way)."""
+    import json
+
+    from interop.cli.main import devnet_chains_json
+    from tests.integration.test_cli_bridge import run, time_passes
+
+    key = await _user(devnet, "watch finalize by hash")
+    to, value = _fresh(), ether("0.0021") + 5
+    async with await _io(devnet, key, tmp_path / "elsewhere.sqlite3", Clock(devnet.advance)) as o:
+        t = await o.bridge(value, OP, L1, to)
+        tx = str(t.tx_hash)
+    chains_file = tmp_path / "chains.json"
+    chains_file.write_text(devnet_chains_json(list(devnet.chains.values())))
+    base = ["--chains-file", str(chains_file), "--journal", str(tmp_path / "here.sqlite3")]
+    env = {"INTEROP_PRIVATE_KEY": key}
+    no_chain = await run("finalize", *base, tx, env=env)
+    assert no_chain.returncode == 2 and "needs --chain" in no_chain.stderr
+    async with time_passes(devnet):
+        fin = await run("finalize", *base, "--json", tx, "--chain", str(OP),
+                        "--max-interval", "0.2", env=env)  # fmt: skip
+    assert fin.returncode == 0, fin.stderr
+    assert json.loads(fin.stdout)["status"] == "finalized"
+    async with await _io(devnet, key, tmp_path / "check.sqlite3", Clock(devnet.advance)) as io:
+        assert await io.client(L1).get_balance(to) == value
