@@ -62,6 +62,7 @@ __all__ = [
     "COMMIT_SCALAR",
     "DEVNET_SCROLL",
     "OWNER_KEY",
+    "SEQUENCER_KEY",
     "ScrollDevnet",
     "make_component",
 ]
@@ -69,7 +70,10 @@ __all__ = [
 log = logging.getLogger("interop.devnet.scroll")
 
 OWNER_KEY = "0x" + keccak(b"interop devnet scroll owner").hex()
-"""Deployer, proxy-admin owner, sequencer, prover and gas-oracle feeder (never a test account)."""
+"""Deployer, proxy-admin owner, prover and gas-oracle feeder (never a test account)."""
+SEQUENCER_KEY = "0x" + keccak(b"interop devnet scroll sequencer").hex()
+"""Commits batches (blob transactions, signed outside the SDK's nonce manager: a key of its
+own, as Scroll's sequencer/committer and prover are separate accounts)."""
 FEE_VAULT = to_address(keccak(b"interop devnet scroll fee vault")[12:])
 COMMIT_SCALAR = 230759955285
 BLOB_SCALAR = 417565260
@@ -262,7 +266,9 @@ class ScrollDevnet:
         impl = await d1.deploy("L1GatewayRouter")
         init = _ROUTER_INIT.encode(a["eth_gateway"], "0x" + "00" * 20)
         await d1.upgrade(a["l1_admin"], a["router"], impl, init, "L1GatewayRouter init")
-        await d1.send(a["chain"], _ADD_SEQUENCER.encode(owner.address), "addSequencer")
+        sequencer = account_from_key(SEQUENCER_KEY).address
+        await l1.request("anvil_setBalance", [sequencer, hex(10**24)])
+        await d1.send(a["chain"], _ADD_SEQUENCER.encode(sequencer), "addSequencer")
         await d1.send(a["chain"], _ADD_PROVER.encode(owner.address), "addProver")
         # ---- L2 implementations and predeploys
         impl = await d2.deploy(
@@ -345,7 +351,7 @@ class ScrollDevnet:
         )
         await self._back_genesis_if_unregistered(devnet, l1, l2, a["messenger"])
         self.relayer = ScrollRelayer(
-            l1, l2, owner, OWNER_KEY,
+            l1, l2, owner, SEQUENCER_KEY,
             messenger=a["messenger"], queue=a["queue_v2"], rollup=a["chain"],
             l2_messenger=a["l2_messenger"], genesis_batch_hash=keccak(header0),
             first_l1_block=await l1.block_number(), first_l2_block=int(genesis["number"], 16),

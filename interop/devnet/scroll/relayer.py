@@ -60,7 +60,7 @@ class ScrollRelayer:
         l1: ChainClient,
         l2: ChainClient,
         owner: SafeSigner,
-        owner_key: str,
+        sequencer_key: str,
         *,
         messenger: str,
         queue: str,
@@ -72,7 +72,7 @@ class ScrollRelayer:
         finalize_delay: int,
     ) -> None:
         self.l1, self.l2, self.owner = l1, l2, owner
-        self._owner_key = owner_key
+        self._sequencer_key = sequencer_key
         self.messenger, self.queue, self.rollup = messenger, queue, rollup
         self.l2_messenger = l2_messenger
         self.finalize_delay = finalize_delay
@@ -175,7 +175,7 @@ class ScrollRelayer:
         header = bytes([7]) + index.to_bytes(8, "big") + vhash + self.parent_hash
         batch_hash = keccak(header)
         data = abis.COMMIT_BATCHES.encode(7, self.parent_hash, batch_hash)
-        h = await send_blob_tx(self.l1, self._owner_key, self.rollup, data)
+        h = await send_blob_tx(self.l1, self._sequencer_key, self.rollup, data)
         r = await wait_for_receipt(self.l1, h)
         if not r.succeeded:
             raise DevnetError(f"scroll devnet: commitBatches of batch {index} reverted ({h})")
