@@ -4,7 +4,11 @@
 2. A same-chain native transfer on each chain, exact to the wei.
 3. OP Stack: an ETH deposit L1 -> OP, and a withdrawal OP -> L1 through prove and finalize.
 4. Arbitrum: an ETH deposit, a retryable message, and a withdrawal executed on L1.
-5. L2 -> L2: OP -> OP over Superchain interop, and OP -> Arbitrum as one two-hop flow.
+5. Linea: an ETH deposit (claimed on L2 by the devnet's postman) and a withdrawal claimed on L1
+   with a Merkle proof built locally from L2 events (no hosted API).
+6. ZKsync (emulated on the real interfaces): a deposit, and a withdrawal finalized on L1 with the
+   L2->L1 log proof, checked against the batch root before it is sent.
+7. L2 -> L2: OP -> OP over Superchain interop, and OP -> Arbitrum as one two-hop flow.
 
 The devnet's challenge periods are real contract periods (seconds here); the flows' waits move
 the devnet clock forward instead of sleeping, so the whole demo takes seconds.
@@ -102,7 +106,16 @@ async def bridging(io: Interop, bob: str) -> None:
     print(f"    {(await msg.status()).status.value}")
     await bridge_and_check(io, ether("0.1"), "devnet-arb", "devnet-l1", bob)
 
-    # 5. L2 -> L2: Superchain interop (one hop), then OP -> Arbitrum (withdraw, then deposit)
+    # 5. Linea: deposit (the postman claims it: the fee covers its rule), withdrawal with a claim
+    #    proof built from the L2's MessageSent events and L1's finalization
+    await bridge_and_check(io, ether("0.5"), "devnet-l1", "devnet-linea", bob)
+    await bridge_and_check(io, ether("0.1"), "devnet-linea", "devnet-l1", bob)
+
+    # 6. ZKsync: deposit (priority op), withdrawal finalized with the L2->L1 log proof
+    await bridge_and_check(io, ether("0.5"), "devnet-l1", "devnet-zksync", bob)
+    await bridge_and_check(io, ether("0.1"), "devnet-zksync", "devnet-l1", bob)
+
+    # 7. L2 -> L2: Superchain interop (one hop), then OP -> Arbitrum (withdraw, then deposit)
     await bridge_and_check(io, ether("0.05"), "devnet-op", "devnet-op2", bob)
     await bridge_and_check(io, ether("0.05"), "devnet-op", "devnet-arb", bob)
 

@@ -121,7 +121,7 @@ async def _recorder(devnet: Devnet) -> Address:
 async def test_finalize_before_execute_then_twice_and_batch_root(env: Env) -> None:
     devnet, me, l1, l2 = env
     a, ctx, ref = await _withdraw(env, ether("0.01"))
-    await zk(devnet).sync()  # sealed and committed, not executed (3 h delay)
+    await zk(devnet).sync()  # sealed and committed, not executed (execution delay)
     st = await a.status(ctx, ref)
     assert st.status is Status.WAITING_TO_FINALIZE and st.native in {"COMMITTED", "PROVEN"}
     assert st.seconds_to_next is not None and st.seconds_to_next > 3000

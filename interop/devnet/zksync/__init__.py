@@ -72,7 +72,7 @@ class ZkSyncDevnet:
         *,
         l1_id: int = 900,
         l2_id: int = DEVNET_ZKSYNC.id,
-        execute_delay: int = 10_800,
+        execute_delay: int = 120,
         poll_interval: float = 0.2,
     ) -> None:
         self.l1_id, self.l2_id = l1_id, l2_id

@@ -15,8 +15,8 @@
   keccak(localRoot || aggregatedRoot) with aggregatedRoot = 0 (no chain settles on this one).
 - **Commit / prove / execute**: a sealed batch is committed and proven on L1 at once
   (`commitBatch`, `proveBatches`: no proof is checked) and executed once `execute_delay`
-  seconds of L1 time have passed since its commit (default 3 hours, Era's
-  `ValidatorTimelock` execution delay; the devnet's clock jumps it in milliseconds).
+  seconds of L1 time have passed since its commit (the component's default is 120 s, like the
+  devnet's other short periods; Era's `ValidatorTimelock` waits 3 hours).
 """
 
 from __future__ import annotations
