@@ -239,7 +239,13 @@ async def test_failed_message_needs_replay_and_replays(
     with pytest.raises(ManualActionRequired):
         await ad.execute_next(ctx, ref)
     with pytest.raises(InputError):
-        await replay_message(ctx, ref, 21_000)
+        await replay_message(ctx, ref, 21_000)  # below the queue's intrinsic gas: refused
+    await replay_message(ctx, ref, 40_000)  # accepted, but too little again: fails on L2 too
+    await devnet.sync()
+    await devnet.advance(120)
+    st = await ad.status(ctx, ref)
+    assert st.status is Status.NEEDS_MANUAL_ACTION, st  # judged by the latest replay's index
+    assert st.details["queue_index"] == int(ref.data["nonce"])
     t0 = time.monotonic()
     await replay_message(ctx, ref, 300_000)
     await devnet.sync()
