@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export INTEROP_CACHE_DIR ?= $(HOME)/.cache/interop
 
-.PHONY: setup npm postgres test lint typecheck unit integration demo bench devnet clean reliability
+.PHONY: docs setup npm postgres test lint typecheck unit integration demo bench devnet clean reliability
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ TEST_SEED := $(TEST_SEED)
 test: lint typecheck
 	@echo "test order seed: $(TEST_SEED)  (replay: make test TEST_SEED=$(TEST_SEED))"
 	$(VENV)/bin/pytest -q -p no:cacheprovider -p randomly --randomly-seed=$(TEST_SEED)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict -q
+
+# The documentation site (mkdocs-material + mkdocstrings) into build/site/; `make test` builds it
+# with --strict: a broken link or a missing reference fails the build.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict -q
 
 # The fault soak at full size (>= 1,000 operations per fault profile; `make test` runs a short
 # form): every operation is judged against the nodes, the report table is printed and written
