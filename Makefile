@@ -66,6 +66,7 @@ demo: setup
 
 bench: setup
 	$(PY) benchmarks/balances.py
+	$(PY) benchmarks/status_sweep.py
 
 devnet: setup
 	$(VENV)/bin/interop devnet
