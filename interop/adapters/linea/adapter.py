@@ -24,7 +24,7 @@ when a provider refuses a range).
 Options (`option_names`): `fee`, the postman's fee in wei (default 0: the caller claims; on
 L2 -> L1 the contract's `minimumFeeInWei` is added to it, as the contract requires);
 `sender` (estimates without a key). Refusal codes: `fee-below-postman-minimum`,
-`rate-limit` (see `refusals`).
+`claim-needs-l2-gas`, `rate-limit` (see `refusals`).
 """
 
 from __future__ import annotations
@@ -204,12 +204,34 @@ class LineaAdapter:
           postman claims for (`postman_minimum`): nobody would claim it; the caller must
           (waive it to send anyway and claim with `execute_next`). A fee of 0 is the plain
           way to claim oneself and is not refused.
+        - `claim-needs-l2-gas`: L1 -> L2 with no postman fee, and the sender cannot pay the
+          claim's gas on the L2 (a first deposit to Linea would otherwise be stuck until the
+          account is funded there).
         - `rate-limit`: L2 -> L1: value + fee exceed what `LineaRollup`'s rate limit leaves in
           its current period; the claim on L1 would revert until the period ends."""
         r = self._route(ctx)
-        estimate_sender(ctx, request)
+        sender = estimate_sender(ctx, request)
         out: list[Refusal] = []
         fee = self._postman_fee(request)
+        if fee == 0 and r.direction is Direction.L1_TO_L2:
+            # Nobody claims a fee-less message but its owner, and the claim is paid in L2 gas:
+            # a first deposit to Linea from an account with no ETH there would be stuck.
+            price = (await estimate_fees(r.l2)).max_fee_per_gas
+            need = POSTMAN_CLAIM_GAS * price
+            have = await r.l2.get_balance(sender)
+            if have < need:
+                minimum = postman_minimum_fee(POSTMAN_CLAIM_GAS, price)
+                out.append(
+                    Refusal(
+                        "claim-needs-l2-gas",
+                        f"a message with no postman fee must be claimed on "
+                        f"{ctx.target.chain.name} by you, which costs about {need} wei of gas "
+                        f"there, and {sender} holds {have} wei on it",
+                        f"pay the postman: options={{'fee': {minimum * 6 // 5}}} (it claims "
+                        "for you; Linea refunds what the claim did not cost to the recipient), "
+                        "or fund the account on the L2 first, or waive the code",
+                    )
+                )
         if fee > 0:
             minimum = await self.postman_minimum(ctx)
             if fee < minimum:
