@@ -205,7 +205,25 @@ async def test_missed_deadline_is_reported_loudly(
         head = await devnet.transport(ARB).request("eth_getBlockByNumber", ["latest", False])
         await devnet.fast_forward(expiry - int(head["timestamp"], 16) + 60)
         events.clear()
-        w = Watcher(io, devnet.chains, on_event=events.append, poll=0.2, max_interval=1.0)
+        from aiohttp import web
+
+        posted: list[dict[str, str]] = []
+
+        async def hook(request: web.Request) -> web.Response:
+            posted.append(await request.json())
+            return web.Response(text="ok")
+
+        app = web.Application()
+        app.router.add_post("/alert", hook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        w = Watcher(
+            io, devnet.chains, on_event=events.append, poll=0.2, max_interval=1.0,
+            webhook=f"http://127.0.0.1:{port}/alert",
+        )  # fmt: skip
         task = asyncio.create_task(w.run())
         for _ in range(300):
             if any(e.what == "deadline" for e in events):
@@ -219,6 +237,9 @@ async def test_missed_deadline_is_reported_loudly(
         assert any(what == "deadline" for _, what, _ in io.journal.events(fid))
         assert any("DEADLINE" in r.message and r.levelname == "ERROR" for r in caplog.records)
         assert not [t for t in io.journal.txs(fid) if t.step == "redeem"]  # nothing sent
+        await runner.cleanup()
+        assert posted and posted[0]["flow_id"] == fid and posted[0]["kind"] == "passed"
+        assert "expired" in posted[0]["message"]
 
 
 async def test_cli_watch_sigterm_then_until_idle(devnet: Devnet, tmp_path: Path) -> None:
