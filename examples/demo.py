@@ -6,9 +6,11 @@
 4. Arbitrum: an ETH deposit, a retryable message, and a withdrawal executed on L1.
 5. Linea: an ETH deposit (claimed on L2 by the devnet's postman) and a withdrawal claimed on L1
    with a Merkle proof built locally from L2 events (no hosted API).
-6. ZKsync (emulated on the real interfaces): a deposit, and a withdrawal finalized on L1 with the
+6. Scroll (its own contracts compiled from source): a deposit through the gateway router, and a
+   withdrawal relayed on L1 with a withdraw-trie proof built locally from L2 events.
+7. ZKsync (emulated on the real interfaces): a deposit, and a withdrawal finalized on L1 with the
    L2->L1 log proof, checked against the batch root before it is sent.
-7. L2 -> L2: OP -> OP over Superchain interop, and OP -> Arbitrum as one two-hop flow.
+8. L2 -> L2: OP -> OP over Superchain interop, and OP -> Arbitrum as one two-hop flow.
 
 The devnet's challenge periods are real contract periods (seconds here); the flows' waits move
 the devnet clock forward instead of sleeping, so the whole demo takes seconds.
@@ -111,11 +113,15 @@ async def bridging(io: Interop, bob: str) -> None:
     await bridge_and_check(io, ether("0.5"), "devnet-l1", "devnet-linea", bob)
     await bridge_and_check(io, ether("0.1"), "devnet-linea", "devnet-l1", bob)
 
-    # 6. ZKsync: deposit (priority op), withdrawal finalized with the L2->L1 log proof
+    # 6. Scroll: deposit through the gateway router, withdrawal with a locally built trie proof
+    await bridge_and_check(io, ether("0.5"), "devnet-l1", "devnet-scroll", bob)
+    await bridge_and_check(io, ether("0.1"), "devnet-scroll", "devnet-l1", bob)
+
+    # 7. ZKsync: deposit (priority op), withdrawal finalized with the L2->L1 log proof
     await bridge_and_check(io, ether("0.5"), "devnet-l1", "devnet-zksync", bob)
     await bridge_and_check(io, ether("0.1"), "devnet-zksync", "devnet-l1", bob)
 
-    # 7. L2 -> L2: Superchain interop (one hop), then OP -> Arbitrum (withdraw, then deposit)
+    # 8. L2 -> L2: Superchain interop (one hop), then OP -> Arbitrum (withdraw, then deposit)
     await bridge_and_check(io, ether("0.05"), "devnet-op", "devnet-op2", bob)
     await bridge_and_check(io, ether("0.05"), "devnet-op", "devnet-arb", bob)
 

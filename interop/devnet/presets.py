@@ -1,5 +1,5 @@
-"""The default devnet: L1 900, OP Stack L2s 901/902, Arbitrum L2 903, Linea L2 904, ZKsync L2 906
-(emulated; and, opt-in, Scroll), with every stack component
+"""The default devnet: L1 900, OP Stack L2s 901/902, Arbitrum L2 903, Linea L2 904, Scroll L2 905,
+ZKsync L2 906 (emulated), with every stack component
 whose module is present (components are optional so the core runs alone)."""
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def default_config(
     arbitrum: bool = True,
     linea: bool = True,
     zksync: bool = True,
-    scroll: bool = False,
+    scroll: bool = True,
     tick_seconds: float | None = None,
     **extra: Any,
 ) -> DevnetConfig:

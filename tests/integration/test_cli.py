@@ -115,7 +115,7 @@ async def test_devnet_command_then_balances_from_another_process(tmp_path: Path)
         out = await run("balances", ALICE, "--devnet", "--json", env=env)
         assert out.returncode == 0, out.stderr
         data = json.loads(out.stdout)
-        assert set(data) == {"900", "901", "902", "903", "904", "906"}
+        assert set(data) == {"900", "901", "902", "903", "904", "905", "906"}
         assert all(int(data[c][ALICE]) > 0 for c in data)
     finally:
         proc.terminate()  # our own child, by its handle

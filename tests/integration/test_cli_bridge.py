@@ -110,7 +110,7 @@ async def test_cli_bridge_status_finalize_resume(devnet: Devnet, tmp_path: Path)
     assert res.returncode == 0 and json.loads(res.stdout) == []
 
 
-@pytest.mark.parametrize("l2", ["devnet-linea", "devnet-zksync"])
+@pytest.mark.parametrize("l2", ["devnet-linea", "devnet-scroll", "devnet-zksync"])
 async def test_cli_bridge_complete_both_ways(devnet: Devnet, tmp_path: Path, l2: str) -> None:
     """`interop bridge --from <l2> --to devnet-l1 --complete` as a user types it: a Linea
     withdrawal claimed on L1 with a locally built Merkle proof, a ZKsync one finalized with the

@@ -23,7 +23,7 @@ from interop.units import ether
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def devnet() -> AsyncIterator[Devnet]:
-    async with Devnet(default_config(zksync=True)) as dn:
+    async with Devnet(default_config(zksync=True, scroll=False)) as dn:
         yield dn
 
 
