@@ -974,6 +974,41 @@ async def _finalize(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------------
 
 
+async def _doctor(args: argparse.Namespace) -> int:
+    """Exit 0 when every check passed, 1 when any failed (a mismatch, no code, a dead RPC)."""
+    from interop.doctor import doctor
+
+    reg = _registry(args)
+    if args.chains or args.rpc or getattr(args, "devnet", False) or not args.chains_file:
+        chains = _chains_for(args, reg)
+    else:  # a chains file alone: check the chains it defines
+        from interop.chains.loader import load_chains
+
+        chains = load_chains(args.chains_file, base=reg)
+    if not chains:
+        raise InputError("no chains selected", hint="pass --chains NAME,NAME or --devnet")
+    parents = [p for c in chains if (p := reg.parent_of(c)) is not None]
+    report = await doctor(chains, parents=parents, timeout=args.timeout)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+        return EXIT_OK if report.ok else EXIT_FAILED
+    marks = {"ok": "ok", "fail": "FAIL", "skip": "skip"}
+    rows = [
+        [
+            f"{c.chain_name} ({c.chain_id})",
+            c.check,
+            marks[c.status],
+            "" if c.latency_ms is None else f"{c.latency_ms:.0f}",
+            c.detail if c.url is None else f"{c.url}: {c.detail}",
+        ]
+        for c in report.checks
+    ]
+    _print_table(rows, ["chain", "check", "status", "ms", "detail"])
+    failed = len(report.failures)
+    print(f"\n{'all green' if report.ok else f'{failed} check(s) failed'}")
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="interop",
@@ -1201,6 +1236,23 @@ def _parser() -> argparse.ArgumentParser:
         help=argparse.SUPPRESS,
     )
     sp.set_defaults(afunc=_devnet)
+
+    sp = sub.add_parser(
+        "doctor",
+        help="check the configuration: RPCs, chain ids, proofs, contract code, registry vs chain",
+    )
+    common(sp)
+    sp.add_argument("--chains", help="comma-separated chain names/ids (default: all with an RPC)")
+    sp.add_argument(
+        "--rpc", action="append", metavar="CHAIN=URL", help="RPC URL for a chain (repeatable)"
+    )
+    sp.add_argument(
+        "--timeout",
+        type=_seconds("--timeout", 0.1),
+        default=10.0,
+        help="seconds one RPC call may take (default 10)",
+    )
+    sp.set_defaults(afunc=_doctor)
     return p
 
 
