@@ -25,13 +25,13 @@ import shutil
 import tempfile
 import time
 import weakref
-from collections.abc import AsyncIterator, Coroutine, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 from interop.chains.model import Chain, Stack
 from interop.devnet.anvil import DEV_ACCOUNTS, AnvilNode, AnvilOptions, keep_devnet_logs
+from interop.devnet.config import DevnetChainSpec, DevnetComponent, DevnetConfig
 from interop.errors import DevnetError
 from interop.rpc.base import Transport
 from interop.rpc.http import HttpTransport
@@ -46,39 +46,6 @@ log = logging.getLogger("interop.devnet")
 _RUNS_ON: weakref.WeakKeyDictionary[Interop, Devnet] = weakref.WeakKeyDictionary()
 """Which devnet each `Interop` made by `Devnet.interop()` runs on (see `Devnet.of`). Kept here,
 not on the `Interop`, so that production code (the facade) never names the devnet."""
-
-
-@runtime_checkable
-class DevnetComponent(Protocol):
-    name: str
-
-    async def start(self, devnet: Devnet) -> None: ...
-
-    async def stop(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class DevnetChainSpec:
-    """One devnet chain: its `Chain` data (no RPC yet) and the anvil flags it needs."""
-
-    chain: Chain
-    anvil_args: tuple[str, ...] = ()
-
-
-@dataclass
-class DevnetConfig:
-    chains: Sequence[DevnetChainSpec] = ()
-    components: Sequence[DevnetComponent] = ()
-    log_dir: Path | None = None
-    install_multicall3: bool = True
-    tick_seconds: float | None = None
-    """Mine an empty L1 block this often, so chain time moves like a real chain's when no
-    transactions are sent (anvil only mines on demand). For real-time use (`interop devnet`);
-    tests and fast-forwarded demos leave it off and move time explicitly."""
-    relayer_max_failures: int = 20
-    """Failed steps in a row after which a background relayer is declared crashed (see
-    `relayloop.run_relayer`); the devnet then re-raises its error."""
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 class Devnet:

@@ -8,20 +8,25 @@ deployer key, no nonce and no transaction, so it cannot collide with test accoun
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from interop.chains.model import MULTICALL3
 from interop.devnet.contracts import runtime_code
 from interop.errors import DevnetError
+from interop.rpc.base import Transport
 from interop.types import hex_to_bytes
 
-if TYPE_CHECKING:
-    from interop.devnet.core import Devnet
+
+class _HasTransports(Protocol):
+    """What `install_multicall3` needs of a devnet (the running `Devnet` is one)."""
+
+    def transport(self, chain_id: int) -> Transport: ...
+
 
 __all__ = ["MULTICALL3", "install_multicall3"]
 
 
-async def install_multicall3(devnet: Devnet, chain_id: int) -> None:
+async def install_multicall3(devnet: _HasTransports, chain_id: int) -> None:
     """Put our Multicall3 runtime code at the canonical address on one devnet chain.
 
     Idempotent: installing twice leaves the same code. Raises `DevnetError` if the node does not

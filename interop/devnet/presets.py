@@ -8,7 +8,7 @@ import importlib
 from typing import Any
 
 from interop.chains.data.devnet import DEVNET_ARB, DEVNET_L1, DEVNET_OP, DEVNET_OP2
-from interop.devnet.core import DevnetChainSpec, DevnetComponent, DevnetConfig
+from interop.devnet.config import DevnetChainSpec, DevnetComponent, DevnetConfig
 
 __all__ = ["default_config"]
 

@@ -23,8 +23,6 @@ import ast
 import re
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2] / "interop"
 
 
@@ -79,16 +77,9 @@ def _imports(module: str) -> dict[str, list[tuple[int, bool]]]:
 
 GRAPH = {m: _imports(m) for m in MODULES}
 
-KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
-    ("interop.devnet.presets", "interop.devnet.core"): (
-        "interop/devnet (H3): presets builds the config core.Devnet.default imports back"
-    ),
-    ("interop.devnet.helpers", "interop.devnet.core"): (
-        "interop/devnet (H3): helpers and core import each other"
-    ),
-}
-"""Edges in files the seam work did not own, left for their owners (see the report); the cycle
-test ignores exactly these, and `test_no_cycle_needs_an_exemption` says when they are gone."""
+KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {}
+"""Import edges the cycle test may ignore, each with its reason. Empty: `interop/` has no import
+cycle (`test_no_cycle_needs_an_exemption` keeps it that way)."""
 
 
 def _cycles(skip: set[tuple[str, str]]) -> list[list[str]]:
@@ -149,7 +140,6 @@ def test_no_import_cycle() -> None:
     assert not cycles, "\n".join(_explain(c) for c in cycles)
 
 
-@pytest.mark.xfail(strict=False, reason="edges in files other helpers own; see KNOWN_CYCLE_EDGES")
 def test_no_cycle_needs_an_exemption() -> None:
     cycles = _cycles(set())
     assert not cycles, "\n".join(_explain(c) for c in cycles)

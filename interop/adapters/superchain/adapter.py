@@ -473,17 +473,8 @@ def message_of(ref: FlowRef) -> SentMessage:
     return SuperchainRefData.decode(ref.data, ref.version).message
 
 
-_UNMARKED_DEVNET_IDS = frozenset({901, 902})
-"""TRANSITIONAL, to go as soon as the devnet's chain data names `cross_l2_inbox` (requested of
-the chain data / devnet owners): the devnet's two interop L2s as recorded before the marker
-existed, recognised only together with the devnet's chain-data source. Membership is still
-checked on chain (`_check_route`)."""
-
-
 def _declares_interop(chain: Chain) -> bool:
-    if INTEROP_CONTRACT in chain.contracts:
-        return True
-    return chain.source == "interop devnet" and chain.id in _UNMARKED_DEVNET_IDS
+    return INTEROP_CONTRACT in chain.contracts
 
 
 async def _in_dependency_set(client: ChainClient, chain_id: int) -> bool:

@@ -7,6 +7,7 @@ only fixes ids, names and stacks. Chain ids 900-903 are unused by public network
 from __future__ import annotations
 
 from interop.chains.model import MULTICALL3, Chain, ContractName, Stack
+from interop.chains.predeploys import CROSS_L2_INBOX
 
 DEVNET_L1 = Chain(
     id=900,
@@ -29,7 +30,8 @@ DEVNET_OP = Chain(
     aliases=("local-op",),
     short_name="devop",
     testnet=True,
-    contracts={ContractName.MULTICALL3: MULTICALL3},
+    # runs the interop predeploys (the Superchain adapter's marker; membership is read on chain)
+    contracts={ContractName.MULTICALL3: MULTICALL3, "cross_l2_inbox": CROSS_L2_INBOX},
     source="interop devnet",
 )
 
@@ -42,7 +44,7 @@ DEVNET_OP2 = Chain(
     aliases=("local-op2",),
     short_name="devop2",
     testnet=True,
-    contracts={ContractName.MULTICALL3: MULTICALL3},
+    contracts={ContractName.MULTICALL3: MULTICALL3, "cross_l2_inbox": CROSS_L2_INBOX},
     source="interop devnet",
 )
 
