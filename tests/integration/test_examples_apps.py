@@ -1,0 +1,86 @@
+"""The examples in examples/ run against the session devnet, as their READMEs say to run them.
+
+Each example is started the way a user starts it (a subprocess, given the devnet's chain file),
+never a devnet of its own; while one waits, the devnet's clock moves (`time_passes`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from interop.cli.main import devnet_chains_json
+from interop.devnet.core import Devnet
+from interop.signer import account_from_key
+from interop.testing.fixtures import fund
+from interop.units import ether
+from tests.integration.test_cli_bridge import Done, time_passes
+from tests.integration.test_routes_e2e import fresh
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+L1, OP, ARB = 900, 901, 903
+
+
+async def example(script: str, *args: str, timeout: float = 180) -> Done:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "examples" / script), *args, cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    return Done(proc.returncode or 0, out.decode(), err.decode())
+
+
+def chain_file(devnet: Devnet, tmp: Path, ids: tuple[int, ...] = (L1, OP, ARB)) -> Path:
+    f = tmp / "chains.json"
+    f.write_text(devnet_chains_json([devnet.chains[i] for i in ids]))
+    return f
+
+
+def keys(tmp: Path, n: int) -> tuple[Path, list[str]]:
+    ks = ["0x" + os.urandom(32).hex() for _ in range(n)]
+    f = tmp / "keys.txt"
+    f.write_text("\n".join(ks) + "\n")
+    return f, [account_from_key(k).address for k in ks]
+
+
+async def test_bot_sweeps_once_resumes_and_dry_runs(devnet: Devnet, tmp_path: Path) -> None:
+    keys_file, addrs = keys(tmp_path, 2)
+    for a in addrs:
+        await fund(devnet, a, ether("2"))
+    treasury = fresh()
+    base = ["--chains-file", str(chain_file(devnet, tmp_path)), "--keys-file", str(keys_file),
+            "--treasury", treasury, "--journal", str(tmp_path / "bot.sqlite3"),
+            "--threshold", "1", "--reserve", "0.01", "--poll", "0.2"]  # fmt: skip
+    l1 = devnet.transport(L1)
+
+    dry = await example("bot/sweep.py", *base, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.count("would sweep 1.99 ETH") == 4, dry.stdout
+    for a in addrs:  # nothing was sent
+        assert int(await devnet.transport(OP).request("eth_getBalance", [a, "latest"]), 16) == (
+            ether("2")
+        )
+
+    first = await example("bot/sweep.py", *base)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.count("sweeping 1.99 ETH") == 4, first.stdout
+
+    for a in addrs:  # refilled while the sweeps are in flight: not swept a second time
+        await fund(devnet, a, ether("2"))
+    second = await example("bot/sweep.py", *base)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.count("in flight, not swept again") == 4, second.stdout
+    assert "sweeping" not in second.stdout
+
+    async with time_passes(devnet):
+        done = await example("bot/sweep.py", *base, "--finish")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count(": finalized") == 4, done.stdout
+    got = int(await l1.request("eth_getBalance", [treasury, "latest"]), 16)
+    assert got == 4 * ether("1.99")
