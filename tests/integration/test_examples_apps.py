@@ -84,3 +84,53 @@ async def test_bot_sweeps_once_resumes_and_dry_runs(devnet: Devnet, tmp_path: Pa
     assert done.stdout.count(": finalized") == 4, done.stdout
     got = int(await l1.request("eth_getBalance", [treasury, "latest"]), 16)
     assert got == 4 * ether("1.99")
+
+
+async def test_migration_plan_confirm_kill9_resume(devnet: Devnet, tmp_path: Path) -> None:
+    """Killed with SIGKILL after its first transfer, run again with --yes: every new address is
+    credited exactly once, to the wei (balance minus the reserve)."""
+    keys_file, olds = keys(tmp_path, 3)
+    news = [fresh() for _ in olds]
+    (tmp_path / "new.txt").write_text("\n".join(news) + "\n")
+    for a in olds:
+        await fund(devnet, a, ether("1"))
+    args = [str(ROOT / "examples" / "migration" / "migrate.py"),
+            "--chains-file", str(chain_file(devnet, tmp_path)), "--keys-file", str(keys_file),
+            "--to-file", str(tmp_path / "new.txt"), "--journal", str(tmp_path / "m.sqlite3"),
+            "--reserve", "0.001"]  # fmt: skip
+
+    no = await asyncio.create_subprocess_exec(
+        sys.executable, *args, cwd=ROOT, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(no.communicate(b"n\n"), 60)
+    assert no.returncode == 1, err.decode()
+    assert out.decode().count(" send") == 6 and "aborted, nothing sent" in out.decode()
+
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, *args, "--yes", cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    while True:
+        line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
+        assert line, (await proc.stderr.read()).decode() if proc.stderr else ""
+        if line.startswith("moved "):
+            break
+    proc.kill()  # SIGKILL: no cleanup, mid-run
+    await proc.wait()
+    before = [
+        int(await devnet.transport(cid).request("eth_getBalance", [a, "latest"]), 16)
+        for a in news
+        for cid in (OP, ARB)
+    ]
+    assert 1 <= sum(b > 0 for b in before) < 6, before  # killed part-way
+
+    again = await example("migration/migrate.py", *args[1:], "--yes")
+    assert again.returncode == 0, again.stderr
+    assert "migration complete" in again.stdout
+    assert again.stdout.count(" done") + again.stdout.count("journaled, finish") >= 1
+    for a in news:
+        for cid in (OP, ARB):
+            got = int(await devnet.transport(cid).request("eth_getBalance", [a, "latest"]), 16)
+            assert got == ether("1") - ether("0.001"), (cid, a)
