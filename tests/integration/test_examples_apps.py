@@ -134,3 +134,58 @@ async def test_migration_plan_confirm_kill9_resume(devnet: Devnet, tmp_path: Pat
         for cid in (OP, ARB):
             got = int(await devnet.transport(cid).request("eth_getBalance", [a, "latest"]), 16)
             assert got == ether("1") - ether("0.001"), (cid, a)
+
+
+async def test_backend_balances_withdrawal_and_its_status(
+    devnet: Devnet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The FastAPI app over HTTP (httpx against the ASGI app, its lifespan run as a server
+    would): balances of several addresses on several chains, a withdrawal started for the
+    configured user, and its status by flow id."""
+    pytest.importorskip("fastapi")
+    import importlib.util
+
+    import httpx
+
+    key = "0x" + os.urandom(32).hex()
+    user = account_from_key(key).address
+    await fund(devnet, user, ether("3"))
+    other = fresh()
+    monkeypatch.setenv("INTEROP_CHAINS_FILE", str(chain_file(devnet, tmp_path)))
+    monkeypatch.setenv("BACKEND_USER_KEY", key)
+    monkeypatch.setenv("BACKEND_JOURNAL", str(tmp_path / "backend.sqlite3"))
+    spec = importlib.util.spec_from_file_location("backend_app", ROOT / "examples/backend/app.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    app = mod.app
+
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app") as http,
+    ):
+        r = await http.get(
+            "/balances", params={"addresses": f"{user},{other}", "chains": "901,903"}
+        )
+        assert r.status_code == 200, r.text
+        got = r.json()
+        assert set(got) == {"901", "903"}
+        for cid in ("901", "903"):
+            assert {k.lower(): v for k, v in got[cid].items()} == {
+                user.lower(): str(ether("3")),
+                other.lower(): "0",
+            }
+
+        r = await http.post("/withdrawals", json={"chain": OP, "value_wei": str(ether("0.25"))})
+        assert r.status_code == 201, r.text
+        started = r.json()
+        r = await http.get(f"/flows/{started['flow_id']}")
+        assert r.status_code == 200, r.text
+        st = r.json()
+        assert st["flow_id"] == started["flow_id"]
+        assert st["hops"][0]["source"] == OP and st["hops"][0]["target"] == L1
+        assert st["status"] not in ("failed", "finalized")
+
+        assert (await http.get("/flows/ffffffffffff")).status_code == 404
+        r = await http.post("/withdrawals", json={"chain": L1, "value_wei": "1"})
+        assert r.status_code == 400, r.text
