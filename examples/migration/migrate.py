@@ -96,11 +96,15 @@ async def main() -> int:
         print("aborted, nothing sent")
         return 1
 
-    for key in dict.fromkeys(m.key for m in moves):
+    for key, to in zip(keys, targets, strict=True):
         async with open_io(key) as io:
             for r in await io.resume():  # journaled transfers: finished, never sent twice
-                print(f"finished {r.flow_id}: {r.state.status if r.state else r.error}", flush=True)
-            for m in (m for m in moves if m.key == key and m.flow is None):
+                print(f"{r.flow_id}: {r.state.status if r.state else r.error or r.skipped}")
+            # planned again after resume: a transfer journaled but never signed (killed in
+            # between) is abandoned by resume, and sent here with the same value
+            for m in await plan(io, key, to, reserve):
+                if m.flow is not None:
+                    continue
                 await io.transfer(m.chain_id, to=m.to, value=m.value)
                 print(f"moved {m.chain} {m.sender} -> {m.to} {m.value} wei", flush=True)
     print("migration complete")

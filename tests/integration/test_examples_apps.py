@@ -129,6 +129,7 @@ async def test_migration_plan_confirm_kill9_resume(devnet: Devnet, tmp_path: Pat
     again = await example("migration/migrate.py", *args[1:], "--yes")
     assert again.returncode == 0, again.stderr
     assert "migration complete" in again.stdout
+    print(again.stdout)  # shown when the test fails
     assert again.stdout.count(" done") + again.stdout.count("journaled, finish") >= 1
     for a in news:
         for cid in (OP, ARB):
