@@ -41,6 +41,8 @@ PROOF_DEPTH = 32
 block than `latest`, and a pruned node refuses exactly that."""
 
 _ZERO = "0x" + "00" * 20
+_ORDER = {"rpc": 0, "chain_id": 0, "proof": 1, "registry": 2, "code": 3}
+"""Report order within a chain (a stable sort: concurrent checks finish in any order)."""
 
 
 @dataclass(frozen=True)
@@ -231,7 +233,7 @@ async def doctor(
                     found = await _registry(out, p.client)
             await _proof(out, _needs_proofs(found))
             await asyncio.gather(*jobs)
-            return out.checks
+            return sorted(out.checks, key=lambda c: _ORDER.get(c.check, len(_ORDER)))
 
         results = await asyncio.gather(*(one(ch) for ch in chains))
     finally:
