@@ -233,7 +233,7 @@ async def doctor(
                     found = await _registry(out, p.client)
             await _proof(out, _needs_proofs(found))
             await asyncio.gather(*jobs)
-            return sorted(out.checks, key=lambda c: _ORDER.get(c.check, len(_ORDER)))
+            return sorted(out.checks, key=lambda c: (_ORDER.get(c.check, 9), c.detail))
 
         results = await asyncio.gather(*(one(ch) for ch in chains))
     finally:
