@@ -40,8 +40,10 @@ async def main() -> None:
     t0 = time.perf_counter()
     async with Devnet.start_interop() as io:
         dn = Devnet.of(io)
-        print(f"devnet up in {time.perf_counter() - t0:.1f}s: "
-              + ", ".join(f"{c.name} ({c.id})" for c in io.chains))
+        print(
+            f"devnet up in {time.perf_counter() - t0:.1f}s: "
+            + ", ".join(f"{c.name} ({c.id})" for c in io.chains)
+        )
 
         # 1. balances: every funded account x every chain, one call
         accounts = [addr for addr, _ in dn.accounts[:4]]
@@ -57,15 +59,23 @@ async def main() -> None:
 
         # 2. a same-chain transfer on each chain
         bob = dn.accounts[1][0]
-        print(f"\n== same-chain transfers of 0.01 ETH from {io.signer.address if io.signer else '?'} to {bob}")
+        print(
+            f"\n== same-chain transfers of 0.01 ETH from {io.signer.address if io.signer else '?'} to {bob}"
+        )
         rows = []
         for chain in io.chains:
             before = await io.client(chain.id).get_balance(bob)
             res = await io.transfer(chain.id, to=bob, value=ether("0.01"))
             after = await io.client(chain.id).get_balance(bob)
             assert after - before == ether("0.01"), "recipient must receive exactly the value"
-            rows.append([chain.name, res.tx_hash[:18] + "...", format_ether(res.fee or 0),
-                         format_ether(after - before)])
+            rows.append(
+                [
+                    chain.name,
+                    res.tx_hash[:18] + "...",
+                    format_ether(res.fee or 0),
+                    format_ether(after - before),
+                ]
+            )
         print(table(rows, ["chain", "tx", "fee (ETH)", "received (ETH)"]))
         await bridging(io, bob)
     print(f"\ndevnet stopped; demo took {time.perf_counter() - t0:.1f}s")
@@ -74,7 +84,9 @@ async def main() -> None:
 def progress(event: FlowEvent) -> None:
     st = event.state
     if event.what in ("sent", "mined"):
-        print(f"    hop {st.hop + 1}/{len(st.hops)} {event.what:<5} {event.step or ''} {event.tx_hash or ''}")
+        print(
+            f"    hop {st.hop + 1}/{len(st.hops)} {event.what:<5} {event.step or ''} {event.tx_hash or ''}"
+        )
     elif event.what == "status":
         print(f"    hop {st.hop + 1}/{len(st.hops)} {st.status.value} ({st.native})")
 
@@ -91,8 +103,10 @@ async def bridge_and_check(io: Interop, value: int, source: str, target: str, to
     received = await dst.get_balance(to) - before
     assert received == value, f"{to} received {received}, expected {value}"
     state = await transfer.status()
-    print(f"    {state.status.value}: {to} received exactly {format_ether(received)} ETH on {target}"
-          f" ({time.perf_counter() - t:.2f}s wall)")
+    print(
+        f"    {state.status.value}: {to} received exactly {format_ether(received)} ETH on {target}"
+        f" ({time.perf_counter() - t:.2f}s wall)"
+    )
 
 
 async def bridging(io: Interop, bob: str) -> None:
@@ -103,7 +117,9 @@ async def bridging(io: Interop, bob: str) -> None:
     # 4. Arbitrum: deposit, a retryable message, a withdrawal executed on the real Outbox
     await bridge_and_check(io, ether("0.5"), "devnet-l1", "devnet-arb", bob)
     print("\n== retryable message devnet-l1 -> devnet-arb (calldata + 0.01 ETH to an address)")
-    msg = await io.send_message("devnet-l1", "devnet-arb", bob, b"hello arbitrum", ether("0.01"), force=True)
+    msg = await io.send_message(
+        "devnet-l1", "devnet-arb", bob, b"hello arbitrum", ether("0.01"), force=True
+    )
     await msg.complete(progress=progress)
     print(f"    {(await msg.status()).status.value}")
     await bridge_and_check(io, ether("0.1"), "devnet-arb", "devnet-l1", bob)

@@ -177,9 +177,10 @@ async def _cached_read(parent: ChainClient, chain: Chain, family: str, read: _Re
         try:
             return await asyncio.shield(pending)
         except asyncio.CancelledError:
-            if not pending.cancelled():
-                raise  # we were cancelled ourselves
-            # the reader was cancelled, not us: read ourselves
+            me = asyncio.current_task()
+            if not pending.cancelled() or (me is not None and me.cancelling()):
+                raise  # we were cancelled ourselves (perhaps with the reader: Ctrl-C)
+            # the reader was cancelled, not us, and removed its entry: read ourselves
     fut: asyncio.Future[Discovered] = asyncio.get_running_loop().create_future()
     cache.inflight[key] = fut
     try:

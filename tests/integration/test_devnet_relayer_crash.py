@@ -24,7 +24,10 @@ def _causes(exc: BaseException | None) -> list[BaseException]:
 
 
 async def test_crashed_arbitrum_relayer_surfaces_in_watch_advance_and_stop() -> None:
-    cfg = replace(default_config(opstack=False), relayer_max_failures=3)
+    cfg = replace(
+        default_config(opstack=False, linea=False, zksync=False, scroll=False),
+        relayer_max_failures=3,
+    )
     dn = Devnet(cfg)
     await dn.start()
     try:

@@ -362,7 +362,11 @@ class OpStackAdapter:
             gtype = int(await call_one(l1, c.portal, A.RESPECTED_GAME_TYPE))
             impl = to_address(await call_one(l1, c.dispute_game_factory, A.GAME_IMPLS, gtype))
             clock = int(await call_one(l1, impl, A.GAME_MAX_CLOCK_DURATION))
-            return await game_cadence(l1, c), max(maturity, clock + finality)
+            try:  # advice only: an unreadable game history leaves the prove wait unknown
+                cadence = await game_cadence(l1, c)
+            except InteropError:
+                cadence = None
+            return cadence, max(maturity, clock + finality)
         assert c.l2_output_oracle is not None
         interval = int(await call_one(l1, c.l2_output_oracle, A.SUBMISSION_INTERVAL))
         l2_block = int(await call_one(l1, c.l2_output_oracle, A.L2_BLOCK_TIME))
