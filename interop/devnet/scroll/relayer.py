@@ -54,6 +54,9 @@ class Batch:
     finalized: bool = False
 
 
+_FINALIZED_STATE_ROOTS = Fn("finalizedStateRoots(uint256)", ("bytes32",))
+
+
 class ScrollRelayer:
     def __init__(
         self,
@@ -85,6 +88,10 @@ class ScrollRelayer:
         self.committed_l2 = first_l2_block
         self.batches: list[Batch] = []
         self.parent_hash = genesis_batch_hash
+        self._inflight: tuple[Batch, bytes] | None = None
+        """A commit sent but not yet recorded (its batch, its hash): a step cancelled between
+        the two (a caller's timeout) is recovered from the chain at the next step, instead of
+        committing the next batch on a stale parent forever (ErrorIncorrectBatchHash)."""
         self.fees: tuple[int, int] | None = None
         self.relayed: list[str] = []
 
@@ -165,7 +172,19 @@ class ScrollRelayer:
 
     # ------------------------------------------------------------------ batches
 
+    async def _recover_commit(self) -> None:
+        inflight, self._inflight = self._inflight, None
+        if inflight is None:
+            return
+        batch, batch_hash = inflight
+        on_chain = await call_one(self.l1, self.rollup, abis.COMMITTED_BATCHES, batch.index)
+        if bytes(on_chain) == batch_hash:
+            self.batches.append(batch)
+            self.parent_hash = batch_hash
+            self.committed_l2 = batch.l2_end
+
     async def _commit(self) -> None:
+        await self._recover_commit()
         head = await self.l2.block_number()
         if head <= self.committed_l2:
             return
@@ -175,11 +194,17 @@ class ScrollRelayer:
         header = bytes([7]) + index.to_bytes(8, "big") + vhash + self.parent_hash
         batch_hash = keccak(header)
         data = abis.COMMIT_BATCHES.encode(7, self.parent_hash, batch_hash)
+        now = int((await self.l1.get_block("latest"))["timestamp"], 16)
+        self._inflight = (Batch(index, head, header, now, self.next_queue_index), batch_hash)
         h = await send_blob_tx(self.l1, self._sequencer_key, self.rollup, data)
-        r = await wait_for_receipt(self.l1, h)
+        r = await wait_for_receipt(self.l1, h, check=False)
         if not r.succeeded:
-            raise DevnetError(f"scroll devnet: commitBatches of batch {index} reverted ({h})")
+            raise DevnetError(
+                f"scroll devnet: commitBatches of batch {index} reverted ({h})",
+                details=await _revert_output(self.l1, h),
+            )
         ts = int((await self.l1.get_block(r.block_number))["timestamp"], 16)
+        self._inflight = None
         self.batches.append(Batch(index, head, header, ts, self.next_queue_index))
         self.parent_hash = batch_hash
         self.committed_l2 = head
@@ -194,17 +219,34 @@ class ScrollRelayer:
         if not due:
             return
         last = due[-1]
+        # A finalization sent by a step that was cancelled before it recorded it: read it back.
+        if any(await call_one(self.l1, self.rollup, _FINALIZED_STATE_ROOTS, last.index)):
+            for b in due:
+                b.finalized = True
+            return
         block = await self.l2.get_block(last.l2_end)
         root = await call_one(self.l2, L2_MESSAGE_QUEUE, abis.L2_MESSAGE_ROOT, block=last.l2_end)
         data = abis.FINALIZE_NO_PROOF.encode(
             last.header, last.l1_messages, hex_to_bytes(block["stateRoot"]), root
         )
         h = await send_transaction(self.l1, self.owner, to=self.rollup, data=data, gas=500_000)
-        r = await wait_for_receipt(self.l1, h)
+        r = await wait_for_receipt(self.l1, h, check=False)
         if not r.succeeded:
-            raise DevnetError(f"scroll devnet: finalizing batch {last.index} reverted ({h})")
+            raise DevnetError(
+                f"scroll devnet: finalizing batch {last.index} reverted ({h})",
+                details=await _revert_output(self.l1, h),
+            )
         for b in due:
             b.finalized = True
+
+
+async def _revert_output(l1: ChainClient, tx_hash: str) -> str:
+    """What a reverted devnet transaction returned (anvil's call tracer), for the error."""
+    try:
+        t = await l1.request("debug_traceTransaction", [tx_hash, {"tracer": "callTracer"}])
+    except Exception as exc:  # diagnostics only: never hide the revert itself
+        return f"(trace unavailable: {exc})"
+    return f"output {t.get('output')} error {t.get('error')} gasUsed {t.get('gasUsed')}"
 
 
 async def send_blob_tx(l1: ChainClient, key: str, to: str, data: bytes) -> str:
