@@ -30,7 +30,6 @@ from interop.actions.contract import send_call
 from interop.actions.tx import send_transaction, wait_for_receipt
 from interop.chains.model import ContractName
 from interop.client import ChainClient
-from interop.devnet.anvil import DEV_ACCOUNTS
 from interop.devnet.linea.artifacts import bytecode
 from interop.devnet.linea.chain import DEVNET_LINEA, L2_MESSAGE_SERVICE
 from interop.devnet.linea.relayer import FinalizationState, LineaRelayer
@@ -168,7 +167,6 @@ class LineaDevnet:
                 contracts={**chain.contracts, L2_MESSAGE_SERVICE: l2ms}, parent_contracts=parents
             )
         )
-        await self._back_genesis_if_unregistered(devnet, l1, l2, rollup)
         self.relayer = LineaRelayer(
             l1,
             l2,
@@ -192,20 +190,6 @@ class LineaDevnet:
         )
         self.startup_seconds = time.monotonic() - t0
         log.info("linea component started in %.2f s", self.startup_seconds)
-
-    async def _back_genesis_if_unregistered(
-        self, devnet: Devnet, l1: ChainClient, l2: ChainClient, escrow: Address
-    ) -> None:
-        """The devnet core backs an L2's genesis ETH in its family's escrow; while the `linea`
-        family is not registered (no entry point yet) it cannot, so this component does."""
-        from interop.families import default_families
-
-        if default_families().get(DEVNET_LINEA.stack) is not None:
-            return
-        balances = await l2.batch([("eth_getBalance", [a, "latest"]) for a, _ in DEV_ACCOUNTS])
-        genesis = sum(int(b, 16) for b in balances if isinstance(b, str))
-        held = await l1.get_balance(escrow)
-        await l1.request("anvil_setBalance", [escrow, hex(held + genesis)])
 
     async def sync(self) -> None:
         """Anchor every L1 message so far, let the postman claim, finalize what is due."""

@@ -38,7 +38,6 @@ from interop.abi import Fn
 from interop.actions.tx import send_transaction, wait_for_receipt
 from interop.chains.model import ContractName
 from interop.client import ChainClient
-from interop.devnet.anvil import DEV_ACCOUNTS
 from interop.devnet.relayloop import run_relayer
 from interop.devnet.scroll.artifacts import artifact
 from interop.devnet.scroll.chain import (
@@ -349,7 +348,6 @@ class ScrollDevnet:
                 parent_contracts=parents,
             )
         )
-        await self._back_genesis_if_unregistered(devnet, l1, l2, a["messenger"])
         self.relayer = ScrollRelayer(
             l1, l2, owner, SEQUENCER_KEY,
             messenger=a["messenger"], queue=a["queue_v2"], rollup=a["chain"],
@@ -369,21 +367,6 @@ class ScrollDevnet:
         )  # fmt: skip
         self.startup_seconds = time.monotonic() - t0
         log.info("scroll component started in %.2f s", self.startup_seconds)
-
-    async def _back_genesis_if_unregistered(
-        self, devnet: Devnet, l1: ChainClient, l2: ChainClient, escrow: Address
-    ) -> None:
-        """The devnet core backs an L2's genesis ETH in its family's escrow; while the `scroll`
-        family has no entry point (see docs/devnet-scroll.md) it cannot, so this component does
-        (the L1 messenger holds Scroll's bridged ETH, as on mainnet)."""
-        from interop.families import default_families
-
-        if default_families().get(DEVNET_SCROLL.stack) is not None:
-            return
-        balances = await l2.batch([("eth_getBalance", [a, "latest"]) for a, _ in DEV_ACCOUNTS])
-        genesis = sum(int(b, 16) for b in balances if isinstance(b, str))
-        held = await l1.get_balance(escrow)
-        await l1.request("anvil_setBalance", [escrow, hex(held + genesis)])
 
     async def sync(self) -> None:
         """Relay every L1 message so far, commit the new L2 blocks, finalize what is due."""

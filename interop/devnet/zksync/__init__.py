@@ -32,7 +32,6 @@ from interop.actions.contract import send_call
 from interop.actions.tx import send_transaction, wait_for_receipt
 from interop.chains.model import ContractName
 from interop.client import ChainClient
-from interop.devnet.anvil import DEV_ACCOUNTS
 from interop.devnet.relayloop import run_relayer
 from interop.devnet.zksync.artifacts import artifact
 from interop.devnet.zksync.chain import DEVNET_ZKSYNC
@@ -161,7 +160,6 @@ class ZkSyncDevnet:
             }
         )
         devnet.update_chain(chain.replace(parent_contracts=parents).with_rpc(self.shim.url))
-        await self._back_genesis_if_unregistered(devnet, l1, l2, nullifier)
         self._task = devnet.spawn(
             "zksync sequencer",
             run_relayer(
@@ -174,20 +172,6 @@ class ZkSyncDevnet:
         )
         self.startup_seconds = time.monotonic() - t0
         log.info("zksync component started in %.2f s", self.startup_seconds)
-
-    async def _back_genesis_if_unregistered(
-        self, devnet: Devnet, l1: ChainClient, l2: ChainClient, escrow: Address
-    ) -> None:
-        """The devnet core backs an L2's genesis ETH in its family's escrow; while the `zksync`
-        family is not registered (no entry point yet) it cannot, so this component does."""
-        from interop.families import default_families
-
-        if default_families().get(DEVNET_ZKSYNC.stack) is not None:
-            return
-        balances = await l2.batch([("eth_getBalance", [a, "latest"]) for a, _ in DEV_ACCOUNTS])
-        genesis = sum(int(b, 16) for b in balances if isinstance(b, str))
-        held = await l1.get_balance(escrow)
-        await l1.request("anvil_setBalance", [escrow, hex(held + genesis)])
 
     async def sync(self) -> None:
         """Execute queued priority operations, seal and commit a batch, execute what is due."""
