@@ -204,9 +204,7 @@ class RefusedError(InputError):
     `waive={code}` instead of switching every safety check off. `codes` lists every refusal
     found when several apply (the first is `code`)."""
 
-    def __init__(
-        self, message: str, *, code: str, codes: tuple[str, ...] = (), **kw: Any
-    ) -> None:
+    def __init__(self, message: str, *, code: str, codes: tuple[str, ...] = (), **kw: Any) -> None:
         self.code = code
         self.codes = codes or (code,)
         super().__init__(message, **kw)

@@ -11,7 +11,9 @@ from interop.units import ether
 from tests.integration.test_routes_e2e import ARB, L1, OP, OP2, fresh, make_io
 
 
-async def test_concurrent_bridges_and_transfers_from_one_account(devnet: Devnet, tmp_path: Path) -> None:
+async def test_concurrent_bridges_and_transfers_from_one_account(
+    devnet: Devnet, tmp_path: Path
+) -> None:
     io = await make_io(devnet, "concurrent-bot", tmp_path, eth=ether("20"))
     async with io:
         jobs = []

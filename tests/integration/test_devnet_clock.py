@@ -16,7 +16,11 @@ from interop.rpc.base import Transport
 
 
 async def test_ticking_devnet_advances_l1_time() -> None:
-    async with Devnet(default_config(opstack=False, arbitrum=False, linea=False, zksync=False, scroll=False, tick_seconds=0.2)) as dn:
+    async with Devnet(
+        default_config(
+            opstack=False, arbitrum=False, linea=False, zksync=False, scroll=False, tick_seconds=0.2
+        )
+    ) as dn:
         l1 = dn.transport(900)
         first = await l1.request("eth_getBlockByNumber", ["latest", False])
         await asyncio.sleep(1.5)
@@ -26,7 +30,9 @@ async def test_ticking_devnet_advances_l1_time() -> None:
 
 
 async def test_default_devnet_does_not_tick() -> None:
-    async with Devnet(default_config(opstack=False, arbitrum=False, linea=False, zksync=False, scroll=False)) as dn:
+    async with Devnet(
+        default_config(opstack=False, arbitrum=False, linea=False, zksync=False, scroll=False)
+    ) as dn:
         l1 = dn.transport(900)
         first = int(await l1.request("eth_blockNumber"), 16)
         await asyncio.sleep(0.5)
@@ -120,7 +126,9 @@ class _AbsoluteMineBeforeMine:
 
 
 async def test_fast_forward_checks_that_the_jump_happened() -> None:
-    async with Devnet(default_config(opstack=False, arbitrum=False, linea=False, zksync=False, scroll=False)) as dn:
+    async with Devnet(
+        default_config(opstack=False, arbitrum=False, linea=False, zksync=False, scroll=False)
+    ) as dn:
         seam = _AbsoluteMineBeforeMine(dn.transport(900))
         dn._transports[900] = seam  # type: ignore[assignment]
         before = await _ts(seam, "pending")

@@ -39,7 +39,9 @@ async def test_interop_refuses_bad_use(devnet: Devnet) -> None:
     with pytest.raises(DevnetError, match="no funded devnet account"):
         async with devnet.interop(account_index=len(devnet.accounts)):
             pass
-    idle = Devnet(default_config(opstack=False, arbitrum=False, linea=False, zksync=False, scroll=False))
+    idle = Devnet(
+        default_config(opstack=False, arbitrum=False, linea=False, zksync=False, scroll=False)
+    )
     with pytest.raises(DevnetError, match="not running"):
         async with idle.interop():
             pass
@@ -47,7 +49,9 @@ async def test_interop_refuses_bad_use(devnet: Devnet) -> None:
 
 async def test_start_interop_starts_and_stops_its_devnet() -> None:
     """The one-liner (what `Interop.devnet()` was): an L1-only devnet here, to stay fast."""
-    async with Devnet.start_interop(opstack=False, arbitrum=False, linea=False, zksync=False, scroll=False, account_index=1) as io:
+    async with Devnet.start_interop(
+        opstack=False, arbitrum=False, linea=False, zksync=False, scroll=False, account_index=1
+    ) as io:
         dn = Devnet.of(io)
         assert dn.running and [c.id for c in io.chains] == [900]
         assert str(io.journal.path).startswith(str(dn.log_dir))

@@ -57,7 +57,9 @@ async def test_a_stopped_devnet_leaves_nothing_on_disk() -> None:
 
     foundry_tmp = Path.home() / ".foundry" / "anvil" / "tmp"
     before = set(foundry_tmp.iterdir()) if foundry_tmp.exists() else set()
-    async with Devnet(default_config(opstack=False, arbitrum=False, linea=False, zksync=False, scroll=False)) as dn:
+    async with Devnet(
+        default_config(opstack=False, arbitrum=False, linea=False, zksync=False, scroll=False)
+    ) as dn:
         log_dir = dn.log_dir
         node = next(iter(dn.nodes.values()))
         t = dn.transport(node.chain_id)

@@ -58,7 +58,9 @@ async def test_crashed_arbitrum_relayer_surfaces_in_watch_advance_and_stop() -> 
 
 
 async def test_healthy_devnet_stops_cleanly_and_sync_checks() -> None:
-    async with Devnet(default_config(opstack=False, arbitrum=False, linea=False, zksync=False, scroll=False)) as dn:
+    async with Devnet(
+        default_config(opstack=False, arbitrum=False, linea=False, zksync=False, scroll=False)
+    ) as dn:
         await dn.sync()
         dn.check()
     assert dn.crashed == []

@@ -97,3 +97,32 @@ async def test_finalization_carries_the_message_roots(devnet: Devnet) -> None:
         # this module's only L2 messages: one tree of three leaves, whose root the contract holds
         assert merkle_root(hashes) in roots
         assert await call_one(l1, rollup, abis.L2_MERKLE_ROOTS_DEPTHS, merkle_root(hashes)) == 5
+
+
+async def test_a_finalization_sent_but_not_recorded_is_adopted(devnet: Devnet) -> None:
+    """A relayer step cancelled (a caller's timeout) after its finalization was mined leaves the
+    relayer's record behind the contract's. Before the fix, every later submission started at
+    an already finalized block and reverted until the relayer was declared crashed (a CI run
+    saw `FirstBlockLessThanOrEqualToLastFinalizedBlock`)."""
+    comp = devnet.component("linea")
+    assert isinstance(comp, LineaDevnet) and comp.relayer is not None
+    relayer = comp.relayer
+    chain = devnet.chain(L2)
+    rollup = chain.parent_contracts[L1][ContractName.LINEA_MESSAGE_SERVICE]
+    me = account_from_key(DEV_ACCOUNTS[6][1])
+    async with ChainClient(devnet.chain(L1)) as l1, ChainClient(chain) as l2:
+        await send_call(l2, me, me.address, b"", value=1)
+        await devnet.advance(700)
+        stale = relayer.fin
+        await send_call(l2, me, me.address, b"", value=1)
+        await devnet.advance(700)
+        done = await call_one(l1, rollup, abis.CURRENT_L2_BLOCK_NUMBER)
+        assert done > stale.last_block
+        relayer.fin = stale  # what a step cancelled after its finalization leaves behind
+        errors = relayer.errors
+        await send_call(l2, me, me.address, b"", value=1)
+        await devnet.advance(700)
+        assert relayer.errors == errors, relayer.describe()
+        now = await call_one(l1, rollup, abis.CURRENT_L2_BLOCK_NUMBER)
+        assert now > done and relayer.fin.last_block == now
+        assert relayer.fin.last_timestamp == await call_one(l1, rollup, abis.CURRENT_TIMESTAMP)

@@ -99,6 +99,7 @@ OPTION_NAMES = frozenset(
 )
 """`BridgeRequest.options` keys this adapter reads (see `ArbitrumAdapter`)."""
 
+
 def _utc(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 

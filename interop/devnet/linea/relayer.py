@@ -205,6 +205,8 @@ class LineaRelayer:
             if m.fee < minimum:
                 self.counters.left_for_owner += 1
                 continue
+            if await call_one(self.l1, self.rollup, abis.IS_MESSAGE_CLAIMED, m.nonce):
+                continue  # by its owner, or by a step of ours that did not get to count it
             p = message_proof(hashes, hex_to_bytes(m.message_hash))
             data = abis.CLAIM_MESSAGE_WITH_PROOF.encode(
                 (
@@ -235,7 +237,38 @@ class LineaRelayer:
             self._ts[n] = ts
         return ts
 
+    async def _read_back(self) -> None:
+        """Adopt a finalization this relayer sent but did not record.
+
+        A step can be cancelled (a caller's `sync()` timeout) or fail after its finalization was
+        broadcast; `self.fin` then lags the contract, and every later submission would start at
+        a block the contract has finalized already (`FirstBlockLessThanOrEqualToLastFinalizedBlock`)
+        until the relayer is declared crashed. The contract is the record: its
+        `currentL2BlockNumber` names the final block, and the rest of the state is a function of
+        that L2 block, exactly as `_finalize` built it. The postman then claims that
+        finalization's messages, as it would have."""
+        done = await call_one(self.l1, self.rollup, abis.CURRENT_L2_BLOCK_NUMBER)
+        start = self.fin.last_block
+        if done <= start:
+            return
+        log.info("linea relayer: adopting finalization of L2 blocks %d..%d", start + 1, done)
+        block = await self.l2.get_block(done)
+        chunk = b"\x00" + hex_to_bytes(block["hash"])[1:]
+        self.fin = FinalizationState(
+            done,
+            hex_to_bytes(block["stateRoot"]),
+            keccak(chunk),
+            await call_one(self.l1, self.rollup, abis.CURRENT_TIMESTAMP),
+        )
+        self.counters.finalizations += 1
+        logs = await self.l2.get_logs(
+            address=self.l2ms, topics=[abis.MESSAGE_SENT_TOPIC], from_block=start + 1, to_block=done
+        )
+        sent = [decode_message_sent(lg) for lg in logs]
+        await self._postman_l1(sent, [hex_to_bytes(m.message_hash) for m in sent])
+
     async def _finalize(self) -> None:
+        await self._read_back()
         head = await self.l2.block_number()
         start = self.fin.last_block
         if head <= start:
@@ -287,7 +320,11 @@ class LineaRelayer:
                 chunk,
             )
         )
-        await send_call(self.l1, self.coordinator, self.rollup, submit)
+        # The same data may have been submitted by a step that did not get to finalize it.
+        if await call_one(self.l1, self.rollup, abis.DATA_FINAL_STATE_ROOT_HASHES, data_hash) == (
+            b"\x00" * 32
+        ):
+            await send_call(self.l1, self.coordinator, self.rollup, submit)
         finalize = abis.FINALIZE_WITHOUT_PROOF.encode(
             (
                 f.last_state_root,

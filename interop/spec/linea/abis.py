@@ -21,6 +21,7 @@ __all__ = [
     "CURRENT_PERIOD_AMOUNT_IN_WEI",
     "CURRENT_TIMESTAMP",
     "DATA_FINALIZED_TOPIC",
+    "DATA_FINAL_STATE_ROOT_HASHES",
     "FINALIZE_WITHOUT_PROOF",
     "INBOX_L1_L2_MESSAGE_STATUS",
     "IS_MESSAGE_CLAIMED",
@@ -58,6 +59,8 @@ L2_MERKLE_ROOTS_DEPTHS = Fn("l2MerkleRootsDepths(bytes32)", ("uint256",))
 ROLLING_HASHES = Fn("rollingHashes(uint256)", ("bytes32",))
 CURRENT_L2_BLOCK_NUMBER = Fn("currentL2BlockNumber()", ("uint256",))
 CURRENT_TIMESTAMP = Fn("currentTimestamp()", ("uint256",))
+DATA_FINAL_STATE_ROOT_HASHES = Fn("dataFinalStateRootHashes(bytes32)", ("bytes32",))
+"""Non-zero once `submitData` has recorded that data hash."""
 LIMIT_IN_WEI = Fn("limitInWei()", ("uint256",))
 CURRENT_PERIOD_AMOUNT_IN_WEI = Fn("currentPeriodAmountInWei()", ("uint256",))
 SUBMIT_DATA = Fn("submitData((bytes32,bytes32,bytes32,uint256,uint256,bytes32,bytes))")
