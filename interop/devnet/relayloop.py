@@ -18,7 +18,7 @@ from typing import Protocol
 
 from interop.errors import DevnetError
 
-__all__ = ["MAX_FAILURES", "RelayerCrashedError", "Steppable", "run_relayer"]
+__all__ = ["MAX_FAILURES", "RelayerCrashedError", "Steppable", "locked_step", "run_relayer"]
 
 MAX_FAILURES = 20
 """Failed steps in a row after which a relayer is declared crashed (~2-4 s at the default poll
@@ -35,6 +35,30 @@ class Steppable(Protocol):
     last_error: BaseException | None
 
     async def step(self) -> None: ...
+
+
+async def locked_step(relayer: Steppable) -> None:
+    """One `step()` under the relayer's lock, for `sync()`: a caller cancelled meanwhile (its
+    timeout) does not cancel the step.
+
+    A step cancelled half-way can leave a transaction mined whose effect the relayer never
+    recorded (a Linea finalization, a Scroll commit), and the next step then builds on a stale
+    record. The step runs in its own task, shielded from the caller; its error, if the caller
+    is gone, is kept in `last_error` rather than lost. The background loop is not shielded: it
+    is cancelled only when the devnet stops."""
+
+    async def locked() -> None:
+        async with relayer.lock:
+            await relayer.step()
+
+    task = asyncio.ensure_future(locked())
+
+    def keep(t: asyncio.Task[None]) -> None:
+        if not t.cancelled() and t.exception() is not None:
+            relayer.last_error = t.exception()
+
+    task.add_done_callback(keep)
+    await asyncio.shield(task)
 
 
 async def run_relayer(

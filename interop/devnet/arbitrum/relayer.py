@@ -32,6 +32,7 @@ from interop.actions.tx import wait_for_receipt
 from interop.client import ChainClient
 from interop.devnet.arbitrum.artifacts import calldata
 from interop.devnet.arbitrum.bold import BoldValidator, L2State
+from interop.devnet.relayloop import locked_step
 from interop.errors import DevnetError
 from interop.rpc.models import Log
 from interop.signer import Signer
@@ -228,8 +229,7 @@ class Relayer:
 
     async def sync(self) -> None:
         """One locked `step()`: on return everything that was due is done. Errors are raised."""
-        async with self.lock:
-            await self.step()
+        await locked_step(self)
 
     # ------------------------------------------------------------------ L1 -> L2
 

@@ -34,6 +34,7 @@ from eth_utils.crypto import keccak
 from interop.actions.contract import call_one, send_call
 from interop.actions.fees import estimate_fees
 from interop.client import ChainClient
+from interop.devnet.relayloop import locked_step
 from interop.errors import InteropError
 from interop.signer import Signer
 from interop.spec.linea import abis
@@ -111,8 +112,7 @@ class LineaRelayer:
         await self._finalize()
 
     async def sync(self) -> None:
-        async with self.lock:
-            await self.step()
+        await locked_step(self)
 
     def describe(self) -> str:
         c = self.counters

@@ -28,7 +28,7 @@ from interop.devnet.opstack.deploy_l1 import (
 )
 from interop.devnet.opstack.predeploys import PREDEPLOYS, install_predeploys
 from interop.devnet.opstack.relayer import Game, L2Relayer
-from interop.devnet.relayloop import run_relayer
+from interop.devnet.relayloop import locked_step, run_relayer
 from interop.errors import DevnetError
 from interop.types import Address
 
@@ -200,13 +200,9 @@ class OpStackDevnet:
         Also resolves dispute games whose clock has expired. Errors are raised, not swallowed.
         """
 
-        async def one(r: L2Relayer) -> None:
-            async with r.lock:
-                await r.step()
-
         try:
             async with asyncio.timeout(timeout):
-                await asyncio.gather(*(one(r) for r in self.relayers.values()))
+                await asyncio.gather(*(locked_step(r) for r in self.relayers.values()))
         except TimeoutError as exc:
             raise DevnetError(f"opstack devnet did not sync within {timeout}s") from exc
 

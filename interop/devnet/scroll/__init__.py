@@ -38,7 +38,7 @@ from interop.abi import Fn
 from interop.actions.tx import send_transaction, wait_for_receipt
 from interop.chains.model import ContractName
 from interop.client import ChainClient
-from interop.devnet.relayloop import run_relayer
+from interop.devnet.relayloop import locked_step, run_relayer
 from interop.devnet.scroll.artifacts import artifact
 from interop.devnet.scroll.chain import (
     DEVNET_SCROLL,
@@ -372,8 +372,7 @@ class ScrollDevnet:
         """Relay every L1 message so far, commit the new L2 blocks, finalize what is due."""
         if self.relayer is None:
             raise DevnetError("the scroll component is not started")
-        async with self.relayer.lock:
-            await self.relayer.step()
+        await locked_step(self.relayer)
 
     async def describe(self) -> str:
         return "not started" if self.relayer is None else self.relayer.describe()

@@ -24,7 +24,7 @@ from eth_utils.crypto import keccak
 from interop.client import ChainClient
 from interop.devnet.opstack.artifacts import load
 from interop.devnet.opstack.chainops import Sender, devnet_signer
-from interop.devnet.relayloop import run_relayer
+from interop.devnet.relayloop import locked_step, run_relayer
 from interop.devnet.superchain.relayer import InteropRelayer
 from interop.errors import DevnetError
 from interop.spec.superchain import abis as A
@@ -173,10 +173,9 @@ class SuperchainDevnet:
         try:
             async with asyncio.timeout(timeout):
                 while True:
-                    async with r.lock:
-                        await r.step()
-                        if not r.auto_relay or not r.pending:
-                            return
+                    await locked_step(r)
+                    if not r.auto_relay or not r.pending:
+                        return
                     await asyncio.sleep(0.05)
         except TimeoutError as exc:
             raise DevnetError(

@@ -30,6 +30,7 @@ from eth_abi.abi import decode as abi_decode
 from interop.abi import Fn, event_topic
 from interop.actions.contract import send_call
 from interop.client import ChainClient
+from interop.devnet.relayloop import locked_step
 from interop.signer import Signer
 from interop.spec.zksync import abis
 from interop.spec.zksync.addresses import BOOTLOADER, L1_MESSENGER
@@ -109,8 +110,7 @@ class Sequencer:
         await self._execute()
 
     async def sync(self) -> None:
-        async with self.lock:
-            await self.step()
+        await locked_step(self)
 
     def describe(self) -> str:
         done = sum(1 for b in self.batches if b.executed)
