@@ -16,10 +16,6 @@ gas pricing) are not emulated; the adapter falls back to `eth_estimateGas` there
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-import time
 from typing import TYPE_CHECKING, Any
 
 import rlp
@@ -30,11 +26,10 @@ from interop.actions.contract import send_call
 from interop.actions.tx import send_transaction, wait_for_receipt
 from interop.chains.model import ContractName
 from interop.client import ChainClient
+from interop.devnet.component import RelayerComponent
 from interop.devnet.linea.artifacts import bytecode
 from interop.devnet.linea.chain import DEVNET_LINEA, L2_MESSAGE_SERVICE
 from interop.devnet.linea.relayer import FinalizationState, LineaRelayer
-from interop.devnet.relayloop import run_relayer
-from interop.errors import DevnetError
 from interop.signer import SafeSigner, account_from_key
 from interop.spec.linea import abis
 from interop.types import Address, hex_to_bytes, to_address
@@ -50,8 +45,6 @@ __all__ = [
     "LineaDevnet",
     "make_component",
 ]
-
-log = logging.getLogger("interop.devnet.linea")
 
 COORDINATOR_KEY = "0x" + keccak(b"interop devnet linea coordinator").hex()
 """Deployer, security council, operator and L1->L2 message setter (never a test account)."""
@@ -93,10 +86,12 @@ async def _deploy_behind_proxy(
     return _create_address(signer.address, n + 2), impl
 
 
-class LineaDevnet:
-    """Devnet component `linea`. `sync()` runs the relayer once (anchor, claim, finalize)."""
+class LineaDevnet(RelayerComponent[LineaRelayer]):
+    """Devnet component `linea`. `sync()` runs the relayer once: anchor every L1 message so
+    far, let the postman claim, finalize what is due."""
 
     name = "linea"
+    label = "linea relayer"
 
     def __init__(
         self,
@@ -107,16 +102,11 @@ class LineaDevnet:
         minimum_fee: int = MINIMUM_FEE,
         poll_interval: float = 0.2,
     ) -> None:
-        self.l1_id, self.l2_id = l1_id, l2_id
+        super().__init__(l1_id=l1_id, l2_id=l2_id, poll_interval=poll_interval)
         self.finalization_delay = finalization_delay
         self.minimum_fee = minimum_fee
-        self.poll_interval = poll_interval
         self.rollup: Address | None = None
         self.message_service: Address | None = None
-        self.relayer: LineaRelayer | None = None
-        self.startup_seconds = 0.0
-        self._task: asyncio.Task[None] | None = None
-        self._clients: list[ChainClient] = []
 
     @property
     def coordinator(self) -> SafeSigner:
@@ -126,16 +116,8 @@ class LineaDevnet:
     def postman(self) -> SafeSigner:
         return account_from_key(POSTMAN_KEY)
 
-    async def start(self, devnet: Devnet) -> None:
-        t0 = time.monotonic()
+    async def deploy(self, devnet: Devnet, l1: ChainClient, l2: ChainClient) -> LineaRelayer:
         coord, postman = self.coordinator, self.postman
-        l1 = ChainClient(
-            devnet.chain(self.l1_id), devnet.transport(self.l1_id), owns_transport=False
-        )
-        l2 = ChainClient(
-            devnet.chain(self.l2_id), devnet.transport(self.l2_id), owns_transport=False
-        )
-        self._clients = [l1, l2]
         for c in (l1, l2):
             for who in (coord, postman):
                 await c.request("anvil_setBalance", [who.address, hex(10**24)])
@@ -167,7 +149,7 @@ class LineaDevnet:
                 contracts={**chain.contracts, L2_MESSAGE_SERVICE: l2ms}, parent_contracts=parents
             )
         )
-        self.relayer = LineaRelayer(
+        return LineaRelayer(
             l1,
             l2,
             coord,
@@ -178,35 +160,6 @@ class LineaDevnet:
             finalized=FinalizationState(l2_head),
             finalization_delay=self.finalization_delay,
         )
-        self._task = devnet.spawn(
-            "linea relayer",
-            run_relayer(
-                self.relayer,
-                "linea relayer",
-                self.poll_interval,
-                log,
-                max_failures=devnet.config.relayer_max_failures,
-            ),
-        )
-        self.startup_seconds = time.monotonic() - t0
-        log.info("linea component started in %.2f s", self.startup_seconds)
-
-    async def sync(self) -> None:
-        """Anchor every L1 message so far, let the postman claim, finalize what is due."""
-        if self.relayer is None:
-            raise DevnetError("the linea component is not started")
-        await self.relayer.sync()
-
-    async def describe(self) -> str:
-        return "not started" if self.relayer is None else self.relayer.describe()
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self.relayer = None
 
 
 def make_component(l1_id: int = 900, l2_id: int = DEVNET_LINEA.id, **kw: Any) -> LineaDevnet:

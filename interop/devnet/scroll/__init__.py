@@ -25,9 +25,6 @@ relayer stand-in.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
-import time
 from typing import TYPE_CHECKING, Any
 
 import rlp
@@ -38,7 +35,7 @@ from interop.abi import Fn
 from interop.actions.tx import send_transaction, wait_for_receipt
 from interop.chains.model import ContractName
 from interop.client import ChainClient
-from interop.devnet.relayloop import locked_step, run_relayer
+from interop.devnet.component import RelayerComponent, cancel_and_wait
 from interop.devnet.scroll.artifacts import artifact
 from interop.devnet.scroll.chain import (
     DEVNET_SCROLL,
@@ -65,8 +62,6 @@ __all__ = [
     "ScrollDevnet",
     "make_component",
 ]
-
-log = logging.getLogger("interop.devnet.scroll")
 
 OWNER_KEY = "0x" + keccak(b"interop devnet scroll owner").hex()
 """Deployer, proxy-admin owner, prover and gas-oracle feeder (never a test account)."""
@@ -159,10 +154,12 @@ class _Deployer:
                 ) from exc
 
 
-class ScrollDevnet:
-    """Devnet component `scroll`. `sync()` runs the relayer once (relay, commit, finalize)."""
+class ScrollDevnet(RelayerComponent[ScrollRelayer]):
+    """Devnet component `scroll`. `sync()` runs the relayer once: relay every L1 message so
+    far, commit the new L2 blocks, finalize what is due."""
 
     name = "scroll"
+    label = "scroll relayer"
 
     def __init__(
         self,
@@ -172,28 +169,17 @@ class ScrollDevnet:
         finalize_delay: int = 60,
         poll_interval: float = 0.2,
     ) -> None:
-        self.l1_id, self.l2_id = l1_id, l2_id
+        super().__init__(l1_id=l1_id, l2_id=l2_id, poll_interval=poll_interval)
         self.finalize_delay = finalize_delay
-        self.poll_interval = poll_interval
         self.addresses: dict[str, Address] = {}
-        self.relayer: ScrollRelayer | None = None
-        self.startup_seconds = 0.0
-        self._task: asyncio.Task[None] | None = None
         self._warmup: asyncio.Task[None] | None = None
 
     @property
     def owner(self) -> SafeSigner:
         return account_from_key(OWNER_KEY)
 
-    async def start(self, devnet: Devnet) -> None:
-        t0 = time.monotonic()
+    async def deploy(self, devnet: Devnet, l1: ChainClient, l2: ChainClient) -> ScrollRelayer:
         owner = self.owner
-        l1 = ChainClient(
-            devnet.chain(self.l1_id), devnet.transport(self.l1_id), owns_transport=False
-        )
-        l2 = ChainClient(
-            devnet.chain(self.l2_id), devnet.transport(self.l2_id), owns_transport=False
-        )
         for c in (l1, l2):
             await c.request("anvil_setBalance", [owner.address, hex(10**24)])
         d1, d2 = _Deployer(l1, owner), _Deployer(l2, owner)
@@ -348,47 +334,22 @@ class ScrollDevnet:
                 parent_contracts=parents,
             )
         )
-        self.relayer = ScrollRelayer(
+        relayer = ScrollRelayer(
             l1, l2, owner, SEQUENCER_KEY,
             messenger=a["messenger"], queue=a["queue_v2"], rollup=a["chain"],
             l2_messenger=a["l2_messenger"], genesis_batch_hash=keccak(header0),
             first_l1_block=await l1.block_number(), first_l2_block=int(genesis["number"], 16),
             finalize_delay=self.finalize_delay,
         )  # fmt: skip
-        self.relayer.fees = l1_fees
+        relayer.fees = l1_fees
         # not `devnet.spawn`: this task ends by design; a failure only costs the first commit time
         self._warmup = asyncio.create_task(_warm_up_blobs(l1), name="scroll blob warm-up")
-        self._task = devnet.spawn(
-            "scroll relayer",
-            run_relayer(
-                self.relayer, "scroll relayer", self.poll_interval, log,
-                max_failures=devnet.config.relayer_max_failures,
-            ),
-        )  # fmt: skip
-        self.startup_seconds = time.monotonic() - t0
-        log.info("scroll component started in %.2f s", self.startup_seconds)
-
-    async def sync(self) -> None:
-        """Relay every L1 message so far, commit the new L2 blocks, finalize what is due."""
-        if self.relayer is None:
-            raise DevnetError("the scroll component is not started")
-        await locked_step(self.relayer)
-
-    async def describe(self) -> str:
-        return "not started" if self.relayer is None else self.relayer.describe()
+        return relayer
 
     async def stop(self) -> None:
         warm, self._warmup = self._warmup, None
-        if warm is not None:
-            warm.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await warm
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self.relayer = None
+        await cancel_and_wait(warm)
+        await super().stop()
 
 
 async def _warm_up_blobs(l1: ChainClient) -> None:

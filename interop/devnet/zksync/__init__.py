@@ -17,10 +17,7 @@ docs/devnet-zksync.md says, page by page, what is emulated and why.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
-import time
 from typing import TYPE_CHECKING, Any
 
 import rlp
@@ -32,12 +29,11 @@ from interop.actions.contract import send_call
 from interop.actions.tx import send_transaction, wait_for_receipt
 from interop.chains.model import ContractName
 from interop.client import ChainClient
-from interop.devnet.relayloop import run_relayer
+from interop.devnet.component import RelayerComponent
 from interop.devnet.zksync.artifacts import artifact
 from interop.devnet.zksync.chain import DEVNET_ZKSYNC
 from interop.devnet.zksync.sequencer import Sequencer
 from interop.devnet.zksync.shim import ZkSyncShim
-from interop.errors import DevnetError
 from interop.signer import SafeSigner, account_from_key
 from interop.spec.zksync.addresses import L1_MESSENGER, L2_BASE_TOKEN
 from interop.types import Address, hex_to_bytes, to_address
@@ -46,8 +42,6 @@ if TYPE_CHECKING:
     from interop.devnet.core import Devnet
 
 __all__ = ["DEVNET_ZKSYNC", "OPERATOR_KEY", "ZkSyncDevnet", "make_component"]
-
-log = logging.getLogger("interop.devnet.zksync")
 
 OPERATOR_KEY = "0x" + keccak(b"interop devnet zksync operator").hex()
 """Deployer, Bridgehub admin and the chain's operator (never a test account)."""
@@ -61,10 +55,12 @@ def _create_address(sender: str, nonce: int) -> Address:
     return to_address(keccak(rlp.encode([hex_to_bytes(sender), nonce]))[12:])
 
 
-class ZkSyncDevnet:
-    """Devnet component `zksync`. `sync()` runs the sequencer once."""
+class ZkSyncDevnet(RelayerComponent[Sequencer]):
+    """Devnet component `zksync`. `sync()` runs the sequencer once: execute queued priority
+    operations, seal and commit a batch, execute what is due."""
 
     name = "zksync"
+    label = "zksync sequencer"
 
     def __init__(
         self,
@@ -74,33 +70,25 @@ class ZkSyncDevnet:
         execute_delay: int = 120,
         poll_interval: float = 0.2,
     ) -> None:
-        self.l1_id, self.l2_id = l1_id, l2_id
+        super().__init__(l1_id=l1_id, l2_id=l2_id, poll_interval=poll_interval)
         self.execute_delay = execute_delay
-        self.poll_interval = poll_interval
         self.bridgehub: Address | None = None
         self.diamond: Address | None = None
         self.asset_router: Address | None = None
         self.nullifier: Address | None = None
-        self.sequencer: Sequencer | None = None
         self.shim: ZkSyncShim | None = None
-        self.startup_seconds = 0.0
-        self._task: asyncio.Task[None] | None = None
-        self._clients: list[ChainClient] = []
+
+    @property
+    def sequencer(self) -> Sequencer | None:
+        """The running sequencer / prover / operator (the component's relayer)."""
+        return self.relayer
 
     @property
     def operator(self) -> SafeSigner:
         return account_from_key(OPERATOR_KEY)
 
-    async def start(self, devnet: Devnet) -> None:
-        t0 = time.monotonic()
+    async def deploy(self, devnet: Devnet, l1: ChainClient, l2: ChainClient) -> Sequencer:
         op = self.operator
-        l1 = ChainClient(
-            devnet.chain(self.l1_id), devnet.transport(self.l1_id), owns_transport=False
-        )
-        l2 = ChainClient(
-            devnet.chain(self.l2_id), devnet.transport(self.l2_id), owns_transport=False
-        )
-        self._clients = [l1, l2]
         for c in (l1, l2):
             await c.request("anvil_setBalance", [op.address, hex(10**24)])
         n = await l1.get_nonce(op.address)
@@ -129,7 +117,7 @@ class ZkSyncDevnet:
         self.asset_router, self.nullifier = router, nullifier
         for addr, name in ((L1_MESSENGER, "EmuL1Messenger"), (L2_BASE_TOKEN, "EmuL2BaseToken")):
             await l2.request("anvil_setCode", [addr, "0x" + artifact(name).runtime.hex()])
-        self.sequencer = Sequencer(
+        sequencer = Sequencer(
             l1,
             l2,
             op,
@@ -141,7 +129,7 @@ class ZkSyncDevnet:
         )
         self.shim = ZkSyncShim(
             devnet.nodes[self.l2_id].url,
-            self.sequencer,
+            sequencer,
             l1_chain_id=self.l1_id,
             bridgehub=bridgehub,
             diamond=diamond,
@@ -160,39 +148,14 @@ class ZkSyncDevnet:
             }
         )
         devnet.update_chain(chain.replace(parent_contracts=parents).with_rpc(self.shim.url))
-        self._task = devnet.spawn(
-            "zksync sequencer",
-            run_relayer(
-                self.sequencer,
-                "zksync sequencer",
-                self.poll_interval,
-                log,
-                max_failures=devnet.config.relayer_max_failures,
-            ),
-        )
-        self.startup_seconds = time.monotonic() - t0
-        log.info("zksync component started in %.2f s", self.startup_seconds)
-
-    async def sync(self) -> None:
-        """Execute queued priority operations, seal and commit a batch, execute what is due."""
-        if self.sequencer is None:
-            raise DevnetError("the zksync component is not started")
-        await self.sequencer.sync()
-
-    async def describe(self) -> str:
-        return "not started" if self.sequencer is None else self.sequencer.describe()
+        return sequencer
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await super().stop()
         if self.shim is not None:
             with contextlib.suppress(Exception):
                 await self.shim.stop()
         self.shim = None
-        self.sequencer = None
 
 
 def make_component(l1_id: int = 900, l2_id: int = DEVNET_ZKSYNC.id, **kw: Any) -> ZkSyncDevnet:
