@@ -17,20 +17,27 @@
   (`commitBatch`, `proveBatches`: no proof is checked) and executed once `execute_delay`
   seconds of L1 time have passed since its commit (the component's default is 120 s, like the
   devnet's other short periods; Era's `ValidatorTimelock` waits 3 hours).
+- **The diamond is the record**: a commit, proof or execution that a step sent but did not get
+  to record (it failed after the broadcast: a receipt timeout, an RPC fault) is read back from
+  the diamond's batch counters and events at the next step, never sent again. Before, the next
+  commit reused the batch number and reverted (`batch order`), as did a repeated execution
+  (`execute order`), on every step until the sequencer was declared crashed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from eth_abi.abi import decode as abi_decode
 
 from interop.abi import Fn, event_topic
-from interop.actions.contract import send_call
+from interop.actions.contract import call_one, send_call
 from interop.client import ChainClient
 from interop.devnet.relayloop import locked_step
+from interop.errors import DevnetError
+from interop.rpc.models import Log
 from interop.signer import Signer
 from interop.spec.zksync import abis
 from interop.spec.zksync.addresses import BOOTLOADER, L1_MESSENGER
@@ -46,6 +53,8 @@ L2_TO_L1_LOG_SENT_TOPIC = event_topic("L2ToL1LogSent((uint8,bool,uint16,address,
 COMMIT_BATCH = Fn("commitBatch(uint256,bytes32)")
 PROVE_BATCHES = Fn("proveBatches(uint256)")
 EXECUTE_BATCHES = Fn("executeBatches(uint256)")
+BLOCK_COMMIT_TOPIC = event_topic("BlockCommit(uint256,bytes32,bytes32)")
+BLOCK_EXECUTION_TOPIC = event_topic("BlockExecution(uint256,bytes32,bytes32)")
 
 
 @dataclass
@@ -91,6 +100,7 @@ class Sequencer:
         self.l1, self.l2, self.operator = l1, l2, operator
         self.chain_id, self.diamond = chain_id, diamond
         self.l1_cursor = first_l1_block
+        self.first_l1_block = first_l1_block
         self.sealed_block = first_l2_block
         self.execute_delay = execute_delay
         self.lock = asyncio.Lock()
@@ -192,63 +202,121 @@ class Sequencer:
 
     # ---------------------------------------------------------------- batches
 
+    async def _block_txs(self, number: int) -> list[tuple[str, list[L2Log]]]:
+        """Each transaction of L2 block `number` (public hash) with its L2->L1 logs in tree
+        order, their `tx_number_in_batch` left 0 (`_assemble` numbers them)."""
+        out: list[tuple[str, list[L2Log]]] = []
+        blk = await self.l2.get_block(number)
+        for h in blk.get("transactions", []):
+            h = str(h).lower()
+            public = self.canonical_of.get(h, h)
+            logs: list[L2Log] = []
+            em = self.by_canonical.get(public)
+            if em is not None:
+                logs.append(
+                    L2Log(
+                        0, True, 0, BOOTLOADER, hex_to_bytes(public), em.status.to_bytes(32, "big")
+                    )
+                )
+            rcpt = await self.l2.request("eth_getTransactionReceipt", [h])
+            for lg in rcpt.get("logs", []):
+                topics = lg.get("topics") or []
+                if (
+                    str(lg["address"]).lower() != L1_MESSENGER.lower()
+                    or not topics
+                    or topics[0].lower() != L2_TO_L1_LOG_SENT_TOPIC.lower()
+                ):
+                    continue
+                ((shard, svc, _, sender, key, value),) = abi_decode(
+                    ["(uint8,bool,uint16,address,bytes32,bytes32)"], hex_to_bytes(lg["data"])
+                )
+                logs.append(L2Log(shard, svc, 0, sender, key, value))
+            out.append((public, logs))
+        return out
+
+    @staticmethod
+    def _assemble(number: int, first: int, last: int, txs: list[tuple[str, list[L2Log]]]) -> Batch:
+        """The batch of L2 blocks `first..last` whose transactions are `txs`, with its roots."""
+        batch = Batch(number, first, last)
+        for n, (public, logs) in enumerate(txs):
+            batch.tx_numbers[public] = n
+            batch.logs += [(replace(lg, tx_number_in_batch=n), public) for lg in logs]
+        batch.local_root = logs_root([lg.leaf() for lg, _ in batch.logs])
+        batch.root = full_logs_root(batch.local_root)
+        return batch
+
+    async def _event(self, topic: str, batch_number: int) -> Log:
+        """The diamond's `BlockCommit` / `BlockExecution` of `batch_number` (indexed)."""
+        logs = await self.l1.get_logs(
+            address=self.diamond,
+            topics=[topic, "0x" + batch_number.to_bytes(32, "big").hex()],
+            from_block=self.first_l1_block,
+            to_block=await self.l1.block_number(),
+        )
+        if not logs:
+            raise DevnetError(f"zksync devnet: no event {topic} for batch {batch_number}")
+        return logs[-1]
+
+    async def _record_commit(self, batch: Batch, commit: Log | str, block_number: int) -> None:
+        batch.commit_tx = commit if isinstance(commit, str) else str(commit.transaction_hash)
+        batch.committed_at = int((await self.l1.get_block(block_number))["timestamp"], 16)
+        self.batches.append(batch)
+        for public in batch.tx_numbers:
+            self.batch_of[public] = batch.number
+        self.sealed_block = batch.last_block
+
+    async def _read_back(self) -> None:
+        """Adopt commits this sequencer sent but did not record, and prove what is unproven.
+
+        The diamond counts committed batches and its `BlockCommit` event holds each batch's
+        root; a commit it holds beyond our record was sent by a step that failed after the
+        broadcast. Its L2 blocks are re-sealed from the first unsealed one until the root
+        matches (the smallest such range: blocks whose transactions send no L2->L1 log do not
+        change the root, and then fall to the next batch); what it holds is never committed
+        again."""
+        committed = int(await call_one(self.l1, self.diamond, abis.TOTAL_BATCHES_COMMITTED))
+        while len(self.batches) < committed:
+            number = len(self.batches) + 1
+            lg = await self._event(BLOCK_COMMIT_TOPIC, number)
+            root = hex_to_bytes(lg.topics[2])
+            first = self.sealed_block + 1
+            head = await self.l2.block_number()
+            txs: list[tuple[str, list[L2Log]]] = []
+            for b in range(first, head + 1):
+                txs += await self._block_txs(b)
+                if txs and (batch := self._assemble(number, first, b, txs)).root == root:
+                    log.info(
+                        "zksync sequencer: adopting commit of batch %d (L2 %d-%d)", number, first, b
+                    )
+                    await self._record_commit(batch, lg, lg.block_number)
+                    break
+            else:
+                raise DevnetError(
+                    f"zksync devnet: batch {number} is committed on L1 (root 0x{root.hex()}) but "
+                    f"no L2 blocks from {first} to {head} seal to it"
+                )
+        verified = int(await call_one(self.l1, self.diamond, abis.TOTAL_BATCHES_VERIFIED))
+        if verified < committed:  # a commit whose proof was not sent
+            await send_call(self.l1, self.operator, self.diamond, PROVE_BATCHES.encode(committed))
+
     async def _seal(self) -> None:
+        await self._read_back()
         head = await self.l2.block_number()
         if head <= self.sealed_block:
             return
-        batch = Batch(len(self.batches) + 1, self.sealed_block + 1, head)
-        n = 0
-        for b in range(self.sealed_block + 1, head + 1):
-            blk = await self.l2.get_block(b)
-            for h in blk.get("transactions", []):
-                h = str(h).lower()
-                public = self.canonical_of.get(h, h)
-                batch.tx_numbers[public] = n
-                em = self.by_canonical.get(public)
-                if em is not None:
-                    batch.logs.append(
-                        (
-                            L2Log(
-                                0,
-                                True,
-                                n,
-                                BOOTLOADER,
-                                hex_to_bytes(public),
-                                em.status.to_bytes(32, "big"),
-                            ),
-                            public,
-                        )
-                    )
-                rcpt = await self.l2.request("eth_getTransactionReceipt", [h])
-                for lg in rcpt.get("logs", []):
-                    topics = lg.get("topics") or []
-                    if (
-                        str(lg["address"]).lower() != L1_MESSENGER.lower()
-                        or not topics
-                        or topics[0].lower() != L2_TO_L1_LOG_SENT_TOPIC.lower()
-                    ):
-                        continue
-                    ((shard, svc, _, sender, key, value),) = abi_decode(
-                        ["(uint8,bool,uint16,address,bytes32,bytes32)"],
-                        hex_to_bytes(lg["data"]),
-                    )
-                    batch.logs.append((L2Log(shard, svc, n, sender, key, value), public))
-                n += 1
-        if n == 0:  # empty blocks only: nothing to commit
+        first = self.sealed_block + 1
+        txs: list[tuple[str, list[L2Log]]] = []
+        for b in range(first, head + 1):
+            txs += await self._block_txs(b)
+        if not txs:  # empty blocks only: nothing to commit
             self.sealed_block = head
             return
-        batch.local_root = logs_root([lg.leaf() for lg, _ in batch.logs])
-        batch.root = full_logs_root(batch.local_root)
+        batch = self._assemble(len(self.batches) + 1, first, head, txs)
         commit = await send_call(
             self.l1, self.operator, self.diamond, COMMIT_BATCH.encode(batch.number, batch.root)
         )
         await send_call(self.l1, self.operator, self.diamond, PROVE_BATCHES.encode(batch.number))
-        batch.commit_tx = commit.transaction_hash
-        batch.committed_at = int((await self.l1.get_block(commit.block_number))["timestamp"], 16)
-        self.batches.append(batch)
-        for public in batch.tx_numbers:
-            self.batch_of[public] = batch.number
-        self.sealed_block = head
+        await self._record_commit(batch, commit.transaction_hash, commit.block_number)
         log.info(
             "batch %d: L2 blocks %d-%d, %d logs",
             batch.number,
@@ -259,6 +327,16 @@ class Sequencer:
 
     async def _execute(self) -> None:
         pending = [b for b in self.batches if not b.executed]
+        if not pending:
+            return
+        # an execution sent by a step that failed after the broadcast: the diamond has it
+        executed = int(await call_one(self.l1, self.diamond, abis.TOTAL_BATCHES_EXECUTED))
+        for b in pending:
+            if b.number <= executed:
+                lg = await self._event(BLOCK_EXECUTION_TOPIC, b.number)
+                ts = int((await self.l1.get_block(lg.block_number))["timestamp"], 16)
+                b.executed, b.execute_tx, b.executed_at = True, str(lg.transaction_hash), ts
+        pending = [b for b in pending if not b.executed]
         if not pending:
             return
         now = int((await self.l1.get_block("latest"))["timestamp"], 16)
