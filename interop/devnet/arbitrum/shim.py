@@ -15,18 +15,17 @@ Batches are answered element by element.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import rlp
-from aiohttp import ClientSession, ClientTimeout, web
 from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
 
 from interop.aliasing import apply_l1_to_l2_alias
 from interop.devnet.arbitrum.artifacts import calldata, selector
 from interop.devnet.arbitrum.relayer import EmulatedTx, EmulatedTxStore
+from interop.devnet.rpcshim import JsonRpcShim, RpcFailure
 from interop.rpc.models import Log
 from interop.spec.arbitrum.formulas import (
     ARB_RETRYABLE_TX,
@@ -77,14 +76,8 @@ def _is_redeem(raw: str) -> bool:
     return "0x" + to.hex() == _ART and data[:4] == _SEL_REDEEM
 
 
-class _RpcFailure(Exception):
-    def __init__(self, code: int, message: str, data: Any = None) -> None:
-        super().__init__(message)
-        self.code, self.message, self.data = code, message, data
-
-
-class RpcShim:
-    """aiohttp server on 127.0.0.1:0; `url` after `start()`."""
+class RpcShim(JsonRpcShim):
+    """The Arbitrum shim (see the module docstring); `url` after `start()`."""
 
     def __init__(
         self,
@@ -95,77 +88,15 @@ class RpcShim:
         run_retries: Callable[[], Awaitable[None]] | None = None,
         redeem_in_block: Callable[[str], Awaitable[str]] | None = None,
     ) -> None:
-        self.upstream = upstream
+        super().__init__(upstream)
         self.store = store
         self._l1_base_fee = l1_base_fee
         self._run_retries = run_retries
         """Runs the relayer's pending retries (a locked step); see `_hold_redeem`."""
         self._redeem_in_block = redeem_in_block
         """Submits a signed redeem and runs its retry in the same block (the relayer's)."""
-        self._session: ClientSession | None = None
-        self._runner: web.AppRunner | None = None
-        self.url = ""
 
-    async def start(self) -> None:
-        self._session = ClientSession(timeout=ClientTimeout(total=60))
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_post("/", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None
-        port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-        self.url = f"http://127.0.0.1:{port}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    # ------------------------------------------------------------------ plumbing
-
-    async def _up(self, method: str, params: list[Any]) -> Any:
-        assert self._session is not None
-        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-        async with self._session.post(self.upstream, json=body) as resp:
-            out = await resp.json(content_type=None)
-        if "error" in out:
-            e = out["error"]
-            raise _RpcFailure(int(e.get("code", -32000)), str(e.get("message")), e.get("data"))
-        return out.get("result")
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        try:
-            body = json.loads(await request.read())
-        except ValueError:
-            return web.json_response(
-                {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "parse error"}}
-            )
-        if isinstance(body, list):
-            out: Any = await asyncio.gather(*(self._one(x) for x in body))
-        else:
-            out = await self._one(body)
-        return web.json_response(out)
-
-    async def _one(self, req: dict[str, Any]) -> dict[str, Any]:
-        rid = req.get("id")
-        try:
-            result = await self._dispatch(str(req.get("method")), list(req.get("params") or []))
-        except _RpcFailure as f:
-            err: dict[str, Any] = {"code": f.code, "message": f.message}
-            if f.data is not None:
-                err["data"] = f.data
-            return {"jsonrpc": "2.0", "id": rid, "error": err}
-        except Exception as exc:
-            return {"jsonrpc": "2.0", "id": rid, "error": {"code": -32603, "message": str(exc)}}
-        return {"jsonrpc": "2.0", "id": rid, "result": result}
-
-    async def _dispatch(self, method: str, params: list[Any]) -> Any:
+    async def dispatch(self, method: str, params: list[Any]) -> Any:
         redeem = self._redeem_in_block
         if method == "eth_sendRawTransaction" and params and redeem and _is_redeem(str(params[0])):
             return await redeem(str(params[0]))
@@ -174,10 +105,10 @@ class RpcShim:
         if method == "eth_getTransactionByHash":
             return await self._transaction(str(params[0]))
         if method in ("eth_getBlockByNumber", "eth_getBlockByHash"):
-            block = await self._up(method, params)
+            block = await self.forward(method, params)
             return await self._block(block, bool(params[1]) if len(params) > 1 else False)
         if method == "eth_getLogs":
-            return [self._fix_log(x) for x in await self._up(method, params)]
+            return [self._fix_log(x) for x in await self.forward(method, params)]
         if method in ("eth_call", "eth_estimateGas") and params:
             tx = params[0] or {}
             to = str(tx.get("to") or "").lower()
@@ -187,7 +118,7 @@ class RpcShim:
                 data = hex_to_bytes(str(tx.get("data") or tx.get("input") or "0x"))
                 if data[:4] == _SEL_REDEEM:
                     return await self._estimate_redeem(params, data)
-        return await self._up(method, params)
+        return await self.forward(method, params)
 
     async def _estimate_redeem(self, params: list[Any], data: bytes) -> str:
         """`eth_estimateGas` of `ArbRetryableTx.redeem(ticket)` includes the retry it schedules,
@@ -195,10 +126,10 @@ class RpcShim:
         remaining gas to the retry, so an estimate of the redeem alone leaves the retry with
         almost none and a client's default `redeem()` fails again. Estimate = the redeem's own
         gas + what the ticket's call needs from its sender + the gas the redeem keeps back."""
-        own = int(await self._up("eth_estimateGas", params), 16)
+        own = int(await self.forward("eth_estimateGas", params), 16)
         (ticket,) = abi_decode(["bytes32"], data[4:])
         try:
-            raw = await self._up(
+            raw = await self.forward(
                 "eth_call",
                 [
                     {
@@ -208,7 +139,7 @@ class RpcShim:
                     "latest",
                 ],
             )
-        except _RpcFailure:
+        except RpcFailure:
             return hex(own)
         (frm, to, value, _b, _t, _n, _g, payload) = abi_decode(
             ["address", "address", "uint256", "address", "uint64", "uint64", "uint64", "bytes"],
@@ -223,8 +154,8 @@ class RpcShim:
             est["to"] = to
         override = {frm: {"balance": hex(int(value) + 10**24)}}
         try:
-            retry = int(await self._up("eth_estimateGas", [est, "latest", override]), 16)
-        except _RpcFailure:  # the retry would fail whatever its gas: the redeem alone
+            retry = int(await self.forward("eth_estimateGas", [est, "latest", override]), 16)
+        except RpcFailure:  # the retry would fail whatever its gas: the redeem alone
             return hex(own)
         return hex(own + retry + _REDEEM_KEEPS_GAS)
 
@@ -235,13 +166,13 @@ class RpcShim:
         return {**lg, "transactionHash": arb} if arb else lg
 
     async def _l1_block_at(self, block: str) -> str:
-        slot = await self._up("eth_getStorageAt", [ARB_SYS, "0x0", block])
+        slot = await self.forward("eth_getStorageAt", [ARB_SYS, "0x0", block])
         return hex(int(slot, 16))
 
     async def _receipt(self, h: str) -> Any:
         em = self.store.get(h)
         if em is None:
-            rcpt = await self._up("eth_getTransactionReceipt", [h])
+            rcpt = await self.forward("eth_getTransactionReceipt", [h])
             if rcpt is None:
                 return None
             arb = self.store.arb_hash(h)
@@ -269,7 +200,7 @@ class RpcShim:
                 "status": hex(em.status),
             }
         else:
-            rcpt = dict(await self._up("eth_getTransactionReceipt", [em.anvil_hash]))
+            rcpt = dict(await self.forward("eth_getTransactionReceipt", [em.anvil_hash]))
             rcpt["from"] = em.from_address
             rcpt["to"] = em.to
             rcpt["status"] = hex(em.status)
@@ -337,13 +268,15 @@ class RpcShim:
     async def _transaction(self, h: str) -> Any:
         em = self.store.get(h)
         if em is None:
-            return await self._up("eth_getTransactionByHash", [h])
+            return await self.forward("eth_getTransactionByHash", [h])
         base = (
-            await self._up("eth_getTransactionByHash", [em.anvil_hash]) if em.anvil_hash else None
+            await self.forward("eth_getTransactionByHash", [em.anvil_hash])
+            if em.anvil_hash
+            else None
         )
         out = self._em_tx(em, base)
         if out.get("chainId") is None:
-            out["chainId"] = await self._up("eth_chainId", [])
+            out["chainId"] = await self.forward("eth_chainId", [])
         return out
 
     # ------------------------------------------------------------------ blocks
@@ -353,7 +286,7 @@ class RpcShim:
             return block
         block = dict(block)
         number = int(block["number"], 16)
-        state = await self._up(
+        state = await self.forward(
             "eth_call",
             [
                 {
@@ -398,7 +331,7 @@ class RpcShim:
             if int(to, 16):
                 est["to"] = to
             override = {frm: {"balance": hex(deposit + value + 10**24)}}
-            gas = int(await self._up("eth_estimateGas", [est, "latest", override]), 16)
+            gas = int(await self.forward("eth_estimateGas", [est, "latest", override]), 16)
             return hex(gas + 10_000)
         if sel == _SEL_PROOF:
             size, leaf = abi_decode(["uint64", "uint64"], args)
@@ -417,19 +350,19 @@ class RpcShim:
                 est["value"] = tx["value"]
             if not creation:
                 est["to"] = to
-            gas = int(await self._up("eth_estimateGas", [est]), 16)
-            latest = await self._up("eth_getBlockByNumber", ["latest", False])
+            gas = int(await self.forward("eth_estimateGas", [est]), 16)
+            latest = await self.forward("eth_getBlockByNumber", ["latest", False])
             base = int(latest.get("baseFeePerGas") or "0x0", 16)
             l1 = await self._l1_base_fee() if self._l1_base_fee else 0
             out = abi_encode(["uint64", "uint64", "uint256", "uint256"], [gas, 0, base, l1])
         else:
-            raise _RpcFailure(-32000, "execution reverted: NodeInterface method not emulated")
+            raise RpcFailure(-32000, "execution reverted: NodeInterface method not emulated")
         if method == "eth_estimateGas":
             return hex(50_000)
         return "0x" + out.hex()
 
     async def _outbox_proof(self, size: int, leaf: int) -> bytes:
-        raw = await self._up(
+        raw = await self.forward(
             "eth_getLogs",
             [
                 {
@@ -445,7 +378,7 @@ class RpcShim:
             ev = decode_l2_to_l1_tx(Log.from_rpc(x))
             items[ev.position] = hex_to_bytes(ev.hash)
         if size == 0 or size > len(items) or leaf >= size:
-            raise _RpcFailure(-32000, "execution reverted: leaf does not exist")
+            raise RpcFailure(-32000, "execution reverted: leaf does not exist")
         leaves = [send_leaf(items[i]) for i in range(size)]
         proof = send_merkle_proof(leaves, leaf)
         root = send_merkle_root(leaves)

@@ -20,13 +20,10 @@ Batches are answered element by element.
 
 from __future__ import annotations
 
-import asyncio
-import json
 from datetime import UTC, datetime
 from typing import Any
 
-from aiohttp import ClientSession, ClientTimeout, web
-
+from interop.devnet.rpcshim import JsonRpcShim
 from interop.devnet.zksync.sequencer import Sequencer
 from interop.spec.zksync.addresses import ETH_TOKEN_L1, L2_ASSET_ROUTER
 from interop.spec.zksync.logs import encode_log_proof, merkle_root_and_path
@@ -37,14 +34,10 @@ L1_TX_OVERHEAD_GAS = 100_000
 _BIG = hex(10**30)
 
 
-class _RpcFailure(Exception):
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
+class ZkSyncShim(JsonRpcShim):
+    """The ZKsync shim (see the module docstring); `url` after `start()`."""
 
-
-class ZkSyncShim:
-    """aiohttp server on 127.0.0.1:0; `url` after `start()`."""
+    forward_error_data = False
 
     def __init__(
         self,
@@ -57,69 +50,13 @@ class ZkSyncShim:
         asset_router: str,
         nullifier: str,
     ) -> None:
-        self.upstream, self.seq = upstream, seq
+        super().__init__(upstream)
+        self.seq = seq
         self.l1_chain_id = l1_chain_id
         self.bridgehub, self.diamond = bridgehub, diamond
         self.asset_router, self.nullifier = asset_router, nullifier
-        self._session: ClientSession | None = None
-        self._runner: web.AppRunner | None = None
-        self.url = ""
 
-    async def start(self) -> None:
-        self._session = ClientSession(timeout=ClientTimeout(total=60))
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_post("/", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None
-        port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-        self.url = f"http://127.0.0.1:{port}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    async def _up(self, method: str, params: list[Any]) -> Any:
-        assert self._session is not None
-        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-        async with self._session.post(self.upstream, json=body) as resp:
-            out = await resp.json(content_type=None)
-        if "error" in out:
-            e = out["error"]
-            raise _RpcFailure(int(e.get("code", -32000)), str(e.get("message")))
-        return out.get("result")
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        try:
-            body = json.loads(await request.read())
-        except ValueError:
-            return web.json_response(
-                {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "parse error"}}
-            )
-        if isinstance(body, list):
-            out: Any = await asyncio.gather(*(self._one(x) for x in body))
-        else:
-            out = await self._one(body)
-        return web.json_response(out)
-
-    async def _one(self, req: dict[str, Any]) -> dict[str, Any]:
-        rid = req.get("id")
-        try:
-            result = await self._dispatch(str(req.get("method")), list(req.get("params") or []))
-        except _RpcFailure as f:
-            return {"jsonrpc": "2.0", "id": rid, "error": {"code": f.code, "message": f.message}}
-        except Exception as exc:
-            return {"jsonrpc": "2.0", "id": rid, "error": {"code": -32603, "message": str(exc)}}
-        return {"jsonrpc": "2.0", "id": rid, "result": result}
-
-    async def _dispatch(self, method: str, params: list[Any]) -> Any:
+    async def dispatch(self, method: str, params: list[Any]) -> Any:
         seq = self.seq
         if method == "zks_L1ChainId":
             return hex(self.l1_chain_id)
@@ -149,7 +86,7 @@ class ZkSyncShim:
             return await self._receipt(str(params[0]))
         if method == "eth_getTransactionByHash":
             return await self._transaction(str(params[0]))
-        return await self._up(method, params)
+        return await self.forward(method, params)
 
     def _log_proof(self, tx_hash: str, index: int) -> Any:
         found = self.seq.batch_for_tx(tx_hash)
@@ -196,13 +133,13 @@ class ZkSyncShim:
         over: dict[str, Any] = {}
         if "from" in call:
             over[str(call["from"])] = {"balance": _BIG}
-        gas = int(await self._up("eth_estimateGas", [call, "latest", over]), 16)
+        gas = int(await self.forward("eth_estimateGas", [call, "latest", over]), 16)
         return gas + L1_TX_OVERHEAD_GAS
 
     async def _estimate_fee(self, tx: dict[str, Any]) -> dict[str, str]:
         call = {k: v for k, v in tx.items() if k in ("from", "to", "value", "data")}
-        gas = int(await self._up("eth_estimateGas", [call]), 16)
-        price = int(await self._up("eth_gasPrice", []), 16)
+        gas = int(await self.forward("eth_estimateGas", [call]), 16)
+        price = int(await self.forward("eth_gasPrice", []), 16)
         return {
             "gas_limit": hex(gas),
             "gas_per_pubdata_limit": hex(50_000),
@@ -216,7 +153,7 @@ class ZkSyncShim:
         d["l1BatchTxIndex"] = None if found is None else hex(found[1])
 
     async def _transaction(self, h: str) -> Any:
-        tx = await self._up("eth_getTransactionByHash", [self.seq.anvil_hash(h)])
+        tx = await self.forward("eth_getTransactionByHash", [self.seq.anvil_hash(h)])
         if tx is None:
             return None
         public = self.seq.public_hash(str(tx["hash"]))
@@ -225,7 +162,7 @@ class ZkSyncShim:
         return tx
 
     async def _receipt(self, h: str) -> Any:
-        rcpt = await self._up("eth_getTransactionReceipt", [self.seq.anvil_hash(h)])
+        rcpt = await self.forward("eth_getTransactionReceipt", [self.seq.anvil_hash(h)])
         if rcpt is None:
             return None
         public = self.seq.public_hash(str(rcpt["transactionHash"]))
