@@ -16,7 +16,19 @@ from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
 
 from interop.actions.tx import send_transaction, wait_for_receipt
-from interop.adapters.arbitrum.formulas import (
+from interop.aliasing import apply_l1_to_l2_alias
+from interop.client import ChainClient
+from interop.devnet.arbitrum import ArbitrumDevnet
+from interop.devnet.arbitrum.artifacts import calldata
+from interop.devnet.arbitrum.bold import (
+    ASSERTION_CONFIRMED_TOPIC,
+    ASSERTION_CREATED_TOPIC,
+    decode_assertion_created,
+)
+from interop.devnet.core import Devnet
+from interop.errors import RpcResponseError
+from interop.signer import SafeSigner, account_from_key
+from interop.spec.arbitrum.formulas import (
     ARB_RETRYABLE_TX,
     ARB_SYS,
     L2_TO_L1_TX_TOPIC,
@@ -32,18 +44,6 @@ from interop.adapters.arbitrum.formulas import (
     retryable_creation_id,
     verify_outbox_proof,
 )
-from interop.aliasing import apply_l1_to_l2_alias
-from interop.client import ChainClient
-from interop.devnet.arbitrum import ArbitrumDevnet
-from interop.devnet.arbitrum.artifacts import calldata
-from interop.devnet.arbitrum.bold import (
-    ASSERTION_CONFIRMED_TOPIC,
-    ASSERTION_CREATED_TOPIC,
-    decode_assertion_created,
-)
-from interop.devnet.core import Devnet
-from interop.errors import RpcResponseError
-from interop.signer import SafeSigner, account_from_key
 from interop.types import hex_to_bytes, to_address, to_hash32
 from interop.units import ether, gwei
 

@@ -19,12 +19,6 @@ from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
 
 from interop.actions.tx import send_transaction, wait_for_receipt
-from interop.adapters.opstack.formulas import (
-    decode_message_passed,
-    deposit_tx_hash,
-    output_root,
-    withdrawal_storage_slot,
-)
 from interop.chains.model import ContractName
 from interop.client import ChainClient
 from interop.devnet.anvil import DEV_ACCOUNTS
@@ -45,6 +39,12 @@ from interop.errors import ExecutionRevertedError
 from interop.rpc.base import Transport
 from interop.rpc.models import Receipt
 from interop.signer import SafeSigner, account_from_key
+from interop.spec.opstack.formulas import (
+    decode_message_passed,
+    deposit_tx_hash,
+    output_root,
+    withdrawal_storage_slot,
+)
 from interop.types import ZERO_ADDRESS, Address, hex_to_bytes, to_address
 from interop.units import ether
 

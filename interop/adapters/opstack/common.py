@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from interop import discovery
 from interop.actions.contract import call_fn, call_one
 from interop.actions.contract import send_call as send_fn
-from interop.adapters.opstack.abis import PORTAL_VERSION
 from interop.chains.model import Chain, ContractName, Stack
 from interop.client import ChainClient
 from interop.errors import (
@@ -16,6 +15,7 @@ from interop.errors import (
     RpcResponseError,
     UnsupportedOperationError,
 )
+from interop.spec.opstack.abis import PORTAL_VERSION
 from interop.types import Address
 
 __all__ = ["OpContracts", "call_fn", "call_one", "check_pair", "resolve_pair", "send_fn"]
