@@ -676,22 +676,53 @@ def _report(args: argparse.Namespace, flow: Any, st: Any) -> int:
     return 1 if st.status.value == "failed" else 0
 
 
-async def _drive(args: argparse.Namespace, flow: Any) -> Any:
-    if getattr(args, "complete", False):
-        return await flow.complete(
-            progress=_progress(args),
-            timeout=args.timeout,
-            poll=min(1.0, args.max_interval),
-            max_interval=args.max_interval,
-        )
-    if getattr(args, "wait", False):
+def _plan_source(io: Any, kind: Any = None) -> Any:
+    """Reads a hop's planned steps from its adapter (for the progress picture): cheap reads,
+    done once per route; the flow's kind from the journal, else `kind`."""
+    from interop.adapters.base import AdapterContext, FlowKind
+
+    async def plans(flow_id: str | None, hop: Any) -> tuple[Any, ...]:
+        k = io.flow(flow_id).kind if flow_id else (kind or FlowKind.ETH)
+        ctx = AdapterContext(io.client(hop.source), io.client(hop.target))
+        return tuple(await io.adapter(hop.adapter).plan(ctx, hop.direction, k))
+
+    return plans
+
+
+@contextlib.contextmanager
+def _shown(args: argparse.Namespace, io: Any, kind: Any = None, label: str = "") -> Iterator[Any]:
+    """The `progress` callback of a long wait. On a terminal (not --json, `rich` installed): a
+    live picture of every hop's steps, who acts and when, on stderr (`interop.cli.progress`);
+    elsewhere the plain lines of `_progress`, exactly as before (pipes, logs and --json rely on
+    them). The picture is taken down before the command prints its result or an error."""
+    from interop.cli.progress import FlowBoard, make_console
+
+    console = make_console(json_output=bool(getattr(args, "json", False)))
+    if console is None:
+        yield _progress(args)
+        return
+    names = {c.id: c.name for c in io.chains}
+    with FlowBoard(console, names=names, plans=_plan_source(io, kind), label=label) as board:
+        yield board
+
+
+async def _drive(args: argparse.Namespace, flow: Any, io: Any) -> Any:
+    if not (getattr(args, "complete", False) or getattr(args, "wait", False)):
+        return await flow.status()
+    with _shown(args, io, flow.kind) as progress:
+        if getattr(args, "complete", False):
+            return await flow.complete(
+                progress=progress,
+                timeout=args.timeout,
+                poll=min(1.0, args.max_interval),
+                max_interval=args.max_interval,
+            )
         return await flow.wait(
-            progress=_progress(args),
+            progress=progress,
             timeout=args.timeout,
             poll=min(1.0, args.max_interval),
             max_interval=args.max_interval,
         )
-    return await flow.status()
 
 
 def _waivers(args: argparse.Namespace) -> set[str]:
@@ -728,7 +759,7 @@ async def _bridge(args: argparse.Namespace) -> int:
         )
         if not args.json:
             print(f"flow {flow.id} started: {flow.tx_hash}", file=sys.stderr)
-        return _report(args, flow, await _drive(args, flow))
+        return _report(args, flow, await _drive(args, flow, io))
 
 
 async def _message(args: argparse.Namespace) -> int:
@@ -757,19 +788,21 @@ async def _message(args: argparse.Namespace) -> int:
         )
         if not args.json:
             print(f"flow {flow.id} started: {flow.tx_hash}", file=sys.stderr)
-        return _report(args, flow, await _drive(args, flow))
+        return _report(args, flow, await _drive(args, flow, io))
 
 
-async def _refresh(flows: Sequence[Any]) -> None:
+async def _refresh(flows: Sequence[Any]) -> dict[str, Any]:
     """Read each unfinished flow's status from chain (which records it in the journal) before
     listing: the journal alone showed flows as pending that had long been finalized on chain.
-    A flow that cannot be checked keeps its last recorded status, with a note on stderr."""
+    A flow that cannot be checked keeps its last recorded status, with a note on stderr.
+    Returns the states read, by flow id."""
     gate = asyncio.Semaphore(8)
+    states: dict[str, Any] = {}
 
     async def one(flow: Any) -> None:
         async with gate:
             try:
-                await asyncio.wait_for(flow.status(), 30)
+                states[flow.record.id] = await asyncio.wait_for(flow.status(), 30)
             except (InteropError, TimeoutError) as exc:
                 why = exc.message if isinstance(exc, InteropError) else "timed out"
                 print(
@@ -779,6 +812,117 @@ async def _refresh(flows: Sequence[Any]) -> None:
                 )
 
     await asyncio.gather(*(one(f) for f in flows))
+    return states
+
+
+class _ChainClock:
+    """Each chain's latest block time, read once per command: a deadline is in chain time (on
+    the devnet chain time runs far ahead of the wall clock). A chain that cannot be read falls
+    back to the wall clock, and says so."""
+
+    def __init__(self, io: Any) -> None:
+        self.io = io
+        self.seen: dict[int, tuple[int, bool]] = {}
+
+    async def now(self, chain_id: int) -> tuple[int, bool]:
+        """(unix seconds, True when read from the chain)."""
+        if chain_id not in self.seen:
+            try:
+                block = await asyncio.wait_for(self.io.client(chain_id).get_block("latest"), 10)
+                ts = block["timestamp"]
+                self.seen[chain_id] = (int(ts, 16) if isinstance(ts, str) else int(ts), True)
+            except (InteropError, TimeoutError, KeyError, TypeError, ValueError):
+                self.seen[chain_id] = (int(time.time()), False)
+        return self.seen[chain_id]
+
+
+async def _deadline(io: Any, rec: Any, st: Any, clock: _ChainClock) -> dict[str, Any] | None:
+    """A flow's deadline, for `interop status`; None when it has none and no alert.
+
+    The deadline is the current hop status's own (`details["timeout" | "deadline" |
+    "expires_at"]`, unix seconds on the hop's target chain: e.g. an Arbitrum retryable's
+    expiry), else, once the status no longer carries it (an expired ticket has no timeout left)
+    or when only the journal is at hand, the last `deadline-at` event the watch deadline
+    watchdog journaled (`interop.watch`). Alerts are the watchdog's `deadline` events (missed,
+    or near and it cannot act). A finalized flow has no deadline left, but keeps its alerts."""
+    from interop.watch import _DEADLINE_KEYS  # the watchdog's keys: one definition of both
+
+    events = io.journal.events(rec.id) if rec is not None else []
+    alerts = [{"at": t, "message": d} for t, w, d in events if w == "deadline"]
+    status = st.status.value if st is not None else rec.status
+    at: int | None = None
+    hop: int | None = None
+    if status != "finalized":
+        hs = st.hops[st.hop].status if st is not None and st.hops else None
+        if hs is not None:
+            v = next((hs.details.get(k) for k in _DEADLINE_KEYS if hs.details.get(k)), None)
+            if isinstance(v, int) and not isinstance(v, bool) and v > 0:
+                at, hop = v, st.hop
+        for _, what, detail in reversed(events) if at is None else ():
+            h, _, a = detail.partition(" ")
+            if (
+                what == "deadline-at"
+                and h.isdigit()
+                and a.isdigit()
+                and (st is None or int(h) == st.hop)
+            ):
+                at, hop = int(a), int(h)
+                break
+    if at is None and not alerts:
+        return None
+    out: dict[str, Any] = {"alerts": alerts}
+    if at is not None and hop is not None and rec is not None and hop < len(rec.hops):
+        h = rec.hops[hop]
+        now, exact = await clock.now(h.target_chain)
+        out.update(
+            hop=hop,
+            adapter=h.adapter,
+            chain_id=h.target_chain,
+            at=at,
+            seconds_left=at - now,
+            missed=at <= now,
+            chain_time=exact,
+        )
+    return out
+
+
+def _deadline_short(info: dict[str, Any] | None) -> str:
+    """`in 6d 23h` / `MISSED 3m ago` / `alert` (a listing's column)."""
+    from interop.cli.progress import fmt_duration
+
+    if not info:
+        return ""
+    if "at" not in info:
+        return "alert" if info["alerts"] else ""
+    left = int(info["seconds_left"])
+    return f"MISSED {fmt_duration(-left)} ago" if left <= 0 else f"in {fmt_duration(left)}"
+
+
+def _deadline_lines(info: dict[str, Any] | None) -> list[str]:
+    """What `interop status ID` prints about a deadline: when it expires (or that it was
+    missed), and each alert the watchdog raised."""
+    from datetime import UTC, datetime
+
+    from interop.cli.progress import fmt_duration
+
+    if not info:
+        return []
+
+    def utc(t: float) -> str:
+        return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+    out: list[str] = []
+    if "at" in info:
+        what = f"hop {info['hop'] + 1} ({info['adapter']})"
+        when = utc(info["at"]) + ("" if info["chain_time"] else "; wall clock, chain unreadable")
+        left = int(info["seconds_left"])
+        if left <= 0:
+            out.append(f"deadline: MISSED: {what} expired {fmt_duration(-left)} ago ({when})")
+        else:
+            out.append(f"deadline: {what} expires in {fmt_duration(left)} ({when})")
+    for a in info["alerts"]:
+        out.append(f"deadline alert at {utc(a['at'])}: {a['message']}")
+    return out
 
 
 async def _status(args: argparse.Namespace) -> int:
@@ -786,8 +930,13 @@ async def _status(args: argparse.Namespace) -> int:
         _flow_id_arg(args.ref)
     async with _interop(args, signer=False) as io:
         if not args.ref:
-            await _refresh(io.flows(unfinished=True))
+            states = await _refresh(io.flows(unfinished=True))
             flows = io.flows(unfinished=not args.all)
+            clock = _ChainClock(io)
+            deadlines = {
+                f.record.id: await _deadline(io, f.record, states.get(f.record.id), clock)
+                for f in flows
+            }
             if args.json:
                 print(
                     json.dumps(
@@ -806,6 +955,7 @@ async def _status(args: argparse.Namespace) -> int:
                     )
                 )
             else:
+                show_deadlines = any(deadlines.values())
                 _print_table(
                     [
                         [
@@ -816,13 +966,23 @@ async def _status(args: argparse.Namespace) -> int:
                             f.record.status,
                             "yes" if f.record.done else "no",
                         ]
+                        + ([_deadline_short(deadlines[f.record.id])] if show_deadlines else [])
                         for f in flows
                     ],
-                    ["id", "kind", "route", "value (wei)", "status", "done"],
+                    ["id", "kind", "route", "value (wei)", "status", "done"]
+                    + (["deadline"] if show_deadlines else []),
                 )
             return 0
         flow = await _flow_by_ref(io, args, args.ref)
-        _print_state(args, flow, await flow.status())
+        st = await flow.status()
+        rec = flow.record if flow.id is not None else None
+        info = await _deadline(io, rec, st, _ChainClock(io))
+        if args.json:
+            print(json.dumps({**_state_json(flow, st), **({"deadline": info} if info else {})}))
+            return 0
+        _print_state(args, flow, st)
+        for line in _deadline_lines(info):
+            print(f"  {line}")
     return 0
 
 
@@ -885,11 +1045,17 @@ async def _scan(args: argparse.Namespace) -> int:
 
 async def _watch(args: argparse.Namespace) -> int:
     """`interop watch`: a worker (interop.watch) until SIGTERM / SIGINT, --timeout or, with
-    --until-idle, nothing left; a line per event on stderr, a summary on stdout."""
+    --until-idle, nothing left; a line per event on stderr (on a terminal: a live table of the
+    flows in hand, `interop.cli.progress.WatchBoard`), a summary on stdout."""
+    from interop.cli.progress import WatchBoard, make_console
     from interop.units import parse_amount
 
-    def show(ev: Any) -> None:
+    def lines(ev: Any) -> None:
         print(f"watch: {ev.what} {ev.flow_id or ''} {ev.detail}".rstrip(), file=sys.stderr)
+
+    console = make_console(json_output=args.json)
+    board = None if console is None else WatchBoard(console)
+    show: Callable[[Any], None] = lines if board is None else board
 
     async with _interop(args) as io:
         gas: dict[int, int] = {}
@@ -898,20 +1064,21 @@ async def _watch(args: argparse.Namespace) -> int:
             if not sep:
                 raise InputError(f"--gas-cap wants CHAIN=FEE, got {item!r}")
             gas[io.chain(chain.strip()).id] = parse_amount(fee.strip(), "wei")
-        stats = await io.watch(
-            until_idle=args.until_idle,
-            max_time=args.timeout,
-            handle_signals=True,
-            gas=gas,
-            concurrency=args.concurrency,
-            owner=args.owner,
-            webhook=args.webhook,
-            deadline_margin=args.deadline_margin,
-            max_interval=args.max_interval,
-            poll=min(1.0, args.max_interval),
-            on_event=show,
-            metrics_port=args.metrics_port,
-        )
+        with board if board is not None else contextlib.nullcontext():
+            stats = await io.watch(
+                until_idle=args.until_idle,
+                max_time=args.timeout,
+                handle_signals=True,
+                gas=gas,
+                concurrency=args.concurrency,
+                owner=args.owner,
+                webhook=args.webhook,
+                deadline_margin=args.deadline_margin,
+                max_interval=args.max_interval,
+                poll=min(1.0, args.max_interval),
+                on_event=show,
+                metrics_port=args.metrics_port,
+            )
     summary = dict(stats.__dict__)
     if args.json:
         print(json.dumps(summary))
@@ -922,13 +1089,14 @@ async def _watch(args: argparse.Namespace) -> int:
 
 async def _resume(args: argparse.Namespace) -> int:
     async with _interop(args) as io:
-        results = await io.resume(
-            progress=_progress(args),
-            include_abandoned=args.include_abandoned,
-            timeout=args.timeout,
-            poll=min(1.0, args.max_interval),
-            max_interval=args.max_interval,
-        )
+        with _shown(args, io, label="resuming") as progress:
+            results = await io.resume(
+                progress=progress,
+                include_abandoned=args.include_abandoned,
+                timeout=args.timeout,
+                poll=min(1.0, args.max_interval),
+                max_interval=args.max_interval,
+            )
     if args.json:
         print(
             json.dumps(
@@ -962,12 +1130,13 @@ async def _resume(args: argparse.Namespace) -> int:
 async def _finalize(args: argparse.Namespace) -> int:
     async with _interop(args) as io:
         flow = await _flow_by_ref(io, args, args.id)
-        st = await flow.complete(
-            progress=_progress(args),
-            timeout=args.timeout,
-            poll=min(1.0, args.max_interval),
-            max_interval=args.max_interval,
-        )
+        with _shown(args, io, flow.kind) as progress:
+            st = await flow.complete(
+                progress=progress,
+                timeout=args.timeout,
+                poll=min(1.0, args.max_interval),
+                max_interval=args.max_interval,
+            )
         _print_state(args, flow, st)
     return 0
 
@@ -1061,7 +1230,7 @@ def _parser() -> argparse.ArgumentParser:
         "--key-env", default="INTEROP_PRIVATE_KEY", help="environment variable holding the key"
     )
     sp.add_argument("--no-wait", action="store_true", help="do not wait for the receipt")
-    sp.add_argument("--journal", default=None, help="journal file (default: the user data dir)")
+    sp.add_argument("--journal", default=None, metavar="PATH|URL", help=_JOURNAL_HELP)
     sp.add_argument(
         "--allow-zero", action="store_true", help="allow a zero --value (pays a fee for nothing)"
     )
@@ -1084,11 +1253,7 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument(
             "--rpc", action="append", metavar="CHAIN=URL", help="RPC URL for a chain (repeatable)"
         )
-        sp.add_argument(
-            "--journal",
-            default=None,
-            help="journal file (default: the user data dir; :memory: allowed)",
-        )
+        sp.add_argument("--journal", default=None, metavar="PATH|URL", help=_JOURNAL_HELP)
         sp.add_argument(
             "--timeout",
             type=_seconds("--timeout", _MIN_INTERVAL),
@@ -1255,6 +1420,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     sp.set_defaults(afunc=_doctor)
     return p
+
+
+_JOURNAL_HELP = (
+    "the journal: a SQLite file path (default: $INTEROP_JOURNAL, else the user data dir;"
+    " :memory: allowed) or a postgresql://user@host/db URL, which several `interop watch`"
+    " workers can share"
+)
 
 
 class _Parser(argparse.ArgumentParser):
