@@ -19,6 +19,7 @@ import io as stdio
 import json
 import os
 import re
+import signal
 import struct
 import sys
 import termios
@@ -48,9 +49,12 @@ def plain(text: str) -> str:
     return ANSI.sub("", text).replace("\r", "")
 
 
-async def run_pty(*args: str, env: dict[str, str], timeout: float = 180) -> tuple[int, str, str]:
+async def run_pty(
+    *args: str, env: dict[str, str], timeout: float = 180, interrupt_on: str | None = None
+) -> tuple[int, str, str]:
     """The CLI with stderr on a pseudo-terminal (120 columns) and stdout on a pipe, as in
-    `interop ... | jq` typed at a prompt: (exit code, stdout, what the terminal received)."""
+    `interop ... | jq` typed at a prompt: (exit code, stdout, what the terminal received).
+    `interrupt_on`: press Ctrl-C (SIGINT) once the terminal shows this text."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     full = {**os.environ, **env, "TERM": "xterm-256color", "COLUMNS": "120"}
@@ -63,6 +67,7 @@ async def run_pty(*args: str, env: dict[str, str], timeout: float = 180) -> tupl
     os.close(slave)
     loop = asyncio.get_running_loop()
     chunks: list[bytes] = []
+    pressed: list[bool] = []
     eof = asyncio.Event()
 
     def readable() -> None:
@@ -72,6 +77,13 @@ async def run_pty(*args: str, env: dict[str, str], timeout: float = 180) -> tupl
             data = b""
         if data:
             chunks.append(data)
+            if (
+                interrupt_on
+                and not pressed
+                and interrupt_on in plain(b"".join(chunks).decode(errors="replace"))
+            ):
+                proc.send_signal(signal.SIGINT)
+                pressed.append(True)
         else:
             loop.remove_reader(master)
             eof.set()
@@ -167,6 +179,28 @@ async def test_cli_bridge_complete_on_a_terminal_and_json(devnet: Devnet, tmp_pa
         assert doc[k] == ref[k], k
     assert doc["status"] == "finalized" and doc["flow_id"] != ref["flow_id"]
     assert not SPINNER & set(out + piped.stdout + piped.stderr)
+
+
+async def test_ctrl_c_while_the_picture_is_up(devnet: Devnet, tmp_path: Path) -> None:
+    """Ctrl-C during a drawn wait ends the command as before: exit 130, the picture taken down
+    (cursor shown again), then the report of what was signed, never a traceback."""
+    io = await make_io(devnet, "progress-ctrl-c", tmp_path)
+    await io.aclose()
+    chains = tmp_path / "chains.json"
+    chains.write_text(devnet_chains_json(list(devnet.chains.values())))
+    env = {"INTEROP_PRIVATE_KEY": key("progress-ctrl-c")}
+    rc, out, term = await run_pty(
+        "bridge", "--chains-file", str(chains), "--journal", str(tmp_path / "j.sqlite3"),
+        "--from", "devnet-op", "--to", "devnet-l1", "--value", "0.001ether", "--complete",
+        "--max-interval", "0.2", env=env, timeout=90, interrupt_on="hop 1/1",
+    )  # fmt: skip
+    seen = plain(term)
+    assert rc == 130, seen[-3000:]
+    assert "\x1b[?25h" in term  # the cursor rich hid is shown again
+    tail = seen.split("interrupted", 1)[-1]
+    assert "interrupted" in seen and "do not retry" in tail and "Traceback" not in seen
+    assert re.search(r"0x[0-9a-f]{64}", tail)  # the signed transaction is named
+    assert out == ""
 
 
 async def test_status_shows_a_retryable_deadline_then_that_it_was_missed(
