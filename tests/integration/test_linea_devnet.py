@@ -118,8 +118,9 @@ async def test_a_finalization_sent_but_not_recorded_is_adopted(devnet: Devnet) -
         await devnet.advance(700)
         done = await call_one(l1, rollup, abis.CURRENT_L2_BLOCK_NUMBER)
         assert done > stale.last_block
-        relayer.fin = stale  # what a step cancelled after its finalization leaves behind
-        errors = relayer.errors
+        async with relayer.lock:  # between steps, as a step cancelled after its finalization
+            relayer.fin = stale  # leaves it
+            errors = relayer.errors
         await send_call(l2, me, me.address, b"", value=1)
         await devnet.advance(700)
         assert relayer.errors == errors, relayer.describe()
