@@ -1544,6 +1544,14 @@ async def _interruptible(afunc: Any, args: argparse.Namespace) -> Any:
         signal.signal(signal.SIGINT, old)
 
 
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null once its reader is gone, so the interpreter's last flush does
+    not print `Exception ignored ... BrokenPipeError` (the recipe of Python's signal docs)."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code (module docstring). Never raises, never prints a
     traceback: every exception ends in a short message and the code that says what happened."""
@@ -1576,6 +1584,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"manual action needed: {run.redact(action)}", file=sys.stderr)
         _report_sent(args, run, exc, code, run.redact(exc.message))
         return code
+    except BrokenPipeError as exc:
+        # whoever read our output went away (`interop chains --json | head -c 100`): not a bug
+        # of ours and nothing to tell them; what this command signed still goes to stderr
+        _drop_stdout()
+        if not _sent(run, exc):
+            return EXIT_OK
+        with contextlib.suppress(OSError):
+            _report_sent(args, run, exc, EXIT_SENT, "output closed")
+        return EXIT_SENT
     except Exception as exc:  # a bug of ours: no traceback, but say so and what was sent
         code = EXIT_SENT if _sent(run, exc) else EXIT_REFUSED
         print(f"internal error: {type(exc).__name__}: {run.redact(str(exc))}", file=sys.stderr)

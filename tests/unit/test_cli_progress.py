@@ -164,3 +164,24 @@ def test_status_deadline_wording() -> None:
     assert _deadline_short(missed) == "MISSED 3m ago"
     assert _deadline_lines(None) == [] and _deadline_short(None) == ""
     assert _deadline_short({"alerts": [{"at": 0.0, "message": "x"}]}) == "alert"
+
+
+def test_a_closed_output_pipe_is_not_reported_as_a_bug() -> None:
+    """`interop chains --json | head -c 100`: the reader left; before, the CLI printed
+    "internal error: BrokenPipeError ... this is a bug in interop" and exited 2."""
+    import os
+    import subprocess
+    import sys
+
+    r, w = os.pipe()
+    os.close(r)  # the reader is gone before the first write: every write gets EPIPE
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "interop.cli", "chains", "--json", "--testnets"],
+            stdout=w, stderr=subprocess.PIPE, timeout=60, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(w)
+    err = proc.stderr.decode()
+    assert proc.returncode == 0, err
+    assert "internal error" not in err and "Traceback" not in err and "Exception" not in err
