@@ -1,9 +1,8 @@
 """OP Stack adapter: deposits, withdrawals (legacy L2OutputOracle and fault-proof portals) and
 cross-domain messages between an L1 and an OP Stack L2.
 
-The pure formulas, ABIs and predeploy addresses live in `interop.spec.opstack` (the devnet imports
-them from there, never from this package); `formulas` and `abis` here re-export them until every
-importer has moved. Heavy modules load lazily.
+The pure formulas, ABIs and predeploy addresses live in `interop.spec.opstack` (the adapter and
+the devnet both import them from there). Heavy modules load lazily.
 """
 
 from __future__ import annotations

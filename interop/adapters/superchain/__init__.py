@@ -1,8 +1,7 @@
 """OP Superchain interop adapter: L2 -> L2 ETH and messages through the L2ToL2CrossDomainMessenger.
 
-The pure formulas and ABIs live in `interop.spec.superchain` (the devnet imports them from there);
-`formulas` and `abis` here re-export them until every importer has moved. Heavy modules load
-lazily.
+The pure formulas and ABIs live in `interop.spec.superchain` (the adapter and the devnet both
+import them from there). Heavy modules load lazily.
 """
 
 from __future__ import annotations

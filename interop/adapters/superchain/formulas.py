@@ -1,4 +1,0 @@
-"""Moved to `interop.spec.superchain.formulas` (the spec layer the devnet imports too); this module
-re-exports it for importers not yet switched, and goes once none is left."""
-
-from interop.spec.superchain.formulas import *  # noqa: F403
