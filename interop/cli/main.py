@@ -1187,16 +1187,30 @@ def _parser() -> argparse.ArgumentParser:
         " 3 something was signed and may have executed (do not retry: `interop status` /"
         " `interop resume`); 130 interrupted",
     )
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    shown = (
+        "progress: on a terminal, each hop's steps, who acts and the time to the next step are"
+        " drawn on stderr; in a pipe, a log or with --json, plain lines (stdout carries only the"
+        " result)"
+    )
+
+    def add(name: str, help: str, epilog: str | None = None) -> argparse.ArgumentParser:
+        """A subcommand whose own --help starts with what it does (the listing's line)."""
+        return sub.add_parser(
+            name, help=help, description=help[0].upper() + help[1:] + ".", epilog=epilog
+        )
 
     def common(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--chains-file", help="TOML/JSON file with extra or overriding chains")
+        sp.add_argument(
+            "--chains-file", metavar="FILE", help="TOML/JSON file with extra or overriding chains"
+        )
         sp.add_argument(
             "--devnet", action="store_true", help="use the chains of a running `interop devnet`"
         )
         sp.add_argument("--json", action="store_true", help="machine-readable output")
 
-    sp = sub.add_parser("chains", help="list known chains")
+    sp = add("chains", "list known chains")
     common(sp)
     sp.add_argument(
         "--stack", help="only this stack (l1, opstack, arbitrum, zksync, scroll, linea)"
@@ -1204,11 +1218,13 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--testnets", action="store_true", help="include testnets")
     sp.set_defaults(func=cmd_chains)
 
-    sp = sub.add_parser("balances", help="native balances of addresses on many chains at once")
+    sp = add("balances", "native balances of addresses on many chains at once")
     common(sp)
     sp.add_argument("addresses", nargs="+")
     sp.add_argument(
-        "--chains", help="comma-separated chain names/ids (default: all mainnets, or the devnet)"
+        "--chains",
+        metavar="LIST",
+        help="comma-separated chain names/ids (default: all mainnets, or the devnet)",
     )
     sp.add_argument(
         "--rpc", action="append", metavar="CHAIN=URL", help="RPC URL for a chain (repeatable)"
@@ -1216,18 +1232,24 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--block", default="latest", help="block tag or number")
     sp.set_defaults(afunc=_balances)
 
-    sp = sub.add_parser(
-        "send", help="send native ETH on one chain (key from an environment variable)"
-    )
+    sp = add("send", "send native ETH on one chain (key from an environment variable)")
     common(sp)
-    sp.add_argument("--chain", required=True)
-    sp.add_argument("--to", required=True)
+    sp.add_argument("--chain", required=True, help="chain name, id or alias")
+    sp.add_argument("--to", required=True, metavar="ADDRESS", help="recipient")
     sp.add_argument(
-        "--value", required=True, help="amount with unit, e.g. 0.1ether, 5gwei, 1000wei"
+        "--value",
+        required=True,
+        metavar="AMOUNT",
+        help="amount with unit, e.g. 0.1ether, 5gwei, 1000wei",
     )
-    sp.add_argument("--rpc", action="append", metavar="CHAIN=URL")
     sp.add_argument(
-        "--key-env", default="INTEROP_PRIVATE_KEY", help="environment variable holding the key"
+        "--rpc", action="append", metavar="CHAIN=URL", help="RPC URL for a chain (repeatable)"
+    )
+    sp.add_argument(
+        "--key-env",
+        default="INTEROP_PRIVATE_KEY",
+        metavar="NAME",
+        help="environment variable holding the key (default INTEROP_PRIVATE_KEY)",
     )
     sp.add_argument("--no-wait", action="store_true", help="do not wait for the receipt")
     sp.add_argument("--journal", default=None, metavar="PATH|URL", help=_JOURNAL_HELP)
@@ -1243,6 +1265,7 @@ def _parser() -> argparse.ArgumentParser:
         "--patience",
         type=_seconds("--patience", _MIN_INTERVAL),
         default=None,
+        metavar="SECONDS",
         help="after a lost answer, seconds to look for the transaction before exiting 3"
         " (default 30)",
     )
@@ -1258,27 +1281,36 @@ def _parser() -> argparse.ArgumentParser:
             "--timeout",
             type=_seconds("--timeout", _MIN_INTERVAL),
             default=None,
+            metavar="SECONDS",
             help="give up waiting after this many seconds (default: no limit)",
         )
         sp.add_argument(
             "--max-interval",
             type=_seconds("--max-interval", _MIN_INTERVAL),
             default=60.0,
+            metavar="SECONDS",
             help=f"longest pause between status checks (s, >= {_MIN_INTERVAL:g})",
         )
         if key:
             sp.add_argument(
                 "--key-env",
                 default="INTEROP_PRIVATE_KEY",
+                metavar="NAME",
                 help="environment variable holding the key",
             )
 
-    sp = sub.add_parser("bridge", help="move ETH between chains (one or two hops)")
+    sp = add("bridge", "move ETH between chains (one or two hops)", shown)
     flowopts(sp)
-    sp.add_argument("--from", dest="source", required=True, help="source chain")
-    sp.add_argument("--to", dest="target", required=True, help="destination chain")
-    sp.add_argument("--value", required=True, help="amount with unit, e.g. 0.1ether")
-    sp.add_argument("--recipient", help="address (also short:0x.., 0x..@chain); default: yourself")
+    sp.add_argument("--from", dest="source", required=True, metavar="CHAIN", help="source chain")
+    sp.add_argument("--to", dest="target", required=True, metavar="CHAIN", help="destination chain")
+    sp.add_argument(
+        "--value", required=True, metavar="AMOUNT", help="amount with unit, e.g. 0.1ether"
+    )
+    sp.add_argument(
+        "--recipient",
+        metavar="ADDRESS",
+        help="address (also short:0x.., 0x..@chain); default: yourself",
+    )
     sp.add_argument("--plan", action="store_true", help="only show the route: steps, waits, fees")
     waive_help = (
         "accept one refusal by its code (repeatable), e.g. --waive contract-recipient; "
@@ -1298,14 +1330,22 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--complete", action="store_true", help="perform every remaining step")
     sp.set_defaults(afunc=_bridge)
 
-    sp = sub.add_parser("message", help="send calldata to a contract on another chain")
+    sp = add("message", "send calldata to a contract on another chain", shown)
     flowopts(sp)
-    sp.add_argument("--from", dest="source", required=True)
-    sp.add_argument("--to", dest="target", required=True)
-    sp.add_argument("--target", dest="target_address", required=True, help="contract to call")
-    sp.add_argument("--data", required=True, help="0x-hex calldata")
-    sp.add_argument("--value", default=None, help="value to send with the call, e.g. 0.01ether")
-    sp.add_argument("--plan", action="store_true")
+    sp.add_argument("--from", dest="source", required=True, metavar="CHAIN", help="source chain")
+    sp.add_argument("--to", dest="target", required=True, metavar="CHAIN", help="destination chain")
+    sp.add_argument(
+        "--target",
+        dest="target_address",
+        required=True,
+        metavar="ADDRESS",
+        help="contract to call on the destination chain",
+    )
+    sp.add_argument("--data", required=True, metavar="HEX", help="0x-hex calldata")
+    sp.add_argument(
+        "--value", default=None, metavar="AMOUNT", help="value sent with the call, e.g. 0.01ether"
+    )
+    sp.add_argument("--plan", action="store_true", help="only show the route: steps, waits, fees")
     sp.add_argument("--waive", action="append", metavar="CODE", help=waive_help)
     sp.add_argument(
         "--force", action="store_true", help="waive every refusal code (deprecated: use --waive)"
@@ -1314,18 +1354,23 @@ def _parser() -> argparse.ArgumentParser:
         "--allow-zero-address", action="store_true", help="allow the zero address as --target"
     )
     g = sp.add_mutually_exclusive_group()
-    g.add_argument("--wait", action="store_true")
-    g.add_argument("--complete", action="store_true")
+    g.add_argument("--wait", action="store_true", help="wait until done or until you must act")
+    g.add_argument("--complete", action="store_true", help="perform every remaining step")
     sp.set_defaults(afunc=_message)
 
-    sp = sub.add_parser("status", help="status of a flow (journal id or tx hash), or list flows")
+    sp = add(
+        "status",
+        "status of a flow (journal id or tx hash), or list flows",
+        "a flow with a deadline (an Arbitrum retryable expires 7 days after creation) shows"
+        " when it expires, or that it was missed, and the alerts of `interop watch`",
+    )
     flowopts(sp, key=False)
     sp.add_argument("ref", nargs="?", help="journal id (or unique prefix) or initiating tx hash")
     sp.add_argument("--chain", help="chain of the tx hash (when not in the journal)")
     sp.add_argument("--all", action="store_true", help="list finished flows too")
     sp.set_defaults(afunc=_status)
 
-    sp = sub.add_parser("resume", help="finish every unfinished journaled flow")
+    sp = add("resume", "finish every unfinished journaled flow", shown)
     flowopts(sp)
     sp.add_argument(
         "--include-abandoned",
@@ -1334,9 +1379,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     sp.set_defaults(afunc=_resume)
 
-    sp = sub.add_parser(
+    sp = add(
         "watch",
-        help="keep finishing every unfinished journaled flow (prove, finalize, redeem, ...)",
+        "keep finishing every unfinished journaled flow (prove, finalize, redeem, ...)",
+        "progress: on a terminal, a live table of the flows in hand (status, next step, who"
+        " acts, when) and each notable event are drawn on stderr; elsewhere a line per event."
+        " SIGTERM / Ctrl-C stop it after the step in progress; the summary goes to stdout",
     )
     flowopts(sp)
     sp.add_argument(
@@ -1345,14 +1393,21 @@ def _parser() -> argparse.ArgumentParser:
         metavar="CHAIN=FEE",
         help="most a step may pay per gas on CHAIN, e.g. ethereum=30gwei (repeatable)",
     )
-    sp.add_argument("--concurrency", type=int, default=4, help="flows worked on at once")
-    sp.add_argument("--owner", default=None, help="this worker's id in the journal's leases")
-    sp.add_argument("--webhook", default=None, help="URL to POST deadline alerts to (JSON)")
+    sp.add_argument(
+        "--concurrency", type=int, default=4, metavar="N", help="flows worked on at once (4)"
+    )
+    sp.add_argument(
+        "--owner", default=None, metavar="ID", help="this worker's id in the journal's leases"
+    )
+    sp.add_argument(
+        "--webhook", default=None, metavar="URL", help="URL to POST deadline alerts to (JSON)"
+    )
     sp.add_argument(
         "--deadline-margin",
         type=_seconds("--deadline-margin", _MIN_INTERVAL),
         default=6 * 3600.0,
-        help="seconds before a deadline when gas caps stop applying and alerts start",
+        metavar="SECONDS",
+        help="seconds before a deadline when gas caps stop applying and alerts start (default 6 h)",
     )
     sp.add_argument(
         "--until-idle", action="store_true", help="exit once no unfinished flow is left"
@@ -1361,17 +1416,19 @@ def _parser() -> argparse.ArgumentParser:
         "--metrics-port",
         type=int,
         default=None,
+        metavar="PORT",
         help="serve Prometheus text metrics on http://127.0.0.1:PORT/metrics",
     )
     sp.set_defaults(afunc=_watch)
 
-    sp = sub.add_parser(
-        "scan", help="find flows an address started elsewhere and add them to the journal"
-    )
+    sp = add("scan", "find flows an address started elsewhere and add them to the journal")
     flowopts(sp, key=False)
     sp.add_argument("address", help="the address that started the flows")
     sp.add_argument(
-        "--chains", default=None, help="comma-separated chains to scan (default: every one)"
+        "--chains",
+        default=None,
+        metavar="LIST",
+        help="comma-separated chains to scan (default: every one)",
     )
     sp.add_argument(
         "--since",
@@ -1382,13 +1439,13 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--dry-run", action="store_true", help="report only, journal nothing")
     sp.set_defaults(afunc=_scan)
 
-    sp = sub.add_parser("finalize", help="perform the remaining steps of one journaled flow")
+    sp = add("finalize", "perform the remaining steps of one journaled flow", shown)
     flowopts(sp)
     sp.add_argument("id", help="journal id (or unique prefix) or initiating tx hash")
     sp.add_argument("--chain", help="chain of the tx hash (when not in the journal)")
     sp.set_defaults(afunc=_finalize)
 
-    sp = sub.add_parser("devnet", help="run the local multi-chain devnet in the foreground")
+    sp = add("devnet", "run the local multi-chain devnet in the foreground")
     sp.add_argument(
         "--without",
         action="append",
@@ -1403,12 +1460,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     sp.set_defaults(afunc=_devnet)
 
-    sp = sub.add_parser(
+    sp = add(
         "doctor",
-        help="check the configuration: RPCs, chain ids, proofs, contract code, registry vs chain",
+        "check the configuration: RPCs, chain ids, proofs, contract code, registry vs chain",
     )
     common(sp)
-    sp.add_argument("--chains", help="comma-separated chain names/ids (default: all with an RPC)")
+    sp.add_argument(
+        "--chains",
+        metavar="LIST",
+        help="comma-separated chain names/ids (default: all with an RPC)",
+    )
     sp.add_argument(
         "--rpc", action="append", metavar="CHAIN=URL", help="RPC URL for a chain (repeatable)"
     )

@@ -185,3 +185,26 @@ def test_a_closed_output_pipe_is_not_reported_as_a_bug() -> None:
     err = proc.stderr.decode()
     assert proc.returncode == 0, err
     assert "internal error" not in err and "Traceback" not in err and "Exception" not in err
+
+
+def test_every_command_has_a_tidy_help(capsys: pytest.CaptureFixture[str]) -> None:
+    """`interop --help` and each `interop COMMAND --help` exit 0, start with what the command
+    does, and every option says what it is for (and the journal option that it takes a URL)."""
+    import argparse
+
+    from interop.cli.main import _parser, main
+
+    assert main(["--help"]) == 0
+    top = capsys.readouterr().out
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for name, parser in sub.choices.items():
+        assert name in top
+        assert main([name, "--help"]) == 0, name
+        text = capsys.readouterr().out
+        assert parser.description and parser.description.endswith("."), name
+        assert parser.description in " ".join(text.split()), name
+        for action in parser._actions:
+            if action.option_strings and action.help != argparse.SUPPRESS:
+                assert action.help, (name, action.option_strings)
+        if "--journal" in text:
+            assert "postgresql://" in text, name
