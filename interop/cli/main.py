@@ -1078,6 +1078,7 @@ async def _watch(args: argparse.Namespace) -> int:
                 poll=min(1.0, args.max_interval),
                 on_event=show,
                 metrics_port=args.metrics_port,
+                **({} if board is None else {"progress": board.progress}),
             )
     summary = dict(stats.__dict__)
     if args.json:

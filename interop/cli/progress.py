@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ _MARK = {
     "failed": ("✗", "bold red"),
     "manual": ("!", "bold red"),
 }
+_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 _WHO = {Actor.CALLER: "you", Actor.RELAYER: "relayer", Actor.NOBODY: "time"}
 _WAITING = {Actor.RELAYER: "waiting for the relayer", Actor.NOBODY: "waiting for time to pass"}
 
@@ -463,6 +465,7 @@ class WatchBoard:
     Use an instance as the Watcher's `on_event`, inside `with board:`."""
 
     NOTABLE: ClassVar[dict[str, str]] = {
+        "step": "cyan",
         "done": "green",
         "failed": "bold red",
         "deadline": "bold red",
@@ -524,12 +527,29 @@ class WatchBoard:
         if style and self._live is not None:
             from rich.text import Text
 
-            line = Text(f"{ev.what:<9} {fid or ''} {ev.detail}".rstrip(), style=style)
+            detail = _HASH.sub(lambda m: _short(m.group(0)), ev.detail)
+            line = Text(f"{ev.what:<9} {fid or ''} {detail}".rstrip(), style=style)
             with contextlib.suppress(Exception):
                 self._live.console.print(line)
         if self._live is not None:
             with contextlib.suppress(Exception):
                 self._live.refresh()
+
+    def progress(self, ev: Any) -> None:
+        """The Watcher's `progress` hook: each flow's fresh status (`FlowEvent`) fills its row's
+        status, next step, who acts and when."""
+        fid = ev.state.flow_id
+        if not fid or (fid not in self.rows and ev.what not in ("status", "waiting")):
+            return
+        row = self.rows.get(fid) or _Row("working", "")
+        row.state = ev.state
+        now = time.monotonic()
+        if ev.what == "waiting" and ev.seconds is not None:
+            row.due_at = now + float(ev.seconds)
+        elif ev.what == "status":
+            secs = ev.state.seconds_to_next
+            row.due_at = None if secs is None else now + secs
+        self.rows[fid] = row
 
     def renderable(self, *, final: bool = False) -> Any:
         from rich.console import Group
@@ -550,21 +570,23 @@ class WatchBoard:
             return top
         table = Table(box=None, padding=(0, 1), show_edge=False)
         for col in ("flow", "status", "next", "who", "when", "last"):
-            table.add_column(col, style="dim" if col == "last" else None, no_wrap=col != "last")
+            table.add_column(
+                col, style="dim" if col == "last" else None, no_wrap=True, overflow="ellipsis"
+            )
         for fid, row in list(self.rows.items())[:20]:
             st = row.state
             when = ""
-            if row.due_at is not None:
+            if row.due_at is not None and row.due_at - now >= 0.5:
                 when = f"in ~{fmt_duration(row.due_at - now)}"
-            elif st is not None and st.seconds_to_next is not None:
-                when = f"~{fmt_duration(st.seconds_to_next)}"
+            elif row.due_at is not None and st is not None:
+                when = "now" if st.actor is Actor.CALLER else "any moment"
             table.add_row(
                 fid,
                 "" if st is None else st.status.value,
                 "" if st is None else (st.next_step or ""),
                 "" if st is None or st.actor is None else _WHO.get(st.actor, ""),
                 when,
-                f"{row.what}: {row.detail}"[:80],
+                _HASH.sub(lambda m: _short(m.group(0)), f"{row.what}: {row.detail}")[:80],
             )
         more = len(self.rows) - 20
         parts: list[Any] = [top, table]

@@ -268,3 +268,31 @@ async def test_status_shows_a_retryable_deadline_then_that_it_was_missed(
     listed = await run("status", *base, "--all", env={})
     row = next(x for x in listed.stdout.splitlines() if x.startswith(fid))
     assert "MISSED" in row and "deadline" in listed.stdout.splitlines()[0]
+
+
+async def test_watch_on_a_terminal_draws_its_table(devnet: Devnet, tmp_path: Path) -> None:
+    """`interop watch --until-idle` at a prompt: the live table and the notable events on
+    stderr, the summary alone on stdout; the withdrawal it finishes is credited."""
+    name = "progress-watch"
+    async with await make_io(devnet, name, tmp_path) as io:
+        to, value = fresh(), ether("0.0021") + 9
+        flow = await io.bridge(value, OP, L1, to)
+    chains = tmp_path / "chains.json"
+    chains.write_text(devnet_chains_json(list(devnet.chains.values())))
+    base = ["--chains-file", str(chains), "--journal", str(tmp_path / f"{name}.sqlite3")]
+    async with time_passes(devnet):
+        rc, out, term = await run_pty(
+            "watch", *base, "--until-idle", "--max-interval", "0.2",
+            env={"INTEROP_PRIVATE_KEY": key(name)},
+        )  # fmt: skip
+    seen = plain(term)
+    assert rc == 0, seen[-3000:]
+    assert "\x1b[" in term and "watch: " in seen and "flow(s) in hand" in seen
+    assert re.search(rf"step\s+{flow.id} prove 0x[0-9a-f]{{8}}…", seen)  # printed above it
+    assert f"done      {flow.id} finalized" in seen
+    # its row: the flow's status, next step, who acts and when, from the worker's own reads
+    assert re.search(rf"{flow.id}\s+(waiting|ready)-to-(prove|finalize)\s+(prove|finalize)", seen)
+    assert "finished 1 · steps 2" in seen  # the last frame: prove + finalize
+    assert out.startswith("finished=1 ") and "\x1b" not in out
+    async with await make_io(devnet, f"{name}-check", tmp_path) as check:
+        assert await check.client(L1).get_balance(to) == value
