@@ -34,6 +34,7 @@ import struct
 import weakref
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from types import MappingProxyType
 from typing import Any, Final, Literal, TypeAlias, cast, get_args
 
@@ -46,7 +47,8 @@ from interop.errors import (
     RpcTimeoutError,
     UnsupportedOperationError,
 )
-from interop.rpc.models import decode_data, decode_quantity
+from interop.rpc.base import UniformBatch
+from interop.rpc.models import HexStr, decode_data, decode_quantity
 from interop.rpc.retry import check_seconds, deadline_scope
 from interop.tokens import Token, TokenError, fetch_token_info, resolve_token
 from interop.types import Address, checksum_bodies, hex_to_bytes, to_address
@@ -486,9 +488,9 @@ async def _eth_call(
     client: ChainClient, to: str, data: bytes, block: BlockTag, code: bytes | None = None
 ) -> bytes:
     """`client.call`, with the answer decoded by `_data`."""
-    params: list[Any] = [{"to": to, "data": "0x" + data.hex()}, _tag(block)]
+    params: list[Any] = [{"to": to, "data": HexStr(data)}, _tag(block)]
     if code is not None:
-        params.append({to: {"code": "0x" + code.hex()}})
+        params.append({to: {"code": HexStr(code)}})
     return _data(await client.request("eth_call", params))
 
 
@@ -506,7 +508,7 @@ async def _via_multicall3(client: ChainClient, packed: bytes, n: int, block: Blo
 
 
 async def _via_deployless(client: ChainClient, packed: bytes, n: int, block: BlockTag) -> list[int]:
-    tx = {"data": "0x" + DEPLOYLESS_READER_CODE.hex() + packed.hex()}
+    tx = {"data": HexStr(DEPLOYLESS_READER_CODE + packed)}
     raw = _data(await client.request("eth_call", [tx, _tag(block)]))
     if raw[:1] != b"\x00":
         raise _Unsupported("deployless call did not return the reader's output")
@@ -514,13 +516,14 @@ async def _via_deployless(client: ChainClient, packed: bytes, n: int, block: Blo
 
 
 async def _via_batch(client: ChainClient, packed: bytes, n: int, block: BlockTag) -> list[int]:
-    tag = _tag(block)
-    hx = packed.hex()
-    calls = [("eth_getBalance", ["0x" + hx[k : k + 40], tag]) for k in range(0, 40 * n, 40)]
+    # the addresses split in C (hex with a comma every 20 bytes); a `UniformBatch` rather than
+    # n (method, params) tuples, which the garbage collector would walk again and again
+    addrs = ("0x" + packed.hex(",", 20).replace(",", ",0x")).split(",")
+    calls = UniformBatch("eth_getBalance", addrs, (_tag(block),))
     return _quantities(await client.batch(calls), "eth_getBalance")
 
 
-_QUANTITY_CHARS: Final = frozenset("0123456789abcdefABCDEFx,")
+_QUANTITY_CHARS: Final = b"0123456789abcdefABCDEFx,"
 
 
 def _quantities(results: list[Any], method: str) -> list[int]:
@@ -531,12 +534,12 @@ def _quantities(results: list[Any], method: str) -> list[int]:
     if n and set(map(type, results)) == {str}:
         joined = ",".join(results)
         if (
-            _QUANTITY_CHARS.issuperset(joined)
+            not joined.encode().translate(None, _QUANTITY_CHARS)
             and joined.count("x") == n
             and ("," + joined).count(",0x") == n
             and ",0x," not in "," + joined + ","
         ):
-            return [int(r, 16) for r in results]
+            return list(map(int, results, repeat(16, n)))
     out: list[int] = []
     for r in results:
         if isinstance(r, BaseException):
@@ -778,7 +781,7 @@ async def _rec_batch(client: ChainClient, records: bytes, block: BlockTag) -> li
 
 
 async def _rec_deployless(client: ChainClient, records: bytes, block: BlockTag) -> list[int | None]:
-    tx = {"data": "0x" + DEPLOYLESS_RECORD_READER_CODE.hex() + records.hex()}
+    tx = {"data": HexStr(DEPLOYLESS_RECORD_READER_CODE + records)}
     raw = _data(await client.request("eth_call", [tx, _tag(block)]))
     if raw[:1] != b"\x00":
         raise _Unsupported("deployless call did not return the reader's output")

@@ -8,11 +8,12 @@ Every call has a total deadline (`DEFAULT_DEADLINE`, 20 s, across attempts and U
 `deadline_scope(seconds)` shortens it for every call made inside a block.
 """
 
-from interop.rpc.base import Call, Transport
+from interop.rpc.base import Call, Transport, UniformBatch
 from interop.rpc.fallback import FallbackTransport, make_transport
 from interop.rpc.http import DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE, HttpTransport, redact_url
 from interop.rpc.logs import fetch_logs, is_range_error
 from interop.rpc.mock import MockTransport
+from interop.rpc.models import HexStr
 from interop.rpc.retry import (
     DEFAULT_RETRY,
     NO_RETRY,
@@ -29,10 +30,12 @@ __all__ = [
     "NO_RETRY",
     "Call",
     "FallbackTransport",
+    "HexStr",
     "HttpTransport",
     "MockTransport",
     "RetryPolicy",
     "Transport",
+    "UniformBatch",
     "deadline_scope",
     "fetch_logs",
     "is_idempotent",

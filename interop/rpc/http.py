@@ -34,9 +34,10 @@ import contextlib
 import itertools
 import json
 import math
+import operator
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
@@ -50,8 +51,8 @@ from interop.errors import (
     RpcTimeoutError,
     RpcUnreachableError,
 )
-from interop.rpc.base import Call
-from interop.rpc.models import decode_quantity
+from interop.rpc.base import Call, UniformBatch
+from interop.rpc.models import HexStr, decode_quantity
 from interop.rpc.retry import (
     DEFAULT_RETRY,
     RetryPolicy,
@@ -184,8 +185,12 @@ def _json_default(o: Any) -> Any:
 
 _ENC = json.JSONEncoder(separators=(",", ":"), check_circular=False, default=_json_default)
 _encode = _ENC.encode
-_isalnum = str.isalnum
 _METHOD_JSON: dict[str, str] = {}
+# bytes that a JSON string holds as they are (printable ASCII but the quote and the backslash)
+_PLAIN: Final = bytes(c for c in range(0x20, 0x7F) if c not in b'"\\')
+_PRINTABLE: Final = bytes(range(0x20, 0x7F))
+_first = operator.itemgetter(0)
+_second = operator.itemgetter(1)
 
 
 def _method_json(m: str) -> str:
@@ -198,24 +203,137 @@ def _method_json(m: str) -> str:
 
 
 def _params_json(p: Sequence[Any]) -> str:
-    # Fast path: hex strings and block tags need no escaping (the usual balance/call params).
-    if p:
-        try:
-            if all(map(_isalnum, p)):
-                return '["' + '","'.join(p) + '"]'
-        except TypeError:
-            pass
-    return _encode(list(p))
+    """`p` as a JSON array, exactly as the JSON encoder writes it, usually without it.
+
+    The encoder scans every string for characters to escape (~6 ns a character: 2.3 µs per
+    balance in a Multicall3 call). Here lists, tuples, dicts, ints, literals and strings are
+    written directly; `HexStr` values as they are (hex by construction), other strings once
+    all of them were checked in one pass to need no escaping. Anything else, or a string
+    that needs escaping, goes to the encoder.
+    """
+    out: list[str] = []
+    plain: list[str] = []
+    try:
+        _write(p if type(p) is list or type(p) is tuple else list(p), out, plain)
+    except _NotPlain:
+        return _encode(list(p))
+    if plain:
+        text = "".join(plain)
+        if not text.isascii() or text.encode().translate(None, _PLAIN):
+            return _encode(list(p))
+    return "".join(out)
+
+
+class _NotPlain(Exception):
+    """Internal: a value `_write` leaves to the JSON encoder."""
+
+
+def _write(o: Any, out: list[str], plain: list[str]) -> None:
+    t = type(o)
+    if t is str:
+        plain.append(o)
+        out += ('"', o, '"')
+    elif t is HexStr:
+        out += ('"', o, '"')
+    elif t is list or t is tuple:
+        out.append("[")
+        for i, x in enumerate(o):
+            if i:
+                out.append(",")
+            _write(x, out, plain)
+        out.append("]")
+    elif t is dict:
+        out.append("{")
+        for i, (k, v) in enumerate(o.items()):
+            if type(k) is not str:
+                raise _NotPlain
+            plain.append(k)
+            out += (',"' if i else '"', k, '":')
+            _write(v, out, plain)
+        out.append("}")
+    elif t is int:
+        out.append(int.__repr__(o))
+    elif t is bytes:
+        out += ('"0x', o.hex(), '"')
+    elif o is None:
+        out.append("null")
+    elif o is True:
+        out.append("true")
+    elif o is False:
+        out.append("false")
+    else:
+        raise _NotPlain
+
+
+_ITEM_HEAD: Final = '{"jsonrpc":"2.0","id":'
 
 
 def _encode_batch(calls: Sequence[Call], lo: int, hi: int) -> bytes:
     """JSON array for calls[lo:hi]; the id of each call is its index in `calls`."""
+    fast = _encode_uniform(calls, lo, hi)
+    if fast is not None:
+        return fast
     parts = [
-        f'{{"jsonrpc":"2.0","id":{i},"method":{_method_json(calls[i][0])},'
+        f'{_ITEM_HEAD}{i},"method":{_method_json(calls[i][0])},'
         f'"params":{_params_json(calls[i][1])}}}'
         for i in range(lo, hi)
     ]
     return ("[" + ",".join(parts) + "]").encode()
+
+
+def _encode_uniform(calls: Sequence[Call], lo: int, hi: int) -> bytes | None:
+    """`_encode_batch` for calls of one method whose params are all strings (eth_getBalance,
+    eth_getCode...), in one go: joins in C, then one check of the whole body; None otherwise.
+
+    The body is written as if no string needed escaping, then checked: printable ASCII
+    without a backslash, and exactly the quotes the structure and 2 per parameter make (a
+    quote inside a string, or an empty parameter list, adds some). Byte for byte what the
+    per-call encoding writes whenever it passes; anything else takes that path.
+    """
+    n = hi - lo
+    try:
+        if type(calls) is UniformBatch:
+            method = calls.method
+            rest = calls.rest
+            params: Any = zip(calls.args[lo:hi], *map(itertools.repeat, rest), strict=False)
+            count = n * (1 + len(rest))
+        else:
+            part = calls[lo:hi]
+            methods = set(map(_first, part))
+            if len(methods) != 1:
+                return None
+            (method,) = methods
+            params = list(map(_second, part))
+            count = sum(map(len, params))
+        mj = _method_json(method)
+        if mj != f'"{method}"':
+            return None
+        mid = f',"method":{mj},"params":["'
+        body = (
+            "["
+            + "".join(
+                itertools.chain.from_iterable(
+                    zip(
+                        itertools.repeat(_ITEM_HEAD, n),
+                        map(str, range(lo, hi)),
+                        itertools.repeat(mid, n),
+                        map('","'.join, params),
+                        itertools.repeat('"]},', n),
+                        strict=True,
+                    )
+                )
+            )[:-1]
+            + "]"
+        )
+    except (TypeError, ValueError):
+        return None
+    if not body.isascii():
+        return None
+    raw = body.encode()
+    quotes = n * (_ITEM_HEAD + mid + '"]}').count('"') - 2 * n + 2 * count
+    if raw.count(b'"') != quotes or b"\\" in raw or raw.translate(None, _PRINTABLE):
+        return None
+    return raw
 
 
 class _PayloadTooLarge(Exception):
@@ -335,8 +453,13 @@ class HttpTransport:
         quotes the request URL in its own, possibly normalised, form."""
         return scrub_urls(text)
 
-    async def _post_once(self, body: bytes, budget: float) -> Any:
-        """One HTTP exchange within `budget` seconds: the parsed JSON, or `TransientError`."""
+    async def _post_once(
+        self, body: bytes, budget: float, quick: Callable[[bytes], Any] | None = None
+    ) -> Any:
+        """One HTTP exchange within `budget` seconds: the parsed JSON, or `TransientError`.
+
+        `quick`, if given, reads an HTTP 200 body first (None: not in the shape it knows).
+        """
         sess = self._sess()
         try:
             async with asyncio.timeout(budget if math.isfinite(budget) else None):
@@ -356,6 +479,10 @@ class HttpTransport:
         except (aiohttp.ClientError, OSError) as exc:
             detail = self._scrub(f"{type(exc).__name__}: {exc}")
             raise TransientError("io", cause=exc, detail=detail) from exc
+        if quick is not None and status == 200:
+            fast = quick(raw)
+            if fast is not None:
+                return fast
         parsed: Any = _MISSING
         with contextlib.suppress(ValueError, RecursionError):  # includes bad UTF-8
             parsed = json.loads(raw)
@@ -393,6 +520,7 @@ class HttpTransport:
         what: str,
         check: Callable[[Any], Any],
         method: str,
+        quick: Callable[[bytes], Any] | None = None,
     ) -> Any:
         """POST `body` (retried per policy within the deadline); `check` validates each answer.
 
@@ -402,7 +530,7 @@ class HttpTransport:
         """
 
         async def once(budget: float) -> Any:
-            return check(await self._post_once(body, budget))
+            return check(await self._post_once(body, budget, quick))
 
         try:
             return await run_with_retry(
@@ -568,12 +696,23 @@ class HttpTransport:
             return
 
         def check(data: Any) -> Any:
-            return _check_batch(data, lo, hi)
+            if type(data) is _Results:
+                return data
+            values = _plain_results(data, lo, hi)
+            return _check_batch(data, lo, hi) if values is None else _Results(values)
+
+        def quick(raw: bytes) -> _Results | None:
+            return _quick_results(raw, lo, hi)
 
         what = f"batch of {hi - lo}"
         try:
             data = await self._exchange(
-                body, retryable=retryable, what=what, check=check, method=calls[lo][0]
+                body,
+                retryable=retryable,
+                what=what,
+                check=check,
+                method=calls[lo][0],
+                quick=quick,
             )
         except _PayloadTooLarge as exc:
             if hi - lo > 1:
@@ -584,6 +723,9 @@ class HttpTransport:
             ) from exc
         except _SizeRefused:
             await self._halves(calls, lo, hi, out, retryable)
+            return
+        if type(data) is _Results:
+            out[lo:hi] = data.values
             return
         if isinstance(data, dict):  # one error object for the whole chunk: the node's answer
             err = error_from_response(data.get("error"), calls[lo][0])
@@ -596,6 +738,75 @@ class HttpTransport:
                     out[k] = item["result"]
             else:
                 out[k] = error_from_response(e, calls[k][0])
+
+
+class _Results:
+    """Internal: a chunk's results, in call order, from an answer `_plain_results` took."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: list[Any]) -> None:
+        self.values = values
+
+
+_get = dict.get
+_repeat = itertools.repeat
+
+
+def _plain_results(data: Any, lo: int, hi: int) -> list[Any] | None:
+    """The results of a chunk's answer in the usual shape, or None for any other.
+
+    The usual shape: one object per call, in call order, ids lo..hi-1 (ints), each with a
+    `result` and no `error`. Read with a few C-level passes instead of a walk per object;
+    what `_check_batch` would accept as it is, and decode to the same values. Anything else
+    (errors, gaps, foreign ids, another order) is left to `_check_batch`.
+    """
+    n = hi - lo
+    if type(data) is not list or len(data) != n:
+        return None
+    try:
+        ids = list(map(_get, data, _repeat("id", n)))
+    except TypeError:  # not every item is an object
+        return None
+    if ids != list(range(lo, hi)) or set(map(type, ids)) != {int}:
+        return None
+    if list(map(_get, data, _repeat("error", n))).count(None) != n:
+        return None
+    values = list(map(_get, data, _repeat("result", n), _repeat(_MISSING, n)))
+    if _MISSING in values:
+        return None
+    return values
+
+
+_QUICK_HEAD: Final = b'[{"jsonrpc":"2.0","id":'
+_QUICK_ITEM: Final = '{{"jsonrpc":"2.0","id":{},"result":"{}"}}'
+_QUICK_RESULT: Final = re.compile(r'"result":"([^"\\]*)"')
+
+
+def _quick_results(raw: bytes, lo: int, hi: int) -> _Results | None:
+    """A chunk's results read from the body as the usual nodes write it, without `json.loads`.
+
+    The usual body: `[{"jsonrpc":"2.0","id":<lo>,"result":"<string>"},...]`, ids lo..hi-1 in
+    order, no spaces. The strings are cut out with one regex, the body is written again from
+    them and compared with what came: only a body exactly of that shape (strings of printable
+    ASCII without escapes) passes, and then `json.loads` would have given these very results.
+    Anything else (another key order, errors, escapes, other ids) returns None and takes the
+    JSON path. ~2x faster, and no dict per call.
+    """
+    if not raw.startswith(_QUICK_HEAD):
+        return None
+    try:
+        text = raw.decode("ascii").rstrip(" \t\n\r")
+    except UnicodeDecodeError:
+        return None
+    values = _QUICK_RESULT.findall(text)
+    if len(values) != hi - lo:
+        return None
+    if "".join(values).encode().translate(None, _PLAIN):
+        return None  # a control character: not valid JSON, the JSON path words it
+    if "[" + ",".join(map(_QUICK_ITEM.format, range(lo, hi), values)) + "]" != text:
+        return None
+    return _Results(values)
 
 
 def _slots(data: list[Any], lo: int, hi: int) -> Iterator[tuple[int, dict[str, Any]]]:

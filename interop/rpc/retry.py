@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 import aiohttp
 
 from interop.errors import InputError, RpcResponseError
+from interop.rpc.base import UniformBatch
 from interop.rpc.logs import is_range_error
 
 __all__ = [
@@ -314,4 +315,6 @@ def is_transient_rpc_error(err: RpcResponseError) -> bool:
 
 def all_idempotent(calls: Sequence[tuple[str, Any]]) -> bool:
     """True if every call of a batch may be sent twice (so the batch may be retried)."""
+    if type(calls) is UniformBatch:
+        return is_idempotent(calls.method)
     return all(is_idempotent(m) for m in {c[0] for c in calls})
