@@ -13,18 +13,151 @@ twice. They run on the session devnet: every relayer recovers, so the others nev
 
 from __future__ import annotations
 
+import itertools
 import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+from eth_utils.crypto import keccak
 
 from interop.actions.contract import call_one, send_call
+from interop.adapters.base import AdapterContext, BridgeRequest, FlowKind
+from interop.adapters.scroll import adapter_factory as scroll_adapter
 from interop.client import ChainClient
 from interop.devnet.core import Devnet
+from interop.devnet.scroll import ScrollDevnet
+from interop.devnet.scroll.relayer import ScrollRelayer
 from interop.devnet.zksync import ZkSyncDevnet
+from interop.errors import RpcError, RpcUnreachableError
+from interop.rpc.base import Call, Transport
 from interop.signer import account_from_key
+from interop.spec.scroll import abis as scroll
 from interop.spec.zksync import abis as zk
 from interop.spec.zksync.addresses import L1_MESSENGER
+from interop.testing.conformance import fresh_address
 from interop.testing.fixtures import fund
 
-L1, ZKSYNC = 900, 906
+L1, SCROLL, ZKSYNC = 900, 905, 906
+
+
+class AnswerLost:
+    """The devnet node's transport, except that once a call matching `after` went through, the
+    next call of method `lose` reaches the node but its answer is lost (as over a flaky link):
+    the relayer's step fails right after its transaction was broadcast."""
+
+    def __init__(
+        self, inner: Transport, *, after: Callable[[str, Sequence[Any]], bool], lose: str
+    ) -> None:
+        self.inner, self.after, self.lose = inner, after, lose
+        self.armed = False
+        self.lost: list[Any] = []
+
+    async def request(self, method: str, params: Sequence[Any] = ()) -> Any:
+        result = await self.inner.request(method, params)
+        if self.armed and method == self.lose:
+            self.armed = False
+            self.lost.append(result)
+            raise RpcUnreachableError(f"{method}: injected: answer lost")
+        if not self.lost and self.after(method, params):
+            self.armed = True
+        return result
+
+    async def batch(self, calls: Sequence[Call]) -> list[Any]:
+        return await self.inner.batch(calls)
+
+    async def aclose(self) -> None:  # the devnet owns the node's transport
+        pass
+
+
+async def _step_with(relayer: ScrollRelayer, side: str, fault: AnswerLost) -> None:
+    """One step of `relayer` (lock held by the caller) whose `side` client ("l1"/"l2") goes
+    through `fault`; the step must fail on it."""
+    real: ChainClient = getattr(relayer, side)
+    setattr(relayer, side, ChainClient(real.chain, fault, owns_transport=False))
+    try:
+        with pytest.raises(RpcError, match="injected"):
+            await relayer.step()
+    finally:
+        setattr(relayer, side, real)
+    assert fault.lost, "the fault was never hit"
+
+
+async def _chained(l1: ChainClient, relayer: ScrollRelayer, first: int) -> None:
+    """Every batch of ours from `first` on is committed as we recorded it, on its parent."""
+    batches = relayer.batches[first - 1 :]
+    assert len(batches) >= 2
+    for parent, b in itertools.pairwise(batches):
+        assert b.index == parent.index + 1 and b.header[-32:] == keccak(parent.header)
+    for b in batches:
+        on_chain = await call_one(l1, relayer.rollup, scroll.COMMITTED_BATCHES, b.index)
+        assert bytes(on_chain) == keccak(b.header)
+
+
+async def test_scroll_commit_mined_but_not_recorded_is_read_back(devnet: Devnet) -> None:
+    """Scroll's fix (f0d7b87): before it, the next commit went out on a stale parent and
+    reverted (ErrorIncorrectBatchHash) on every step until the relayer crashed."""
+    comp = devnet.component("scroll")
+    assert isinstance(comp, ScrollDevnet)
+    relayer = comp.relayer
+    assert isinstance(relayer, ScrollRelayer)
+    me = account_from_key(os.urandom(32))
+    await fund(devnet, me.address)
+    async with ChainClient(devnet.chain(L1)) as l1, ChainClient(devnet.chain(SCROLL)) as l2:
+
+        async def committed(index: int) -> bytes:
+            return bytes(await call_one(l1, relayer.rollup, scroll.COMMITTED_BATCHES, index))
+
+        blob_tx = AnswerLost(
+            relayer.l1.transport,
+            after=lambda m, p: m == "eth_sendRawTransaction" and str(p[0]).startswith("0x03"),
+            lose="eth_getBlockByNumber",  # the commit's block, read once its receipt is in
+        )
+        async with relayer.lock:
+            await relayer.step()  # settle what the background loop has under way
+            await send_call(l2, me, me.address, b"", value=1)  # an L2 block to commit
+            index = len(relayer.batches) + 1
+            await _step_with(relayer, "l1", blob_tx)
+            assert len(relayer.batches) == index - 1  # not recorded ...
+            landed = await committed(index)
+            assert any(landed)  # ... but committed
+        await comp.sync()  # before the fix: the next commit reverted, here and on every step
+        assert keccak(relayer.batches[index - 1].header) == landed  # adopted, as it was sent
+        await send_call(l2, me, me.address, b"", value=1)
+        await comp.sync()
+        await _chained(l1, relayer, index)  # the next batches build on it, none sent twice
+        await devnet.advance(relayer.finalize_delay + 10)
+        assert relayer.batches[index - 1].finalized and relayer.batches[index].finalized
+        assert await call_one(l1, relayer.rollup, scroll.IS_BATCH_FINALIZED, index + 1)
+
+
+async def test_scroll_l1_message_included_but_not_counted_is_neither_lost_nor_repeated(
+    devnet: Devnet,
+) -> None:
+    """Before the fix the step had taken the message off the queue without counting it: no
+    later L1 message was ever included (every later Scroll deposit waited forever)."""
+    comp = devnet.component("scroll")
+    assert isinstance(comp, ScrollDevnet)
+    relayer = comp.relayer
+    assert isinstance(relayer, ScrollRelayer)
+    me = account_from_key(os.urandom(32))
+    await fund(devnet, me.address)
+    to1, to2 = fresh_address(), fresh_address()
+    async with ChainClient(devnet.chain(L1)) as l1, ChainClient(devnet.chain(SCROLL)) as l2:
+        ctx = AdapterContext(l1, l2, me)
+        await scroll_adapter().initiate(ctx, BridgeRequest(FlowKind.ETH, 10**15 + 1, to1))
+        included = AnswerLost(
+            relayer.l2.transport,
+            after=lambda m, p: m == "eth_sendTransaction",
+            lose="anvil_stopImpersonatingAccount",
+        )
+        async with relayer.lock:
+            await _step_with(relayer, "l2", included)
+        assert await l2.get_balance(to1) == 10**15 + 1  # included, not counted
+        await scroll_adapter().initiate(ctx, BridgeRequest(FlowKind.ETH, 10**15 + 2, to2))
+        await comp.sync()
+        assert await l2.get_balance(to2) == 10**15 + 2  # the next one is not held up
+        assert await l2.get_balance(to1) == 10**15 + 1  # and the first one ran once
 
 
 async def test_zksync_commit_and_execution_sent_but_not_recorded_are_adopted(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,8 @@ from interop.spec.scroll.predeploys import L1_GAS_PRICE_ORACLE, L2_MESSAGE_QUEUE
 from interop.types import hex_to_bytes
 
 __all__ = ["Batch", "ScrollRelayer"]
+
+log = logging.getLogger("interop.devnet.scroll")
 
 _SET_FEES = Fn("setL1BaseFeeAndBlobBaseFee(uint256,uint256)")
 _BLOB_SIZE = 4096 * 32
@@ -85,6 +88,10 @@ class ScrollRelayer:
         self.scanned_l1 = first_l1_block - 1
         self.pending: dict[int, tuple[str, str, int, bytes]] = {}
         self.next_queue_index = 0
+        self._unsure: int | None = None
+        """An L1 message a step began to include but did not count (it may be on L2)."""
+        self._message_block = first_l2_block
+        """The L2 block of the last L1 message counted."""
         self.committed_l2 = first_l2_block
         self.batches: list[Batch] = []
         self.parent_hash = genesis_batch_hash
@@ -129,27 +136,62 @@ class ScrollRelayer:
                 self.pending[int(index)] = (sender, target, int(gas_limit), bytes(data))
             self.scanned_l1 = head
         while self.next_queue_index in self.pending:
-            sender, target, gas_limit, data = self.pending.pop(self.next_queue_index)
-            await self.l2.request("anvil_setBalance", [sender, hex(10**22)])
-            await self.l2.request("anvil_impersonateAccount", [sender])
-            try:
-                h = await self.l2.request(
-                    "eth_sendTransaction",
-                    [
-                        {
-                            "from": sender,
-                            "to": target,
-                            "data": "0x" + data.hex(),
-                            "gas": hex(gas_limit),
-                            "value": "0x0",
-                        }
-                    ],
-                )
-            finally:
-                await self.l2.request("anvil_stopImpersonatingAccount", [sender])
-            await wait_for_receipt(self.l2, h, check=False)  # a failed message is included too
+            index = self.next_queue_index
+            sender, target, gas_limit, data = self.pending[index]
+            h = await self._included(index, sender, target, data)
+            if h is None:
+                self._unsure = index  # from here on, it may be included
+                h = await self._include(sender, target, gas_limit, data)
+            r = await wait_for_receipt(self.l2, h, check=False)  # a failed message is included too
             self.relayed.append(h)
+            self._message_block = r.block_number
+            del self.pending[index]
             self.next_queue_index += 1
+            self._unsure = None
+
+    async def _include(self, sender: str, target: str, gas_limit: int, data: bytes) -> str:
+        """Execute one L1 message on L2 as its queued sender; the L2 transaction's hash."""
+        await self.l2.request("anvil_setBalance", [sender, hex(10**22)])
+        await self.l2.request("anvil_impersonateAccount", [sender])
+        try:
+            h = await self.l2.request(
+                "eth_sendTransaction",
+                [
+                    {
+                        "from": sender,
+                        "to": target,
+                        "data": "0x" + data.hex(),
+                        "gas": hex(gas_limit),
+                        "value": "0x0",
+                    }
+                ],
+            )
+        finally:
+            await self.l2.request("anvil_stopImpersonatingAccount", [sender])
+        return str(h)
+
+    async def _included(self, index: int, sender: str, target: str, data: bytes) -> str | None:
+        """The L2 transaction that included L1 message `index`, if a step that failed after
+        sending it (an RPC fault, a receipt timeout) did not get to count it; else None.
+
+        The L2 is the record: messages are included in queue order, so the first transaction
+        from the message's sender to its target with its data after the block of the last
+        counted message is this one (identical messages cannot be mistaken: the one before was
+        counted). Before, the failed step had taken the message off the queue without counting
+        it, and no later L1 message was ever included."""
+        if self._unsure != index:
+            return None
+        head = await self.l2.block_number()
+        for n in range(self._message_block + 1, head + 1):
+            for tx in (await self.l2.get_block(n, full=True)).get("transactions", []):
+                if (
+                    str(tx.get("from", "")).lower() == sender.lower()
+                    and str(tx.get("to") or "").lower() == target.lower()
+                    and hex_to_bytes(tx.get("input") or "0x") == data
+                ):
+                    log.info("scroll relayer: L1 message %d was included in %s", index, tx["hash"])
+                    return str(tx["hash"])
+        return None
 
     # ------------------------------------------------------------------ gas oracle
 
