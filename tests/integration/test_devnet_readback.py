@@ -24,11 +24,13 @@ from eth_utils.crypto import keccak
 from interop.actions.contract import call_one, send_call
 from interop.adapters.base import AdapterContext, BridgeRequest, FlowKind
 from interop.adapters.scroll import adapter_factory as scroll_adapter
+from interop.adapters.zksync import adapter_factory as zksync_adapter
 from interop.client import ChainClient
 from interop.devnet.core import Devnet
 from interop.devnet.scroll import ScrollDevnet
 from interop.devnet.scroll.relayer import ScrollRelayer
 from interop.devnet.zksync import ZkSyncDevnet
+from interop.devnet.zksync.sequencer import Sequencer
 from interop.errors import RpcError, RpcUnreachableError
 from interop.rpc.base import Call, Transport
 from interop.signer import account_from_key
@@ -36,7 +38,7 @@ from interop.spec.scroll import abis as scroll
 from interop.spec.zksync import abis as zk
 from interop.spec.zksync.addresses import L1_MESSENGER
 from interop.testing.conformance import fresh_address
-from interop.testing.fixtures import fund
+from interop.testing.fixtures import FUNDING, fund
 
 L1, SCROLL, ZKSYNC = 900, 905, 906
 
@@ -70,7 +72,7 @@ class AnswerLost:
         pass
 
 
-async def _step_with(relayer: ScrollRelayer, side: str, fault: AnswerLost) -> None:
+async def _step_with(relayer: ScrollRelayer | Sequencer, side: str, fault: AnswerLost) -> None:
     """One step of `relayer` (lock held by the caller) whose `side` client ("l1"/"l2") goes
     through `fault`; the step must fail on it."""
     real: ChainClient = getattr(relayer, side)
@@ -217,3 +219,36 @@ async def test_zksync_commit_and_execution_sent_but_not_recorded_are_adopted(
         assert seq.errors == errors, seq.last_error
         assert await call_one(l1, diamond, zk.TOTAL_BATCHES_COMMITTED) == len(seq.batches)
         assert len(seq.batches) > committed
+
+
+async def test_zksync_priority_op_executed_but_not_counted_is_not_executed_again(
+    devnet: Devnet,
+) -> None:
+    """Before the fix the next step executed the operation again: the deposit was minted twice
+    (and the sender's balance and nonce were never put back)."""
+    comp = devnet.component("zksync")
+    assert isinstance(comp, ZkSyncDevnet) and comp.sequencer is not None
+    seq = comp.sequencer
+    me = account_from_key(os.urandom(32))
+    await fund(devnet, me.address)
+    to = fresh_address()
+    async with ChainClient(devnet.chain(L1)) as l1, ChainClient(devnet.chain(ZKSYNC)) as l2:
+        await comp.sync()
+        ops = seq.priority_ops
+        await zksync_adapter().initiate(
+            AdapterContext(l1, l2, me), BridgeRequest(FlowKind.ETH, 10**15 + 3, to)
+        )
+        lost = AnswerLost(
+            seq.l2.transport,
+            after=lambda m, p: m == "eth_sendTransaction",
+            lose="eth_getTransactionReceipt",
+        )
+        async with seq.lock:
+            await _step_with(seq, "l2", lost)
+        assert await l2.get_balance(to) == 10**15 + 3  # executed, not counted
+        assert seq.priority_ops == ops
+        await comp.sync()
+        assert seq.priority_ops == ops + 1
+        assert await l2.get_balance(to) == 10**15 + 3  # once
+        assert FUNDING <= await l2.get_balance(me.address) < FUNDING + 10**15  # + unspent fee
+        assert await l2.get_nonce(me.address, "latest") == 0  # a priority op uses no nonce

@@ -21,7 +21,9 @@
   to record (it failed after the broadcast: a receipt timeout, an RPC fault) is read back from
   the diamond's batch counters and events at the next step, never sent again. Before, the next
   commit reused the batch number and reverted (`batch order`), as did a repeated execution
-  (`execute order`), on every step until the sequencer was declared crashed.
+  (`execute order`), on every step until the sequencer was declared crashed. Likewise a
+  priority operation a failed step executed but did not count is found on L2 (`_executed`)
+  and counted, never executed twice.
 """
 
 from __future__ import annotations
@@ -111,6 +113,11 @@ class Sequencer:
         self.batches: list[Batch] = []
         self.batch_of: dict[str, int] = {}
         self.priority_ops = 0
+        self._unsure: tuple[str, int, str] | None = None
+        """(canonical hash, sender's balance, nonce) of a priority operation a step began to
+        execute and did not count: it may be on L2 (see `_executed`)."""
+        self._op_block = first_l2_block
+        """The L2 block of the last priority operation counted."""
 
     # ---------------------------------------------------------------- loop
 
@@ -152,28 +159,35 @@ class Sequencer:
     async def _execute_priority_op(self, canonical: str, t: CanonicalTx) -> None:
         l2 = self.l2
         frm = t.sender
+        gas = min(t.gas_limit, 30_000_000)
         await l2.request("anvil_impersonateAccount", [frm])
         try:
-            bal0 = await l2.get_balance(frm)
-            nonce0 = await l2.request("eth_getTransactionCount", [frm, "latest"])
-            await l2.request("anvil_setBalance", [frm, hex(bal0 + t.mint)])
-            block = await l2.get_block("latest")
-            base = int(block.get("baseFeePerGas") or "0x0", 16)
-            gas = min(t.gas_limit, 30_000_000)
-            h = await l2.request(
-                "eth_sendTransaction",
-                [
-                    {
-                        "from": frm,
-                        "to": t.to,
-                        "value": hex(t.value),
-                        "data": "0x" + t.data.hex(),
-                        "gas": hex(gas),
-                        "maxFeePerGas": hex(2 * base + 1),
-                        "maxPriorityFeePerGas": "0x0",
-                    }
-                ],
-            )
+            unsure = self._unsure if self._unsure and self._unsure[0] == canonical else None
+            h = await self._executed(t, gas, unsure[2]) if unsure else None
+            if unsure is not None:  # a step began it: the balance and nonce it saw before
+                _, bal0, nonce0 = unsure
+            else:
+                bal0 = await l2.get_balance(frm)
+                nonce0 = await l2.request("eth_getTransactionCount", [frm, "latest"])
+                self._unsure = (canonical, bal0, nonce0)  # from here on, it may be executed
+            if h is None:
+                await l2.request("anvil_setBalance", [frm, hex(bal0 + t.mint)])
+                block = await l2.get_block("latest")
+                base = int(block.get("baseFeePerGas") or "0x0", 16)
+                h = await l2.request(
+                    "eth_sendTransaction",
+                    [
+                        {
+                            "from": frm,
+                            "to": t.to,
+                            "value": hex(t.value),
+                            "data": "0x" + t.data.hex(),
+                            "gas": hex(gas),
+                            "maxFeePerGas": hex(2 * base + 1),
+                            "maxPriorityFeePerGas": "0x0",
+                        }
+                    ],
+                )
             rcpt = None
             for _ in range(200):
                 rcpt = await l2.request("eth_getTransactionReceipt", [h])
@@ -198,7 +212,33 @@ class Sequencer:
         self.by_canonical[canonical] = em
         self.canonical_of[em.anvil_hash] = canonical
         self.priority_ops += 1
+        self._unsure = None
+        self._op_block = int(rcpt["blockNumber"], 16)
         log.info("priority op %s -> L2 %s status %d", canonical, h, status)
+
+    async def _executed(self, t: CanonicalTx, gas: int, nonce: str) -> str | None:
+        """The L2 transaction of priority operation `t` if a step that failed after sending it
+        (an RPC fault, a lost receipt) left it uncounted; else None.
+
+        The L2 is the record: operations run in queue order, so it is the transaction after the
+        last counted operation's block that the step sent as `t` would be sent (its sender at
+        the nonce the step saw, its target, value, calldata and gas, no tip). Before, the next
+        step executed the operation again: a deposit was minted twice."""
+        head = await self.l2.block_number()
+        for n in range(self._op_block + 1, head + 1):
+            for tx in (await self.l2.get_block(n, full=True)).get("transactions", []):
+                if (
+                    str(tx.get("from", "")).lower() == t.sender.lower()
+                    and str(tx.get("to") or "").lower() == t.to.lower()
+                    and int(tx.get("nonce", "0x0"), 16) == int(nonce, 16)
+                    and int(tx.get("value", "0x0"), 16) == t.value
+                    and int(tx.get("gas", "0x0"), 16) == gas
+                    and int(tx.get("maxPriorityFeePerGas") or "0x0", 16) == 0
+                    and hex_to_bytes(tx.get("input") or "0x") == t.data
+                ):
+                    log.info("zksync sequencer: priority op was executed in %s", tx["hash"])
+                    return str(tx["hash"])
+        return None
 
     # ---------------------------------------------------------------- batches
 
