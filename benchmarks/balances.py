@@ -20,7 +20,8 @@ then times in the same run:
   ~1,000 calls per aggregate3; sums checked against interop's.
 
 Usage: `.venv/bin/python benchmarks/balances.py [--json] [--runs N] [--skip-web3]
-[--skip-strategies] [--skip-tokens] [--skip-viem]`.
+[--skip-strategies] [--skip-tokens] [--skip-viem] [--out FILE.json]` (`--out` also writes the
+JSON, which `benchmarks/chart.py` turns into a PNG next to it).
 """
 
 from __future__ import annotations
@@ -443,6 +444,7 @@ if __name__ == "__main__":
     ap.add_argument("--skip-strategies", action="store_true", help="skip forcing each strategy")
     ap.add_argument("--skip-tokens", action="store_true", help="skip the ERC-20 measurement")
     ap.add_argument("--skip-viem", action="store_true", help="skip viem (Node)")
+    ap.add_argument("--out", type=Path, help="also write the JSON here (for benchmarks/chart.py)")
     args = ap.parse_args()
     result = asyncio.run(
         main(
@@ -455,3 +457,6 @@ if __name__ == "__main__":
         )
     )
     print(json.dumps(result) if args.json else report(result))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=1) + "\n")

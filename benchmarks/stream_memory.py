@@ -11,7 +11,7 @@ Reported per run: peak RSS (ru_maxrss), the RSS before the scan started (after i
 connections), their difference (what the scan itself needed), wall time and balances/s.
 
 Usage: `.venv/bin/python benchmarks/stream_memory.py [--json] [--sizes 10000,100000]
-[--chains 10]`.
+[--chains 10] [--out FILE.json]`.
 """
 
 from __future__ import annotations
@@ -154,6 +154,10 @@ if __name__ == "__main__":
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--chains", type=int, default=10)
+    ap.add_argument("--out", type=Path, help="also write the JSON here")
     args = ap.parse_args()
     res = asyncio.run(parent([int(s) for s in args.sizes.split(",")], args.chains))
     print(json.dumps(res) if args.json else report(res))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(res, indent=1) + "\n")

@@ -127,7 +127,7 @@ _CHUNK: Final[dict[str, tuple[int, int]]] = {
     "override": (2_500, 8_000),
     "multicall3": (1_000, 2_000),
     "deployless": (700, 767),
-    "batch": (500, 1_000),
+    "batch": (1_000, 1_000),
 }
 # deployless before Multicall3: on the same nodes it costs ~1.3 µs of client CPU per balance
 # against ~4.5 (aggregate3's 192-byte elements are JSON-encoded and decoded as hex) and the
@@ -278,7 +278,10 @@ def validate_addresses(addresses: Iterable[str | bytes]) -> list[Address]:
 
 def _keys_now(lower: str) -> list[Address]:
     """Checksummed addresses of concatenated lower-case bodies; cache hits, the rest in bulk."""
-    keys = ["0x" + lower[i : i + 40] for i in range(0, len(lower), 40)]
+    if not lower:
+        return []
+    # split in C (hex with a comma every 20 bytes): half the cost of slicing in a comprehension
+    keys = ("0x" + bytes.fromhex(lower).hex(",", 20).replace(",", ",0x")).split(",")
     found = list(map(_CACHE.get, keys))
     misses = found.count(None)
     if not misses:

@@ -1,0 +1,104 @@
+"""Chart of a `benchmarks/balances.py --out FILE.json` run: writes FILE.png next to the JSON.
+
+Two panels from the same run on the same nodes: wall time of each way to read the 8,000
+balances (log scale: web3.py's naive loop is ~1,000x the rest), and the client CPU each spends
+per balance. Needs matplotlib (`pip install -e ".[bench]"`, which `make bench` does).
+
+Usage: `.venv/bin/python benchmarks/chart.py build/bench/balances.json [--out chart.png]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+OURS = "#2b6cb0"
+OTHERS = "#a0aec0"
+FLOOR = "#2f855a"
+
+
+def rows(r: dict[str, Any]) -> tuple[list[tuple[str, float, str]], list[tuple[str, float, str]]]:
+    """(label, ms, colour) for the time panel and (label, µs/balance, colour) for the CPU one."""
+    times: list[tuple[str, float, str]] = [
+        ("node alone (raw eth_call)", r["node_s"] * 1e3, FLOOR),
+        ("interop auto, warm", r["interop_s"] * 1e3, OURS),
+        ("interop auto, cold", r["interop_cold_s"] * 1e3, OURS),
+    ]
+    cpu: list[tuple[str, float, str]] = [
+        ("interop auto, warm", r["interop_cpu_us_per_balance"], OURS),
+        ("interop auto, cold", r["interop_cold_cpu_us_per_balance"], OURS),
+    ]
+    for name, row in r.get("strategies_forced", {}).items():
+        times.append((f"interop {name} (forced)", row["ms"], OURS))
+        cpu.append((f"interop {name} (forced)", row["cpu_us_per_balance"], OURS))
+    native_viem = {k: v for k, v in r.get("viem", {}).items() if k.startswith("native_batch")}
+    for key, row in sorted(native_viem.items(), key=lambda kv: kv[1]["ms"]):
+        size = key.removeprefix("native_batch")
+        times.append((f"viem multicall, batchSize {int(size):,}", row["ms"], OTHERS))
+        cpu.append((f"viem multicall, batchSize {int(size):,}", row["cpu_us_per_balance"], OTHERS))
+    if "web3_gather_s" in r:
+        times.append(("web3.py gather (64 in flight)", r["web3_gather_s"] * 1e3, OTHERS))
+        times.append(("web3.py naive loop", r["web3_naive_s"] * 1e3, OTHERS))
+    return times, cpu
+
+
+def draw(r: dict[str, Any], out: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display
+    import matplotlib.pyplot as plt
+
+    times, cpu = rows(r)
+    height = 0.45 * max(len(times), len(cpu)) + 1.6
+    fig, (ax_t, ax_c) = plt.subplots(1, 2, figsize=(13, height), width_ratios=(1.25, 1))
+    for ax, data, unit, log in (
+        (ax_t, times, "ms", True),
+        (ax_c, cpu, "µs of client CPU per balance", False),
+    ):
+        labels = [d[0] for d in data][::-1]
+        values = [d[1] for d in data][::-1]
+        colours = [d[2] for d in data][::-1]
+        bars = ax.barh(labels, values, color=colours)
+        if log:
+            ax.set_xscale("log")
+        ax.set_xlabel(unit)
+        for bar, v in zip(bars, values, strict=True):
+            text = f"{v:,.0f}" if v >= 100 else f"{v:.2f}" if v < 10 else f"{v:.1f}"
+            ax.annotate(
+                f" {text}",
+                (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                va="center",
+                fontsize=8,
+            )
+        ax.margins(x=0.15)
+        ax.grid(axis="x", alpha=0.3)
+    ax_t.set_title("Wall time, same nodes, same run (log scale)")
+    ax_c.set_title("Client CPU per balance")
+    ax_c.axvline(2.0, color="#c53030", linestyle="--", linewidth=1)
+    ax_c.annotate(" 2 µs target", (2.0, len(cpu) - 0.6), color="#c53030", fontsize=8)
+    fig.suptitle(
+        f"{r['balances']:,} native balances ({r['addresses']:,} addresses x {r['chains']} chains),"
+        f" median of {r['runs']} runs: interop / node {r['x_of_node']:.2f} warm,"
+        f" {r['cold_x_of_node']:.2f} cold",
+        fontsize=11,
+    )
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("json_file", type=Path, help="what `balances.py --out` wrote")
+    ap.add_argument("--out", type=Path, help="the PNG (default: the JSON's name, .png)")
+    args = ap.parse_args()
+    r = json.loads(args.json_file.read_text())
+    out = draw(r, args.out or args.json_file.with_suffix(".png"))
+    print(f"chart written to {out}")
+
+
+if __name__ == "__main__":
+    main()
