@@ -26,6 +26,8 @@ from interop.adapters.base import AdapterContext, BridgeRequest, FlowKind
 from interop.adapters.scroll import adapter_factory as scroll_adapter
 from interop.adapters.zksync import adapter_factory as zksync_adapter
 from interop.client import ChainClient
+from interop.devnet.arbitrum import ArbitrumDevnet
+from interop.devnet.arbitrum.relayer import Relayer as ArbitrumRelayer
 from interop.devnet.core import Devnet
 from interop.devnet.scroll import ScrollDevnet
 from interop.devnet.scroll.relayer import ScrollRelayer
@@ -34,13 +36,14 @@ from interop.devnet.zksync.sequencer import Sequencer
 from interop.errors import RpcError, RpcUnreachableError
 from interop.rpc.base import Call, Transport
 from interop.signer import account_from_key
+from interop.spec.arbitrum.abis import INBOX_DEPOSIT_ETH
 from interop.spec.scroll import abis as scroll
 from interop.spec.zksync import abis as zk
 from interop.spec.zksync.addresses import L1_MESSENGER
 from interop.testing.conformance import fresh_address
 from interop.testing.fixtures import FUNDING, fund
 
-L1, SCROLL, ZKSYNC = 900, 905, 906
+L1, ARBITRUM, SCROLL, ZKSYNC = 900, 903, 905, 906
 
 
 class AnswerLost:
@@ -72,7 +75,9 @@ class AnswerLost:
         pass
 
 
-async def _step_with(relayer: ScrollRelayer | Sequencer, side: str, fault: AnswerLost) -> None:
+async def _step_with(
+    relayer: ScrollRelayer | Sequencer | ArbitrumRelayer, side: str, fault: AnswerLost
+) -> None:
     """One step of `relayer` (lock held by the caller) whose `side` client ("l1"/"l2") goes
     through `fault`; the step must fail on it."""
     real: ChainClient = getattr(relayer, side)
@@ -147,13 +152,13 @@ async def test_scroll_l1_message_included_but_not_counted_is_neither_lost_nor_re
     to1, to2 = fresh_address(), fresh_address()
     async with ChainClient(devnet.chain(L1)) as l1, ChainClient(devnet.chain(SCROLL)) as l2:
         ctx = AdapterContext(l1, l2, me)
-        await scroll_adapter().initiate(ctx, BridgeRequest(FlowKind.ETH, 10**15 + 1, to1))
         included = AnswerLost(
             relayer.l2.transport,
             after=lambda m, p: m == "eth_sendTransaction",
             lose="anvil_stopImpersonatingAccount",
         )
-        async with relayer.lock:
+        async with relayer.lock:  # the background loop must not include it first
+            await scroll_adapter().initiate(ctx, BridgeRequest(FlowKind.ETH, 10**15 + 1, to1))
             await _step_with(relayer, "l2", included)
         assert await l2.get_balance(to1) == 10**15 + 1  # included, not counted
         await scroll_adapter().initiate(ctx, BridgeRequest(FlowKind.ETH, 10**15 + 2, to2))
@@ -235,15 +240,15 @@ async def test_zksync_priority_op_executed_but_not_counted_is_not_executed_again
     async with ChainClient(devnet.chain(L1)) as l1, ChainClient(devnet.chain(ZKSYNC)) as l2:
         await comp.sync()
         ops = seq.priority_ops
-        await zksync_adapter().initiate(
-            AdapterContext(l1, l2, me), BridgeRequest(FlowKind.ETH, 10**15 + 3, to)
-        )
         lost = AnswerLost(
             seq.l2.transport,
             after=lambda m, p: m == "eth_sendTransaction",
             lose="eth_getTransactionReceipt",
         )
-        async with seq.lock:
+        async with seq.lock:  # the background loop must not execute it first
+            await zksync_adapter().initiate(
+                AdapterContext(l1, l2, me), BridgeRequest(FlowKind.ETH, 10**15 + 3, to)
+            )
             await _step_with(seq, "l2", lost)
         assert await l2.get_balance(to) == 10**15 + 3  # executed, not counted
         assert seq.priority_ops == ops
@@ -252,3 +257,29 @@ async def test_zksync_priority_op_executed_but_not_counted_is_not_executed_again
         assert await l2.get_balance(to) == 10**15 + 3  # once
         assert FUNDING <= await l2.get_balance(me.address) < FUNDING + 10**15  # + unspent fee
         assert await l2.get_nonce(me.address, "latest") == 0  # a priority op uses no nonce
+
+
+async def test_arbitrum_deposit_minted_but_not_recorded_is_minted_once(devnet: Devnet) -> None:
+    """Before the fix the next step minted the deposit again (the relayer added the value to the
+    recipient's balance at every attempt)."""
+    comp = devnet.component("arbitrum")
+    assert isinstance(comp, ArbitrumDevnet) and comp.relayer is not None
+    relayer = comp.relayer
+    me = account_from_key(os.urandom(32))
+    await fund(devnet, me.address)
+    async with ChainClient(devnet.chain(L1)) as l1, ChainClient(devnet.chain(ARBITRUM)) as l2:
+        await comp.sync()
+        minted = AnswerLost(
+            relayer.l2.transport,
+            after=lambda m, p: (
+                m in ("anvil_addBalance", "anvil_setBalance")
+                and str(p[0]).lower() == me.address.lower()
+            ),
+            lose="evm_mine",  # the deposit's block
+        )
+        async with relayer.lock:  # the background loop must not relay it first
+            await send_call(l1, me, relayer.inbox, INBOX_DEPOSIT_ETH.encode(), value=10**15 + 4)
+            await _step_with(relayer, "l2", minted)
+        assert await l2.get_balance(me.address) == FUNDING + 10**15 + 4  # minted, not recorded
+        await comp.sync()
+        assert await l2.get_balance(me.address) == FUNDING + 10**15 + 4  # once

@@ -203,6 +203,8 @@ class Relayer:
         self._l1_scanned = -1
         self._l2_redeem_scanned = -1
         self._tickets_seen: set[str] = set()
+        self._unsure_deposit: tuple[str, int] | None = None
+        """(tx id, recipient's balance before) of an ETH deposit a step began to mint."""
         self.errors = 0
         self.last_error: BaseException | None = None
 
@@ -291,9 +293,16 @@ class Relayer:
         tx_id = to_hash32(eth_deposit_tx_id(self.l2.chain.id, msg_num, sender, dep.to, dep.value))
         if self.store.get(tx_id):
             return
-        # Nitro's deposit tx mints to `to` without running its code: a balance change, then a block
-        await self._add_balance(dep.to, dep.value)
+        # Nitro's deposit tx mints to `to` without running its code: a balance change, then a
+        # block. The balance is *set* from the one seen before the first attempt, so a step
+        # that failed after minting (an RPC fault on the block) and is run again mints once;
+        # before, the deposit was credited twice
+        unsure = self._unsure_deposit
+        if unsure is None or unsure[0] != tx_id:
+            unsure = self._unsure_deposit = (tx_id, await self._balance(dep.to))
+        await self._set_balance(dep.to, unsure[1] + dep.value)
         number, block_hash = await self._mine()
+        self._unsure_deposit = None
         self.store.add(
             EmulatedTx(
                 hash=tx_id,
