@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import os
 import re
+import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -78,6 +79,12 @@ def make_console(*, json_output: bool, quiet: bool = False) -> Any | None:
     None when `--json` or `--quiet` is given, rich is not installed, or stderr is not a terminal
     a person reads (a pipe, a file, `TERM=dumb`). `INTEROP_PROGRESS=plain` forces the lines."""
     if json_output or quiet or os.environ.get("INTEROP_PROGRESS", "").lower() == "plain":
+        return None
+    try:  # the stream itself, not rich's opinion: FORCE_COLOR / TTY_COMPATIBLE (set by many CI
+        # setups) make rich call a pipe a terminal, and a picture would land in the CI log
+        if not sys.stderr.isatty():
+            return None
+    except (AttributeError, ValueError):  # replaced or closed stderr
         return None
     try:
         from rich.console import Console

@@ -109,8 +109,24 @@ def test_no_picture_for_json_pipes_or_plain(monkeypatch: pytest.MonkeyPatch) -> 
     assert make_console(json_output=True) is None
     assert make_console(json_output=False, quiet=True) is None
     assert make_console(json_output=False) is None  # pytest's stderr is not a terminal
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich alone would call the pipe a terminal
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    assert make_console(json_output=False) is None
+    monkeypatch.setattr("sys.stderr", _Tty())
+    assert make_console(json_output=False) is not None  # a terminal: drawn
+    assert make_console(json_output=True) is None  # never with --json
     monkeypatch.setenv("INTEROP_PROGRESS", "plain")
     assert make_console(json_output=False) is None
+    monkeypatch.delenv("INTEROP_PROGRESS")
+    monkeypatch.delenv("FORCE_COLOR")
+    monkeypatch.delenv("TTY_COMPATIBLE")
+    monkeypatch.setenv("TERM", "dumb")
+    assert make_console(json_output=False) is None
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
 
 
 def _text(renderable: Any) -> str:
