@@ -32,7 +32,6 @@ from interop.cli.main import devnet_chains_json
 from interop.devnet.core import Devnet
 from interop.facade import Interop
 from interop.units import ether
-from tests.integration.test_cli_bridge import run
 from tests.integration.test_routes_e2e import Driver
 from tests.integration.test_watch import ARB, L1, OP, OP2, RECORDER_CODE, _fresh, _user
 
@@ -65,16 +64,43 @@ async def _time_passes(devnet: Devnet, seconds: int) -> AsyncIterator[None]:
             await task
 
 
-async def _produce(cmd: dict[str, Any], timeout: float = 120) -> dict[str, Any]:
-    """Run the producer process (key on stdin) and return what it printed."""
+class Done:
+    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+async def _run(
+    args: list[str], *, env: dict[str, str], timeout: float, stdin: bytes | None = None
+) -> Done:
+    """Run a process to its end; past `timeout` kill it (ours, by its pid) and fail with the
+    tail of what it wrote, so a hang says where it was and leaves no process behind."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.integration.watch_producer", cwd=str(ROOT),
+        sys.executable, *args, cwd=str(ROOT), env={**os.environ, **env},
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    out, err = await asyncio.wait_for(proc.communicate(json.dumps(cmd).encode()), timeout)
-    assert proc.returncode == 0, err.decode()[-3000:]
-    result: dict[str, Any] = json.loads(out)
+    talk = asyncio.ensure_future(proc.communicate(stdin))
+    done, _ = await asyncio.wait([talk], timeout=timeout)
+    if not done:
+        proc.kill()
+        out, err = await talk
+        pytest.fail(f"{args[:3]} still running after {timeout} s; stderr:\n{err.decode()[-4000:]}")
+    out, err = talk.result()
+    return Done(proc.returncode or 0, out.decode(), err.decode())
+
+
+async def _cli(*args: str, env: dict[str, str], timeout: float = 120) -> Done:
+    return await _run(["-m", "interop.cli", *args], env=env, timeout=timeout)
+
+
+async def _produce(cmd: dict[str, Any], timeout: float = 120) -> dict[str, Any]:
+    """Run the producer process (key on stdin) and return what it printed."""
+    done = await _run(
+        ["-m", "tests.integration.watch_producer"], env={}, timeout=timeout,
+        stdin=json.dumps(cmd).encode(),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    result: dict[str, Any] = json.loads(done.stdout)
     return result
 
 
@@ -158,8 +184,7 @@ async def test_cli_watch_finishes_a_mix_another_process_started(
     assert len(mix.flows) == 50 * SCALE + 1
 
     cmd = {"key": key, "chains_file": str(chains), "journal": str(journal), "flows": mix.flows}
-    async with _time_passes(devnet, 1):  # the relayers run the ticket (and fail its call)
-        out = await _produce(cmd)
+    out = await _produce(cmd)  # meanwhile the relayers, in this loop, run the ticket (and fail)
     ids: list[str] = out["ids"]
     assert len(ids) == len(mix.flows)
     [(retry_id, expiry)] = out["expiry"].items()
@@ -170,8 +195,8 @@ async def test_cli_watch_finishes_a_mix_another_process_started(
 
     env = {"INTEROP_PRIVATE_KEY": key}
     base = ["--chains-file", str(chains), "--journal", str(journal), "--json"]
-    async with _time_passes(devnet, 5):
-        done = await run(
+    async with _time_passes(devnet, 12):  # one turn: an OP proof matures (12 s on the devnet)
+        done = await _cli(
             "watch", *base, "--until-idle", "--concurrency", "16", "--max-interval", "0.5",
             env=env, timeout=150,
         )  # fmt: skip
@@ -223,8 +248,7 @@ async def test_cli_scan_imports_another_journals_flows_and_cli_watch_finishes_th
     await mix.message(L1, ARB, gas_limit=25_000, wait_for="redeem")  # needs a redeem
     elsewhere = tmp_path / "elsewhere.sqlite3"
     cmd = {"key": key, "chains_file": str(chains), "journal": str(elsewhere), "flows": mix.flows}
-    async with _time_passes(devnet, 1):
-        out = await _produce(cmd)
+    out = await _produce(cmd)
     theirs: list[str] = out["ids"]
     started = {tx.lower() for tx in out["txs"]}
     assert len(started) == len(theirs)
@@ -233,13 +257,13 @@ async def test_cli_scan_imports_another_journals_flows_and_cli_watch_finishes_th
     base = ["--chains-file", str(chains), "--journal", str(here), "--json"]
     since = [a for cid, n in starts.items() for a in ("--since", f"{cid}={n}")]
     since += ["--chains", ",".join(str(c) for c in routed)]
-    scan = await run("scan", me, *base, *since, env={})
+    scan = await _cli("scan", me, *base, *since, env={})
     assert scan.returncode == 0, scan.stderr[-3000:]
     rows = json.loads(scan.stdout)
     assert sorted(r["tx_hash"].lower() for r in rows if r["imported"]) == sorted(started), rows
 
     async with _time_passes(devnet, 5):
-        done = await run(
+        done = await _cli(
             "watch", *base, "--until-idle", "--concurrency", "8", "--max-interval", "0.5",
             env={"INTEROP_PRIVATE_KEY": key}, timeout=120,
         )  # fmt: skip

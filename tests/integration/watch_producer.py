@@ -4,7 +4,8 @@ Why a process of its own: the issue's test is that `interop watch` finishes flow
 process* started, with nothing shared but the journal file (or, for `interop scan`, nothing but
 the chain). This script is that process: it reads one JSON command on stdin (the key travels
 there, never in argv), starts every flow it names with `Interop.bridge` / `Interop.send_message`
-against the devnet's RPC URLs from the chains file, and prints one JSON line: the journal ids,
+against the devnet's RPC URLs from the chains file (one lane per source chain; the L2
+lanes at once, then L1's), and prints one JSON line: the journal ids,
 and for a flow marked `"wait_for": "redeem"` (an Arbitrum retryable whose auto-redeem fails) its
 ticket's expiry, read once the devnet has executed the ticket (the test drives the devnet
 meanwhile). It performs no step after the first transaction of each flow.
@@ -34,18 +35,36 @@ async def main(cmd: dict[str, Any]) -> dict[str, Any]:
     txs: list[str] = []
     expiry: dict[str, int] = {}
     async with Interop(chains, account=cmd["key"], journal=cmd["journal"]) as io:
-        waits = []
-        for f in cmd["flows"]:
+
+        async def start(f: dict[str, Any]) -> Any:
             extra: dict[str, Any] = {}
             if f.get("waive"):
                 extra["waive"] = set(f["waive"])
             if f["kind"] == "message":
-                flow: Any = await io.send_message(
+                return await io.send_message(
                     f["source"], f["target"], f["to"], f["data"], int(f["value"]),
                     gas_limit=f.get("gas_limit"), **extra,
                 )  # fmt: skip
-            else:
-                flow = await io.bridge(int(f["value"]), f["source"], f["target"], f["to"], **extra)
+            return await io.bridge(int(f["value"]), f["source"], f["target"], f["to"], **extra)
+
+        # one lane per source chain; L2 lanes at once, then L1's: a deposit from L1 uses the
+        # sender's nonce on the L2 too (an OP Stack deposit transaction increments it), which
+        # would race that L2's lane (its sends would meet "nonce too low")
+        lanes: dict[int, list[int]] = {}
+        for i, f in enumerate(cmd["flows"]):
+            lanes.setdefault(int(f["source"]), []).append(i)
+        flows: list[Any] = [None] * len(cmd["flows"])
+
+        async def lane(indexes: list[int]) -> None:
+            for i in indexes:
+                flows[i] = await start(cmd["flows"][i])
+
+        l1 = [c for c in lanes if io.chain(c).parent_id is None]
+        await asyncio.gather(*(lane(x) for c, x in lanes.items() if c not in l1))
+        for c in l1:
+            await lane(lanes[c])
+        waits = []
+        for f, flow in zip(cmd["flows"], flows, strict=True):
             assert flow.id is not None
             ids.append(str(flow.id))
             txs.append(str(flow.tx_hash))
