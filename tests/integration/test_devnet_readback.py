@@ -30,7 +30,7 @@ from interop.devnet.arbitrum import ArbitrumDevnet
 from interop.devnet.arbitrum.relayer import Relayer as ArbitrumRelayer
 from interop.devnet.core import Devnet
 from interop.devnet.scroll import ScrollDevnet
-from interop.devnet.scroll.relayer import ScrollRelayer
+from interop.devnet.scroll.relayer import ScrollRelayer, warm_up_blobs
 from interop.devnet.zksync import ZkSyncDevnet
 from interop.devnet.zksync.sequencer import Sequencer
 from interop.errors import RpcError, RpcUnreachableError
@@ -283,3 +283,13 @@ async def test_arbitrum_deposit_minted_but_not_recorded_is_minted_once(devnet: D
         assert await l2.get_balance(me.address) == FUNDING + 10**15 + 4  # minted, not recorded
         await comp.sync()
         assert await l2.get_balance(me.address) == FUNDING + 10**15 + 4  # once
+
+
+async def test_blob_warm_up_is_mined(devnet: Devnet) -> None:
+    """`warm_up_blobs` (for the Scroll component's start: anvil's first blob loads its KZG
+    setup and stalls the L1) sends a blob transaction that is mined, on the shared L1."""
+    key = "0x" + os.urandom(32).hex()
+    await fund(devnet, account_from_key(key).address)
+    async with ChainClient(devnet.chain(L1)) as l1:
+        assert 0 < await warm_up_blobs(l1, key, timeout=60) < 60
+        assert await l1.get_nonce(account_from_key(key).address, "latest") == 1

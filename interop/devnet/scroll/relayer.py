@@ -14,13 +14,19 @@
   root and the withdraw root (`L2MessageQueue.messageRoot()` at the batch's last block) and the
   number of L1 messages included so far, which finalizes them in the L1 queue.
 - **Gas oracle**: `L1GasPriceOracle` gets L1's base fee and blob base fee when they change.
+- **The chain is the record**: a step can fail after its transaction was broadcast (a receipt
+  timeout, an RPC fault). A commit it did not record is read back from `ScrollChain` (its batch
+  hash at that index), a finalization from `finalizedStateRoots`, an L1 message it included but
+  did not count from the L2 (`_included`); none is sent twice, and the next step builds on it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,13 +39,13 @@ from interop.abi import Fn
 from interop.actions.contract import call_one
 from interop.actions.tx import send_transaction, wait_for_receipt
 from interop.client import ChainClient
-from interop.errors import DevnetError
+from interop.errors import DevnetError, RpcTimeoutError
 from interop.signer import SafeSigner
 from interop.spec.scroll import abis
 from interop.spec.scroll.predeploys import L1_GAS_PRICE_ORACLE, L2_MESSAGE_QUEUE
 from interop.types import hex_to_bytes
 
-__all__ = ["Batch", "ScrollRelayer"]
+__all__ = ["Batch", "ScrollRelayer", "send_blob_tx", "warm_up_blobs"]
 
 log = logging.getLogger("interop.devnet.scroll")
 
@@ -291,8 +297,9 @@ async def _revert_output(l1: ChainClient, tx_hash: str) -> str:
     return f"output {t.get('output')} error {t.get('error')} gasUsed {t.get('gasUsed')}"
 
 
-async def send_blob_tx(l1: ChainClient, key: str, to: str, data: bytes) -> str:
-    """Sign and send a type-3 transaction carrying the all-zero blob; returns its hash."""
+async def _signed_blob_tx(l1: ChainClient, key: str, to: str, data: bytes) -> tuple[bytes, str]:
+    """A signed type-3 transaction carrying the all-zero blob, with its sidecar (what
+    `eth_sendRawTransaction` takes), and its hash (which the sidecar is no part of)."""
     acct = Account.from_key(key)
     nonce = await l1.get_nonce(acct.address)
     base, blob_fee = await ScrollRelayer.l1_fees(l1)
@@ -305,9 +312,37 @@ async def send_blob_tx(l1: ChainClient, key: str, to: str, data: bytes) -> str:
     signed = acct.sign_transaction(tx)  # the transaction alone; the sidecar is added here
     body = rlp.decode(bytes(signed.raw_transaction)[1:])
     raw = b"\x03" + bytes(rlp.encode([body, [bytes(_BLOB_SIZE)], [commitment], [proof]]))
+    return raw, "0x" + bytes(signed.hash).hex()
+
+
+async def send_blob_tx(l1: ChainClient, key: str, to: str, data: bytes) -> str:
+    """Sign and send a type-3 transaction carrying the all-zero blob; returns its hash."""
+    raw, _ = await _signed_blob_tx(l1, key, to, data)
     h = await l1.request("eth_sendRawTransaction", ["0x" + raw.hex()])
     await wait_for_receipt(l1, h, check=False)
     return str(h)
+
+
+async def warm_up_blobs(l1: ChainClient, key: str, *, timeout: float = 180.0) -> float:
+    """Send one all-zero-blob transaction from `key` to itself and wait until it is mined;
+    returns the seconds it took. Call it once while the Scroll component starts, before its
+    relayer runs.
+
+    Why: the first blob transaction an anvil node sees makes it load its KZG trusted setup,
+    and the node answers no request meanwhile: 15-18 s measured on a busy 2-core machine
+    (later ones take 0.1-0.4 s). The relayer's first commit put that stall in the middle of
+    whatever else used the shared L1 (the devnet backing genesis funds, another component, a
+    test): their calls timed out after 10 s (`anvil_setBalance ... timed out`, the devnet's
+    start failed) and the commit's own receipt wait expired. Here the stall happens where only
+    this call waits, with patience: the send may time out while the node is busy, and the
+    receipt is then looked up by the transaction's hash."""
+    t0 = time.monotonic()
+    me = Account.from_key(key).address
+    raw, h = await _signed_blob_tx(l1, key, me, b"")
+    with contextlib.suppress(RpcTimeoutError):  # the node is loading the setup: see the receipt
+        await l1.request("eth_sendRawTransaction", ["0x" + raw.hex()])
+    await wait_for_receipt(l1, h, timeout=timeout, check=False)
+    return time.monotonic() - t0
 
 
 ZERO_BLOB_COMMITMENT = bytes([0xC0]) + bytes(47)
