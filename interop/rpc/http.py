@@ -203,7 +203,12 @@ def _method_json(m: str) -> str:
 
 
 def _params_json(p: Sequence[Any]) -> str:
-    """`p` as a JSON array, exactly as the JSON encoder writes it, usually without it.
+    """`p` as a JSON array, exactly as the JSON encoder writes it (see `_params_pieces`)."""
+    return "".join(_params_pieces(p))
+
+
+def _params_pieces(p: Sequence[Any]) -> list[str]:
+    """`p` as a JSON array in pieces, exactly as the JSON encoder writes it, usually without it.
 
     The encoder scans every string for characters to escape (~6 ns a character: 2.3 µs per
     balance in a Multicall3 call). Here lists, tuples, dicts, ints, literals and strings are
@@ -216,12 +221,12 @@ def _params_json(p: Sequence[Any]) -> str:
     try:
         _write(p if type(p) is list or type(p) is tuple else list(p), out, plain)
     except _NotPlain:
-        return _encode(list(p))
+        return [_encode(list(p))]
     if plain:
         text = "".join(plain)
         if not text.isascii() or text.encode().translate(None, _PLAIN):
-            return _encode(list(p))
-    return "".join(out)
+            return [_encode(list(p))]
+    return out
 
 
 class _NotPlain(Exception):
@@ -292,11 +297,14 @@ def _encode_uniform(calls: Sequence[Call], lo: int, hi: int) -> bytes | None:
     """
     n = hi - lo
     try:
+        tail = '"]},'
         if type(calls) is UniformBatch:
+            # (arg, *rest): the args go in as they are, the shared rest is part of the tail
             method = calls.method
-            rest = calls.rest
-            params: Any = zip(calls.args[lo:hi], *map(itertools.repeat, rest), strict=False)
-            count = n * (1 + len(rest))
+            params: Any = calls.args[lo:hi]
+            if calls.rest:
+                tail = '","' + '","'.join(calls.rest) + tail
+            count = n * (1 + len(calls.rest))
         else:
             part = calls[lo:hi]
             methods = set(map(_first, part))
@@ -317,8 +325,8 @@ def _encode_uniform(calls: Sequence[Call], lo: int, hi: int) -> bytes | None:
                         itertools.repeat(_ITEM_HEAD, n),
                         map(str, range(lo, hi)),
                         itertools.repeat(mid, n),
-                        map('","'.join, params),
-                        itertools.repeat('"]},', n),
+                        params if type(calls) is UniformBatch else map('","'.join, params),
+                        itertools.repeat(tail, n),
                         strict=True,
                     )
                 )
@@ -593,10 +601,9 @@ class HttpTransport:
 
     async def _request(self, method: str, params: Sequence[Any]) -> Any:
         rid = next(self._ids)
-        body = (
-            f'{{"jsonrpc":"2.0","id":{rid},"method":{_method_json(method)},'
-            f'"params":{_params_json(params)}}}'
-        ).encode()
+        # one join of the pieces: a large eth_call payload is copied once into the body
+        head = f'{_ITEM_HEAD}{rid},"method":{_method_json(method)},"params":'
+        body = "".join([head, *_params_pieces(params), "}"]).encode()
         retryable = is_idempotent(method)
 
         def check(data: Any) -> Any:
@@ -614,9 +621,12 @@ class HttpTransport:
                     raise TransientError("rpc", detail=_error_text(err), answer=data)
             return data
 
+        def quick(raw: bytes) -> dict[str, Any] | None:
+            return _quick_single(raw, rid)
+
         try:
             data = await self._exchange(
-                body, retryable=retryable, what=method, check=check, method=method
+                body, retryable=retryable, what=method, check=check, method=method, quick=quick
             )
         except _PayloadTooLarge as exc:
             raise RpcResponseError(
@@ -778,8 +788,28 @@ def _plain_results(data: Any, lo: int, hi: int) -> list[Any] | None:
     return values
 
 
+def _quick_single(raw: bytes, rid: int) -> dict[str, Any] | None:
+    """The answer to request `rid` read without `json.loads` when it is the usual
+    `{"jsonrpc":"2.0","id":<rid>,"result":"<string>"}` (a large eth_call answer: ~3x faster).
+
+    One C pass over the body proves the string needs no decoding: once printable ASCII other
+    than quotes and backslashes is deleted, exactly the 10 quotes of that frame remain (no
+    escape, no control or non-ASCII character, no quote inside). Anything else returns None
+    and takes the JSON path.
+    """
+    head = b'{"jsonrpc":"2.0","id":%d,"result":"' % rid
+    if not raw.startswith(head):
+        return None
+    body = raw.rstrip(b" \t\n\r")
+    if not body.endswith(b'"}') or body.translate(None, _PLAIN) != b'"' * 10:
+        return None
+    value = str(memoryview(body)[len(head) : len(body) - 2], "ascii")
+    return {"jsonrpc": "2.0", "id": rid, "result": value}
+
+
 _QUICK_HEAD: Final = b'[{"jsonrpc":"2.0","id":'
-_QUICK_ITEM: Final = '{{"jsonrpc":"2.0","id":{},"result":"{}"}}'
+_QUICK_SEP: Final = '"},{"jsonrpc":"2.0","id":'  # the first one's '"},' is cut off below
+_QUICK_MID: Final = ',"result":"'
 _QUICK_RESULT: Final = re.compile(r'"result":"([^"\\]*)"')
 
 
@@ -804,7 +834,19 @@ def _quick_results(raw: bytes, lo: int, hi: int) -> _Results | None:
         return None
     if "".join(values).encode().translate(None, _PLAIN):
         return None  # a control character: not valid JSON, the JSON path words it
-    if "[" + ",".join(map(_QUICK_ITEM.format, range(lo, hi), values)) + "]" != text:
+    n = hi - lo
+    rebuilt = "".join(
+        itertools.chain.from_iterable(
+            zip(
+                itertools.repeat(_QUICK_SEP, n),
+                map(str, range(lo, hi)),
+                itertools.repeat(_QUICK_MID, n),
+                values,
+                strict=True,
+            )
+        )
+    )
+    if text != "[" + rebuilt[3:] + '"}]':
         return None
     return _Results(values)
 

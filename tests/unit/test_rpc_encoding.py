@@ -28,6 +28,7 @@ from interop.rpc.http import (
     _params_json,
     _plain_results,
     _quick_results,
+    _quick_single,
     _slots,
     error_from_response,
 )
@@ -253,3 +254,26 @@ def test_error_slots_still_come_back_as_errors() -> None:
     assert _quick_results(json.dumps(data, separators=(",", ":")).encode(), 0, 2) is None
     ref = reference_results(data, 0, 2)
     assert ref is not None and isinstance(ref[1], RpcResponseError)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(_RESULT, st.text(alphabet="0123456789abcdefx", min_size=200, max_size=400)),
+    st.integers(0, 3),
+    st.sampled_from([b"", b"\n", b" \r\n", b"\x0b"]),
+)
+def test_quick_single_equals_json_loads(result: Any, rid: int, trail: bytes) -> None:
+    for doc in (
+        {"jsonrpc": "2.0", "id": rid, "result": result},
+        {"jsonrpc": "2.0", "result": result, "id": rid},
+        {"jsonrpc": "2.0", "id": rid, "error": {"code": 3, "message": "reverted"}},
+    ):
+        raw = json.dumps(doc, separators=(",", ":")).encode() + trail
+        got = _quick_single(raw, rid)
+        if got is not None:
+            assert got == json.loads(raw)
+        else:
+            # only the frame we know is read quickly, but every hex string in it is
+            usual = list(doc)[1] == "id" and "result" in doc and trail != b"\x0b"
+            assert not (usual and type(result) is str and set(result) <= set("0123456789abcdefx"))
+    assert _quick_single(b'{"jsonrpc":"2.0","id":1,"result":"0x1"}', 2) is None  # not ours
