@@ -933,9 +933,10 @@ async def _status(args: argparse.Namespace) -> int:
             states = await _refresh(io.flows(unfinished=True))
             flows = io.flows(unfinished=not args.all)
             clock = _ChainClock(io)
-            deadlines = {
+            deadlines = {  # a finalized flow has none left: not one journal read per such row
                 f.record.id: await _deadline(io, f.record, states.get(f.record.id), clock)
                 for f in flows
+                if f.record.status != "finalized"
             }
             if args.json:
                 print(
@@ -966,7 +967,7 @@ async def _status(args: argparse.Namespace) -> int:
                             f.record.status,
                             "yes" if f.record.done else "no",
                         ]
-                        + ([_deadline_short(deadlines[f.record.id])] if show_deadlines else [])
+                        + ([_deadline_short(deadlines.get(f.record.id))] if show_deadlines else [])
                         for f in flows
                     ],
                     ["id", "kind", "route", "value (wei)", "status", "done"]
