@@ -206,6 +206,9 @@ class FlowBoard:
     `names`: chain id -> name. `plans`: reads a hop's planned steps (once per route; a failure
     or a slow read leaves the steps out). `label`: what is being done, for the header."""
 
+    MAX_FULL = 4
+    """Flows drawn in full at once; the rest are counted."""
+
     def __init__(
         self,
         console: Any,
@@ -302,13 +305,30 @@ class FlowBoard:
     def renderable(self, *, final: bool = False) -> Any:
         """Everything the board shows now (a rich renderable); `final`: no spinners."""
         from rich.console import Group
+        from rich.text import Text
 
+        views = [v for v in list(self.views.values()) if v.state is not None]
+        if not views:
+            return Text("") if final else self._spinner_line(f"{self.label or 'working'}…", final)
+        if len(views) == 1:
+            return Group(*self._flow(views[0], final))
+        # several flows (resume): the ones still going in full, those that ended in one line
+        # each, so a long resume still fits a screen
         parts: list[Any] = []
-        for v in list(self.views.values()):
-            if v.state is not None:
-                parts.extend(self._flow(v, final))
-        if not parts:
-            parts.append(self._spinner_line(f"{self.label or 'working'}…", final))
+        going = [v for v in views if not (v.done or v.state.status.done)]
+        for v in views:
+            if v not in going:
+                ok = v.state.status is Status.FINALIZED
+                parts.append(
+                    Text(
+                        f"{'✓' if ok else '✗'} flow {v.flow_id}: {v.state.status.value}",
+                        style="green" if ok else "red",
+                    )
+                )
+        for v in going[: self.MAX_FULL]:
+            parts.extend(self._flow(v, final))
+        if len(going) > self.MAX_FULL:
+            parts.append(Text(f"… and {len(going) - self.MAX_FULL} more flows", style="dim"))
         return Group(*parts)
 
     def _spinner_line(self, text: str, final: bool, indent: int = 0) -> Any:

@@ -224,3 +224,23 @@ def test_every_command_has_a_tidy_help(capsys: pytest.CaptureFixture[str]) -> No
                 assert action.help, (name, action.option_strings)
         if "--journal" in text:
             assert "postgresql://" in text, name
+
+
+def test_flow_board_with_many_flows_fits_a_screen() -> None:
+    """`interop resume` over many flows: ended ones take a line each, at most MAX_FULL are
+    drawn in full, the rest are counted."""
+    board = FlowBoard(Console(file=io.StringIO()))
+
+    def named(fid: str, st: FlowState) -> FlowState:
+        return FlowState(fid, *(getattr(st, f) for f in (
+            "status", "native", "next_step", "seconds_to_next", "hop", "hops", "actor")))  # fmt: skip
+
+    for i in range(7):
+        st = named(f"w{i}", state(Status.WAITING_TO_FINALIZE, "finalize", Actor.NOBODY, secs=60))
+        asyncio.run(board(FlowEvent("status", st)))
+    asyncio.run(board(FlowEvent("done", named("w0", state(Status.FINALIZED)))))
+    text = _text(board.renderable())
+    assert "✓ flow w0: finalized" in text and "flow w0  " not in text
+    assert sum(f"flow w{i}  " in text for i in range(1, 7)) == FlowBoard.MAX_FULL
+    assert "… and 2 more flows" in text
+    assert _text(FlowBoard(Console(file=io.StringIO())).renderable(final=True)).strip() == ""
