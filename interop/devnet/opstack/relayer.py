@@ -165,12 +165,18 @@ class L2Relayer:
         if tx_hash in self.refused_deposits or await self.l2.get_receipt(tx_hash) is not None:
             return
         try:
-            try:
-                await self.l2.send_raw_transaction(raw)
-            except RpcResponseError as exc:
-                if not await self._clear_pool_conflict(ev.from_address, exc):
-                    raise
-                await self.l2.send_raw_transaction(raw)
+            for attempt in range(3):
+                try:
+                    await self.l2.send_raw_transaction(raw)
+                    break
+                except RpcResponseError as exc:
+                    if "already known" in exc.message.lower():
+                        break  # this very deposit is in the pool already
+                    # A sender's pooled transaction can be mined between the refusal and the
+                    # pool read (nothing left to drop): the next try then goes through.
+                    if attempt == 2 or not _is_pool_conflict(exc):
+                        raise
+                    await self._clear_pool_conflict(ev.from_address, exc)
         except RpcResponseError as exc:
             if "insufficient" not in exc.message.lower():
                 raise
@@ -195,8 +201,7 @@ class L2Relayer:
         underpriced") when the sender has a pending or queued transaction with the same nonce.
         Dropping the sender's pooled transactions gives the real outcome.
         """
-        text = exc.message.lower()
-        if not any(s in text for s in ("replacement", "already known", "nonce")):
+        if not _is_pool_conflict(exc):
             return False
         content = await self.l2.request("txpool_content")
         dropped = 0
@@ -424,3 +429,9 @@ class L2Relayer:
             ),
         )
         return int(n)
+
+
+def _is_pool_conflict(exc: RpcResponseError) -> bool:
+    """anvil's refusals of a deposit that collides with a pooled transaction of its sender."""
+    text = exc.message.lower()
+    return any(s in text for s in ("replacement", "already known", "nonce"))
