@@ -24,7 +24,7 @@ relayer stand-in.
 
 from __future__ import annotations
 
-import asyncio
+import logging
 from typing import TYPE_CHECKING, Any
 
 import rlp
@@ -35,7 +35,7 @@ from interop.abi import Fn
 from interop.actions.tx import send_transaction, wait_for_receipt
 from interop.chains.model import ContractName
 from interop.client import ChainClient
-from interop.devnet.component import RelayerComponent, cancel_and_wait
+from interop.devnet.component import RelayerComponent
 from interop.devnet.scroll.artifacts import artifact
 from interop.devnet.scroll.chain import (
     DEVNET_SCROLL,
@@ -43,7 +43,7 @@ from interop.devnet.scroll.chain import (
     L2_GATEWAY_ROUTER,
     L2_MESSENGER,
 )
-from interop.devnet.scroll.relayer import ScrollRelayer
+from interop.devnet.scroll.relayer import ScrollRelayer, warm_up_blobs
 from interop.errors import DevnetError, TransactionFailedError
 from interop.signer import SafeSigner, account_from_key
 from interop.spec.scroll import abis
@@ -97,6 +97,9 @@ _ORACLE_ENABLE_CURIE = Fn("enableCurie()")
 _ORACLE_SET_COMMIT = Fn("setCommitScalar(uint256)")
 _ORACLE_SET_BLOB = Fn("setBlobScalar(uint256)")
 _SET_FEES = Fn("setL1BaseFeeAndBlobBaseFee(uint256,uint256)")
+
+log = logging.getLogger("interop.devnet.scroll")
+
 _WARMUP_KEY = "0x" + keccak(b"interop devnet scroll blob warm-up").hex()
 
 
@@ -172,13 +175,20 @@ class ScrollDevnet(RelayerComponent[ScrollRelayer]):
         super().__init__(l1_id=l1_id, l2_id=l2_id, poll_interval=poll_interval)
         self.finalize_delay = finalize_delay
         self.addresses: dict[str, Address] = {}
-        self._warmup: asyncio.Task[None] | None = None
 
     @property
     def owner(self) -> SafeSigner:
         return account_from_key(OWNER_KEY)
 
     async def deploy(self, devnet: Devnet, l1: ChainClient, l2: ChainClient) -> ScrollRelayer:
+        # First, and awaited: anvil answers nothing while it loads its KZG setup for the first
+        # blob it sees (15-18 s on a busy machine; `warm_up_blobs`). Done in the background,
+        # that stall landed on whatever used the L1 next (the devnet backing genesis funds:
+        # `anvil_setBalance ... timed out`, a failed start); here only this call waits, before
+        # the rest of the devnet is handed out.
+        warm = account_from_key(_WARMUP_KEY).address
+        await l1.request("anvil_setBalance", [warm, hex(10**21)])
+        log.info("scroll devnet: KZG set-up loaded in %.1f s", await warm_up_blobs(l1, _WARMUP_KEY))
         owner = self.owner
         for c in (l1, l2):
             await c.request("anvil_setBalance", [owner.address, hex(10**24)])
@@ -342,26 +352,7 @@ class ScrollDevnet(RelayerComponent[ScrollRelayer]):
             finalize_delay=self.finalize_delay,
         )  # fmt: skip
         relayer.fees = l1_fees
-        # not `devnet.spawn`: this task ends by design; a failure only costs the first commit time
-        self._warmup = asyncio.create_task(_warm_up_blobs(l1), name="scroll blob warm-up")
         return relayer
-
-    async def stop(self) -> None:
-        warm, self._warmup = self._warmup, None
-        await cancel_and_wait(warm)
-        await super().stop()
-
-
-async def _warm_up_blobs(l1: ChainClient) -> None:
-    """One blob transaction from a key of its own, in the background: anvil loads its KZG
-    setup on the first blob it sees (seconds on a busy machine), so the first batch commit, on
-    the first flow's path, does not pay for it."""
-    from interop.devnet.scroll.relayer import send_blob_tx
-
-    key = _WARMUP_KEY
-    addr = account_from_key(key).address
-    await l1.request("anvil_setBalance", [addr, hex(10**21)])
-    await send_blob_tx(l1, key, addr, b"")
 
 
 async def _move_predeploy(l2: ChainClient, temp: str, real: str) -> None:
