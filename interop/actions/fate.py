@@ -132,6 +132,9 @@ async def _first_block_past(client: ChainClient, sender: str, nonce: int, head: 
     return hi
 
 
+_DEPOSIT_TX_TYPE = 0x7E
+
+
 def _field_int(tx: dict[str, Any], key: str) -> int | None:
     v = tx.get(key)
     if v is None:
@@ -155,10 +158,24 @@ async def _look(client: ChainClient, sender: str, nonce: int, tx_hash: Hash32) -
         return None  # the nonce is still free (or this backend lags): nothing to prove yet
     block_no = await _first_block_past(client, sender, nonce, head)
     block = await _read("block", client.get_block(block_no, full=True))
+    before: int | None = None  # the sender's count before this block, read if needed
+    k = 0  # the sender's transactions seen so far in this block
     for tx in block.get("transactions") or []:
         if not isinstance(tx, dict):
             raise _NoProof("block without full transactions")
-        if str(tx.get("from", "")).lower() != sender.lower() or _field_int(tx, "nonce") != nonce:
+        if str(tx.get("from", "")).lower() != sender.lower():
+            continue
+        used_nonce = _field_int(tx, "nonce")
+        if used_nonce is None or _field_int(tx, "type") == _DEPOSIT_TX_TYPE:
+            # An OP Stack deposit (type 0x7e: an L1 deposit from the same key) consumes the
+            # sender's next nonce, but its envelope has no nonce: op-geth fills the field from
+            # the receipt's depositNonce, anvil serves 0. Each of the sender's transactions in
+            # a block consumes the next nonce, so its position tells its nonce.
+            if before is None:
+                before = await _count_at(client, sender, block_no - 1) if block_no else 0
+            used_nonce = before + k
+        k += 1
+        if used_nonce != nonce:
             continue
         used = to_hash32(str(tx["hash"]))
         if used == tx_hash:
