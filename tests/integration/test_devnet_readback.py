@@ -22,11 +22,21 @@ import pytest
 from eth_utils.crypto import keccak
 
 from interop.actions.contract import call_one, send_call
+from interop.actions.tx import send_transaction, wait_for_receipt
+from interop.adapters.arbitrum.common import ArbContracts
+from interop.adapters.arbitrum.retryable import (
+    RetryableParams,
+    RetryableStatus,
+    create_retryable,
+    retryable_status,
+)
 from interop.adapters.base import AdapterContext, BridgeRequest, FlowKind
 from interop.adapters.scroll import adapter_factory as scroll_adapter
 from interop.adapters.zksync import adapter_factory as zksync_adapter
+from interop.aliasing import apply_l1_to_l2_alias
 from interop.client import ChainClient
 from interop.devnet.arbitrum import ArbitrumDevnet
+from interop.devnet.arbitrum.artifacts import calldata, selector
 from interop.devnet.arbitrum.relayer import Relayer as ArbitrumRelayer
 from interop.devnet.core import Devnet
 from interop.devnet.scroll import ScrollDevnet
@@ -37,11 +47,18 @@ from interop.errors import RpcError, RpcUnreachableError
 from interop.rpc.base import Call, Transport
 from interop.signer import account_from_key
 from interop.spec.arbitrum.abis import INBOX_DEPOSIT_ETH
+from interop.spec.arbitrum.formulas import (
+    ARB_RETRYABLE_TX,
+    REDEEM_SCHEDULED_TOPIC,
+    decode_redeem_scheduled,
+)
 from interop.spec.scroll import abis as scroll
 from interop.spec.zksync import abis as zk
 from interop.spec.zksync.addresses import L1_MESSENGER
 from interop.testing.conformance import fresh_address
 from interop.testing.fixtures import FUNDING, fund
+from interop.types import hex_to_bytes
+from interop.units import gwei
 
 L1, ARBITRUM, SCROLL, ZKSYNC = 900, 903, 905, 906
 
@@ -293,3 +310,134 @@ async def test_blob_warm_up_is_mined(devnet: Devnet) -> None:
     async with ChainClient(devnet.chain(L1)) as l1:
         assert 0 < await warm_up_blobs(l1, key, timeout=60) < 60
         assert await l1.get_nonce(account_from_key(key).address, "latest") == 1
+
+
+# runtime code: revert unless storage slot 0 is non-zero (PUSH1 0 SLOAD PUSH1 11 JUMPI
+# PUSH1 0 PUSH1 0 REVERT JUMPDEST STOP)
+_GATED = bytes.fromhex("600054600b5760006000fd5b00")
+
+
+def _arbos_call(name: str) -> Callable[[str, Sequence[Any]], bool]:
+    """Matches the relayer's ArbOS transaction calling `name` on the ArbRetryableTx emulation."""
+    sel = "0x" + selector(name).hex()
+    return lambda m, p: m == "eth_sendTransaction" and str(p[0].get("data", "")).startswith(sel)
+
+
+async def _retryable_to(
+    devnet: Devnet, l1: ChainClient, l2: ChainClient, user: Any, to: str, value: int
+) -> tuple[str, int, int]:
+    """Sends a retryable of `value` to `to` (refunds to `user`) on L1 and returns its creation
+    id, the excess submission fee and the gas prepaid for its auto-redeem (both refunded)."""
+    l1_base = int((await l1.get_block("latest"))["baseFeePerGas"], 16)
+    l2_base = int((await l2.get_block("latest"))["baseFeePerGas"], 16)
+    p = RetryableParams(
+        to=to,
+        l2_call_value=value,
+        max_submission_cost=1400 * l1_base * 3,
+        excess_fee_refund_address=user.address,
+        call_value_refund_address=user.address,
+        gas_limit=100_000,
+        max_fee_per_gas=2 * l2_base + gwei(1),
+    )
+    _rcpt, msg = await create_retryable(l1, user, ArbContracts.of(devnet.chain(ARBITRUM), L1), p)
+    excess = p.max_submission_cost - 1400 * msg.base_fee_l1
+    return msg.child_tx_hash, excess, p.gas_limit * p.max_fee_per_gas
+
+
+@pytest.mark.parametrize("lost", ["creation", "retry", "settlement"])
+async def test_arbitrum_retryable_cut_after_a_broadcast_is_finished_once(
+    devnet: Devnet, lost: str
+) -> None:
+    """A retryable whose step failed right after one of its broadcasts (the ticket's creation,
+    the auto-redeem's retry, the retry's settlement) is finished by the next step, doing only
+    what was left: created once, redeemed once, refunded once. Before the fix the relayer marked
+    the ticket seen before doing anything, so the flow stayed stuck half-way forever (creation
+    receipt never served, auto-redeem never run or never settled); and a lost answer to the
+    retry's broadcast was taken for the node refusing it (a failed retry, settled as such, while
+    it had run)."""
+    comp = devnet.component("arbitrum")
+    assert isinstance(comp, ArbitrumDevnet) and comp.relayer is not None
+    relayer = comp.relayer
+    me = account_from_key(os.urandom(32))
+    await fund(devnet, me.address)
+    dest = fresh_address()
+    alias = apply_l1_to_l2_alias(me.address)
+    after = {
+        "creation": lambda m, p: m == "anvil_setBalance",  # the ticket's funds, then its creation
+        "retry": lambda m, p: m == "anvil_impersonateAccount" and p[0].lower() == alias.lower(),
+        "settlement": lambda m, p: m == "anvil_stopImpersonatingAccount",
+    }[lost]
+    async with ChainClient(devnet.chain(L1)) as l1, ChainClient(devnet.chain(ARBITRUM)) as l2:
+        await comp.sync()
+        nonce = await l2.get_nonce(alias, "latest")
+        fault = AnswerLost(relayer.l2.transport, after=after, lose="eth_sendTransaction")
+        async with relayer.lock:  # the background loop must not relay it first
+            ticket, excess, prepaid = await _retryable_to(devnet, l1, l2, me, dest, 10**15 + 5)
+            await _step_with(relayer, "l2", fault)
+        await comp.sync()
+        state = await retryable_status(l2, ticket)
+        assert state.status is RetryableStatus.REDEEMED, state
+        assert not state.failed_redeems and not state.pending_redeems
+        created = await l2.get_receipt(ticket)
+        assert created is not None and created.succeeded
+        assert await l2.get_balance(dest) == 10**15 + 5  # once
+        assert await l2.get_nonce(alias, "latest") == nonce + 1  # one retry sent
+        assert state.redeem_tx_hash is not None
+        retry = await l2.get_receipt(state.redeem_tx_hash)
+        assert retry is not None and retry.succeeded
+        spent = retry.gas_used * retry.effective_gas_price
+        # the excess submission fee and the unused prepaid gas, each refunded once
+        assert await l2.get_balance(me.address) == FUNDING + excess + prepaid - spent
+
+
+async def test_arbitrum_manual_redeem_cut_after_a_broadcast_is_finished_once(
+    devnet: Devnet,
+) -> None:
+    """A redeem that reached the L2 node directly (not through the shim, which runs its retry
+    in the redeem's block) is executed by the relayer's step; when that step fails right after
+    the retry's settlement was broadcast, the next step finishes it. Before the fix the step had
+    moved its cursor past the redeem first: the retry's receipt was never served (the shim held
+    back the redeem's receipt forever) and the ticket was never settled by the relayer."""
+    comp = devnet.component("arbitrum")
+    assert isinstance(comp, ArbitrumDevnet) and comp.relayer is not None
+    relayer = comp.relayer
+    me = account_from_key(os.urandom(32))
+    await fund(devnet, me.address)
+    target = fresh_address()
+    alias = apply_l1_to_l2_alias(me.address)
+    async with ChainClient(devnet.chain(L1)) as l1, ChainClient(devnet.chain(ARBITRUM)) as l2:
+        await l2.request("anvil_setCode", [target, "0x" + _GATED.hex()])
+        ticket, _, _ = await _retryable_to(devnet, l1, l2, me, target, 10**15 + 6)
+        await comp.sync()
+        assert (
+            await retryable_status(l2, ticket)
+        ).status is RetryableStatus.FUNDS_DEPOSITED_ON_CHILD
+        await l2.request("anvil_setStorageAt", [target, "0x0", "0x" + "00" * 31 + "01"])
+        nonce = await l2.get_nonce(alias, "latest")
+        settled = AnswerLost(
+            relayer.l2.transport,
+            after=lambda m, p: m == "anvil_stopImpersonatingAccount",
+            lose="eth_sendTransaction",  # the retry's settlement
+        )
+        async with relayer.lock:  # the background loop must not run the retry first
+            h = await send_transaction(
+                relayer.l2,  # the node itself: no retry in the redeem's block
+                me,
+                to=ARB_RETRYABLE_TX,
+                data=calldata("redeem(bytes32)", hex_to_bytes(ticket)),
+                gas=300_000,
+            )
+            rcpt = await wait_for_receipt(relayer.l2, h)
+            manual = decode_redeem_scheduled(
+                next(x for x in rcpt.logs if x.topics[0] == REDEEM_SCHEDULED_TOPIC)
+            )
+            await _step_with(relayer, "l2", settled)
+        assert await l2.get_balance(target) == 10**15 + 6  # retried, not settled
+        await comp.sync()
+        retry = await l2.get_receipt(manual.retry_tx_hash)
+        assert retry is not None and retry.succeeded
+        state = await retryable_status(l2, ticket)
+        assert state.status is RetryableStatus.REDEEMED, state
+        assert state.redeem_tx_hash == manual.retry_tx_hash
+        assert await l2.get_balance(target) == 10**15 + 6  # once
+        assert await l2.get_nonce(alias, "latest") == nonce + 1  # one retry sent

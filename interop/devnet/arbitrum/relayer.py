@@ -19,9 +19,11 @@ sender). `EmulatedTxStore` maps them to their Arbitrum hashes so the RPC shim ca
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 import rlp
 from eth_abi.abi import decode as abi_decode
@@ -33,8 +35,8 @@ from interop.client import ChainClient
 from interop.devnet.arbitrum.artifacts import calldata
 from interop.devnet.arbitrum.bold import BoldValidator, L2State
 from interop.devnet.relayloop import locked_step
-from interop.errors import DevnetError
-from interop.rpc.models import Log
+from interop.errors import DevnetError, RpcResponseError
+from interop.rpc.models import Log, Receipt
 from interop.signer import Signer
 from interop.spec.arbitrum.formulas import (
     ARB_RETRYABLE_TX,
@@ -61,6 +63,34 @@ log = logging.getLogger("interop.devnet.arbitrum")
 ARBOS = Address("0x00000000000000000000000000000000000A4B05")
 _ARBOS_FUNDS = 10**30
 _ZERO = "0x" + "00" * 20
+_T = TypeVar("_T")
+
+
+class _Ticket(NamedTuple):
+    """A ticket as the ArbRetryableTx emulation holds it (`emuTicket`; all zero once gone)."""
+
+    frm: str
+    to: str
+    value: int
+    beneficiary: str
+    timeout: int
+    tries: int
+    gas_limit: int
+    data: bytes
+
+
+@dataclass
+class _Attempt:
+    """What the first attempt at a retryable (or at a retry) saw and which nonces its
+    transactions went out at, kept until it is recorded: a step that failed part-way (an RPC
+    fault, a lost answer right after a broadcast) and runs again reads the chain for what was
+    done and does only the rest. Balances are *set* from the ones seen before the first attempt
+    (never added to again), a transaction found at its recorded nonce is not sent again, and
+    what was read before anything changed (the base fee, the ticket, which the settlement may
+    delete) is read once."""
+
+    seen: dict[str, Any] = field(default_factory=dict)
+    nonces: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -148,6 +178,18 @@ def _sim_log(lg: dict[str, Any], tx_hash: str) -> dict[str, Any]:
     }
 
 
+def _same_call(found: dict[str, Any], tx: dict[str, Any]) -> bool:
+    """Whether a node's transaction `found` is `tx` (same sender, target, value and data)."""
+    to = found.get("to")
+    return (
+        str(found.get("from", "")).lower() == str(tx["from"]).lower()
+        and (str(to).lower() if to else None) == (str(tx["to"]).lower() if tx.get("to") else None)
+        and int(str(found.get("value") or "0x0"), 16) == int(str(tx.get("value") or "0x0"), 16)
+        and str(found.get("input") or found.get("data") or "0x").lower()
+        == str(tx.get("data") or "0x").lower()
+    )
+
+
 def min_tx_gas(data: bytes, *, creation: bool = False) -> int:
     """The least gas a tx with `data` may have (Prague): max(intrinsic gas, EIP-7623 floor).
     Intrinsic = 21000 + 4/16 per zero/non-zero byte (+ 32000 + 2 per initcode word to
@@ -202,7 +244,8 @@ class Relayer:
         self._next_msg = 0
         self._l1_scanned = -1
         self._l2_redeem_scanned = -1
-        self._tickets_seen: set[str] = set()
+        self._attempts: dict[str, _Attempt] = {}
+        """Retryables (by creation id) and retries (by retry tx hash) begun, not yet recorded."""
         self._unsure_deposit: tuple[str, int] | None = None
         """(tx id, recipient's balance before) of an ETH deposit a step began to mint."""
         self.errors = 0
@@ -316,47 +359,58 @@ class Relayer:
             )
         )
 
-    async def _arbos_tx(self, to: str, data: bytes, value: int = 0) -> dict[str, Any]:
-        h = await self.l2.request(
-            "eth_sendTransaction",
-            [
-                {
-                    "from": ARBOS,
-                    "to": to,
-                    "data": "0x" + data.hex(),
-                    "value": hex(value),
-                    "gas": hex(3_000_000),
-                }
-            ],
-        )
+    async def _arbos_tx(
+        self,
+        a: _Attempt,
+        key: str,
+        data: bytes,
+        value: int = 0,
+        *,
+        before: Callable[[], Awaitable[None]] | None = None,
+    ) -> Receipt:
+        """An ArbOS call to the ArbRetryableTx emulation, sent once (`_send_once`); its receipt."""
+        tx = {
+            "from": ARBOS,
+            "to": ARB_RETRYABLE_TX,
+            "data": "0x" + data.hex(),
+            "value": hex(value),
+            "gas": hex(3_000_000),
+        }
+        h = await self._send_once(a, key, tx, before=before)
         rcpt = await wait_for_receipt(self.l2, h, timeout=30, check=False)
         if not rcpt.succeeded:
-            raise RuntimeError(f"ArbOS emulation tx to {to} reverted ({h})")
-        return rcpt.raw
+            raise DevnetError(f"ArbOS emulation tx {key} to {ARB_RETRYABLE_TX} reverted ({h})")
+        return rcpt
 
     async def _retryable(self, msg_num: int, sender: str, l1_base_fee: int, data: bytes) -> None:
+        """Create the ticket and run its auto-redeem. Safe to run again after a step that failed
+        part-way (see `_Attempt`): the ticket's funds are set once from the balances seen before
+        the first attempt, its creation is found at its nonce if it went out, and the retry
+        resumes where it stopped; before, the ticket was marked seen first and such a flow
+        stayed half-done forever."""
         r = parse_retryable_message_data(data)
         ticket = r.creation_id(self.l2.chain.id, sender, msg_num, l1_base_fee)
         ticket_id = to_hash32(ticket)
-        if ticket_id in self._tickets_seen or self.store.get(ticket_id):
+        if self.store.get(ticket_id):
             return
-        self._tickets_seen.add(ticket_id)  # before any effect: a failed round never mints twice
+        a = self._attempts.setdefault(ticket_id.lower(), _Attempt())
         frm = to_address(sender)
+        refund_to = to_address(r.excess_fee_refund_address)
         dest: str | None = None if int(r.dest_address, 16) == 0 else r.dest_address
         submission_fee = (1400 + 6 * len(r.data)) * l1_base_fee
         # mint the deposit, burn the submission fee, refund its excess, escrow the call value
-        await self._add_balance(frm, r.l1_value)
-        bal = await self._balance(frm)
-        await self._set_balance(frm, bal - r.max_submission_fee - r.l2_call_value)
-        await self._add_balance(r.excess_fee_refund_address, r.max_submission_fee - submission_fee)
-        bal = await self._balance(frm)
-        block = await self.l2.get_block("latest")
-        base_fee = int(block.get("baseFeePerGas") or "0x0", 16)
+        bal = {frm: await self._seen(a, "from", lambda: self._balance(frm))}
+        if refund_to not in bal:
+            bal[refund_to] = await self._seen(a, "refund", lambda: self._balance(refund_to))
+        bal[frm] += r.l1_value
+        bal[frm] -= r.max_submission_fee + r.l2_call_value
+        bal[refund_to] += max(r.max_submission_fee - submission_fee, 0)
+        base_fee = await self._seen(a, "base_fee", self._base_fee)
         max_gas_cost = r.gas_limit * r.max_fee_per_gas
         auto = (
             r.gas_limit >= 21_000
             and r.max_fee_per_gas >= base_fee
-            and bal >= max_gas_cost
+            and bal[frm] >= max_gas_cost
             and r.gas_limit < 2**63
         )
         auto_arg = b""
@@ -389,11 +443,17 @@ class Relayer:
                 [retry_hash, r.excess_fee_refund_address, max_refund, submission_fee],
             )
         else:
-            refund = min(max_gas_cost, bal)
-            await self._set_balance(frm, bal - refund)
-            await self._add_balance(r.excess_fee_refund_address, refund)
+            refund = min(max_gas_cost, bal[frm])
+            bal[frm] -= refund
+            bal[refund_to] += refund
+
+        async def fund() -> None:  # only while the ticket is not created: later effects follow
+            for who, amount in bal.items():
+                await self._set_balance(who, amount)
+
         rcpt = await self._arbos_tx(
-            ARB_RETRYABLE_TX,
+            a,
+            "create",
             calldata(
                 "emuCreate(bytes32,address,address,address,uint64,bytes,bytes)",
                 ticket,
@@ -405,6 +465,7 @@ class Relayer:
                 auto_arg,
             ),
             value=r.l2_call_value,
+            before=fund,
         )
         creation = EmulatedTx(
             hash=ticket_id,
@@ -412,9 +473,9 @@ class Relayer:
             from_address=frm,
             to=ARB_RETRYABLE_TX,
             value=0,
-            block_number=int(rcpt["blockNumber"], 16),
-            block_hash=str(rcpt["blockHash"]),
-            anvil_hash=str(rcpt["transactionHash"]),
+            block_number=rcpt.block_number,
+            block_hash=str(rcpt.block_hash),
+            anvil_hash=str(rcpt.transaction_hash),
             fields={
                 "requestId": "0x" + msg_num.to_bytes(32, "big").hex(),
                 "l1BaseFee": hex(l1_base_fee),
@@ -441,6 +502,61 @@ class Relayer:
         # Nitro runs the auto-redeem in the same block as the ticket: publish the creation
         # receipt only once the retry's receipt exists, so no client sees one without the other
         self.store.add(creation)
+        self._attempts.pop(ticket_id.lower(), None)
+
+    # ------------------------------------------------------------------ exactly once
+
+    async def _seen(self, a: _Attempt, key: str, read: Callable[[], Awaitable[_T]]) -> _T:
+        """`read()` at the first attempt; what it returned then at every later one."""
+        if key not in a.seen:
+            a.seen[key] = await read()
+        value: _T = a.seen[key]
+        return value
+
+    async def _base_fee(self) -> int:
+        block = await self.l2.get_block("latest")
+        return int(block.get("baseFeePerGas") or "0x0", 16)
+
+    async def _ticket(self, ticket: bytes) -> _Ticket:
+        (frm, to, value, ben, timeout, tries, gas_limit, data) = abi_decode(
+            ["address", "address", "uint256", "address", "uint64", "uint64", "uint64", "bytes"],
+            await self.l2.call(ARB_RETRYABLE_TX, calldata("emuTicket(bytes32)", ticket)),
+        )
+        return _Ticket(
+            to_address(frm),
+            str(to),
+            int(value),
+            str(ben),
+            int(timeout),
+            int(tries),
+            int(gas_limit),
+            bytes(data),
+        )
+
+    async def _send_once(
+        self,
+        a: _Attempt,
+        key: str,
+        tx: dict[str, Any],
+        *,
+        before: Callable[[], Awaitable[None]] | None = None,
+    ) -> str:
+        """Send `tx` (from an unlocked or impersonated account) unless an earlier attempt did:
+        each attempt sends it at an explicit nonce, recorded first, so the one that went out
+        (mined or pooled) is found there with its hash even if the answer to its broadcast was
+        lost. A nonce taken by another transaction meanwhile (e.g. a redeem run in its block by
+        `redeem_in_block` between two steps) means this one never went out: it is sent at a
+        new nonce. `before()` runs just before a send, never once the tx is out."""
+        frm = str(tx["from"])
+        n = a.nonces.get(key)
+        if n is not None:
+            found = await self.l2.request("eth_getTransactionBySenderAndNonce", [frm, hex(n)])
+            if found and _same_call(found, tx):
+                return str(found["hash"])
+        if before is not None:
+            await before()
+        n = a.nonces[key] = await self.l2.get_nonce(frm, "pending")
+        return str(await self.l2.request("eth_sendTransaction", [{**tx, "nonce": hex(n)}]))
 
     async def _execute_retry(
         self,
@@ -452,33 +568,37 @@ class Relayer:
         prepaid: int,
         refund_to: str | None,
     ) -> None:
-        """Run a ticket's retry as a tx from its aliased sender; settle escrow and refunds."""
-        (frm, to, value, _ben, _timeout, _tries, _gl, data) = abi_decode(
-            ["address", "address", "uint256", "address", "uint64", "uint64", "uint64", "bytes"],
-            await self.l2.call(ARB_RETRYABLE_TX, calldata("emuTicket(bytes32)", ticket)),
-        )
-        frm = to_address(frm)
-        bal0 = await self._balance(frm)
-        block = await self.l2.get_block("latest")
-        base_fee = int(block.get("baseFeePerGas") or "0x0", 16)
-        fee_cap = max(max_fee, 2 * base_fee + 1)
-        if prepaid == 0:  # manual redeem: the devnet mints the retry's gas money
-            await self._add_balance(frm, gas * fee_cap)
-        elif fee_cap * gas > bal0:
-            await self._add_balance(frm, fee_cap * gas - bal0)
-        await self._arbos_tx(ARB_RETRYABLE_TX, calldata("emuRelease(bytes32)", ticket))
+        """Run a ticket's retry as a tx from its aliased sender; settle escrow and refunds.
+
+        Safe to run again after a step that failed part-way (`_Attempt`): the escrow release,
+        the retry and the settlement each go out once (found at their nonces), and the sender's
+        and refund address's balances are set from the ones seen before the first attempt."""
+        if self.store.get(retry_hash):
+            return
+        a = self._attempts.setdefault(retry_hash.lower(), _Attempt())
+        t = await self._seen(a, "ticket", lambda: self._ticket(ticket))
+        frm = t.frm
+        bal0 = await self._seen(a, "from", lambda: self._balance(frm))
+        fee_cap = max(max_fee, 2 * await self._seen(a, "base_fee", self._base_fee) + 1)
+        # a manual redeem's gas money is minted by the devnet; an auto-redeem's was prepaid
+        gas_money = bal0 + gas * fee_cap if prepaid == 0 else max(bal0, fee_cap * gas)
+
+        async def fund() -> None:  # only before the release: the retry spends from it
+            await self._set_balance(frm, gas_money)
+
+        await self._arbos_tx(a, "release", calldata("emuRelease(bytes32)", ticket), before=fund)
         tx: dict[str, Any] = {
             "from": frm,
-            "value": hex(int(value)),
-            "data": "0x" + bytes(data).hex(),
+            "value": hex(t.value),
+            "data": "0x" + t.data.hex(),
             "gas": hex(gas),
             "maxFeePerGas": hex(fee_cap),
             "maxPriorityFeePerGas": "0x0",
         }
-        if int(to, 16) != 0:
-            tx["to"] = to_address(to)
+        if int(t.to, 16) != 0:
+            tx["to"] = to_address(t.to)
         h: str | None = None
-        floor = min_tx_gas(bytes(data), creation=int(to, 16) == 0)
+        floor = min_tx_gas(t.data, creation=int(t.to, 16) == 0)
         if gas < floor:
             # Below the intrinsic gas or the EIP-7623 calldata floor no node mines the tx (anvil
             # keeps it pooled forever and the relayer stalled); on Nitro the retry fails and
@@ -487,44 +607,47 @@ class Relayer:
         else:
             await self.l2.request("anvil_impersonateAccount", [frm])
             try:
-                h = await self.l2.request("eth_sendTransaction", [tx])
-            except Exception as exc:  # e.g. gas below intrinsic: on Nitro a failed retry
+                h = await self._send_once(a, "retry", tx)
+            except RpcResponseError as exc:  # the node refused it: on Nitro a failed retry.
+                # Any other error (no answer) may hide a sent retry: raised, found next step
                 log.info("arbitrum retry %s rejected by the node: %s", retry_hash, exc)
             finally:
                 await self.l2.request("anvil_stopImpersonatingAccount", [frm])
         anvil_hash: str | None = None
+        ok, spent = False, 0
         if h is not None:
             rcpt = await wait_for_receipt(self.l2, h, timeout=30, check=False)
             ok = rcpt.succeeded
-            number, block_hash = rcpt.block_number, str(rcpt.block_hash)
             anvil_hash = str(rcpt.transaction_hash)
             spent = rcpt.gas_used * rcpt.effective_gas_price
-        else:
-            ok, spent = False, 0
-            number, block_hash = await self._mine()
-        await self._arbos_tx(
-            ARB_RETRYABLE_TX,
+        settled = await self._arbos_tx(
+            a,
+            "settle",
             calldata("emuSettle(bytes32,bool)", ticket, ok),
-            value=0 if ok else int(value),
+            value=0 if ok else t.value,
         )
+        # a retry with no tx is reported in its settlement's block
+        where = rcpt if h is not None else settled
         # the sender ends as before minus the prepaid gas; the unused part goes to the refund address
         await self._set_balance(frm, max(bal0 - prepaid, 0))
         if prepaid and refund_to:
-            await self._add_balance(refund_to, max(prepaid - spent, 0))
+            refund0 = await self._seen(a, "refund", lambda: self._balance(refund_to))
+            await self._set_balance(refund_to, refund0 + max(prepaid - spent, 0))
         self.store.add(
             EmulatedTx(
                 hash=retry_hash,
                 type=0x68,
                 from_address=frm,
-                to=to_address(to) if int(to, 16) else None,
-                value=int(value),
-                block_number=number,
-                block_hash=block_hash,
+                to=to_address(t.to) if int(t.to, 16) else None,
+                value=t.value,
+                block_number=where.block_number,
+                block_hash=str(where.block_hash),
                 anvil_hash=anvil_hash,
                 status=1 if ok else 0,
                 fields={"ticketId": "0x" + bytes(ticket).hex(), "refundTo": refund_to},
             )
         )
+        self._attempts.pop(retry_hash.lower(), None)
 
     async def redeem_in_block(self, raw_tx: str) -> str:
         """Submit a user's signed `ArbRetryableTx.redeem` and run the retry it schedules in the
@@ -667,6 +790,11 @@ class Relayer:
         return result
 
     async def _manual_redeems(self) -> None:
+        """Run the retry of every redeem that reached the node without `redeem_in_block` (a
+        contract, an impersonated send). The cursor moves only once every retry up to it is
+        recorded: a step that failed part-way runs again over the same redeems, the recorded
+        ones are skipped and the one it was in resumes (`_execute_retry`); before, the cursor
+        moved first and that retry was dropped."""
         latest = await self.l2.block_number()
         if latest <= self._l2_redeem_scanned:
             return
@@ -676,27 +804,28 @@ class Relayer:
             from_block=self._l2_redeem_scanned + 1,
             to_block=latest,
         )
-        self._l2_redeem_scanned = latest
         for lg in logs:
             ev = decode_redeem_scheduled(lg)
             if ev.sequence_num == 0 or self.store.get(ev.retry_tx_hash):
                 continue
-            (_f, _t, _v, _b, timeout, _n, gas_limit, _d) = abi_decode(
-                ["address", "address", "uint256", "address", "uint64", "uint64", "uint64", "bytes"],
-                await self.l2.call(
-                    ARB_RETRYABLE_TX, calldata("emuTicket(bytes32)", hex_to_bytes(ev.ticket_id))
-                ),
-            )
-            if timeout == 0:
+            ticket = hex_to_bytes(ev.ticket_id)
+            key = ev.retry_tx_hash.lower()
+            # a retry already begun runs on the ticket as it was then (a successful retry
+            # deletes it); a new one only if its ticket still exists
+            a = self._attempts.get(key) or _Attempt()
+            t = await self._seen(a, "ticket", functools.partial(self._ticket, ticket))
+            if t.timeout == 0:
                 continue
+            self._attempts[key] = a
             await self._execute_retry(
-                hex_to_bytes(ev.ticket_id),
+                ticket,
                 ev.retry_tx_hash,
-                gas=max(ev.donated_gas, int(gas_limit), 21_000),
+                gas=max(ev.donated_gas, t.gas_limit, 21_000),
                 max_fee=0,
                 prepaid=0,
                 refund_to=None,
             )
+        self._l2_redeem_scanned = latest
 
     # ------------------------------------------------------------------ L2 -> L1
 
