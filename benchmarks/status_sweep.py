@@ -1,24 +1,37 @@
 """Benchmark: one full status sweep of N unfinished withdrawals, batched vs flow by flow.
 
-Starts the default devnet, starts N OP Stack withdrawals (journaled, left unfinished), then in
-the same run times two sweeps over the same journal records through the adapters' own status
-code (`interop.sweep.status_sweep`):
+Starts the default devnet and N real OP Stack withdrawals on its L2, imported into the journal
+by the library's own discovery, then in the same run times two sweeps over the journal's
+unfinished flows (`interop.sweep.status_sweep`):
 
-- flow by flow: one status after another, one HTTP request per JSON-RPC call;
-- batched: every status concurrently, the calls of each event-loop turn coalesced into one
-  JSON-RPC batch per chain.
+- flow by flow: each flow's own `Flow.status()`, one after another, one HTTP request per
+  JSON-RPC call: what a user without the sweep does;
+- batched: every flow concurrently; per route the adapter's batch hook (OP Stack: what every
+  flow shares read once at a pinned block, each flow's own state in Multicall3 calls), the
+  calls of each event-loop turn coalesced into one JSON-RPC batch per chain.
 
-It checks that both sweeps give the same status for every flow, then prints requests, calls and
-wall time of each and the ratios (the issue's targets: >= 50x fewer requests, >= 20x faster).
+An untimed batched sweep runs first, so both timed sweeps find the journal up to date (the
+first look at a flow writes its new status; later looks find it unchanged). It checks that both
+sweeps give the same status for every flow, then prints requests, calls and wall time of each
+and the ratios (the issue's targets: >= 50x fewer requests, >= 20x faster).
 
-The devnet answers in microseconds, so there the time of both sweeps is the client's CPU; a real
-provider costs a network round trip per request. `--rtt S` (default 0.02: a provider 20 ms away)
-adds that round trip to every request (a sleep before passing it on), and both sweeps are timed
-again with it over the first `--rtt-flows` flows (default 500: flow by flow at 20 ms costs
-about 0.2 s per flow, over half an hour for 10,000).
+Starting the withdrawals: the initiating transactions (`L2ToL1MessagePasser.initiateWithdrawal`,
+built by the OP Stack adapter's own `build_initiate_withdrawal`) are sent from the devnet
+account the `Interop` signs with, with consecutive nonces, in JSON-RPC batches of
+`eth_sendTransaction`: the L2 node holds the devnet's dev keys and signs them (this venv's
+secp256k1 is pure Python, ~90 ms a signature: 15 minutes for 10,000), and mines them. Then
+they are journaled as `interop scan` journals the flows it finds (`import_flows`: the library's
+own recognition, `interop.lookup.flow_from_tx`, and the same records), 64 at a time. Starting them one by one
+through `Interop.bridge` takes about 15 per second here (11 minutes for 10,000).
+
+The devnet answers in microseconds, so there the time of both sweeps is mostly the client's
+CPU and the node's work per call; a real provider adds a network round trip per request.
+`--rtt S` (default 0.02: a provider 20 ms away) adds that round trip to every request (a sleep
+before passing it on), and both sweeps are timed again with it over the first `--rtt-flows`
+flows (default 300: flow by flow at 20 ms costs about 0.2 s per flow).
 
 Usage: `.venv/bin/python benchmarks/status_sweep.py [--flows N] [--rtt S] [--json]`
-(default 10,000 flows; starting them takes most of the run, about 15 per second here).
+(default 10,000 flows).
 """
 
 from __future__ import annotations
@@ -30,8 +43,11 @@ import os
 import time
 from typing import Any
 
+from interop.adapters.opstack.withdraw import build_initiate_withdrawal
 from interop.client import ChainClient
 from interop.devnet.core import Devnet
+from interop.errors import InteropError
+from interop.lookup import flow_from_tx
 from interop.rpc.base import Call, Transport
 from interop.sweep import status_sweep
 from interop.types import to_address
@@ -79,28 +95,122 @@ class FarHost:
         return self.clients[base.chain.id]
 
 
+async def start_withdrawals(
+    io: Any, sender: str, n: int, *, l2_id: int = OP, l1_id: int = L1
+) -> int:
+    """Start `n` ETH withdrawals l2 -> l1 from the devnet account `sender` (see the module docstring) and
+    journal them (`import_flows`); returns how many were imported. Each goes to a fresh
+    address with a distinct amount."""
+    l2, l1 = io.client(l2_id), io.client(l1_id)
+    address = to_address(sender)
+    nonce = await l2.get_nonce(address, "pending")
+    base_fee = int((await l2.get_block("latest"))["baseFeePerGas"], 16)
+    txs: list[dict[str, Any]] = []
+    gas = 0
+    for i in range(n):
+        to, data, value = await build_initiate_withdrawal(
+            l1, l2, value=ether("0.00001") + i, to=to_address(os.urandom(20)), gas_limit=100_000
+        )
+        tx = {"from": address, "to": to, "value": hex(value), "data": "0x" + data.hex()}
+        if not gas:
+            gas = await l2.estimate_gas(tx) * 3 // 2
+        tx |= {
+            "nonce": hex(nonce + i),
+            "gas": hex(gas),
+            "maxFeePerGas": hex(base_fee * 4 + 10**9),
+            "maxPriorityFeePerGas": hex(10**9),
+        }
+        txs.append(tx)
+    hashes: list[str] = []
+    for lo in range(0, n, 500):
+        answers = await l2.batch([("eth_sendTransaction", [tx]) for tx in txs[lo : lo + 500]])
+        bad = [a for a in answers if isinstance(a, BaseException)]
+        if bad:
+            raise bad[0]
+        hashes += [str(a) for a in answers]
+    # The node mines what fits in a block when a transaction arrives; the rest waits for the
+    # next block, which nothing else would trigger: mine until every one is in.
+    while await l2.get_nonce(address, "latest") < nonce + n:
+        await l2.request("evm_mine", [])
+    return await import_flows(io, hashes, l2_id, [io.client(l1_id).chain])
+
+
+class _Fresh:
+    """`io` as a flow host whose journal knows none of the transactions being imported (they
+    were just sent), so `flow_from_tx` skips its journal lookup (see `import_flows`)."""
+
+    def __init__(self, io: Any) -> None:
+        self.io = io
+        self.signer = io.signer
+        self.journal = self
+
+    def find_by_tx(self, tx_hash: str) -> None:
+        return None
+
+    def client(self, ref: Any) -> ChainClient:
+        return self.io.client(ref)  # type: ignore[no-any-return]
+
+    def adapter(self, name: str) -> Any:
+        return self.io.adapter(name)
+
+
+async def import_flows(io: Any, hashes: list[str], source: int, targets: list[Any]) -> int:
+    """Journal the flows these transactions started, as `interop scan` does for each
+    transaction it finds (`interop.scan`): the flow is recognised by `interop.lookup.flow_from_tx`
+    (each route's adapter `flow_from_tx`) and journaled with its hops and refs, marked
+    `scanned`, with an "imported by scan" event. Concurrently (64 at a time), and without
+    `scan`'s check that the journal does not know the transaction yet: it looks each hash up
+    in every hop's ref (`Journal.find_by_tx`), a full table scan per transaction, which at
+    10,000 flows costs minutes; these were sent just now."""
+    src = io.client(source).chain
+    fresh = _Fresh(io)
+    j = io.journal
+    sem = asyncio.Semaphore(64)
+
+    async def one(h: str) -> None:
+        async with sem:
+            flow = await flow_from_tx(fresh, io.adapters, src, targets, h)
+        r = flow.record
+        fid = j.create_flow(
+            kind=r.kind,
+            source_chain=r.source_chain,
+            target_chain=r.target_chain,
+            value=r.value,
+            recipient=r.recipient,
+            sender=r.sender,
+            data=r.data,
+            options={**dict(r.options), "scanned": True},
+            hops=[(x.adapter, x.direction, x.source_chain, x.target_chain) for x in r.hops],
+        )
+        for x in r.hops:
+            if x.ref is not None:
+                j.set_hop_ref(fid, x.index, x.ref)
+        j.add_event(fid, "imported by scan", h)
+
+    await asyncio.gather(*(one(h) for h in hashes))
+    return len(hashes)
+
+
+def _key(s: Any) -> Any:
+    return repr(s) if isinstance(s, Exception) else (s.status, s.native, s.next_step)
+
+
 async def main(flows: int, rtt: float, rtt_flows: int, as_json: bool) -> dict[str, Any]:
     async with Devnet.start_interop(journal=":memory:") as io:
         dn = Devnet.of(io)
-        sem = asyncio.Semaphore(16)
         t0 = time.monotonic()
-
-        async def start(i: int) -> None:
-            async with sem:
-                await io.bridge(ether("0.00001") + i, OP, L1, to_address(os.urandom(20)))
-
-        await asyncio.gather(*(start(i) for i in range(flows)))
+        imported = await start_withdrawals(io, dn.accounts[0][0], flows)
         setup = time.monotonic() - t0
         await dn.advance(5)
-        recs = io.journal.flows(unfinished=True)
+        await status_sweep(io)  # untimed: the journal now holds every flow's current status
         t1 = time.monotonic()
-        one = await status_sweep(io, recs, batched=False)
+        one = await status_sweep(io, batched=False)
         t_one = time.monotonic() - t1
         t2 = time.monotonic()
-        swept = await status_sweep(io, recs)
+        swept = await status_sweep(io)
         t_swept = time.monotonic() - t2
         far = FarHost(io, rtt)
-        sample = recs[:rtt_flows]  # flow by flow at 20 ms x ~10 calls: 0.2 s per flow
+        sample = io.journal.flows(unfinished=True)[:rtt_flows]
         t3 = time.monotonic()
         one_far = await status_sweep(far, sample, batched=False)
         t_one_far = time.monotonic() - t3
@@ -108,23 +218,35 @@ async def main(flows: int, rtt: float, rtt_flows: int, as_json: bool) -> dict[st
         swept_far = await status_sweep(far, sample)
         t_swept_far = time.monotonic() - t4
 
-        def key(s: Any) -> Any:
-            return repr(s) if isinstance(s, Exception) else (s.status, s.native)
-
-        same = [key(s) for s in one.states] == [key(s) for s in swept.states]
-        errors = sum(isinstance(s, Exception) for s in swept.states)
+        same = [_key(s) for s in one.states] == [_key(s) for s in swept.states]
+        same = same and [_key(s) for s in one_far.states] == [_key(s) for s in swept_far.states]
+        errors = sum(isinstance(s, InteropError) for s in swept.states)
+        statuses: dict[str, int] = {}
+        for s in swept.states:
+            k = "error" if isinstance(s, InteropError) else s.native
+            statuses[k] = statuses.get(k, 0) + 1
         out = {
-            "flows": len(recs),
+            "flows": len(one.states),
+            "imported": imported,
             "setup_seconds": round(setup, 1),
-            "flow_by_flow": {"requests": one.requests, "calls": one.calls, "seconds": t_one},
-            "batched": {"requests": swept.requests, "calls": swept.calls, "seconds": t_swept},
+            "statuses": statuses,
+            "flow_by_flow": {
+                "requests": one.requests,
+                "calls": one.calls,
+                "seconds": round(t_one, 3),
+            },
+            "batched": {
+                "requests": swept.requests,
+                "calls": swept.calls,
+                "seconds": round(t_swept, 3),
+            },
             "requests_ratio": round(one.requests / max(1, swept.requests), 1),
             "speedup": round(t_one / max(t_swept, 1e-9), 1),
             "rtt": rtt,
             "rtt_flows": len(sample),
             "rtt_requests": [one_far.requests, swept_far.requests],
-            "flow_by_flow_rtt_seconds": t_one_far,
-            "batched_rtt_seconds": t_swept_far,
+            "flow_by_flow_rtt_seconds": round(t_one_far, 3),
+            "batched_rtt_seconds": round(t_swept_far, 3),
             "speedup_rtt": round(t_one_far / max(t_swept_far, 1e-9), 1),
             "same_statuses": same,
             "errors": errors,
@@ -133,8 +255,8 @@ async def main(flows: int, rtt: float, rtt_flows: int, as_json: bool) -> dict[st
         print(json.dumps(out))
     else:
         fb, b = out["flow_by_flow"], out["batched"]
-        print(f"status sweep of {out['flows']} unfinished OP withdrawals (devnet; started in"
-              f" {out['setup_seconds']} s)")  # fmt: skip
+        print(f"status sweep of {out['flows']} unfinished OP withdrawals on the devnet (started"
+              f" and imported in {out['setup_seconds']} s; {statuses})")  # fmt: skip
         print(f"  flow by flow: {fb['requests']:>7} requests {fb['calls']:>7} calls"
               f" {fb['seconds']:8.2f} s")  # fmt: skip
         print(f"  batched:      {b['requests']:>7} requests {b['calls']:>7} calls"
@@ -151,7 +273,7 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--flows", type=int, default=10_000)
     ap.add_argument("--rtt", type=float, default=0.02)
-    ap.add_argument("--rtt-flows", type=int, default=500)
+    ap.add_argument("--rtt-flows", type=int, default=300)
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     asyncio.run(main(a.flows, a.rtt, a.rtt_flows, a.json))

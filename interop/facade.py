@@ -50,7 +50,6 @@ from interop.client import ChainClient
 from interop.errors import (
     ConfigError,
     InputError,
-    InteropError,
     InvalidAmountError,
     MissingSignerError,
     UnknownChainError,
@@ -630,17 +629,16 @@ class Interop:
         the flows still unfinished. Sends nothing. (A flow finished on chain by someone else,
         e.g. a relayer, or a transfer not waited for, is then no longer listed as pending.)
         A flow whose chain is not configured here, or whose status cannot be read now, is
-        returned unchanged."""
-        import asyncio
+        returned unchanged. All flows are read in one batched sweep (`interop.sweep`): the
+        round trips grow with the number of chains, not of flows."""
+        from interop.sweep import status_sweep
 
         configured = {c.id for c in self.chains}
-        flows = self.flows(unfinished=True)
-
-        async def look(f: Flow) -> None:
-            ids = {h.source_chain for h in f.record.hops} | {h.target_chain for h in f.record.hops}
-            if ids <= configured:
-                with contextlib.suppress(InteropError):
-                    await f.status()
-
-        await asyncio.gather(*(look(f) for f in flows))
+        records = [
+            r
+            for r in self.journal.flows(unfinished=True)
+            if {h.source_chain for h in r.hops} | {h.target_chain for h in r.hops} <= configured
+        ]
+        if records:
+            await status_sweep(self, records)  # a flow's read error stays in its own entry
         return self.flows(unfinished=True)

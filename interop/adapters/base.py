@@ -10,8 +10,9 @@ estimate / time-to for each step) live in the adapter's own package; this protoc
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -26,6 +27,7 @@ from interop.types import Address, Hash32, to_address, to_hash32
 __all__ = [
     "Actor",
     "AdapterContext",
+    "BatchStatusAdapter",
     "BridgeAdapter",
     "BridgeRequest",
     "Direction",
@@ -38,6 +40,7 @@ __all__ = [
     "Status",
     "check_ref",
     "estimate_sender",
+    "statuses_of",
 ]
 
 
@@ -317,3 +320,36 @@ def check_ref(ctx: AdapterContext, ref: FlowRef, adapter_name: str) -> None:
             f"{s.name} ({s.id}) -> {t.name} ({t.id})",
             hint=f"pass clients for chain {want[0]} (source) and {want[1]} (target)",
         )
+
+
+@runtime_checkable
+class BatchStatusAdapter(Protocol):
+    """Optional: an adapter that reads many flows' statuses at once (not part of
+    `BridgeAdapter`, so adapters written without it still conform).
+
+    `statuses(ctx, refs)` returns, per ref in order, what `status(ctx, ref)` would return, or
+    the `InteropError` it would raise; one bad ref never fails the others. Why: a sweep over
+    thousands of flows of one route asks the same questions of the chain for every flow; an
+    adapter that knows its stack can ask them once and batch the rest (OP Stack: one Multicall3
+    call per chunk of flows). The core calls it through `statuses_of`."""
+
+    async def statuses(
+        self, ctx: AdapterContext, refs: Sequence[FlowRef]
+    ) -> list[FlowStatus | InteropError]: ...
+
+
+async def statuses_of(
+    adapter: BridgeAdapter, ctx: AdapterContext, refs: Sequence[FlowRef]
+) -> list[FlowStatus | InteropError]:
+    """The statuses of `refs` (all of `ctx`'s route): the adapter's `statuses` when it has one
+    (`BatchStatusAdapter`), else its `status` for each ref, concurrently."""
+    if isinstance(adapter, BatchStatusAdapter):
+        return await adapter.statuses(ctx, refs)
+
+    async def one(ref: FlowRef) -> FlowStatus | InteropError:
+        try:
+            return await adapter.status(ctx, ref)
+        except InteropError as exc:
+            return exc
+
+    return list(await asyncio.gather(*(one(r) for r in refs)))

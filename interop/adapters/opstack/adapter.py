@@ -16,6 +16,9 @@ acts while the challenge window runs. A failed message (NEEDS_MANUAL_ACTION) is 
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+
 from eth_abi.exceptions import DecodingError
 
 from interop.actions.tx import suggest_fees
@@ -54,6 +57,7 @@ from interop.adapters.opstack.message import (
     is_message_relayed,
     send_message,
 )
+from interop.adapters.opstack.reads import BatchReads, DirectReads, Reads
 from interop.adapters.opstack.ref import REF_VERSION, OpRefData
 from interop.adapters.opstack.withdraw import (
     build_initiate_withdrawal,
@@ -410,8 +414,57 @@ class OpStackAdapter:
         data = OpRefData.decode(ref.data, ref.version)
         if d is Direction.L1_TO_L2:
             return await self._deposit_status(l2, data)
+        return await self._withdrawal_status(l1, l2, data, DirectReads(l1))
+
+    async def statuses(
+        self, ctx: AdapterContext, refs: Sequence[FlowRef]
+    ) -> list[FlowStatus | InteropError]:
+        """`status` of many flows of `ctx`'s route at once (the optional batch hook of the
+        seam, `interop.adapters.base.statuses_of`): per ref its status, or the error its
+        `status` would raise.
+
+        Withdrawals share one `BatchReads` (`opstack.reads`): every L1 read at one pinned
+        block, the reads common to all flows (the latest block, the respected game type, the
+        factory's latest games and which qualify, a proven game's state, the delays) made once,
+        and each flow's own reads (finalized? who proved it? can it finalize?) sent for all
+        flows together in Multicall3 `aggregate3` calls. Same logic as `status`
+        (`withdraw.withdrawal_status`), so the same answers. Deposits: `status` per ref."""
+        d, l1, l2 = self._ends(ctx)
+        out: list[FlowStatus | InteropError | None] = [None] * len(refs)
+        todo: list[tuple[int, OpRefData]] = []
+        for i, ref in enumerate(refs):
+            try:
+                check_ref(ctx, ref, self.name)
+                todo.append((i, OpRefData.decode(ref.data, ref.version)))
+            except InteropError as exc:
+                out[i] = exc
+        reads: Reads | None = None
+        if todo and d is Direction.L2_TO_L1:
+            try:
+                await resolve_pair(l1, l2)
+                reads = await BatchReads.at(l1)
+            except InteropError as exc:
+                for i, _ in todo:
+                    out[i] = exc
+                todo = []
+
+        async def one(i: int, data: OpRefData) -> None:
+            try:
+                if reads is None:
+                    out[i] = await self.status(ctx, refs[i])
+                else:
+                    out[i] = await self._withdrawal_status(l1, l2, data, reads)
+            except InteropError as exc:
+                out[i] = exc
+
+        await asyncio.gather(*(one(i, data) for i, data in todo))
+        return [s for s in out if s is not None]
+
+    async def _withdrawal_status(
+        self, l1: ChainClient, l2: ChainClient, data: OpRefData, reads: Reads
+    ) -> FlowStatus:
         assert data.withdrawal is not None and data.l2_block is not None
-        st = await get_withdrawal_status(l1, l2, data.withdrawal, data.l2_block)
+        st = await get_withdrawal_status(l1, l2, data.withdrawal, data.l2_block, reads=reads)
         next_step = {Status.READY_TO_PROVE: "prove", Status.READY_TO_FINALIZE: "finalize"}.get(
             st.status
         )

@@ -16,15 +16,15 @@ from typing import Any
 
 from eth_abi.exceptions import DecodingError
 
+from interop.abi import Fn
 from interop.adapters.base import Status
 from interop.adapters.opstack.common import (
     OpContracts,
-    call_fn,
     call_one,
     check_pair,
-    latest_timestamp,
     send_fn,
 )
+from interop.adapters.opstack.reads import DirectReads, Reads
 from interop.client import ChainClient
 from interop.errors import (
     AlreadyDoneError,
@@ -69,6 +69,7 @@ __all__ = [
     "get_withdrawals",
     "initiate_withdrawal",
     "prove_withdrawal",
+    "withdrawal_status",
 ]
 
 # Native states (viem's names) and their place in the uniform model.
@@ -211,14 +212,22 @@ async def game_l2_number(l1: ChainClient, game: str, *, factory: str, game_type:
     )
 
 
-async def _latest_games(l1: ChainClient, c: OpContracts, limit: int = 50) -> list[OutputProposal]:
+async def _one(r: Reads, to: str, fn: Fn, *args: Any) -> Any:
+    return (await r.fn(to, fn, *args))[0]
+
+
+async def _latest_games(r: Reads, c: OpContracts, limit: int = 50) -> list[OutputProposal]:
+    return await r.once(("latest-games", c.portal, limit), lambda: _read_latest_games(r, c, limit))
+
+
+async def _read_latest_games(r: Reads, c: OpContracts, limit: int) -> list[OutputProposal]:
     assert c.dispute_game_factory is not None
-    count = int(await call_one(l1, c.dispute_game_factory, A.GAME_COUNT))
+    count = int(await _one(r, c.dispute_game_factory, A.GAME_COUNT))
     if count == 0:
         return []
-    gtype = int(await call_one(l1, c.portal, A.RESPECTED_GAME_TYPE))
-    (games,) = await call_fn(
-        l1, c.dispute_game_factory, A.FIND_LATEST_GAMES, gtype, count - 1, min(limit, count)
+    gtype = int(await _one(r, c.portal, A.RESPECTED_GAME_TYPE))
+    (games,) = await r.fn(
+        c.dispute_game_factory, A.FIND_LATEST_GAMES, gtype, count - 1, min(limit, count)
     )
     out = []
     for idx, metadata, ts, root, extra in games:
@@ -240,7 +249,7 @@ async def game_cadence(l1: ChainClient, c: OpContracts) -> int | None:
     """Seconds between the latest two games of the respected type: how often the proposer
     posts an output a withdrawal can be proven against (None before there are two). Fault
     proof chains configure no submission interval, so the recent cadence is what there is."""
-    games = await _latest_games(l1, c, limit=2)
+    games = await _latest_games(DirectReads(l1), c, limit=2)
     if len(games) < 2:
         return None
     return abs(games[0].timestamp - games[1].timestamp)
@@ -250,29 +259,39 @@ async def get_output_for_block(
     l1: ChainClient, c: OpContracts, l2_block: int
 ) -> OutputProposal | None:
     """The output that covers `l2_block`, or None if none was proposed yet."""
+    return await _output_for_block(DirectReads(l1), c, l2_block)
+
+
+async def _output_for_block(r: Reads, c: OpContracts, l2_block: int) -> OutputProposal | None:
+    return await r.once(
+        ("output-for-block", c.portal, l2_block), lambda: _read_output_for_block(r, c, l2_block)
+    )
+
+
+async def _read_output_for_block(r: Reads, c: OpContracts, l2_block: int) -> OutputProposal | None:
     if c.generation == "portal2":
         # The portal only accepts a proof made strictly after the game's creation time.
-        now = await latest_timestamp(l1)
+        now = await r.now()
         # Games created before the respected game type was last set are retired: the portal
         # lets one prove against them but never finalizes (`checkWithdrawal`).
-        retired_before = int(await call_one(l1, c.portal, A.RESPECTED_GAME_TYPE_UPDATED_AT))
-        for g in await _latest_games(l1, c):
+        retired_before = int(await _one(r, c.portal, A.RESPECTED_GAME_TYPE_UPDATED_AT))
+        for g in await _latest_games(r, c):
             if g.l2_block_number < l2_block or g.game is None or g.timestamp >= now:
                 continue
             if g.timestamp < retired_before:
                 break  # newest first: every older game is retired too
-            if await call_one(l1, c.portal, A.DISPUTE_GAME_BLACKLIST, g.game):
+            if await _one(r, c.portal, A.DISPUTE_GAME_BLACKLIST, g.game):
                 continue
-            if int(await call_one(l1, g.game, A.GAME_STATUS)) == GAME_STATUS_CHALLENGER_WINS:
+            if int(await _one(r, g.game, A.GAME_STATUS)) == GAME_STATUS_CHALLENGER_WINS:
                 continue
             return g
         return None
     assert c.l2_output_oracle is not None
-    latest = int(await call_one(l1, c.l2_output_oracle, A.LATEST_BLOCK_NUMBER))
+    latest = int(await _one(r, c.l2_output_oracle, A.LATEST_BLOCK_NUMBER))
     if latest < l2_block:
         return None
-    idx = int(await call_one(l1, c.l2_output_oracle, A.GET_L2_OUTPUT_INDEX_AFTER, l2_block))
-    root, ts, num = await call_one(l1, c.l2_output_oracle, A.GET_L2_OUTPUT, idx)
+    idx = int(await _one(r, c.l2_output_oracle, A.GET_L2_OUTPUT_INDEX_AFTER, l2_block))
+    root, ts, num = await _one(r, c.l2_output_oracle, A.GET_L2_OUTPUT, idx)
     return OutputProposal(idx, to_hash32(bytes(root)), int(num), int(ts))
 
 
@@ -288,39 +307,45 @@ class WithdrawalStatus:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-async def _proof_submitters(l1: ChainClient, c: OpContracts, whash: str) -> list[Address]:
-    n = int(await call_one(l1, c.portal, A.NUM_PROOF_SUBMITTERS, hex_to_bytes(whash)))
+async def _proof_submitters(r: Reads, c: OpContracts, whash: str) -> list[Address]:
+    n = int(await _one(r, c.portal, A.NUM_PROOF_SUBMITTERS, hex_to_bytes(whash)))
     out = []
     for i in range(n):
-        out.append(
-            to_address(await call_one(l1, c.portal, A.PROOF_SUBMITTERS, hex_to_bytes(whash), i))
-        )
+        out.append(to_address(await _one(r, c.portal, A.PROOF_SUBMITTERS, hex_to_bytes(whash), i)))
     return out
 
 
-async def _time_to_next_output(l1: ChainClient, c: OpContracts) -> int | None:
+async def _time_to_next_output(r: Reads, c: OpContracts) -> int | None:
+    return await r.once(("next-output", c.portal), lambda: _read_time_to_next_output(r, c))
+
+
+async def _read_time_to_next_output(r: Reads, c: OpContracts) -> int | None:
     """Seconds until the next output/game is expected, from the interval between the last two."""
-    now = await latest_timestamp(l1)
+    now = await r.now()
     if c.generation == "portal2":
-        games = await _latest_games(l1, c, limit=2)
+        games = await _latest_games(r, c, limit=2)
         if len(games) < 2:
             return None
         interval = abs(games[0].timestamp - games[1].timestamp)
         return max(0, games[0].timestamp + interval - now)
     assert c.l2_output_oracle is not None
-    interval = int(await call_one(l1, c.l2_output_oracle, A.SUBMISSION_INTERVAL)) * int(
-        await call_one(l1, c.l2_output_oracle, A.L2_BLOCK_TIME)
+    interval = int(await _one(r, c.l2_output_oracle, A.SUBMISSION_INTERVAL)) * int(
+        await _one(r, c.l2_output_oracle, A.L2_BLOCK_TIME)
     )
     try:
         # latestOutputIndex() underflows (reverts) while no output has been proposed yet
-        idx = int(await call_one(l1, c.l2_output_oracle, A.LATEST_OUTPUT_INDEX))
+        idx = int(await _one(r, c.l2_output_oracle, A.LATEST_OUTPUT_INDEX))
     except ExecutionRevertedError:
         return None
-    _, ts, _ = await call_one(l1, c.l2_output_oracle, A.GET_L2_OUTPUT, idx)
+    _, ts, _ = await _one(r, c.l2_output_oracle, A.GET_L2_OUTPUT, idx)
     return max(0, int(ts) + interval - now)
 
 
-async def _reprove_reason(l1: ChainClient, c: OpContracts, game: Address) -> str | None:
+async def _reprove_reason(r: Reads, c: OpContracts, game: Address) -> str | None:
+    return await r.once(("reprove", c.portal, game), lambda: _read_reprove_reason(r, c, game))
+
+
+async def _read_reprove_reason(r: Reads, c: OpContracts, game: Address) -> str | None:
     """Why a proof against `game` can never finalize (so it must be redone), or None.
 
     The same conditions `OptimismPortal2.checkWithdrawal` (3.x) enforces that no amount of
@@ -328,16 +353,14 @@ async def _reprove_reason(l1: ChainClient, c: OpContracts, game: Address) -> str
     guardian switched the respected game type, or re-set it after the game was created (which
     retires every earlier game).
     """
-    if await call_one(l1, c.portal, A.DISPUTE_GAME_BLACKLIST, game):
+    if await _one(r, c.portal, A.DISPUTE_GAME_BLACKLIST, game):
         return "blacklisted"
-    if int(await call_one(l1, game, A.GAME_STATUS)) == GAME_STATUS_CHALLENGER_WINS:
+    if int(await _one(r, game, A.GAME_STATUS)) == GAME_STATUS_CHALLENGER_WINS:
         return "challenger-wins"
-    if int(await call_one(l1, game, A.GAME_TYPE)) != int(
-        await call_one(l1, c.portal, A.RESPECTED_GAME_TYPE)
-    ):
+    if int(await _one(r, game, A.GAME_TYPE)) != int(await _one(r, c.portal, A.RESPECTED_GAME_TYPE)):
         return "game-type-changed"
-    if int(await call_one(l1, game, A.GAME_CREATED_AT)) < int(
-        await call_one(l1, c.portal, A.RESPECTED_GAME_TYPE_UPDATED_AT)
+    if int(await _one(r, game, A.GAME_CREATED_AT)) < int(
+        await _one(r, c.portal, A.RESPECTED_GAME_TYPE_UPDATED_AT)
     ):
         return "game-retired"
     return None
@@ -350,31 +373,48 @@ async def get_withdrawal_status(
     l2_block: int,
     *,
     proof_submitter: str | None = None,
+    reads: Reads | None = None,
 ) -> WithdrawalStatus:
     """Where a withdrawal stands, with the seconds until it moves on when that is knowable.
 
     `proof_submitter` (portal2) picks whose proof to look at; default: the latest submitter.
+    `reads`: how L1 is read (`opstack.reads`); default: each read its own request at "latest".
+    A sweep passes one `BatchReads` to every withdrawal of a chain, so the answer is the same
+    and the reads shared by all flows are made once.
     """
     c = check_pair(l1, l2)
+    return await withdrawal_status(
+        DirectReads(l1) if reads is None else reads, c, withdrawal, l2_block, proof_submitter
+    )
+
+
+async def withdrawal_status(
+    r: Reads,
+    c: OpContracts,
+    withdrawal: WithdrawalMessage,
+    l2_block: int,
+    proof_submitter: str | None = None,
+) -> WithdrawalStatus:
+    """`get_withdrawal_status` with the contracts already resolved and the reader given."""
     whash = hex_to_bytes(withdrawal.withdrawal_hash)
-    if await call_one(l1, c.portal, A.FINALIZED_WITHDRAWALS, whash):
+    if await _one(r, c.portal, A.FINALIZED_WITHDRAWALS, whash):
         return WithdrawalStatus("finalized", Status.FINALIZED)
-    now = await latest_timestamp(l1)
+    now = await r.now()
     if c.generation == "portal":
         assert c.l2_output_oracle is not None
-        root, ts, idx = await call_fn(l1, c.portal, A.PROVEN_WITHDRAWALS_LEGACY, whash)
+        root, ts, idx = await r.fn(c.portal, A.PROVEN_WITHDRAWALS_LEGACY, whash)
         if int(ts) == 0:
-            out = await get_output_for_block(l1, c, l2_block)
+            out = await _output_for_block(r, c, l2_block)
             if out is None:
                 return WithdrawalStatus(
                     "waiting-to-prove",
                     Status.WAITING_TO_PROVE,
-                    await _time_to_next_output(l1, c),
+                    await _time_to_next_output(r, c),
                 )
             return WithdrawalStatus("ready-to-prove", Status.READY_TO_PROVE, 0)
-        period = int(await call_one(l1, c.l2_output_oracle, A.FINALIZATION_PERIOD))
+        period = int(await _one(r, c.l2_output_oracle, A.FINALIZATION_PERIOD))
         # The oracle's output must still be the one proven against (else: prove again).
-        cur_root, _, _ = await call_one(l1, c.l2_output_oracle, A.GET_L2_OUTPUT, int(idx))
+        cur_root, _, _ = await _one(r, c.l2_output_oracle, A.GET_L2_OUTPUT, int(idx))
         if bytes(cur_root) != bytes(root):
             return WithdrawalStatus("ready-to-prove", Status.READY_TO_PROVE, 0)
         left = int(ts) + period - now
@@ -385,49 +425,49 @@ async def get_withdrawal_status(
     submitters = (
         [to_address(proof_submitter)]
         if proof_submitter
-        else await _proof_submitters(l1, c, withdrawal.withdrawal_hash)
+        else await _proof_submitters(r, c, withdrawal.withdrawal_hash)
     )
     proven_game, proven_ts, submitter = ZERO_ADDRESS, 0, None
     for s in reversed(submitters):
-        g, ts = await call_fn(l1, c.portal, A.PROVEN_WITHDRAWALS_2, whash, s)
+        g, ts = await r.fn(c.portal, A.PROVEN_WITHDRAWALS_2, whash, s)
         if int(ts) != 0:
             proven_game, proven_ts, submitter = to_address(g), int(ts), s
             break
     if proven_ts == 0:
-        out = await get_output_for_block(l1, c, l2_block)
+        out = await _output_for_block(r, c, l2_block)
         if out is None:
             return WithdrawalStatus(
-                "waiting-to-prove", Status.WAITING_TO_PROVE, await _time_to_next_output(l1, c)
+                "waiting-to-prove", Status.WAITING_TO_PROVE, await _time_to_next_output(r, c)
             )
         return WithdrawalStatus("ready-to-prove", Status.READY_TO_PROVE, 0)
     assert submitter is not None
     details: dict[str, Any] = {"game": proven_game, "proven_at": proven_ts}
-    reason = await _reprove_reason(l1, c, proven_game)
+    reason = await _reprove_reason(r, c, proven_game)
     if reason is not None:
         # The proof can never finalize; a new one is needed, against a game that qualifies now.
         details["reprove_reason"] = reason
-        if await get_output_for_block(l1, c, l2_block) is None:
+        if await _output_for_block(r, c, l2_block) is None:
             return WithdrawalStatus(
                 "waiting-to-prove",
                 Status.WAITING_TO_PROVE,
-                await _time_to_next_output(l1, c),
+                await _time_to_next_output(r, c),
                 submitter,
                 details,
             )
         return WithdrawalStatus("ready-to-prove", Status.READY_TO_PROVE, 0, submitter, details)
-    created = int(await call_one(l1, proven_game, A.GAME_CREATED_AT))
+    created = int(await _one(r, proven_game, A.GAME_CREATED_AT))
     try:
-        await l1.call(c.portal, A.CHECK_WITHDRAWAL.encode(whash, submitter))
+        await r.call(c.portal, A.CHECK_WITHDRAWAL.encode(whash, submitter))
         return WithdrawalStatus(
             "ready-to-finalize", Status.READY_TO_FINALIZE, 0, submitter, details
         )
     except (ExecutionRevertedError, RpcResponseError):
         pass
-    maturity = int(await call_one(l1, c.portal, A.PROOF_MATURITY_DELAY))
-    finality = int(await call_one(l1, c.portal, A.DISPUTE_GAME_FINALITY_DELAY))
-    resolved_at = int(await call_one(l1, proven_game, A.GAME_RESOLVED_AT))
+    maturity = int(await _one(r, c.portal, A.PROOF_MATURITY_DELAY))
+    finality = int(await _one(r, c.portal, A.DISPUTE_GAME_FINALITY_DELAY))
+    resolved_at = int(await _one(r, proven_game, A.GAME_RESOLVED_AT))
     if resolved_at == 0:
-        clock = int(await call_one(l1, proven_game, A.GAME_MAX_CLOCK_DURATION))
+        clock = int(await _one(r, proven_game, A.GAME_MAX_CLOCK_DURATION))
         resolved_at = max(created + clock, now)  # earliest an unchallenged game can resolve
     ready_at = max(proven_ts + maturity, resolved_at + finality) + 1
     return WithdrawalStatus(
