@@ -14,6 +14,12 @@ is confirmed, which hands the send root to the real Outbox (`bold.BoldValidator`
 Anvil cannot mine Arbitrum tx types, so each emulated tx is either a balance change plus an empty
 block (deposits) or an ordinary anvil tx (ticket creation as ArbOS 0xA4B05, retries as the aliased
 sender). `EmulatedTxStore` maps them to their Arbitrum hashes so the RPC shim can serve them.
+
+A step that fails part-way (an RPC fault, an answer lost right after a broadcast) is run again
+and does only what is left, never anything twice: a deposit's or a ticket's balances are set
+from the ones seen before the first attempt, each emulation tx goes out at a recorded nonce and
+is looked up there before it is sent again (`_Attempt`), and the L1 message and redeem cursors
+move only past work that is recorded.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from interop.devnet.arbitrum.bold import BoldValidator, L2State
 from interop.devnet.relayloop import locked_step
 from interop.errors import DevnetError, RpcResponseError
 from interop.rpc.models import Log, Receipt
+from interop.rpc.retry import is_transient_rpc_error
 from interop.signer import Signer
 from interop.spec.arbitrum.formulas import (
     ARB_RETRYABLE_TX,
@@ -608,8 +615,11 @@ class Relayer:
             await self.l2.request("anvil_impersonateAccount", [frm])
             try:
                 h = await self._send_once(a, "retry", tx)
-            except RpcResponseError as exc:  # the node refused it: on Nitro a failed retry.
-                # Any other error (no answer) may hide a sent retry: raised, found next step
+            except RpcResponseError as exc:
+                # The node refused it: on Nitro a failed retry. Any error that is no such answer
+                # (none, a rate limiter's) may hide a sent retry: raised, found at the next step
+                if is_transient_rpc_error(exc):
+                    raise
                 log.info("arbitrum retry %s rejected by the node: %s", retry_hash, exc)
             finally:
                 await self.l2.request("anvil_stopImpersonatingAccount", [frm])
