@@ -242,7 +242,10 @@ class FlowBoard:
             redirect_stdout=False,
             redirect_stderr=True,
         )
-        self._live.start()
+        try:
+            self._live.start()
+        except Exception:  # a terminal rich cannot drive: the flow goes on undrawn
+            self._live = None
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -524,7 +527,10 @@ class WatchBoard:
             redirect_stdout=False,
             redirect_stderr=True,
         )
-        self._live.start()
+        try:
+            self._live.start()
+        except Exception:  # a terminal rich cannot drive: the flow goes on undrawn
+            self._live = None
         return self
 
     def __exit__(self, *exc: object) -> None:
