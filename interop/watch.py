@@ -65,11 +65,13 @@ from interop.resume import _skip_reason
 from interop.safety import redact_secrets
 from interop.signer import require_signer
 
-__all__ = ["GasPolicy", "WatchEvent", "WatchStats", "Watcher"]
+__all__ = ["DEADLINE_KEYS", "GasPolicy", "WatchEvent", "WatchStats", "Watcher"]
 
 log = logging.getLogger("interop.watch")
 
-_DEADLINE_KEYS = ("timeout", "deadline", "expires_at")
+DEADLINE_KEYS = ("timeout", "deadline", "expires_at")
+"""The `HopStatus.details` keys an adapter puts a hop's deadline under (unix seconds, chain time):
+the watchdog and `interop status` read the same ones."""
 
 
 @dataclass(frozen=True)
@@ -415,7 +417,7 @@ class Watcher:
         hs = hop.status
         if hs is None:
             return None
-        at = next((hs.details.get(k) for k in _DEADLINE_KEYS if hs.details.get(k)), None)
+        at = next((hs.details.get(k) for k in DEADLINE_KEYS if hs.details.get(k)), None)
         j = self.host.journal
         if isinstance(at, int) and not isinstance(at, bool) and at > 0:
             if flow_id is not None and self._known_at.get(flow_id) != at:

@@ -845,7 +845,7 @@ async def _deadline(io: Any, rec: Any, st: Any, clock: _ChainClock) -> dict[str,
     or when only the journal is at hand, the last `deadline-at` event the watch deadline
     watchdog journaled (`interop.watch`). Alerts are the watchdog's `deadline` events (missed,
     or near and it cannot act). A finalized flow has no deadline left, but keeps its alerts."""
-    from interop.watch import _DEADLINE_KEYS  # the watchdog's keys: one definition of both
+    from interop.watch import DEADLINE_KEYS  # the watchdog's keys: one definition of both
 
     events = io.journal.events(rec.id) if rec is not None else []
     alerts = [{"at": t, "message": d} for t, w, d in events if w == "deadline"]
@@ -855,7 +855,7 @@ async def _deadline(io: Any, rec: Any, st: Any, clock: _ChainClock) -> dict[str,
     if status != "finalized":
         hs = st.hops[st.hop].status if st is not None and st.hops else None
         if hs is not None:
-            v = next((hs.details.get(k) for k in _DEADLINE_KEYS if hs.details.get(k)), None)
+            v = next((hs.details.get(k) for k in DEADLINE_KEYS if hs.details.get(k)), None)
             if isinstance(v, int) and not isinstance(v, bool) and v > 0:
                 at, hop = v, st.hop
         for _, what, detail in reversed(events) if at is None else ():
