@@ -36,7 +36,7 @@ from interop.errors import (
     RpcTimeoutError,
     RpcUnreachableError,
 )
-from interop.rpc.base import Call, Transport
+from interop.rpc.base import Call, Transport, UniformBatch
 from interop.rpc.http import DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE, scrub_urls
 from interop.rpc.logs import fetch_logs
 from interop.rpc.models import (
@@ -155,7 +155,10 @@ class ChainClient:
         """Many calls (see `Transport.batch`) within one deadline."""
         if not calls:
             return []
-        what = calls[0][0] if len({m for m, _ in calls}) == 1 else "a batch"
+        if isinstance(calls, UniformBatch):  # one method by construction: no set to build
+            what = calls.method
+        else:
+            what = calls[0][0] if len({m for m, _ in calls}) == 1 else "a batch"
         return await self._bounded(what, lambda: self.transport.batch(calls))
 
     async def _bounded(self, what: str, fn: Callable[[], Awaitable[T]]) -> T:
