@@ -37,7 +37,13 @@ from interop.adapters.base import (
     check_ref,
     estimate_sender,
 )
-from interop.adapters.opstack.common import call_one, check_pair, resolve_pair, send_fn
+from interop.adapters.opstack.common import (
+    OpContracts,
+    call_one,
+    check_pair,
+    resolve_pair,
+    send_fn,
+)
 from interop.adapters.opstack.deposit import (
     build_deposit,
     deposit_eth,
@@ -63,10 +69,10 @@ from interop.adapters.opstack.withdraw import (
     build_initiate_withdrawal,
     finalize_withdrawal,
     game_cadence,
-    get_withdrawal_status,
     get_withdrawals,
     initiate_withdrawal,
     prove_withdrawal,
+    withdrawal_status,
 )
 from interop.aliasing import apply_l1_to_l2_alias
 from interop.chains.model import Chain, ContractName, Stack
@@ -439,9 +445,10 @@ class OpStackAdapter:
             except InteropError as exc:
                 out[i] = exc
         reads: Reads | None = None
+        c: OpContracts | None = None
         if todo and d is Direction.L2_TO_L1:
             try:
-                await resolve_pair(l1, l2)
+                c = await resolve_pair(l1, l2)
                 reads = await BatchReads.at(l1)
             except InteropError as exc:
                 for i, _ in todo:
@@ -453,7 +460,7 @@ class OpStackAdapter:
                 if reads is None:
                     out[i] = await self.status(ctx, refs[i])
                 else:
-                    out[i] = await self._withdrawal_status(l1, l2, data, reads)
+                    out[i] = await self._withdrawal_status(l1, l2, data, reads, c)
             except InteropError as exc:
                 out[i] = exc
 
@@ -461,10 +468,16 @@ class OpStackAdapter:
         return [s for s in out if s is not None]
 
     async def _withdrawal_status(
-        self, l1: ChainClient, l2: ChainClient, data: OpRefData, reads: Reads
+        self,
+        l1: ChainClient,
+        l2: ChainClient,
+        data: OpRefData,
+        reads: Reads,
+        contracts: OpContracts | None = None,
     ) -> FlowStatus:
         assert data.withdrawal is not None and data.l2_block is not None
-        st = await get_withdrawal_status(l1, l2, data.withdrawal, data.l2_block, reads=reads)
+        c = check_pair(l1, l2) if contracts is None else contracts
+        st = await withdrawal_status(reads, c, data.withdrawal, data.l2_block)
         next_step = {Status.READY_TO_PROVE: "prove", Status.READY_TO_FINALIZE: "finalize"}.get(
             st.status
         )

@@ -217,16 +217,11 @@ class BatchReads:
         return await asyncio.shield(fut) if not fut.done() else fut.result()
 
     async def fn(self, to: str, fn: Fn, *args: Any) -> tuple[Any, ...]:
+        # shared through `call`'s memo of the raw answer; decoding again is cheap for the
+        # one-word answers flows read for themselves, and larger shared answers are read
+        # inside a `once` (withdraw.py), so decoded once
         c = _codec(fn)
-        key = ("fn", to, fn, args)
-        fut = self._memo.get(key)
-        if fut is None:
-
-            async def read() -> tuple[Any, ...]:
-                return c.decode(await self.call(to, c.encode(args)))
-
-            fut = self._memo[key] = asyncio.ensure_future(read())
-        return await asyncio.shield(fut) if not fut.done() else fut.result()  # type: ignore[no-any-return]
+        return c.decode(await self.call(to, c.encode(args)))
 
     async def call(self, to: str, data: bytes) -> bytes:
         key = (to, data)
