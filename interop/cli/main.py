@@ -1363,7 +1363,7 @@ def _parser() -> argparse.ArgumentParser:
     sp = add(
         "status",
         "status of a flow (journal id or tx hash), or list flows",
-        "a flow with a deadline (an Arbitrum retryable expires 7 days after creation) shows"
+        "a flow with a deadline (a message that must be redeemed or claimed in time) shows"
         " when it expires, or that it was missed, and the alerts of `interop watch`",
     )
     flowopts(sp, key=False)
