@@ -28,7 +28,7 @@ from eth_abi.abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
 
 from interop.abi import event_topic
-from interop.actions.tx import send_transaction, wait_for_receipt
+from interop.actions.tx import estimate_gas_limit, send_transaction, wait_for_receipt
 from interop.adapters.arbitrum.common import ArbContracts, call_fn
 from interop.client import ChainClient
 from interop.errors import (
@@ -98,6 +98,15 @@ ASSERTION_CONFIRMED_TOPIC = event_topic("AssertionConfirmed(bytes32,bytes32,byte
 _CONFIRMED = 2  # AssertionStatus.Confirmed
 
 
+SEND_GAS_HEADROOM = 100_000
+"""Gas above the estimate for an ArbSys send. Appending to the send Merkle accumulator costs one
+storage update per level it merges, and how many it merges depends on how many sends came
+first (a send at a power-of-two boundary merges ~log2(sends) levels more). A transaction signed
+now may be broadcast later, when it is resumed after a crash (it is journaled before broadcast
+and never re-signed), so it must cover a later position; a CI run saw such a resumed send run
+out of gas and emit no `L2ToL1Tx`. Unused gas is not paid for."""
+
+
 @dataclass(frozen=True)
 class L2Call:
     to: Address
@@ -135,7 +144,10 @@ async def withdraw(
     l2: ChainClient, signer: Signer, call: L2Call, *, timeout: float = 60.0
 ) -> tuple[Receipt, F.L2ToL1Tx]:
     """Send the ArbSys call and return the receipt and its `L2ToL1Tx`."""
-    tx_hash = await send_transaction(l2, signer, to=call.to, value=call.value, data=call.data)
+    gas = await estimate_gas_limit(l2, signer.address, to=call.to, value=call.value, data=call.data)
+    tx_hash = await send_transaction(
+        l2, signer, to=call.to, value=call.value, data=call.data, gas=gas + SEND_GAS_HEADROOM
+    )
     rcpt = await wait_for_receipt(l2, tx_hash, timeout=timeout)
     sends = sends_from_receipt(rcpt)
     if not sends:
