@@ -50,6 +50,7 @@ from interop.devnet.core import Devnet
 from interop.errors import InteropError, RpcResponseError
 from interop.lookup import flow_from_tx
 from interop.rpc.base import Call, Transport
+from interop.scan import journal_found_flow
 from interop.sweep import status_sweep
 from interop.types import to_address
 from interop.units import ether
@@ -190,21 +191,7 @@ async def import_flows(io: Any, hashes: list[str], source: int, targets: list[An
         async with sem:
             flow = await flow_from_tx(fresh, io.adapters, src, targets, h)
         r = flow.record
-        fid = j.create_flow(
-            kind=r.kind,
-            source_chain=r.source_chain,
-            target_chain=r.target_chain,
-            value=r.value,
-            recipient=r.recipient,
-            sender=r.sender,
-            data=r.data,
-            options={**dict(r.options), "scanned": True},
-            hops=[(x.adapter, x.direction, x.source_chain, x.target_chain) for x in r.hops],
-        )
-        for x in r.hops:
-            if x.ref is not None:
-                j.set_hop_ref(fid, x.index, x.ref)
-        j.add_event(fid, "imported by scan", h)
+        journal_found_flow(j, r, h)
 
     await asyncio.gather(*(one(h) for h in hashes))
     return len(hashes)

@@ -25,11 +25,12 @@ from dataclasses import dataclass
 from interop.chains.model import Chain
 from interop.errors import InputError, InteropError, MessageNotFoundError
 from interop.flows import FlowHost
+from interop.journal import FlowRecord, Journal
 from interop.lookup import flow_from_tx
 from interop.routes import AdapterRegistry
 from interop.types import to_address
 
-__all__ = ["DEFAULT_WINDOW", "ScanResult", "scan_address"]
+__all__ = ["DEFAULT_WINDOW", "ScanResult", "journal_found_flow", "scan_address"]
 
 DEFAULT_WINDOW = 10_000
 """Blocks scanned back from each chain's head when no `since` is given."""
@@ -115,6 +116,14 @@ async def _one_tx(
     r = flow.record
     if not persist:
         return ScanResult(chain.id, tx_hash, None, False, r.target_chain)
+    fid = journal_found_flow(j, r, tx_hash)
+    return ScanResult(chain.id, tx_hash, fid, True, r.target_chain)
+
+
+def journal_found_flow(j: Journal, r: FlowRecord, tx_hash: str) -> str:
+    """Write a flow recognised from its initiating transaction (`lookup.flow_from_tx`) into the
+    journal, marked `scanned`, with its hops' refs and an "imported by scan" event; its id.
+    Does not check whether the journal knows the transaction already (the caller does)."""
     fid = j.create_flow(
         kind=r.kind,
         source_chain=r.source_chain,
@@ -130,4 +139,4 @@ async def _one_tx(
         if h.ref is not None:
             j.set_hop_ref(fid, h.index, h.ref)
     j.add_event(fid, "imported by scan", tx_hash)
-    return ScanResult(chain.id, tx_hash, fid, True, r.target_chain)
+    return fid
