@@ -112,10 +112,16 @@ async def test_statuses_hook_reports_a_bad_ref_without_failing_the_others(
         ctx = AdapterContext(io.client(OP), io.client(L1))
         bad = FlowRef("opstack", Direction.L2_TO_L1, FlowKind.ETH, OP, L1, "0x" + "11" * 32)
         elsewhere = FlowRef("opstack", Direction.L2_TO_L1, FlowKind.ETH, 902, L1, refs[0].tx_hash)
+        # the devnet's relayer proposes output roots in the background, so a withdrawal may go
+        # from waiting to ready to prove while this runs: each batched answer must be what the
+        # flow-by-flow read said just before it or just after it
+        before = [_key(await adapter.status(ctx, r)) for r in refs]
         got = await adapter.statuses(ctx, [refs[0], bad, refs[1], elsewhere, refs[2]])
+        after = [_key(await adapter.status(ctx, r)) for r in refs]
         assert isinstance(got[1], InputError)  # no withdrawal in its data
         assert isinstance(got[3], UnsupportedOperationError)  # another chain's flow
         ok = [got[0], got[2], got[4]]
         assert all(isinstance(s, FlowStatus) for s in ok), got
-        assert [_key(s) for s in ok] == [_key(await adapter.status(ctx, r)) for r in refs]
+        for s, b, a in zip(ok, before, after, strict=True):
+            assert _key(s) in (b, a), (s, b, a)
         assert all(s.status in (Status.WAITING_TO_PROVE, Status.READY_TO_PROVE) for s in ok)
