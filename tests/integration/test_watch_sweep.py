@@ -61,7 +61,18 @@ async def test_sweep_agrees_with_flow_by_flow_in_far_fewer_requests(
         one_by_one = await status_sweep(io, recs, batched=False)
         swept = await status_sweep(io, recs)
         assert all(not isinstance(s, Exception) for s in swept.states), swept.states
-        assert [_key(s) for s in swept.states] == [_key(s) for s in one_by_one.states]
+        # chain time moves while the two sweeps run (the devnet's relayers mine L1 blocks in the
+        # background), so a proven withdrawal may become ready to finalize between them: where
+        # they differ, the swept answer must be what a flow-by-flow read says after it
+        differ = [
+            i
+            for i, (a, b) in enumerate(zip(swept.states, one_by_one.states, strict=True))
+            if _key(a) != _key(b)
+        ]
+        again = await status_sweep(io, [recs[i] for i in differ], batched=False)
+        for i, s in zip(differ, again.states, strict=True):
+            assert _key(swept.states[i]) == _key(s), (recs[i].id, swept.states[i], s)
+        assert len(differ) <= 5, differ  # only proven and Arbitrum flows move on their own
         natives = {s.native for s in swept.states if not isinstance(s, Exception)}
         assert {"ready-to-prove", "finalized"} <= natives, natives
         assert natives & {"waiting-to-finalize", "ready-to-finalize"}, natives
