@@ -47,6 +47,14 @@ file and what is wrong: it is never used silently, and no `sqlite3` exception re
 `Journal(path, read_only=True)` reads a snapshot (migrated in memory when older) and never
 writes the file.
 
+Lookup by transaction hash (`find_by_tx`, which `interop scan` asks once per candidate
+transaction) is two index lookups: `txs` by hash, then `hop_txs`, which holds every 32-byte hash
+each hop's ref names (its initiating transaction and any hash in the adapter's data: see
+`ref_hashes`). `set_hop_ref` writes a hop's `hop_txs` rows in the transaction that writes its
+ref; schema 4's migration back-fills them from the stored refs. A process of an older release
+that is still running when another migrates the file does not write `hop_txs` (an older release
+refuses to open a migrated journal, so this lasts until it exits): run one release at a time.
+
 Flow references are stored as `FlowRef.to_json()`, which carries the adapter's ref-codec
 `version` (absent in rows written before it existed: version 1). The journal hands them back as
 stored; the adapter's `decode_ref` upgrades old ref data where it is used.
@@ -59,6 +67,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -94,13 +103,15 @@ __all__ = [
     "decode_raw_tx",
     "default_journal_path",
     "open_journal",
+    "ref_hashes",
 ]
 
 _E = TypeVar("_E", bound=BaseException)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """1: the first release (wrote no `user_version`); 2: each transaction's sender and nonce;
-3: the `meta` table (which release created the journal, which wrote its schema)."""
+3: the `meta` table (which release created the journal, which wrote its schema); 4: the
+`hop_txs` table, every hash each hop's ref names, indexed (`find_by_tx` without a scan)."""
 
 # flow states the journal itself writes besides the uniform `Status` values
 ABANDONED = "abandoned"
@@ -164,8 +175,17 @@ _TABLES: dict[str, str] = {
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 )""",
+    "hop_txs": """CREATE TABLE hop_txs (
+    flow_id TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    tx_hash TEXT NOT NULL,
+    PRIMARY KEY (flow_id, idx, tx_hash)
+) WITHOUT ROWID""",
 }
-_INDEXES = ("CREATE INDEX IF NOT EXISTS txs_hash ON txs(tx_hash)",)
+_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS txs_hash ON txs(tx_hash)",
+    "CREATE INDEX IF NOT EXISTS hop_txs_hash ON hop_txs(tx_hash)",
+)
 _FLOW_COLS = (
     "id, kind, source_chain, target_chain, value, recipient, sender, data, options, status,"
     " native, done, error, created, updated"
@@ -186,12 +206,43 @@ def _columns(version: int) -> dict[str, set[str]]:
         "txs": _names(_TX_COLS),
         "events": {"seq", "flow_id", "at", "what", "detail"},
         "meta": {"key", "value"},
+        "hop_txs": {"flow_id", "idx", "tx_hash"},
     }
+    if version < 4:
+        del cols["hop_txs"]
     if version < 3:
         del cols["meta"]
     if version < 2:
         cols["txs"] -= {"sender", "nonce"}
     return cols
+
+
+_HASH_IN_REF = re.compile(r'"(0x[0-9a-fA-F]{64})"')
+
+
+def ref_hashes(ref_json: str) -> list[str]:
+    """Every 32-byte hash a stored ref (`FlowRef.to_json()`) names, lower-case, once each, in
+    order: its initiating transaction (`tx_hash`) and whatever its adapter's `data` holds (an L2
+    transaction hash, a retryable ticket id, a message hash).
+
+    Why the text and not the decoded fields: `find_by_tx` used to match `ref LIKE '%"<hash>"%'`
+    (any JSON string equal to the hash, ASCII case ignored) over every hop. This finds exactly
+    those strings, so the `hop_txs` index answers what that scan answered, for refs of any adapter
+    and any codec version (including rows written before `data` had versions), without the
+    journal knowing which adapter field holds a transaction hash."""
+    return list(dict.fromkeys(m.lower() for m in _HASH_IN_REF.findall(ref_json)))
+
+
+def _index_hop(db: Any, flow_id: str, hop: int, ref_json: str | None) -> None:
+    """Replace hop (`flow_id`, `hop`)'s rows of `hop_txs` by the hashes of `ref_json`. Called in
+    the transaction that writes the ref (both journals), so the index never disagrees with it."""
+    db.execute("DELETE FROM hop_txs WHERE flow_id = ? AND idx = ?", (flow_id, hop))
+    hashes = ref_hashes(ref_json) if ref_json else []
+    if hashes:
+        db.executemany(
+            "INSERT INTO hop_txs (flow_id, idx, tx_hash) VALUES (?,?,?)",
+            [(flow_id, hop, h) for h in hashes],
+        )
 
 
 def _release() -> str:
@@ -230,6 +281,13 @@ def _to_v3(db: sqlite3.Connection) -> None:
     db.execute(_TABLES["meta"])
 
 
+def _to_v4(db: sqlite3.Connection) -> None:
+    db.execute(_TABLES["hop_txs"])
+    rows = db.execute("SELECT flow_id, idx, ref FROM hops WHERE ref IS NOT NULL").fetchall()
+    for row in rows:
+        _index_hop(db, str(row["flow_id"]), int(row["idx"]), str(row["ref"]))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         2,
@@ -238,6 +296,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         _to_v2,
     ),
     Migration(3, "the meta table: which release created the journal and wrote its schema", _to_v3),
+    Migration(
+        4,
+        "the hop_txs table: every hash each hop's ref names, indexed, back-filled from the refs"
+        " (find_by_tx looked them up by scanning every ref)",
+        _to_v4,
+    ),
 )
 """Step `i` migrates schema `MIGRATIONS[i].to - 1` to `.to`; they end at `SCHEMA_VERSION`."""
 assert [m.to for m in MIGRATIONS] == list(range(2, SCHEMA_VERSION + 1))
@@ -690,11 +754,13 @@ class Journal:
         return fid
 
     def set_hop_ref(self, flow_id: str, hop: int, ref: FlowRef) -> None:
+        """Store hop `hop`'s ref and, in the same transaction, index the hashes it names."""
+        text = ref.to_json()
         with self._tx() as db:
             db.execute(
-                "UPDATE hops SET ref = ? WHERE flow_id = ? AND idx = ?",
-                (ref.to_json(), flow_id, hop),
+                "UPDATE hops SET ref = ? WHERE flow_id = ? AND idx = ?", (text, flow_id, hop)
             )
+            _index_hop(db, flow_id, hop, text)
             self._touch(db, flow_id)
 
     def set_hop_status(self, flow_id: str, hop: int, status: str, native: str) -> None:
@@ -817,18 +883,41 @@ class Journal:
             raise InputError(f"flow id prefix {shown} is ambiguous")
         return self._flow(rows[0])
 
+    _hop_index = True
+    """False only for a read-only PostgreSQL journal of a schema before `hop_txs` (it cannot be
+    migrated without writing): `find_by_tx` then scans the refs as schema 3 did."""
+
     def find_by_tx(self, tx_hash: str) -> FlowRecord | None:
-        """The flow one of whose transactions (any step, any hop) has this hash."""
+        """The flow one of whose transactions (any step, any hop) has this hash: one this journal
+        signed (the earliest signed, by `txs`), else one a hop's ref names (`hop_txs`; the
+        earliest created flow). Both are index lookups: `interop scan` asks once per candidate
+        transaction, so a scan must not cost the journal's size each time."""
         h = to_hash32(tx_hash)
         with self._read() as db:
             row = db.execute(
                 "SELECT flow_id FROM txs WHERE tx_hash = ? ORDER BY seq LIMIT 1", (h,)
             ).fetchone()
-            if row is None:
+            if row is None and self._hop_index:
                 row = db.execute(
-                    "SELECT flow_id FROM hops WHERE ref LIKE ? LIMIT 1", (f'%"{h}"%',)
+                    "SELECT x.flow_id FROM hop_txs x JOIN flows f ON f.id = x.flow_id"
+                    " WHERE x.tx_hash = ? ORDER BY f.created, x.flow_id, x.idx LIMIT 1",
+                    (h,),
                 ).fetchone()
-        return None if row is None else self.get(str(row["flow_id"]))
+            elif row is None:
+                row = db.execute(
+                    "SELECT x.flow_id FROM hops x JOIN flows f ON f.id = x.flow_id"
+                    " WHERE lower(x.ref) LIKE ? ORDER BY f.created, x.flow_id, x.idx LIMIT 1",
+                    (f'%"{h}"%',),
+                ).fetchone()
+            if row is None:
+                return None
+            # by the exact id (the primary key), not `get`'s prefix match, which scans
+            found = db.execute(
+                f"SELECT {_FLOW_COLS} FROM flows WHERE id = ?", (str(row["flow_id"]),)
+            ).fetchone()
+        if found is None:
+            raise self._bad(f"flow {row['flow_id']} of transaction {h} has no flow row")
+        return self._flow(found)
 
     def flows(self, *, unfinished: bool = False, status: str | None = None) -> list[FlowRecord]:
         """Flows oldest first: all, the unfinished ones, and/or those in journal `status`."""

@@ -22,6 +22,13 @@ worker holds a live lease on the flow, or when this journal belongs to a worker 
 whose own lease on it has expired. A worker that stalled past its lease can therefore never sign
 next to the worker that took its flow over.
 
+Schema: the same version numbers as the SQLite journal (`interop.journal.SCHEMA_VERSION`), kept
+in `meta` (`schema_version`). Opening creates what is missing and upgrades an older journal with
+`_MIGRATIONS`, inside one transaction under an advisory lock (all or nothing; two workers starting
+at once migrate it once); a journal of a newer schema is refused with a `JournalError` before
+anything is written. A read-only journal of an older schema is read as it is (schema 3 has no
+`hop_txs`: `find_by_tx` then scans the refs, as schema 3 did).
+
 Calls are synchronous, like the SQLite journal's: each is one short round trip to the database,
 and keeping them inline keeps "committed before sent" obvious. One connection per journal,
 serialized by a lock (a worker's tasks share it).
@@ -103,10 +110,33 @@ _DDL = (
     until DOUBLE PRECISION NOT NULL DEFAULT 0,
     due DOUBLE PRECISION NOT NULL DEFAULT 0
 )""",
+    """CREATE TABLE IF NOT EXISTS hop_txs (
+    flow_id TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    tx_hash TEXT NOT NULL,
+    PRIMARY KEY (flow_id, idx, tx_hash),
+    FOREIGN KEY (flow_id, idx) REFERENCES hops(flow_id, idx)
+)""",
     "CREATE INDEX IF NOT EXISTS txs_hash ON txs(tx_hash)",
     "CREATE INDEX IF NOT EXISTS txs_flow ON txs(flow_id)",
+    "CREATE INDEX IF NOT EXISTS hop_txs_hash ON hop_txs(tx_hash)",
     "CREATE INDEX IF NOT EXISTS flows_done ON flows(done, created)",
 )
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    4: (
+        # the hashes `ref_hashes` finds, found by the server (same pattern), for every stored ref
+        """INSERT INTO hop_txs (flow_id, idx, tx_hash)
+SELECT DISTINCT h.flow_id, h.idx, lower(m[1])
+FROM hops h CROSS JOIN LATERAL regexp_matches(h.ref, '"(0x[0-9a-fA-F]{64})"', 'g') AS m
+WHERE h.ref IS NOT NULL
+ON CONFLICT DO NOTHING""",
+    ),
+}
+"""What upgrades a PostgreSQL journal of schema `n - 1` to `n`, run after `_DDL` has created any
+new table: the first PostgreSQL journal was schema 3 (so steps start at 4), and `_DDL` only
+creates what is missing, so a step holds what filling the new tables of an existing journal
+takes (the SQLite journal's `MIGRATIONS` do the same there)."""
+assert sorted(_MIGRATIONS) == list(range(4, SCHEMA_VERSION + 1))
 _NOW = "extract(epoch from clock_timestamp())::double precision"
 _SCHEMA_LOCK = 0x1E7E_50C4
 """Advisory lock key held while the schema is created, so two workers starting at once do not
@@ -204,6 +234,7 @@ class PgJournal(Journal):
         with self._wrap(), pg.transaction():
             pg.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
             has_meta = pg.execute("SELECT to_regclass('meta') AS t").fetchone()["t"]
+            version = SCHEMA_VERSION
             if has_meta is not None:
                 row = pg.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
                 version = int(row["value"]) if row else 0
@@ -217,10 +248,25 @@ class PgJournal(Journal):
             if self.read_only:
                 if has_meta is None:
                     raise JournalError(f"no journal at {self.path}")
+                self._hop_index = version >= 4  # an older one is read as it is: never written
                 return
             for ddl in _DDL:
                 self._pg.execute(ddl)
             release = _release()
+            if version < SCHEMA_VERSION:  # an existing journal of an older schema: upgrade it
+                for to in range(max(version, 3) + 1, SCHEMA_VERSION + 1):
+                    for sql in _MIGRATIONS[to]:
+                        self._pg.execute(sql)
+                self._pg.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', %s), ('schema_by',"
+                    " %s), (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                    (
+                        str(SCHEMA_VERSION),
+                        release,
+                        f"migrated {version} to {SCHEMA_VERSION}",
+                        f"{release} {time.time()}",
+                    ),
+                )
             self._pg.execute(
                 "INSERT INTO meta (key, value) VALUES ('created_by', %s), ('schema_by', %s),"
                 " ('schema_version', %s) ON CONFLICT (key) DO NOTHING",
