@@ -890,34 +890,38 @@ class Journal:
     def find_by_tx(self, tx_hash: str) -> FlowRecord | None:
         """The flow one of whose transactions (any step, any hop) has this hash: one this journal
         signed (the earliest signed, by `txs`), else one a hop's ref names (`hop_txs`; the
-        earliest created flow). Both are index lookups: `interop scan` asks once per candidate
-        transaction, so a scan must not cost the journal's size each time."""
+        earliest created flow, should several refs name it).
+
+        Why index lookups only: `interop scan` asks once per candidate transaction, so an answer
+        must not cost the journal's size. Each statement is a lookup by an indexed key (no join
+        whose plan depends on the database's statistics: a PostgreSQL table just back-filled
+        has none, and its planner then hashed all of `flows`); the found flows are read by their
+        exact id (the primary key), not by `get`'s prefix match, which scans."""
         h = to_hash32(tx_hash)
         with self._read() as db:
             row = db.execute(
                 "SELECT flow_id FROM txs WHERE tx_hash = ? ORDER BY seq LIMIT 1", (h,)
             ).fetchone()
-            if row is None and self._hop_index:
-                row = db.execute(
-                    "SELECT x.flow_id FROM hop_txs x JOIN flows f ON f.id = x.flow_id"
-                    " WHERE x.tx_hash = ? ORDER BY f.created, x.flow_id, x.idx LIMIT 1",
-                    (h,),
-                ).fetchone()
-            elif row is None:
-                row = db.execute(
-                    "SELECT x.flow_id FROM hops x JOIN flows f ON f.id = x.flow_id"
-                    " WHERE lower(x.ref) LIKE ? ORDER BY f.created, x.flow_id, x.idx LIMIT 1",
-                    (f'%"{h}"%',),
-                ).fetchone()
-            if row is None:
-                return None
-            # by the exact id (the primary key), not `get`'s prefix match, which scans
-            found = db.execute(
-                f"SELECT {_FLOW_COLS} FROM flows WHERE id = ?", (str(row["flow_id"]),)
-            ).fetchone()
-        if found is None:
-            raise self._bad(f"flow {row['flow_id']} of transaction {h} has no flow row")
-        return self._flow(found)
+            if row is not None:
+                ids = [str(row["flow_id"])]
+            elif self._hop_index:
+                rows = db.execute(
+                    "SELECT DISTINCT flow_id FROM hop_txs WHERE tx_hash = ?", (h,)
+                ).fetchall()
+                ids = [str(r["flow_id"]) for r in rows]
+            else:  # a read-only PostgreSQL journal of schema 3 (see `_hop_index`)
+                rows = db.execute(
+                    "SELECT DISTINCT flow_id FROM hops WHERE lower(ref) LIKE ?", (f'%"{h}"%',)
+                ).fetchall()
+                ids = [str(r["flow_id"]) for r in rows]
+            found = []
+            for fid in ids:
+                got = db.execute(f"SELECT {_FLOW_COLS} FROM flows WHERE id = ?", (fid,)).fetchone()
+                if got is None:
+                    raise self._bad(f"flow {fid!r} of transaction {h} has no flow row")
+                found.append(got)
+        recs = [self._flow(r) for r in found]  # a row that does not decode: JournalError
+        return min(recs, key=lambda r: (r.created, r.id)) if recs else None
 
     def flows(self, *, unfinished: bool = False, status: str | None = None) -> list[FlowRecord]:
         """Flows oldest first: all, the unfinished ones, and/or those in journal `status`."""

@@ -130,6 +130,7 @@ SELECT DISTINCT h.flow_id, h.idx, lower(m[1])
 FROM hops h CROSS JOIN LATERAL regexp_matches(h.ref, '"(0x[0-9a-fA-F]{64})"', 'g') AS m
 WHERE h.ref IS NOT NULL
 ON CONFLICT DO NOTHING""",
+        "ANALYZE hop_txs",  # statistics now, not whenever autovacuum comes by
     ),
 }
 """What upgrades a PostgreSQL journal of schema `n - 1` to `n`, run after `_DDL` has created any
