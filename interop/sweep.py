@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, cast
 
 from interop.adapters.base import AdapterContext, BridgeAdapter, FlowRef, FlowStatus, statuses_of
@@ -36,6 +37,7 @@ from interop.errors import InteropError
 from interop.flows import FlowHost, FlowState, handle_for
 from interop.journal import FlowRecord, HopRecord, Journal
 from interop.rpc.base import Call, Transport
+from interop.turnbatch import TurnBatcher
 
 __all__ = ["CoalescingTransport", "CountingTransport", "SweepResult", "status_sweep"]
 
@@ -67,46 +69,15 @@ class CoalescingTransport:
 
     def __init__(self, inner: Transport) -> None:
         self.inner = inner
-        self._pending: list[tuple[str, Sequence[Any], asyncio.Future[Any]]] = []
-        self._scheduled = False
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._batcher: TurnBatcher[Call, Any] = TurnBatcher(self._send)
 
     async def request(self, method: str, params: Sequence[Any] = ()) -> Any:
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[Any] = loop.create_future()
-        self._pending.append((method, params, fut))
-        if not self._scheduled:
-            self._scheduled = True
-            loop.call_soon(self._flush)
-        return await fut
+        return await self._batcher((method, params))
 
-    def _flush(self) -> None:
-        self._scheduled = False
-        items, self._pending = self._pending, []
-        if items:
-            task = asyncio.get_running_loop().create_task(self._send(items))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    async def _send(self, items: list[tuple[str, Sequence[Any], asyncio.Future[Any]]]) -> None:
-        try:
-            if len(items) == 1:
-                m, p, fut = items[0]
-                results: list[Any] = [await self.inner.request(m, p)]
-            else:
-                results = await self.inner.batch([(m, p) for m, p, _ in items])
-        except BaseException as exc:  # the whole round trip failed: every caller hears it
-            for _, _, fut in items:
-                if not fut.done():
-                    fut.set_exception(exc)
-            return
-        for (_, _, fut), res in zip(items, results, strict=True):
-            if fut.done():
-                continue
-            if isinstance(res, BaseException):
-                fut.set_exception(res)
-            else:
-                fut.set_result(res)
+    async def _send(self, calls: list[Call]) -> Sequence[Any]:
+        if len(calls) == 1:
+            return [await self.inner.request(*calls[0])]
+        return await self.inner.batch(calls)
 
     async def batch(self, calls: Sequence[Call]) -> list[Any]:
         return await self.inner.batch(calls)
@@ -121,51 +92,21 @@ class _BatchingAdapter:
 
     def __init__(self, inner: BridgeAdapter) -> None:
         self._inner = inner
-        self._pending: dict[tuple[int, int], tuple[AdapterContext, list[Any]]] = {}
-        self._scheduled = False
-        self._tasks: set[asyncio.Task[None]] = set()
+        # per route (the sweep host's clients, kept alive here so their ids stay theirs): the
+        # context of its first caller (status reads no signer) and the route's batcher
+        self._routes: dict[
+            tuple[int, int], tuple[AdapterContext, TurnBatcher[FlowRef, FlowStatus]]
+        ] = {}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
     async def status(self, ctx: AdapterContext, ref: FlowRef) -> FlowStatus:
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[FlowStatus] = loop.create_future()
         key = (id(ctx.source), id(ctx.target))
-        group = self._pending.get(key)
-        if group is None:
-            group = self._pending[key] = (ctx, [])
-        group[1].append((ref, fut))
-        if not self._scheduled:
-            self._scheduled = True
-            loop.call_soon(self._flush)
-        return await fut
-
-    def _flush(self) -> None:
-        self._scheduled = False
-        groups, self._pending = self._pending, {}
-        for ctx, items in groups.values():
-            task = asyncio.get_running_loop().create_task(self._send(ctx, items))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    async def _send(self, ctx: AdapterContext, items: list[Any]) -> None:
-        try:
-            results = await statuses_of(self._inner, ctx, [ref for ref, _ in items])
-        except BaseException as exc:  # the hook itself failed: every flow of the group hears it
-            for _, fut in items:
-                if not fut.done():
-                    fut.set_exception(exc)
-            if not isinstance(exc, Exception):
-                raise
-            return
-        for (_, fut), res in zip(items, results, strict=True):
-            if fut.done():
-                continue
-            if isinstance(res, BaseException):
-                fut.set_exception(res)
-            else:
-                fut.set_result(res)
+        route = self._routes.get(key)
+        if route is None:
+            route = self._routes[key] = (ctx, TurnBatcher(partial(statuses_of, self._inner, ctx)))
+        return await route[1](ref)
 
 
 class _QuietJournal:

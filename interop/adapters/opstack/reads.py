@@ -12,8 +12,9 @@ more than the node answering. `withdraw.get_withdrawal_status` reads through a `
 - `BatchReads(l1, ...)`: one reader shared by every flow of a sweep on one chain. Every read is
   made at one block (pinned when the reader is made, so all flows see one consistent state),
   a read or a derived value asked by several flows (`once`) is made once, and the reads issued
-  by all flows in one event-loop turn go out together: one Multicall3 `aggregate3` `eth_call`
-  per chunk (a JSON-RPC batch of `eth_call`s where the chain has no Multicall3).
+  by all flows in one event-loop turn go out together (`interop.turnbatch`): one Multicall3
+  `aggregate3` `eth_call` per chunk (a JSON-RPC batch of `eth_call`s where the chain has no
+  Multicall3).
 
 A sub-call that failed inside `aggregate3` with revert data is that call's
 `ExecutionRevertedError`, as a direct `eth_call` would raise. One that failed without data may
@@ -32,6 +33,7 @@ from interop.chains.model import MULTICALL3
 from interop.client import ChainClient
 from interop.errors import ExecutionRevertedError, RpcResponseError
 from interop.rpc.models import decode_data
+from interop.turnbatch import TurnBatcher
 from interop.types import Address, hex_to_bytes
 
 __all__ = ["BatchReads", "DirectReads", "Reads", "decode_aggregate3", "encode_aggregate3"]
@@ -193,9 +195,9 @@ class BatchReads:
         self.multicall = multicall
         self._memo: dict[Hashable, asyncio.Future[Any]] = {}
         self._raw: dict[tuple[str, bytes], asyncio.Future[bytes]] = {}
-        self._pending: list[tuple[str, bytes, asyncio.Future[bytes]]] = []
-        self._scheduled = False
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._batcher: TurnBatcher[tuple[str, bytes], bytes] = TurnBatcher(
+            self._aggregate, max_batch=MAX_SUBCALLS
+        )
 
     @classmethod
     async def at(cls, l1: ChainClient) -> BatchReads:
@@ -227,39 +229,8 @@ class BatchReads:
         key = (to, data)
         fut = self._raw.get(key)
         if fut is None:
-            loop = asyncio.get_running_loop()
-            fut = self._raw[key] = loop.create_future()
-            self._pending.append((to, data, fut))
-            if not self._scheduled:
-                self._scheduled = True
-                loop.call_soon(self._flush)
+            fut = self._raw[key] = self._batcher.submit(key)
         return await asyncio.shield(fut) if not fut.done() else fut.result()
-
-    def _flush(self) -> None:
-        self._scheduled = False
-        items, self._pending = self._pending, []
-        for lo in range(0, len(items), MAX_SUBCALLS):
-            task = asyncio.get_running_loop().create_task(self._send(items[lo : lo + MAX_SUBCALLS]))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    async def _send(self, items: list[tuple[str, bytes, asyncio.Future[bytes]]]) -> None:
-        try:
-            results = await self._aggregate([(to, d) for to, d, _ in items])
-        except BaseException as exc:  # the round trip failed: every caller hears it
-            for _, _, fut in items:
-                if not fut.done():
-                    fut.set_exception(exc)
-            if not isinstance(exc, Exception):
-                raise
-            return
-        for (_, _, fut), res in zip(items, results, strict=True):
-            if fut.done():
-                continue
-            if isinstance(res, BaseException):
-                fut.set_exception(res)
-            else:
-                fut.set_result(res)
 
     async def _aggregate(self, calls: list[tuple[str, bytes]]) -> list[bytes | BaseException]:
         if self.multicall is not None and len(calls) > 1:
