@@ -34,6 +34,7 @@ from typing import Any, NamedTuple, TypeVar
 import rlp
 from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
+from eth_account import Account
 from eth_utils.crypto import keccak
 
 from interop.actions.tx import wait_for_receipt
@@ -98,6 +99,52 @@ class _Attempt:
 
     seen: dict[str, Any] = field(default_factory=dict)
     nonces: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _InBlock:
+    """A redeem's block as `redeem_in_block` plans it (from simulations, before the redeem is
+    sent), then the anvil hashes of what was sent; kept in `Relayer._in_block` until its retry
+    is recorded, so a step finishes a block whose builder failed part-way."""
+
+    redeem: str
+    ticket: bytes
+    frm: str
+    to: str | None
+    value: int
+    bal0: int
+    """The retry sender's balance before; it is reset to it once the block is mined."""
+    minted: int
+    """What the devnet adds to the sender for the pool's checks (the retry's gas and value)."""
+    ok: bool
+    """Whether the simulated retry succeeded (the settlement is queued before anything runs)."""
+    release: dict[str, Any]
+    retry: dict[str, Any] | None
+    settle: dict[str, Any]
+    sent: dict[str, str] = field(default_factory=dict)
+
+
+def _signed_call(raw_tx: str) -> dict[str, Any]:
+    """The call a signed tx makes (from, to, data, gas, value), read from its bytes: the redeem
+    is simulated before it is sent (legacy, 2930, 1559 or 4844 envelope)."""
+    b = hex_to_bytes(raw_tx)
+    if b and b[0] < 0x7F:  # typed: [type] || rlp([chainId, nonce, ..., gas, to, value, data, ...])
+        gas_i = {1: 3, 2: 4, 3: 4, 4: 4}.get(b[0])
+        if gas_i is None:
+            raise DevnetError(f"transaction type {b[0]} is not supported here")
+        fields = rlp.decode(b[1:])
+    else:  # legacy: rlp([nonce, gasPrice, gas, to, value, data, v, r, s])
+        gas_i, fields = 2, rlp.decode(b)
+    to, value, data = (bytes(fields[gas_i + k]) for k in (1, 2, 3))
+    call: dict[str, Any] = {
+        "from": to_address(Account.recover_transaction(b)),
+        "data": "0x" + data.hex(),
+        "gas": hex(int.from_bytes(bytes(fields[gas_i]), "big")),
+        "value": hex(int.from_bytes(value, "big")),
+    }
+    if to:
+        call["to"] = to_address("0x" + to.hex())
+    return call
 
 
 @dataclass
@@ -253,6 +300,8 @@ class Relayer:
         self._l2_redeem_scanned = -1
         self._attempts: dict[str, _Attempt] = {}
         """Retryables (by creation id) and retries (by retry tx hash) begun, not yet recorded."""
+        self._in_block: dict[str, _InBlock] = {}
+        """Redeems (by tx hash) whose block `redeem_in_block` built, retry not yet recorded."""
         self._unsure_deposit: tuple[str, int] | None = None
         """(tx id, recipient's balance before) of an ETH deposit a step began to mint."""
         self.errors = 0
@@ -661,147 +710,234 @@ class Relayer:
 
     async def redeem_in_block(self, raw_tx: str) -> str:
         """Submit a user's signed `ArbRetryableTx.redeem` and run the retry it schedules in the
-        same L2 block, as Nitro does (the shim routes such raw txs here).
+        same L2 block, as Nitro does (the shim routes such raw txs here). Returns its hash.
 
-        Automine is off while the block is built: the redeem, ArbOS' escrow release, the retry
-        (as the aliased sender) and ArbOS' settlement are queued in that order (anvil keeps
-        arrival order) and mined together. What the redeem schedules (ticket, sequence number,
-        donated gas) and whether the retry succeeds are read first from `eth_simulateV1` of the
-        same calls, because the settlement is queued before anything runs; the mined result is
-        checked against it."""
+        It runs in its own task, shielded from the caller: the shim's caller (an HTTP request)
+        may give up while this waits for the lock behind a long relayer step, and a block left
+        half-built (automine off, the retry queued but not recorded) must never result. Its
+        error, if the caller is gone, is kept in `last_error`.
+
+        The same signed bytes sent again (a client whose answer was lost re-broadcasts them)
+        find the hash known to the node and are answered with it: nothing runs twice."""
+        tx_hash = to_hash32(keccak(hex_to_bytes(raw_tx)))
+        task = asyncio.ensure_future(self._redeem_in_block(raw_tx, tx_hash))
+
+        def keep(t: asyncio.Task[str]) -> None:
+            if not t.cancelled() and t.exception() is not None:
+                self.last_error = t.exception()
+
+        task.add_done_callback(keep)
+        return await asyncio.shield(task)
+
+    async def _redeem_in_block(self, raw_tx: str, tx_hash: str) -> str:
+        """The block is planned before the redeem enters the pool, because anyone may mine the
+        L2 anvil at any moment (`Devnet.advance` mines every node directly, not under this
+        lock): what the redeem schedules (ticket, donated gas) and whether the retry succeeds
+        are read from `eth_simulateV1` of the same calls on a state without the redeem. Then,
+        with automine off, the redeem, ArbOS' escrow release, the retry (as the aliased sender)
+        and ArbOS' settlement are queued in that order and mined together.
+
+        Another party's block may still land in between and split them over two blocks (in
+        order: a block mines what is pooled so far). That is tolerated: the retry is recorded
+        from what was mined (the redeem's own `RedeemScheduled`, the retry's receipt), not from
+        the plan. Before, such a split made the simulation run the already-mined redeem a second
+        time (a wrong sequence number, so a wrong retry hash) or raised "moved" after mining and
+        recorded nothing; the shim then withheld the redeem's receipt forever. From the moment
+        the redeem may be in the pool until its retry is recorded the block is kept in
+        `_in_block`, so a failure part-way is finished by the next step, never run again."""
         async with self.lock:
+            if await self.l2.get_transaction(tx_hash) is not None:
+                return tx_hash  # known (pooled or mined): a re-broadcast, handled once already
+            redeem_call = _signed_call(raw_tx)
+            plan = await self._plan_redeem(tx_hash, redeem_call)
             await self.l2.request("evm_setAutomine", [False])
-            mined = False
             try:
-                h = str(await self.l2.request("eth_sendRawTransaction", [raw_tx]))
-                tx = await self.l2.get_transaction(h)
-                if tx is None:
-                    raise DevnetError(f"redeem {h} is not in the L2 pool")
-                redeem_call = {
-                    "from": tx["from"],
-                    "to": tx["to"],
-                    "data": tx["input"],
-                    "gas": tx["gas"],
-                    "value": tx.get("value", "0x0"),
-                }
-                sim = await self._simulate([redeem_call])
-                sched = [
-                    decode_redeem_scheduled(Log.from_rpc(_sim_log(lg, h)))
-                    for lg in sim[0].get("logs", [])
-                    if to_address(lg["address"]) == ARB_RETRYABLE_TX
-                    and lg["topics"][0] == REDEEM_SCHEDULED_TOPIC
-                ]
-                if int(sim[0].get("status", "0x0"), 16) != 1 or len(sched) != 1:
-                    return h  # a redeem that reverts schedules nothing: mined alone
-                ev = sched[0]
-                ticket = hex_to_bytes(ev.ticket_id)
-                (frm, to, value, _b, _t, _n, gas_limit, data) = abi_decode(
-                    [
-                        "address",
-                        "address",
-                        "uint256",
-                        "address",
-                        "uint64",
-                        "uint64",
-                        "uint64",
-                        "bytes",
-                    ],
-                    await self.l2.call(ARB_RETRYABLE_TX, calldata("emuTicket(bytes32)", ticket)),
-                )
-                frm = to_address(frm)
-                gas = max(ev.donated_gas, int(gas_limit), 21_000)
-                block = await self.l2.get_block("latest")
-                fee_cap = 2 * int(block.get("baseFeePerGas") or "0x0", 16) + 1
-                bal0 = await self._balance(frm)
-                # the devnet mints the retry's gas, and (for the pool's balance check only: the
-                # release runs first in the block) its value; the sender is reset to bal0 after
-                await self._add_balance(frm, gas * fee_cap + int(value))
-                release = {
-                    "from": ARBOS,
-                    "to": ARB_RETRYABLE_TX,
-                    "data": "0x" + calldata("emuRelease(bytes32)", ticket).hex(),
-                    "gas": hex(3_000_000),
-                }
-                retry: dict[str, Any] = {
-                    "from": frm,
-                    "value": hex(int(value)),
-                    "data": "0x" + bytes(data).hex(),
-                    "gas": hex(gas),
-                    "maxFeePerGas": hex(fee_cap),
-                    "maxPriorityFeePerGas": "0x0",
-                }
-                if int(to, 16):
-                    retry["to"] = to_address(to)
-                runs = gas >= min_tx_gas(bytes(data), creation=int(to, 16) == 0)
-                ok = False
-                if runs:
-                    sim = await self._simulate([redeem_call, release, retry])
-                    ok = int(sim[2].get("status", "0x0"), 16) == 1
-                settle = {
-                    "from": ARBOS,
-                    "to": ARB_RETRYABLE_TX,
-                    "data": "0x" + calldata("emuSettle(bytes32,bool)", ticket, ok).hex(),
-                    "value": hex(0 if ok else int(value)),
-                    "gas": hex(3_000_000),
-                }
-                release_h = await self.l2.request("eth_sendTransaction", [release])
-                retry_h: str | None = None
-                if runs:
-                    await self.l2.request("anvil_impersonateAccount", [frm])
-                    try:
-                        retry_h = await self.l2.request("eth_sendTransaction", [retry])
-                    finally:
-                        await self.l2.request("anvil_stopImpersonatingAccount", [frm])
-                settle_h = await self.l2.request("eth_sendTransaction", [settle])
-                await self.l2.request("evm_mine", [])
-                mined = True
-            finally:
-                if not mined:
-                    await self.l2.request("evm_mine", [])
-                await self.l2.request("evm_setAutomine", [True])
-            r_redeem = await wait_for_receipt(self.l2, h, timeout=30, check=False)
-            for name, th in (("release", release_h), ("settlement", settle_h)):
-                r = await wait_for_receipt(self.l2, th, timeout=30, check=False)
-                if not r.succeeded or r.block_number != r_redeem.block_number:
-                    raise DevnetError(f"ArbOS {name} of ticket {ev.ticket_id} failed or moved")
-            number, block_hash = r_redeem.block_number, str(r_redeem.block_hash)
-            anvil_hash: str | None = None
-            if retry_h is not None:
-                r = await wait_for_receipt(self.l2, retry_h, timeout=30, check=False)
-                if r.succeeded != ok or r.block_number != number:
-                    raise DevnetError(
-                        f"retry {ev.retry_tx_hash} ran differently from its simulation"
+                await self.l2.request("eth_sendRawTransaction", [raw_tx])
+                if plan is not None:
+                    self._in_block[tx_hash.lower()] = plan
+                    await self._add_balance(plan.frm, plan.minted)
+                    plan.sent["release"] = str(
+                        await self.l2.request("eth_sendTransaction", [plan.release])
                     )
-                anvil_hash = str(r.transaction_hash)
-            await self._set_balance(frm, bal0)
-            self.store.add(
-                EmulatedTx(
-                    hash=ev.retry_tx_hash,
-                    type=0x68,
-                    from_address=frm,
-                    to=to_address(to) if int(to, 16) else None,
-                    value=int(value),
-                    block_number=number,
-                    block_hash=block_hash,
-                    anvil_hash=anvil_hash,
-                    status=1 if ok else 0,
-                    fields={"ticketId": ev.ticket_id, "refundTo": None},
-                )
-            )
-            return h
+                    if plan.retry is not None:
+                        await self.l2.request("anvil_impersonateAccount", [plan.frm])
+                        try:
+                            plan.sent["retry"] = str(
+                                await self.l2.request("eth_sendTransaction", [plan.retry])
+                            )
+                        finally:
+                            await self.l2.request("anvil_stopImpersonatingAccount", [plan.frm])
+                    plan.sent["settle"] = str(
+                        await self.l2.request("eth_sendTransaction", [plan.settle])
+                    )
+            finally:
+                try:  # whatever was queued is mined, and automine is always restored
+                    await self.l2.request("evm_mine", [])
+                finally:
+                    await self.l2.request("evm_setAutomine", [True])
+            if plan is not None:
+                await self._finish_in_block(plan)
+            return tx_hash
 
-    async def _simulate(self, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """`eth_simulateV1` of `calls` in order, in one block on top of the latest."""
+    async def _plan_redeem(self, tx_hash: str, redeem_call: dict[str, Any]) -> _InBlock | None:
+        """What `redeem_call` will schedule and the txs that run its retry, from simulations on
+        the latest state (the redeem not yet in it); None if it schedules no retry (it reverts:
+        it is then mined alone)."""
+        sim = await self._simulate([redeem_call])
+        sched = [
+            decode_redeem_scheduled(Log.from_rpc(_sim_log(lg, tx_hash)))
+            for lg in sim[0].get("logs", [])
+            if to_address(lg["address"]) == ARB_RETRYABLE_TX
+            and lg["topics"][0] == REDEEM_SCHEDULED_TOPIC
+        ]
+        if int(sim[0].get("status", "0x0"), 16) != 1 or len(sched) != 1:
+            return None
+        ev = sched[0]
+        ticket = hex_to_bytes(ev.ticket_id)
+        t = await self._ticket(ticket)
+        frm = t.frm
+        gas = max(ev.donated_gas, t.gas_limit, 21_000)
+        block = await self.l2.get_block("latest")
+        fee_cap = 2 * int(block.get("baseFeePerGas") or "0x0", 16) + 1
+        release = {
+            "from": ARBOS,
+            "to": ARB_RETRYABLE_TX,
+            "data": "0x" + calldata("emuRelease(bytes32)", ticket).hex(),
+            "gas": hex(3_000_000),
+        }
+        call: dict[str, Any] = {
+            "from": frm,
+            "value": hex(t.value),
+            "data": "0x" + t.data.hex(),
+            "gas": hex(gas),
+            "maxFeePerGas": hex(fee_cap),
+            "maxPriorityFeePerGas": "0x0",
+        }
+        if int(t.to, 16):
+            call["to"] = to_address(t.to)
+        retry: dict[str, Any] | None = None  # below the intrinsic gas / calldata floor: none
+        ok = False
+        bal0 = await self._balance(frm)
+        minted = gas * fee_cap + t.value
+        if gas >= min_tx_gas(t.data, creation=int(t.to, 16) == 0):
+            retry = call
+            sim = await self._simulate([redeem_call, release, retry], {frm: bal0 + minted})
+            ok = int(sim[2].get("status", "0x0"), 16) == 1
+        settle = {
+            "from": ARBOS,
+            "to": ARB_RETRYABLE_TX,
+            "data": "0x" + calldata("emuSettle(bytes32,bool)", ticket, ok).hex(),
+            "value": hex(0 if ok else t.value),
+            "gas": hex(3_000_000),
+        }
+        return _InBlock(
+            redeem=tx_hash,
+            ticket=ticket,
+            frm=frm,
+            to=to_address(t.to) if int(t.to, 16) else None,
+            value=t.value,
+            # the devnet mints the retry's gas, and (for the pool's balance check only: the
+            # release runs first) its value; the sender is reset to bal0 after
+            bal0=bal0,
+            minted=minted,
+            ok=ok,
+            release=release,
+            retry=retry,
+            settle=settle,
+        )
+
+    async def _finish_in_block(self, plan: _InBlock) -> bool:
+        """Record the retry of a redeem whose block `redeem_in_block` built, from what was
+        mined; False (nothing recorded, the plan dropped) if nothing after the redeem reached
+        the pool: the retry is then run as any other manual redeem's (`_execute_retry`).
+        Checks come after the record: a retry that ran differently from its simulation, or an
+        ArbOS tx that failed, is a devnet defect and raised, but its redeem is never left
+        without a record (the shim withholds the receipt of a redeem whose retry is not)."""
+        want = {"release", "settle"} | ({"retry"} if plan.retry is not None else set())
+        if not plan.sent:
+            await self._set_balance(plan.frm, plan.bal0)
+            self._in_block.pop(plan.redeem.lower(), None)
+            return False
+        if set(plan.sent) != want:
+            raise DevnetError(
+                f"the block of redeem {plan.redeem} was left part-built ({sorted(plan.sent)} "
+                f"of {sorted(want)} sent); its ticket cannot be settled safely"
+            )
+        r_redeem = await wait_for_receipt(self.l2, plan.redeem, timeout=30, check=False)
+        ticket_id = "0x" + plan.ticket.hex()  # lower case, as topics are
+        events = [
+            decode_redeem_scheduled(lg)
+            for lg in r_redeem.logs
+            if lg.address == ARB_RETRYABLE_TX
+            and lg.topics
+            and lg.topics[0] == REDEEM_SCHEDULED_TOPIC
+            and lg.topics[1].lower() == ticket_id
+        ]
+        rcpts = {
+            k: await wait_for_receipt(self.l2, h, timeout=30, check=False)
+            for k, h in plan.sent.items()
+        }
+        await self._set_balance(plan.frm, plan.bal0)
+        self._in_block.pop(plan.redeem.lower(), None)
+        if len(events) != 1:
+            raise DevnetError(
+                f"redeem {plan.redeem} scheduled {len(events)} retries of ticket {ticket_id} "
+                "where its simulation scheduled one; its ArbOS release and settlement ran"
+            )
+        ev = events[0]
+        retry = rcpts.get("retry")
+        where = retry if retry is not None else rcpts["settle"]
+        ok = retry is not None and retry.succeeded
+        self.store.add(
+            EmulatedTx(
+                hash=ev.retry_tx_hash,
+                type=0x68,
+                from_address=plan.frm,
+                to=plan.to,
+                value=plan.value,
+                block_number=where.block_number,
+                block_hash=str(where.block_hash),
+                anvil_hash=str(retry.transaction_hash) if retry is not None else None,
+                status=1 if ok else 0,
+                fields={"ticketId": ev.ticket_id, "refundTo": None},
+            )
+        )
+        moved = {k for k, r in rcpts.items() if r.block_number != r_redeem.block_number}
+        if moved:  # another party mined a block in between: the emulation tolerates it
+            log.info(
+                "arbitrum redeem %s: %s mined after the redeem's block (another miner)",
+                plan.redeem,
+                ", ".join(sorted(moved)),
+            )
+        failed = [k for k in ("release", "settle") if not rcpts[k].succeeded]
+        if failed:
+            raise DevnetError(f"redeem {plan.redeem}: ArbOS {' and '.join(failed)} failed")
+        if ok != plan.ok:
+            raise DevnetError(
+                f"retry {ev.retry_tx_hash} of redeem {plan.redeem} ran differently from its "
+                f"simulation (succeeded: {ok}, simulated: {plan.ok})"
+            )
+        return True
+
+    async def _simulate(
+        self, calls: list[dict[str, Any]], balances: dict[str, int] | None = None
+    ) -> list[dict[str, Any]]:
+        """`eth_simulateV1` of `calls` in order, in one block on top of the latest (with the
+        given accounts' `balances` overridden)."""
+        block: dict[str, Any] = {"calls": calls}
+        if balances:
+            block["stateOverrides"] = {a: {"balance": hex(v)} for a, v in balances.items()}
         out = await self.l2.request(
-            "eth_simulateV1",
-            [{"blockStateCalls": [{"calls": calls}], "validation": False}, "latest"],
+            "eth_simulateV1", [{"blockStateCalls": [block], "validation": False}, "latest"]
         )
         result: list[dict[str, Any]] = out[0]["calls"]
         return result
 
     async def _manual_redeems(self) -> None:
         """Run the retry of every redeem that reached the node without `redeem_in_block` (a
-        contract, an impersonated send). The cursor moves only once every retry up to it is
+        contract, an impersonated send), and record the retry of one whose `redeem_in_block`
+        failed after its block was queued (its retry ran or is settled: never run again). The
+        cursor moves only once every retry up to it is
         recorded: a step that failed part-way runs again over the same redeems, the recorded
         ones are skipped and the one it was in resumes (`_execute_retry`); before, the cursor
         moved first and that retry was dropped."""
@@ -818,6 +954,9 @@ class Relayer:
             ev = decode_redeem_scheduled(lg)
             if ev.sequence_num == 0 or self.store.get(ev.retry_tx_hash):
                 continue
+            plan = self._in_block.get(str(lg.transaction_hash).lower())
+            if plan is not None and await self._finish_in_block(plan):
+                continue  # its retry ran in the block `redeem_in_block` built: recorded now
             ticket = hex_to_bytes(ev.ticket_id)
             key = ev.retry_tx_hash.lower()
             # a retry already begun runs on the ticket as it was then (a successful retry

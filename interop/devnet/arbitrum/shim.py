@@ -26,6 +26,7 @@ from interop.aliasing import apply_l1_to_l2_alias
 from interop.devnet.arbitrum.artifacts import calldata, selector
 from interop.devnet.arbitrum.relayer import EmulatedTx, EmulatedTxStore
 from interop.devnet.rpcshim import JsonRpcShim, RpcFailure
+from interop.errors import RpcResponseError
 from interop.rpc.models import Log
 from interop.spec.arbitrum.formulas import (
     ARB_RETRYABLE_TX,
@@ -99,7 +100,10 @@ class RpcShim(JsonRpcShim):
     async def dispatch(self, method: str, params: list[Any]) -> Any:
         redeem = self._redeem_in_block
         if method == "eth_sendRawTransaction" and params and redeem and _is_redeem(str(params[0])):
-            return await redeem(str(params[0]))
+            try:
+                return await redeem(str(params[0]))
+            except RpcResponseError as exc:  # anvil refused the bytes: its answer, code and all
+                raise RpcFailure(exc.code or -32000, exc.message, exc.data) from exc
         if method == "eth_getTransactionReceipt":
             return await self._receipt(str(params[0]))
         if method == "eth_getTransactionByHash":
