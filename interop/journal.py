@@ -757,10 +757,11 @@ class Journal:
         """Store hop `hop`'s ref and, in the same transaction, index the hashes it names."""
         text = ref.to_json()
         with self._tx() as db:
-            db.execute(
+            cur = db.execute(
                 "UPDATE hops SET ref = ? WHERE flow_id = ? AND idx = ?", (text, flow_id, hop)
             )
-            _index_hop(db, flow_id, hop, text)
+            if cur.rowcount:  # no such hop: nothing stored, so nothing to index (as before)
+                _index_hop(db, flow_id, hop, text)
             self._touch(db, flow_id)
 
     def set_hop_status(self, flow_id: str, hop: int, status: str, native: str) -> None:

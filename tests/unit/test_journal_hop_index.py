@@ -86,6 +86,7 @@ def test_answers_are_the_ref_scans_answers() -> None:
         j.set_hop_ref(b, 1, _ref(_h(4), child_tx_hash=upper, calldata="0x00" + _h(5)[2:]))
         j.set_hop_ref(a, 1, _ref(_h(6), old=_h(7)))
         j.set_hop_ref(a, 1, _ref(_h(6), new=_h(8)))  # a ref rewritten (a codec upgrade)
+        j.set_hop_ref(b, 2, _ref(_h(9)))  # a hop the flow does not have: nothing is stored
         for n in [*range(1, 10), 0xAB]:
             h = upper.lower() if n == 0xAB else _h(n)
             found = j.find_by_tx(h)
