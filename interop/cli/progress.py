@@ -27,7 +27,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from interop.adapters.base import Actor, PlannedStep, Status
 
@@ -199,7 +199,45 @@ class _View:
     done: bool = False
 
 
-class FlowBoard:
+class _LiveBoard:
+    """A board drawn live on the console while inside `with board:` (its `renderable()` is
+    re-drawn at `_rate` per second; on leaving, its final picture stays on screen)."""
+
+    console: Any
+    _live: Any
+    _rate: float
+
+    def renderable(self, *, final: bool = False) -> Any:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        from rich.live import Live
+
+        # stdout is never redirected (it carries the command's result); stderr writes made
+        # while the picture is up are printed above it instead of tearing it
+        self._live = Live(
+            _Lazy(self),
+            console=self.console,
+            refresh_per_second=self._rate,
+            transient=False,
+            redirect_stdout=False,
+            redirect_stderr=True,
+        )
+        try:
+            self._live.start()
+        except Exception:  # a terminal rich cannot drive: the flow goes on undrawn
+            self._live = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        live, self._live = self._live, None
+        if live is not None:
+            with contextlib.suppress(Exception):
+                live.update(self.renderable(final=True), refresh=True)
+            live.stop()
+
+
+class FlowBoard(_LiveBoard):
     """A live picture of one or more flows, fed by `Flow.complete()` / `wait()` / `resume()`
     progress events (use an instance as the `progress` callback, inside `with board:`).
 
@@ -227,33 +265,6 @@ class FlowBoard:
         self._live: Any = None
         self._rate = refresh_per_second
         self._t0 = time.monotonic()
-
-    # ---- lifecycle
-    def __enter__(self) -> FlowBoard:
-        from rich.live import Live
-
-        # stdout is never redirected (it carries the command's result); stderr writes made
-        # while the picture is up are printed above it instead of tearing it
-        self._live = Live(
-            _Lazy(self),
-            console=self.console,
-            refresh_per_second=self._rate,
-            transient=False,
-            redirect_stdout=False,
-            redirect_stderr=True,
-        )
-        try:
-            self._live.start()
-        except Exception:  # a terminal rich cannot drive: the flow goes on undrawn
-            self._live = None
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        live, self._live = self._live, None
-        if live is not None:
-            with contextlib.suppress(Exception):
-                live.update(self.renderable(final=True), refresh=True)
-            live.stop()
 
     # ---- the progress callback
     async def __call__(self, ev: Any) -> None:
@@ -458,7 +469,7 @@ class FlowBoard:
 class _Lazy:
     """Re-draws the board each time rich refreshes (so countdowns and spinners move)."""
 
-    def __init__(self, board: FlowBoard | WatchBoard) -> None:
+    def __init__(self, board: _LiveBoard) -> None:
         self.board = board
 
     def __rich__(self) -> Any:
@@ -489,7 +500,7 @@ class _Row:
     at: float = field(default_factory=time.monotonic)
 
 
-class WatchBoard:
+class WatchBoard(_LiveBoard):
     """`interop watch` on a terminal: the flows in hand (status, next step, who, when), counts
     since the start, and notable events (done, failed, deadline, gave up...) printed above.
     Use an instance as the Watcher's `on_event`, inside `with board:`."""
@@ -515,30 +526,6 @@ class WatchBoard:
         self._rate = refresh_per_second
         self._t0 = time.monotonic()
         self.stopping = False
-
-    def __enter__(self) -> WatchBoard:
-        from rich.live import Live
-
-        self._live = Live(
-            _Lazy(self),
-            console=self.console,
-            refresh_per_second=self._rate,
-            transient=False,
-            redirect_stdout=False,
-            redirect_stderr=True,
-        )
-        try:
-            self._live.start()
-        except Exception:  # a terminal rich cannot drive: the flow goes on undrawn
-            self._live = None
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        live, self._live = self._live, None
-        if live is not None:
-            with contextlib.suppress(Exception):
-                live.update(self.renderable(final=True), refresh=True)
-            live.stop()
 
     def __call__(self, ev: Any) -> None:
         now = time.monotonic()
