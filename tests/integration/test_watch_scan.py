@@ -20,16 +20,6 @@ from tests.integration.test_watch import ARB, L1, OP, OP2, RECORDER_CODE, _fresh
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "KNOWN OPEN DEFECT (2 of the last 3 full runs): the redeem that watch sends on the "
-        "Arbitrum devnet gets no receipt within 60 s; suspected: the devnet's redeem_in_block "
-        "waits on the relayer's lock behind a long step. watch itself reports it correctly (hash, "
-        "may have executed). The same scan -> watch path across processes is covered by "
-        "test_watch_processes.py. Remove this marker once the devnet is fixed."
-    ),
-)
 async def test_scan_imports_flows_started_elsewhere_and_watch_finishes_them(
     devnet: Devnet, tmp_path: Path
 ) -> None:
