@@ -155,41 +155,22 @@ async def _mined(l2: ChainClient, address: str, upto: int, txs: list[Any], first
     raise RuntimeError(f"withdrawals not mined: nonce {got}, wanted {upto}")
 
 
-class _Fresh:
-    """`io` as a flow host whose journal knows none of the transactions being imported (they
-    were just sent), so `flow_from_tx` skips its journal lookup (see `import_flows`)."""
-
-    def __init__(self, io: Any) -> None:
-        self.io = io
-        self.signer = io.signer
-        self.journal = self
-
-    def find_by_tx(self, tx_hash: str) -> None:
-        return None
-
-    def client(self, ref: Any) -> ChainClient:
-        return self.io.client(ref)  # type: ignore[no-any-return]
-
-    def adapter(self, name: str) -> Any:
-        return self.io.adapter(name)
-
-
 async def import_flows(io: Any, hashes: list[str], source: int, targets: list[Any]) -> int:
     """Journal the flows these transactions started, as `interop scan` does for each
     transaction it finds (`interop.scan`): the flow is recognised by `interop.lookup.flow_from_tx`
     (each route's adapter `flow_from_tx`) and journaled with its hops and refs, marked
-    `scanned`, with an "imported by scan" event. Concurrently (64 at a time), and without
-    `scan`'s check that the journal does not know the transaction yet: it looks each hash up
-    in every hop's ref (`Journal.find_by_tx`), a full table scan per transaction, which at
-    10,000 flows costs minutes; these were sent just now."""
+    `scanned`, with an "imported by scan" event. Concurrently (64 at a time), with `scan`'s
+    check that the journal does not know the transaction yet (`Journal.find_by_tx`, an index
+    lookup since journal schema 4)."""
     src = io.client(source).chain
-    fresh = _Fresh(io)
     j = io.journal
     sem = asyncio.Semaphore(64)
 
     async def one(h: str) -> None:
         async with sem:
-            flow = await flow_from_tx(fresh, io.adapters, src, targets, h)
+            if io.journal.find_by_tx(h) is not None:
+                return
+            flow = await flow_from_tx(io, io.adapters, src, targets, h)
         r = flow.record
         journal_found_flow(j, r, h)
 

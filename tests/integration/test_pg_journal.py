@@ -12,7 +12,7 @@ import pytest
 
 from interop.adapters.base import Direction, FlowKind, FlowRef
 from interop.errors import InputError, JournalError, RpcUnreachableError
-from interop.journal import Journal, RecordingSigner, open_journal
+from interop.journal import SCHEMA_VERSION, Journal, RecordingSigner, open_journal
 from interop.signer import account_from_key
 from interop.types import to_hash32
 from tests.helpers.postgres import PgServer, find_bin, pg_server
@@ -88,7 +88,7 @@ def test_url_selects_postgres_and_rows_roundtrip(url: str) -> None:
         assert [f.id for f in j2.flows(unfinished=True)] == [fid]
         j2.set_status(fid, "finalized", "finalized", done=True)
         assert j2.flows(unfinished=True) == [] and len(j2.flows()) == 1
-        assert j2.schema_version == 3 and "created_by" in j2.meta()
+        assert j2.schema_version == SCHEMA_VERSION and "created_by" in j2.meta()
         assert "***" not in j2.path  # no password in this URL; a password is never shown
     from interop.journal_pg import _shown
 
@@ -180,7 +180,7 @@ def test_two_journals_create_the_schema_at_once(server: PgServer) -> None:
         t.join()
     assert errors == []
     with Journal(url) as j:
-        assert j.schema_version == 3
+        assert j.schema_version == SCHEMA_VERSION
 
 
 def test_unreachable_server_is_a_journal_error() -> None:
