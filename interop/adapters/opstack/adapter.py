@@ -17,6 +17,7 @@ acts while the challenge window runs. A failed message (NEEDS_MANUAL_ACTION) is 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Sequence
 
 from eth_abi.exceptions import DecodingError
@@ -323,16 +324,7 @@ class OpStackAdapter:
         data = OpRefData.decode(ref.data, ref.version)
         if ref.version == REF_VERSION:
             return ref
-        return FlowRef(
-            adapter=ref.adapter,
-            direction=ref.direction,
-            kind=ref.kind,
-            source_chain=ref.source_chain,
-            target_chain=ref.target_chain,
-            tx_hash=ref.tx_hash,
-            data=data.encode(),
-            version=REF_VERSION,
-        )
+        return dataclasses.replace(ref, data=data.encode(), version=REF_VERSION)
 
     async def plan(
         self, ctx: AdapterContext, direction: Direction, kind: FlowKind

@@ -27,6 +27,7 @@ Refusal codes (`refusals`, waived with `waive={code}`):
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -213,16 +214,7 @@ class SuperchainAdapter:
         data = SuperchainRefData.decode(ref.data, ref.version)
         if ref.version == REF_VERSION:
             return ref
-        return FlowRef(
-            adapter=ref.adapter,
-            direction=ref.direction,
-            kind=ref.kind,
-            source_chain=ref.source_chain,
-            target_chain=ref.target_chain,
-            tx_hash=ref.tx_hash,
-            data=data.encode(),
-            version=REF_VERSION,
-        )
+        return dataclasses.replace(ref, data=data.encode(), version=REF_VERSION)
 
     async def plan(
         self, ctx: AdapterContext, direction: Direction, kind: FlowKind
