@@ -8,7 +8,7 @@ dispute game list once per flow cost more than the node answering.
 
 How: every flow's own `Flow.status()` runs concurrently (so the flow logic, hop by hop, and
 what is written to the journal are the ones a single `status()` has), with three changes below
-it, all per sweep:
+it, all per sweep (the first two group a turn's calls with `interop.turnbatch.TurnBatcher`):
 
 - adapters: the `status()` calls all flows make in one event-loop turn are grouped by route and
   handed to the adapter's optional batch hook (`interop.adapters.base.statuses_of`): an adapter
