@@ -502,11 +502,43 @@ async def _via_override(client: ChainClient, packed: bytes, n: int, block: Block
     return decode_packed_balances(raw, n)
 
 
+_MC3_HEX: dict[tuple[str, int], tuple[str, str]] = {}
+_PAD28_HEX: Final = bytes(28).hex()
+
+
+def _multicall3_hex(multicall3: str, packed: bytes, n: int) -> HexStr:
+    """`encode_multicall3_balances` as hex, written as hex: the fixed parts (selector, heads,
+    the 172 bytes around each address) are hex made once per (Multicall3, count), the addresses'
+    hex is one `bytes.hex` of the packed list, and one join makes the payload. Building the
+    bytes and converting them (and the `0x` concatenation) cost ~2x more and ~3 x 450 KB of
+    short-lived buffers per 1,000 balances."""
+    parts = _MC3_HEX.get((multicall3, n))
+    if parts is None:
+        target = bytes(12) + bytes.fromhex(multicall3[2:])
+        elem_prefix = target + (1).to_bytes(32, "big") + (0x60).to_bytes(32, "big")
+        elem_prefix += (36).to_bytes(32, "big") + _SEL_GET_ETH_BALANCE + bytes(12)
+        head = _SEL_AGGREGATE3 + (0x20).to_bytes(32, "big") + _aggregate3_heads(n) + elem_prefix
+        parts = (head.hex(), (bytes(28) + elem_prefix).hex())
+        if len(_MC3_HEX) >= 16:
+            _MC3_HEX.clear()
+        _MC3_HEX[(multicall3, n)] = parts
+    head_hex, sep_hex = parts
+    pieces = [sep_hex] * (2 * n + 1)  # head, address, filler, address, ..., address, padding
+    pieces[0] = head_hex
+    pieces[1::2] = packed.hex(",", 20).split(",")
+    pieces[-1] = _PAD28_HEX
+    return HexStr.join_hex(pieces)
+
+
 async def _via_multicall3(client: ChainClient, packed: bytes, n: int, block: BlockTag) -> list[int]:
     mc = client.chain.multicall3
     if mc is None:
         raise _Unsupported(f"chain {client.chain.name} has no Multicall3 in its chain data")
-    raw = await _eth_call(client, mc, encode_multicall3_balances(mc, packed), block)
+    if not n:
+        raw = await _eth_call(client, mc, encode_multicall3_balances(mc, packed), block)
+    else:
+        params: list[Any] = [{"to": mc, "data": _multicall3_hex(str(mc), packed, n)}, _tag(block)]
+        raw = _data(await client.request("eth_call", params))
     return decode_multicall3_balances(raw, n)
 
 

@@ -286,9 +286,30 @@ def _encode_batch(calls: Sequence[Call], lo: int, hi: int) -> bytes:
     return ("[" + ",".join(parts) + "]").encode()
 
 
+_ID_PIECES: dict[tuple[str, int, int], list[str]] = {}
+
+
+def _id_pieces(mid: str, lo: int, hi: int) -> list[str]:
+    """`{"jsonrpc":"2.0","id":<k><mid>` for k in lo..hi-1, a comma before all but the first.
+
+    Cached per (method, chunk): a poller sends the same chunks again and again, and these
+    pieces are 4 of the 5 strings per call the uniform body is joined from.
+    """
+    key = (mid, lo, hi)
+    pieces = _ID_PIECES.get(key)
+    if pieces is None:
+        pieces = [f",{_ITEM_HEAD}{k}{mid}" for k in range(lo, hi)]
+        if pieces:
+            pieces[0] = pieces[0][1:]
+        if len(_ID_PIECES) >= 64:
+            _ID_PIECES.clear()
+        _ID_PIECES[key] = pieces
+    return pieces
+
+
 def _encode_uniform(calls: Sequence[Call], lo: int, hi: int) -> bytes | None:
     """`_encode_batch` for calls of one method whose params are all strings (eth_getBalance,
-    eth_getCode...), in one go: joins in C, then one check of the whole body; None otherwise.
+    eth_getCode...), in one go: one join in C, then one check of the whole body; None otherwise.
 
     The body is written as if no string needed escaping, then checked: printable ASCII
     without a backslash, and exactly the quotes the structure and 2 per parameter make (a
@@ -297,7 +318,7 @@ def _encode_uniform(calls: Sequence[Call], lo: int, hi: int) -> bytes | None:
     """
     n = hi - lo
     try:
-        tail = '"]},'
+        tail = '"]}'
         if type(calls) is UniformBatch:
             # (arg, *rest): the args go in as they are, the shared rest is part of the tail
             method = calls.method
@@ -311,28 +332,21 @@ def _encode_uniform(calls: Sequence[Call], lo: int, hi: int) -> bytes | None:
             if len(methods) != 1:
                 return None
             (method,) = methods
-            params = list(map(_second, part))
-            count = sum(map(len, params))
+            params = list(map('","'.join, map(_second, part)))
+            count = sum(map(len, map(_second, part)))
         mj = _method_json(method)
         if mj != f'"{method}"':
             return None
         mid = f',"method":{mj},"params":["'
-        body = (
-            "["
-            + "".join(
-                itertools.chain.from_iterable(
-                    zip(
-                        itertools.repeat(_ITEM_HEAD, n),
-                        map(str, range(lo, hi)),
-                        itertools.repeat(mid, n),
-                        params if type(calls) is UniformBatch else map('","'.join, params),
-                        itertools.repeat(tail, n),
-                        strict=True,
-                    )
-                )
-            )[:-1]
-            + "]"
-        )
+        if len(params) != n:
+            return None
+        # the pieces laid out by slice assignment: ~3x cheaper than a chain of zips
+        pieces: list[Any] = [tail] * (3 * n + 2)
+        pieces[0] = "["
+        pieces[1:-1:3] = _id_pieces(mid, lo, hi)
+        pieces[2:-1:3] = params
+        pieces[-1] = "]"
+        body = "".join(pieces)
     except (TypeError, ValueError):
         return None
     if not body.isascii():
@@ -800,17 +814,49 @@ def _quick_single(raw: bytes, rid: int) -> dict[str, Any] | None:
     head = b'{"jsonrpc":"2.0","id":%d,"result":"' % rid
     if not raw.startswith(head):
         return None
-    body = raw.rstrip(b" \t\n\r")
-    if not body.endswith(b'"}') or body.translate(None, _PLAIN) != b'"' * 10:
+    end = _content_end(raw)
+    if not raw.endswith(b'"}', 0, end) or raw.translate(None, _PLAIN) != b'"' * 10 + _unplain(
+        raw[end:]
+    ):
         return None
-    value = str(memoryview(body)[len(head) : len(body) - 2], "ascii")
+    value = str(memoryview(raw)[len(head) : end - 2], "ascii")
     return {"jsonrpc": "2.0", "id": rid, "result": value}
 
 
+def _unplain(tail: bytes) -> bytes:
+    """What `translate(None, _PLAIN)` leaves of trailing whitespace (all but the spaces)."""
+    return tail.translate(None, _PLAIN) if tail else b""
+
+
+def _content_end(raw: bytes) -> int:
+    """The length of `raw` without trailing JSON whitespace, found without copying `raw`
+    (`rstrip` would copy a large answer whole, as nodes end it with a newline)."""
+    end = len(raw)
+    while end and raw[end - 1] in b" \t\n\r":
+        end -= 1
+    return end
+
+
 _QUICK_HEAD: Final = b'[{"jsonrpc":"2.0","id":'
-_QUICK_SEP: Final = '"},{"jsonrpc":"2.0","id":'  # the first one's '"},' is cut off below
 _QUICK_MID: Final = ',"result":"'
-_QUICK_RESULT: Final = re.compile(r'"result":"([^"\\]*)"')
+# no backslash in the class: the quote count in `_quick_results` already rules escapes out
+_QUICK_RESULT: Final = re.compile(r'result":"([^"]*)')
+_QUICK_PIECES: dict[tuple[int, int], list[str]] = {}
+
+
+def _quick_pieces(lo: int, hi: int) -> list[str]:
+    """The usual batch answer for ids lo..hi-1 in pieces, every other one a slot for a result
+    (empty here): what `_quick_results` fills in and compares. Cached per chunk."""
+    pieces = _QUICK_PIECES.get((lo, hi))
+    if pieces is None:
+        pieces = ['"}]'] * (2 * (hi - lo) + 1)
+        pieces[0:-1:2] = [f'"}},{{"jsonrpc":"2.0","id":{k}{_QUICK_MID}' for k in range(lo, hi)]
+        if hi > lo:
+            pieces[0] = f'[{{"jsonrpc":"2.0","id":{lo}{_QUICK_MID}'
+        if len(_QUICK_PIECES) >= 64:
+            _QUICK_PIECES.clear()
+        _QUICK_PIECES[(lo, hi)] = pieces
+    return pieces
 
 
 def _quick_results(raw: bytes, lo: int, hi: int) -> _Results | None:
@@ -821,32 +867,24 @@ def _quick_results(raw: bytes, lo: int, hi: int) -> _Results | None:
     them and compared with what came: only a body exactly of that shape (strings of printable
     ASCII without escapes) passes, and then `json.loads` would have given these very results.
     Anything else (another key order, errors, escapes, other ids) returns None and takes the
-    JSON path. ~2x faster, and no dict per call.
+    JSON path. ~2x faster than `json.loads`, and no dict per call.
     """
     if not raw.startswith(_QUICK_HEAD):
         return None
-    try:
-        text = raw.decode("ascii").rstrip(" \t\n\r")
-    except UnicodeDecodeError:
-        return None
-    values = _QUICK_RESULT.findall(text)
-    if len(values) != hi - lo:
-        return None
-    if "".join(values).encode().translate(None, _PLAIN):
-        return None  # a control character: not valid JSON, the JSON path words it
+    end = _content_end(raw)
     n = hi - lo
-    rebuilt = "".join(
-        itertools.chain.from_iterable(
-            zip(
-                itertools.repeat(_QUICK_SEP, n),
-                map(str, range(lo, hi)),
-                itertools.repeat(_QUICK_MID, n),
-                values,
-                strict=True,
-            )
-        )
-    )
-    if text != "[" + rebuilt[3:] + '"}]':
+    # printable ASCII but for exactly the 10 quotes of each object's frame: no escape, no
+    # control or non-ASCII character, no quote inside a string
+    rest = raw.translate(None, _PLAIN)
+    if rest != b'"' * (10 * n) + _unplain(raw[end:]):
+        return None
+    text = str(memoryview(raw)[:end], "ascii")
+    values = _QUICK_RESULT.findall(text)
+    if len(values) != n:
+        return None
+    pieces = _quick_pieces(lo, hi).copy()
+    pieces[1:-1:2] = values
+    if text != "".join(pieces):
         return None
     return _Results(values)
 
