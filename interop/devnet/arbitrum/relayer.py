@@ -715,7 +715,7 @@ class Relayer:
         It runs in its own task, shielded from the caller: the shim's caller (an HTTP request)
         may give up while this waits for the lock behind a long relayer step, and a block left
         half-built (automine off, the retry queued but not recorded) must never result. Its
-        error, if the caller is gone, is kept in `last_error`.
+        error (other than the node refusing the bytes) is also kept in `last_error`.
 
         The same signed bytes sent again (a client whose answer was lost re-broadcasts them)
         find the hash known to the node and are answered with it: nothing runs twice."""
@@ -723,8 +723,9 @@ class Relayer:
         task = asyncio.ensure_future(self._redeem_in_block(raw_tx, tx_hash))
 
         def keep(t: asyncio.Task[str]) -> None:
-            if not t.cancelled() and t.exception() is not None:
-                self.last_error = t.exception()
+            exc = None if t.cancelled() else t.exception()
+            if exc is not None and not isinstance(exc, RpcResponseError):
+                self.last_error = exc  # the node refusing the user's bytes is no relayer error
 
         task.add_done_callback(keep)
         return await asyncio.shield(task)
