@@ -6,7 +6,8 @@ above --threshold, bridge all of it but --reserve (what the withdrawal's own fee
 every sweep is journaled first. A chain with a sweep of this account still in flight is not swept
 again (a refill waits for the next run after it lands); `--finish` performs the remaining steps
 (prove, finalize, execute) of every sweep in flight, as far as the chain allows today.
-`--dry-run` prints what it would do and signs nothing.
+`--dry-run` prints what it would do and signs nothing. While `--finish` waits, each flow's
+progress (a step sent or mined, a new status) goes to stderr; stdout stays one line per sweep.
 
 The key also needs a little ETH on L1: an L2 -> L1 withdrawal is finished there by its sender.
 """
@@ -15,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from pathlib import Path
 
 from interop import Interop, ether, format_ether
 from interop.chains.loader import load_chains
+from interop.flows import FlowEvent
 from interop.signer import account_from_key
 
 
@@ -65,7 +68,19 @@ async def sweep_account(io: Interop, args: argparse.Namespace) -> None:
             t = await io.bridge(balance - reserve, chain.id, chain.parent_id, args.treasury)
             print(f"{chain.name}: {me}: sweeping {format_ether(t.value)} ETH, flow {t.id}")
     if args.finish and not args.dry_run:
-        for r in await io.resume(max_interval=args.poll):
+        # A withdrawal waits out its chain's challenge or finality period (on `interop devnet`,
+        # which runs in real time, from half a minute up to ten minutes for Linea): without a
+        # line now and then, a finishing bot is indistinguishable from a hung one.
+        seen: dict[str | None, str] = {}
+
+        def show(event: FlowEvent) -> None:
+            st = event.state
+            if event.what in ("sent", "mined") or seen.get(st.flow_id) != st.status.value:
+                seen[st.flow_id] = st.status.value
+                step = f" {event.step} {event.tx_hash or ''}" if event.step else ""
+                print(f"  flow {st.flow_id}: {st.status.value}{step}", file=sys.stderr)
+
+        for r in await io.resume(max_interval=args.poll, progress=show):
             print(f"flow {r.flow_id}: {r.state.status if r.state else r.error or r.skipped}")
 
 
