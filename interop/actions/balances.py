@@ -47,7 +47,7 @@ from interop.errors import (
     RpcTimeoutError,
     UnsupportedOperationError,
 )
-from interop.rpc.base import UniformBatch
+from interop.rpc.base import EthCallBatch, UniformBatch
 from interop.rpc.models import HexStr, decode_data, decode_quantity
 from interop.rpc.retry import check_seconds, deadline_scope
 from interop.tokens import Token, TokenError, fetch_token_info, resolve_token
@@ -683,7 +683,7 @@ _RECORD_CHUNK: Final[dict[str, tuple[int, int]]] = {
     "override": (1_500, 3_000),
     "deployless": (700, 744),
     "multicall3": (1_000, 2_000),
-    "batch": (500, 1_000),
+    "batch": (1_000, 1_000),  # sent as two requests, natives and tokens
 }
 _RECORD_AUTO_ORDER: Final[tuple[str, ...]] = ("override", "deployless", "multicall3", "batch")
 _learned_records: weakref.WeakKeyDictionary[ChainClient, str] = weakref.WeakKeyDictionary()
@@ -790,26 +790,28 @@ async def _rec_multicall3(client: ChainClient, records: bytes, block: BlockTag) 
 
 
 async def _rec_batch(client: ChainClient, records: bytes, block: BlockTag) -> list[int | None]:
-    """Records as one batch of `eth_getBalance` (native) and `eth_call` of `balanceOf` (tokens),
-    in record order. The calls are made with comprehensions over the records' hex split in C,
-    and the answers decoded per kind in bulk (`_quantities`, `_token_words`)."""
-    tag = _tag(block)
+    """Records as a batch of `eth_getBalance` (native) and one of `eth_call` of `balanceOf`
+    (tokens), sent together, at one block (a moving tag is pinned first when there are both:
+    two requests could otherwise read two blocks). The calls are lazy sequences over the
+    records' hex split in C (`UniformBatch`, `EthCallBatch`), which the transport writes with a
+    few joins; the answers are decoded per kind in bulk (`_quantities`, `_token_words`)."""
     hexes = records.hex(",", 20).split(",")  # target, holder, target, holder...
     targets, holders = hexes[0::2], hexes[1::2]
     native_hex = "0" * 40
     is_native = [t == native_hex for t in targets]
+    nat_holders = ["0x" + h for h, nat in zip(holders, is_native, strict=True) if nat]
+    if len(nat_holders) not in (0, len(holders)):
+        block = await _pin_block(client, block)
+    tag = _tag(block)
+    tok_to = ["0x" + t for t, nat in zip(targets, is_native, strict=True) if not nat]
     pre = "0x70a08231" + "0" * 24
-    calls: list[tuple[str, list[Any]]] = [
-        ("eth_getBalance", ["0x" + h, tag])
-        if nat
-        else ("eth_call", [{"to": "0x" + t, "data": pre + h}, tag])
-        for t, h, nat in zip(targets, holders, is_native, strict=True)
-    ]
-    results = await client.batch(calls)
-    native = iter(
-        _quantities([r for r, nat in zip(results, is_native, strict=True) if nat], "eth_getBalance")
+    tok_data = [pre + h for h, nat in zip(holders, is_native, strict=True) if not nat]
+    nat_res, tok_res = await asyncio.gather(
+        client.batch(UniformBatch("eth_getBalance", nat_holders, (tag,))),
+        client.batch(EthCallBatch(tok_to, tok_data, tag)),
     )
-    tokens = iter(_token_words([r for r, nat in zip(results, is_native, strict=True) if not nat]))
+    native = iter(_quantities(nat_res, "eth_getBalance"))
+    tokens = iter(_token_words(tok_res))
     return [next(native) if nat else next(tokens) for nat in is_native]
 
 

@@ -8,7 +8,7 @@ Every call has a total deadline (`DEFAULT_DEADLINE`, 20 s, across attempts and U
 `deadline_scope(seconds)` shortens it for every call made inside a block.
 """
 
-from interop.rpc.base import Call, Transport, UniformBatch
+from interop.rpc.base import Call, EthCallBatch, Transport, UniformBatch
 from interop.rpc.fallback import FallbackTransport, make_transport
 from interop.rpc.http import DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE, HttpTransport, redact_url
 from interop.rpc.logs import fetch_logs, is_range_error
@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_RETRY",
     "NO_RETRY",
     "Call",
+    "EthCallBatch",
     "FallbackTransport",
     "HexStr",
     "HttpTransport",

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from itertools import repeat
 from typing import Any, Protocol, overload, runtime_checkable
 
-__all__ = ["Call", "Transport", "UniformBatch"]
+__all__ = ["Call", "EthCallBatch", "Transport", "UniformBatch"]
 
 Call = tuple[str, Sequence[Any]]
 """(method, params) of one JSON-RPC call."""
@@ -76,3 +76,42 @@ class UniformBatch(Sequence[Call]):
 
     def __repr__(self) -> str:
         return f"UniformBatch({self.method!r}, <{len(self.args)} args>, rest={self.rest!r})"
+
+
+class EthCallBatch(UniformBatch):
+    """`eth_call`s of `data[k]` sent to `to[k]`, all at one block: the calls
+    `("eth_call", ({"to": to[k], "data": data[k]}, block))`, made on demand.
+
+    Why: a batch of thousands of `balanceOf` calls held as tuples of dicts is thousands of
+    containers to build and walk; `HttpTransport` writes this one with a few joins. Any other
+    transport takes it as the plain sequence of calls it also is.
+    """
+
+    __slots__ = ("to",)
+
+    def __init__(self, to: Sequence[str], data: Sequence[str], block: str) -> None:
+        if len(to) != len(data):
+            raise ValueError("EthCallBatch: to and data must have the same length")
+        super().__init__("eth_call", data, (block,))
+        self.to = to
+
+    @overload
+    def __getitem__(self, i: int) -> Call: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> EthCallBatch: ...
+
+    def __getitem__(self, i: int | slice) -> Call | EthCallBatch:
+        if isinstance(i, slice):
+            return EthCallBatch(self.to[i], self.args[i], self.rest[0])
+        return self.method, ({"to": self.to[i], "data": self.args[i]}, self.rest[0])
+
+    def __iter__(self) -> Iterator[Call]:
+        block = self.rest[0]
+        return (
+            (self.method, ({"to": t, "data": d}, block))
+            for t, d in zip(self.to, self.args, strict=True)
+        )
+
+    def __repr__(self) -> str:
+        return f"EthCallBatch(<{len(self.args)} calls>, block={self.rest[0]!r})"

@@ -51,7 +51,7 @@ from interop.errors import (
     RpcTimeoutError,
     RpcUnreachableError,
 )
-from interop.rpc.base import Call, UniformBatch
+from interop.rpc.base import Call, EthCallBatch, UniformBatch
 from interop.rpc.models import HexStr, decode_quantity
 from interop.rpc.retry import (
     DEFAULT_RETRY,
@@ -273,8 +273,36 @@ def _write(o: Any, out: list[str], plain: list[str]) -> None:
 _ITEM_HEAD: Final = '{"jsonrpc":"2.0","id":'
 
 
+_ETH_CALL_MID: Final = ',"method":"eth_call","params":[{"to":"'
+
+
+def _encode_eth_calls(calls: EthCallBatch, lo: int, hi: int) -> bytes | None:
+    """`_encode_batch` for an `EthCallBatch`: its strings checked in one pass (no escaping
+    needed), then the body joined from pieces laid out by slice assignment; None otherwise."""
+    n = hi - lo
+    to, data, block = calls.to[lo:hi], calls.args[lo:hi], calls.rest[0]
+    try:
+        text = "".join(to) + "".join(data) + block
+    except TypeError:
+        return None
+    if len(to) != n or not text.isascii() or text.encode().translate(None, _PLAIN):
+        return None
+    pieces: list[Any] = ['","data":"'] * (5 * n + 2)
+    pieces[0] = "["
+    pieces[1:-1:5] = _id_pieces(_ETH_CALL_MID, lo, hi)
+    pieces[2:-1:5] = to
+    pieces[4:-1:5] = data
+    pieces[5:-1:5] = [f'"}},"{block}"]}}'] * n
+    pieces[-1] = "]"
+    return "".join(pieces).encode()
+
+
 def _encode_batch(calls: Sequence[Call], lo: int, hi: int) -> bytes:
     """JSON array for calls[lo:hi]; the id of each call is its index in `calls`."""
+    if type(calls) is EthCallBatch:
+        fast = _encode_eth_calls(calls, lo, hi)
+        if fast is not None:
+            return fast
     fast = _encode_uniform(calls, lo, hi)
     if fast is not None:
         return fast

@@ -315,6 +315,6 @@ def is_transient_rpc_error(err: RpcResponseError) -> bool:
 
 def all_idempotent(calls: Sequence[tuple[str, Any]]) -> bool:
     """True if every call of a batch may be sent twice (so the batch may be retried)."""
-    if type(calls) is UniformBatch:
+    if isinstance(calls, UniformBatch):  # one method by construction (EthCallBatch too)
         return is_idempotent(calls.method)
     return all(is_idempotent(m) for m in {c[0] for c in calls})

@@ -16,12 +16,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from interop.actions import balances as bal
+from interop.chains.model import Chain
+from interop.client import ChainClient
 from interop.errors import RpcResponseError, RpcTimeoutError
+from interop.rpc.base import EthCallBatch
 from interop.rpc.http import _encode_batch
+from interop.rpc.mock import MockTransport
 from interop.rpc.models import HexStr
 from interop.types import hex_to_bytes
 
 MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11"
+CHAIN = Chain(id=31337, name="unit", contracts={"multicall3": MULTICALL3})
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 17, 1000])
@@ -113,3 +118,52 @@ def test_token_words_refuse_what_the_bulk_check_must_not_take() -> None:
     assert bal._token_words([word, word]) == [7, 7]
     with pytest.raises(RpcTimeoutError):
         bal._token_words([word, RpcTimeoutError("t")])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_S, _S), min_size=1, max_size=6), _S, st.data())
+def test_eth_call_batch_is_written_as_the_json_module_writes_its_calls(
+    pairs: list[tuple[str, str]], block: str, data: st.DataObject
+) -> None:
+    batch = EthCallBatch([t for t, _ in pairs], [d for _, d in pairs], block)
+    calls = [("eth_call", [{"to": t, "data": d}, block]) for t, d in pairs]
+    assert [(m, list(p)) for m, p in batch] == calls
+    lo = data.draw(st.integers(0, len(calls) - 1))
+    hi = data.draw(st.integers(lo + 1, len(calls)))
+    assert _encode_batch(batch, lo, hi) == _reference_batch(calls, lo, hi)
+    part = batch[lo:hi]
+    assert type(part) is EthCallBatch and len(part) == hi - lo
+    assert part[0] == ("eth_call", ({"to": pairs[lo][0], "data": pairs[lo][1]}, block))
+
+
+def test_eth_call_batch_refuses_mismatched_lengths() -> None:
+    with pytest.raises(ValueError):
+        EthCallBatch(["0x01"], [], "latest")
+
+
+async def test_records_batch_reads_natives_and_tokens_at_one_block() -> None:
+    native, token, bad = bytes(20), bytes.fromhex("11" * 20), bytes.fromhex("22" * 20)
+    holders = [bytes([i]) * 20 for i in range(1, 4)]
+    calls: list[tuple[str, list[Any]]] = []
+
+    def node(method: str, params: list[Any]) -> Any:
+        calls.append((method, params))
+        if method == "eth_blockNumber":
+            return "0x10"
+        if method == "eth_getBalance":
+            return hex(int(params[0][-2:], 16) * 1000)
+        assert method == "eth_call"
+        if params[0]["to"] == "0x" + bad.hex():
+            raise RpcResponseError("eth_call: execution reverted", code=3)
+        return "0x" + (int(params[0]["data"][-2:], 16) * 7).to_bytes(32, "big").hex()
+
+    client = ChainClient(CHAIN, MockTransport(node), owns_transport=True)
+    records = bal.encode_records([native, token, bad], b"".join(holders))
+    got = await bal._rec_batch(client, records, "latest")
+    assert got == [1000, 7, None, 2000, 14, None, 3000, 21, None]
+    assert calls[0][0] == "eth_blockNumber"  # two requests: pinned first
+    assert {p[-1] for m, p in calls[1:]} == {"0x10"}
+    # tokens only: one request, no pin
+    calls.clear()
+    assert await bal._rec_batch(client, bal.encode_records([token], holders[0]), "latest") == [7]
+    assert [m for m, _ in calls] == ["eth_call"]
