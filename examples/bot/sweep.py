@@ -77,7 +77,7 @@ async def sweep_account(io: Interop, args: argparse.Namespace) -> None:
             st = event.state
             if event.what in ("sent", "mined") or seen.get(st.flow_id) != st.status.value:
                 seen[st.flow_id] = st.status.value
-                step = f" {event.step} {event.tx_hash or ''}" if event.step else ""
+                step = f" {event.what} {event.step} {event.tx_hash or ''}" if event.step else ""
                 print(f"  flow {st.flow_id}: {st.status.value}{step}", file=sys.stderr)
 
         for r in await io.resume(max_interval=args.poll, progress=show):
