@@ -519,7 +519,7 @@ def _multicall3_hex(multicall3: str, packed: bytes, n: int) -> HexStr:
         elem_prefix += (36).to_bytes(32, "big") + _SEL_GET_ETH_BALANCE + bytes(12)
         head = _SEL_AGGREGATE3 + (0x20).to_bytes(32, "big") + _aggregate3_heads(n) + elem_prefix
         parts = (head.hex(), (bytes(28) + elem_prefix).hex())
-        if len(_MC3_HEX) >= 16:
+        if len(_MC3_HEX) >= 8:  # the full chunk and the last one, per Multicall3
             _MC3_HEX.clear()
         _MC3_HEX[(multicall3, n)] = parts
     head_hex, sep_hex = parts

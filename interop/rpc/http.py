@@ -351,10 +351,21 @@ def _id_pieces(mid: str, lo: int, hi: int) -> list[str]:
         pieces = [f",{_ITEM_HEAD}{k}{mid}" for k in range(lo, hi)]
         if pieces:
             pieces[0] = pieces[0][1:]
-        if len(_ID_PIECES) >= 64:
-            _ID_PIECES.clear()
-        _ID_PIECES[key] = pieces
+        _bounded_put(_ID_PIECES, key, pieces)
     return pieces
+
+
+_CACHED_PIECES_MAX: Final = 16_384  # per cache: a few chunks' worth, ~1.5 MB at most
+
+
+def _bounded_put(cache: dict[Any, list[str]], key: Any, pieces: list[str]) -> None:
+    """Cache `pieces` unless that would hold more than `_CACHED_PIECES_MAX` strings (then
+    start afresh): a poller's few chunk shapes stay, an unusual workload cannot grow it."""
+    if len(pieces) > _CACHED_PIECES_MAX:
+        return
+    if sum(map(len, cache.values())) + len(pieces) > _CACHED_PIECES_MAX:
+        cache.clear()
+    cache[key] = pieces
 
 
 def _encode_uniform(calls: Sequence[Call], lo: int, hi: int) -> bytes | None:
@@ -903,9 +914,7 @@ def _quick_pieces(lo: int, hi: int) -> list[str]:
         pieces[0:-1:2] = [f'"}},{{"jsonrpc":"2.0","id":{k}{_QUICK_MID}' for k in range(lo, hi)]
         if hi > lo:
             pieces[0] = f'[{{"jsonrpc":"2.0","id":{lo}{_QUICK_MID}'
-        if len(_QUICK_PIECES) >= 64:
-            _QUICK_PIECES.clear()
-        _QUICK_PIECES[(lo, hi)] = pieces
+        _bounded_put(_QUICK_PIECES, (lo, hi), pieces)
     return pieces
 
 
