@@ -15,7 +15,8 @@ Exit codes say what happened, because a script decides from them whether it may 
 - 0  success;
 - 1  a flow failed on chain, or needs a person (`ManualActionRequired`: the printed action says
      what to do; no command of ours can finish it), or `resume` left one with an error, or
-     `balances` could not read every chain;
+     `balances` could not read every chain, or `scan` stopped at a chain's error after it had
+     journaled flows (nothing was signed; what it journaled is printed);
 - 2  refused or failed before anything was signed: nothing was sent, fixing the input and running
      again is safe (argparse errors too; an internal error before signing as well);
 - 3  something was signed during this command (so it may have been sent and may execute) and the
@@ -159,6 +160,27 @@ def _account(args: argparse.Namespace) -> _CountingSigner:
     return signer
 
 
+def devnet_journal(chain_file: Path | None = None) -> Path:
+    """The journal of `--devnet` commands: beside the devnet's chain file (`devnet-chains.json`
+    -> `devnet-chains.journal.sqlite3`), so devnet flows never reach the user's real journal
+    (where production `status` / `resume` / `watch` met them as "unknown chain 901"). `interop
+    devnet` names the same file and removes it when it starts and stops: its flows are as
+    ephemeral as the chains they ran on."""
+    f = devnet_file() if chain_file is None else chain_file
+    return f.with_name(f"{f.stem}.journal.sqlite3")
+
+
+def _journal_path(args: argparse.Namespace) -> str | None:
+    """`--journal`, else `$INTEROP_JOURNAL`, else with `--devnet` the devnet's own journal, else
+    None (the journal module's default: the user data dir)."""
+    given = getattr(args, "journal", None)
+    if given is not None:
+        return str(given)
+    if getattr(args, "devnet", False) and not os.environ.get("INTEROP_JOURNAL"):
+        return str(devnet_journal())
+    return None
+
+
 def _journal(args: argparse.Namespace) -> Any:
     """The journal, opened by the CLI (not by Interop) so it outlives the Interop and the error
     report can name the flows of what was signed."""
@@ -166,7 +188,7 @@ def _journal(args: argparse.Namespace) -> Any:
 
     run = _run_of(args)
     if run.journal is None:
-        run.journal = Journal(getattr(args, "journal", None))
+        run.journal = Journal(_journal_path(args))
     return run.journal
 
 
@@ -515,12 +537,22 @@ def _claim_devnet_file() -> Iterator[tuple[Path, bool]]:
             path, owner = shared, True
         except OSError:
             path, owner = shared.with_name(f"{shared.stem}-{os.getpid()}{shared.suffix}"), False
+        _drop_devnet_journal(path)  # a previous devnet's flows name chains that are gone
         try:
             yield path, owner
         finally:
             path.unlink(missing_ok=True)  # ours alone: the shared one only while we hold the lock
+            _drop_devnet_journal(path)
     finally:
         lock.close()
+
+
+def _drop_devnet_journal(chain_file: Path) -> None:
+    """Remove the `--devnet` journal of `chain_file` (and SQLite's side files)."""
+    j = devnet_journal(chain_file)
+    for f in (j, j.with_name(j.name + "-wal"), j.with_name(j.name + "-shm")):
+        with contextlib.suppress(OSError):
+            f.unlink(missing_ok=True)
 
 
 def _devnet_parts(without: Sequence[str]) -> dict[str, bool]:
@@ -562,13 +594,17 @@ async def _devnet(args: argparse.Namespace) -> int:
             for i, (addr, key) in enumerate(dn.accounts[:4]):
                 print(f"  [{i}] {addr}  {key}")
             if shared:
-                print(f"\nchain file: {f}  (use `interop ... --devnet`)", flush=True)
+                print(f"\nchain file: {f}  (use `interop ... --devnet`)")
             else:
                 print(
                     f"\nanother `interop devnet` is running and owns {devnet_file()};"
-                    f"\nchain file: {f}  (use `INTEROP_DEVNET_FILE={f} interop ... --devnet`)",
-                    flush=True,
+                    f"\nchain file: {f}  (use `INTEROP_DEVNET_FILE={f} interop ... --devnet`)"
                 )
+            print(
+                f"journal of `--devnet` commands: {devnet_journal(f)} (removed when the devnet"
+                " stops)",
+                flush=True,
+            )
             # SIGTERM / SIGINT end the wait so that every node we started is stopped and the
             # chain file removed, rather than leaving orphan anvil processes behind.
             stop = asyncio.Event()
@@ -599,10 +635,24 @@ async def _devnet(args: argparse.Namespace) -> int:
 
 
 def _flow_chains(args: argparse.Namespace) -> list[Any]:
-    """Every chain with an RPC URL (built-ins, --chains-file, --devnet), RPC overrides applied."""
+    """Every chain with an RPC URL (built-ins, --chains-file, --devnet), RPC overrides applied.
+
+    With `--devnet`, only the devnet's chains and those the user named (`--chains-file`,
+    `$INTEROP_CHAINS_FILE`, `--rpc`): the built-ins' public RPCs used to be loaded too, so
+    `interop scan ADDR --devnet` sent the address to public mainnet RPCs and waited for them to
+    time out."""
     reg = _registry(args)
     overrides = _rpc_overrides(args, reg)
     chains = [c.with_rpc(*overrides[c.id]) if c.id in overrides else c for c in reg.all()]
+    if getattr(args, "devnet", False):
+        from interop.chains.loader import load_chains
+
+        files = [str(devnet_file()), os.environ.get("INTEROP_CHAINS_FILE")]
+        files.append(getattr(args, "chains_file", None))
+        wanted = set(overrides)
+        for name in filter(None, files):
+            wanted.update(c.id for c in load_chains(name, base=reg))
+        chains = [c for c in chains if c.id in wanted]
     return [c for c in chains if c.rpc_urls]
 
 
@@ -1027,9 +1077,23 @@ async def _scan(args: argparse.Namespace) -> int:
                 raise InputError("--since: give one BLOCK for every chain, or CHAIN=BLOCK each")
             else:
                 since = int(block)
-        found = await scan_address(
-            io, io.adapters, chains, args.address, since=since, persist=not args.dry_run
-        )
+        try:
+            found = await scan_address(
+                io, io.adapters, chains, args.address, since=since, persist=not args.dry_run
+            )
+        except (InteropError, TimeoutError) as exc:
+            # one chain failed; the others may have journaled flows already: say which, so
+            # "nothing was signed or sent" is not read as "nothing happened"
+            if args.dry_run or not _scan_imported(args, io):
+                raise
+            why = exc.message if isinstance(exc, InteropError) else "timed out"
+            print(f"error: {_run_of(args).redact(why)}", file=sys.stderr)
+            print(
+                "the scan did not read every chain; nothing was signed or sent; run it again"
+                " for the rest (flows already in the journal are not imported twice)",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
     rows = [r.__dict__ for r in found]
     if args.json:
         print(json.dumps(rows))
@@ -1042,6 +1106,34 @@ async def _scan(args: argparse.Namespace) -> int:
                 what = "found"
             print(f"{r.chain_id} -> {r.target_chain} {r.tx_hash} {r.flow_id or ''} {what}")
     return 1 if any(r.error for r in found) else 0
+
+
+def _scan_imported(args: argparse.Namespace, io: Any) -> bool:
+    """Print the flows this scan journaled (to stdout, as a full scan would); True if any."""
+    started = _run_of(args).started
+    recs = [r for r in io.journal.flows() if r.options.get("scanned") and r.created >= started - 1]
+    rows = []
+    for r in recs:
+        tx = next((d for _, w, d in io.journal.events(r.id) if w == "imported by scan"), "")
+        rows.append(
+            {
+                "chain_id": r.source_chain,
+                "tx_hash": tx,
+                "flow_id": r.id,
+                "imported": True,
+                "target_chain": r.target_chain,
+                "error": None,
+            }
+        )
+    if args.json:
+        print(json.dumps(rows))
+    for row in [] if args.json else rows:
+        print(
+            f"{row['chain_id']} -> {row['target_chain']} {row['tx_hash']} {row['flow_id']} imported"
+        )
+    if rows:
+        print(f"journaled {len(rows)} flow(s) before the error", file=sys.stderr)
+    return bool(rows)
 
 
 async def _watch(args: argparse.Namespace) -> int:
@@ -1208,7 +1300,11 @@ def _parser() -> argparse.ArgumentParser:
             "--chains-file", metavar="FILE", help="TOML/JSON file with extra or overriding chains"
         )
         sp.add_argument(
-            "--devnet", action="store_true", help="use the chains of a running `interop devnet`"
+            "--devnet",
+            action="store_true",
+            help="use only the chains of a running `interop devnet` (plus --chains-file / --rpc"
+            " chains); flows go to the devnet's own journal beside its chain file (removed when"
+            " the devnet stops) unless --journal or $INTEROP_JOURNAL is set",
         )
         sp.add_argument("--json", action="store_true", help="machine-readable output")
 
