@@ -656,6 +656,29 @@ def _flow_chains(args: argparse.Namespace) -> list[Any]:
     return [c for c in chains if c.rpc_urls]
 
 
+def _reachable(args: argparse.Namespace, reg: Any, what: str, given: str) -> Any:
+    """`chain` if a flow command can talk to it (it is among `_flow_chains`), else an error that
+    says how: a chain the registry knows without an RPC URL (the devnet's, before `--devnet`)
+    used to end in "unknown chain 901" and a 32-name "did you mean"."""
+    chain = _chain_arg(reg, what, given)
+    if any(c.id == chain.id for c in _flow_chains(args)):
+        return chain
+    devnet = chain.name.startswith("devnet-")
+    if getattr(args, "devnet", False):
+        why = "is not a chain of the running devnet (its chain file does not list it)"
+    else:
+        why = "has no RPC URL"
+    raise InputError(
+        f"chain {chain.name} ({chain.id}) {why}",
+        hint=(
+            "start `interop devnet` in another shell and add `--devnet`, or pass"
+            f" `--rpc {given}=URL`"
+            if devnet and not getattr(args, "devnet", False)
+            else f"pass `--rpc {given}=URL` (or define it in --chains-file)"
+        ),
+    )
+
+
 def _interop(args: argparse.Namespace, *, signer: bool = True) -> Any:
     """The Interop of a flow command: its account counted (`_account`), the journal the CLI's."""
     from interop.facade import Interop
@@ -666,11 +689,13 @@ def _interop(args: argparse.Namespace, *, signer: bool = True) -> Any:
 
 
 def _progress(args: argparse.Namespace) -> Any:
-    """Simple progress lines on stderr (stdout stays clean for --json)."""
+    """Simple progress lines on stderr (stdout stays clean for --json), each starting with the
+    flow's journal id as `interop status` lists it: `resume` drives several flows at once and
+    their lines interleave."""
 
     def show(ev: Any) -> None:
         st = ev.state
-        hop = f"[hop {st.hop + 1}/{len(st.hops)}]"
+        hop = f"{st.flow_id or '(not journaled)'} [hop {st.hop + 1}/{len(st.hops)}]"
         if ev.what == "waiting":
             eta = "" if st.seconds_to_next is None else f", next step in ~{st.seconds_to_next}s"
             print(
@@ -786,8 +811,8 @@ def _waivers(args: argparse.Namespace) -> set[str]:
 
 async def _bridge(args: argparse.Namespace) -> int:
     reg = _registry(args)
-    src = _chain_arg(reg, "--from", args.source)
-    dst = _chain_arg(reg, "--to", args.target)
+    src = _reachable(args, reg, "--from", args.source)
+    dst = _reachable(args, reg, "--to", args.target)
     value = _amount("--value", args.value, allow_zero=False, waiver=None)
     recipient = args.recipient
     if recipient is not None:
@@ -816,8 +841,8 @@ async def _message(args: argparse.Namespace) -> int:
     from interop.facade import calldata_bytes
 
     reg = _registry(args)
-    src = _chain_arg(reg, "--from", args.source)
-    dst = _chain_arg(reg, "--to", args.target)
+    src = _reachable(args, reg, "--from", args.source)
+    dst = _reachable(args, reg, "--to", args.target)
     value = _amount("--value", args.value, allow_zero=True, waiver=None) if args.value else 0
     target = _address(
         "--target",

@@ -13,6 +13,9 @@ from interop.chains.registry import default_registry
 from interop.cli.main import _flow_chains, _journal_path, _parser, devnet_chains_json, main
 
 CLOSED = "http://127.0.0.1:9"
+DEVNET_KEY = (
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"  # public anvil key 0
+)
 
 
 @pytest.fixture
@@ -58,3 +61,41 @@ def test_devnet_commands_use_the_devnet_journal(
     monkeypatch.setenv("INTEROP_JOURNAL", str(tmp_path / "env.db"))
     assert _journal_path(_parser().parse_args(["status", "--devnet"])) is None
     assert _journal_path(_parser().parse_args(["status"])) is None
+
+
+def test_a_devnet_chain_without_rpc_says_how_to_reach_it(
+    devnet_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`bridge --from devnet-op` without --devnet said "unknown chain 901" and listed 32 other
+    chains: the chain is known, it only has no RPC URL, so say how to give it one."""
+    monkeypatch.setenv("INTEROP_PRIVATE_KEY", DEVNET_KEY)
+    argv = ["bridge", "--from", "devnet-op", "--to", "devnet-l1", "--value", "1ether", "--plan"]
+    assert main([*argv, "--journal", ":memory:"]) == 2
+    err = capsys.readouterr().err
+    assert "devnet-op (901) has no RPC URL" in err, err
+    assert "`interop devnet`" in err and "--devnet" in err and "--rpc devnet-op=URL" in err, err
+    assert "did you mean" not in err, err
+    # with --devnet, a chain the devnet file does not list says so
+    assert main(["bridge", "--devnet", "--from", "devnet-op", "--to", "base", "--value", "1ether",
+                 "--plan"]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "Base (8453) is not a chain of the running devnet" in err, err
+    assert "--rpc base=URL" in err, err
+
+
+def test_progress_lines_name_their_flow(capsys: pytest.CaptureFixture[str]) -> None:
+    """`resume` drives flows concurrently: each plain progress line starts with its flow id."""
+    from interop.adapters.base import Direction, FlowStatus, Status
+    from interop.cli.main import _progress
+    from interop.flows import FlowEvent, FlowState, HopState
+
+    fs = FlowStatus(Status.WAITING_TO_PROVE, "waiting", "prove", 30, {}, None)
+    hop = HopState(0, "opstack", Direction.L2_TO_L1, 901, 900, True, fs)
+    st = FlowState(
+        "3f9c2a1b44d0e7a2", Status.WAITING_TO_PROVE, "waiting", "prove", 30, 0, (hop,), None
+    )
+    show = _progress(_parser().parse_args(["resume"]))
+    show(FlowEvent("waiting", st, seconds=2.0))
+    show(FlowEvent("sent", st, step="prove", tx_hash="0x" + "ab" * 32))  # type: ignore[arg-type]
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2 and all(x.startswith("3f9c2a1b44d0e7a2 [hop 1/1] ") for x in lines)
