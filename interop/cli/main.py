@@ -1320,7 +1320,7 @@ def _parser() -> argparse.ArgumentParser:
             name, help=help, description=help[0].upper() + help[1:] + ".", epilog=epilog
         )
 
-    def common(sp: argparse.ArgumentParser) -> None:
+    def common(sp: argparse.ArgumentParser, journal: bool = False) -> None:
         sp.add_argument(
             "--chains-file", metavar="FILE", help="TOML/JSON file with extra or overriding chains"
         )
@@ -1328,8 +1328,13 @@ def _parser() -> argparse.ArgumentParser:
             "--devnet",
             action="store_true",
             help="use only the chains of a running `interop devnet` (plus --chains-file / --rpc"
-            " chains); flows go to the devnet's own journal beside its chain file (removed when"
-            " the devnet stops) unless --journal or $INTEROP_JOURNAL is set",
+            " chains)"
+            + (
+                "; flows go to the devnet's own journal beside its chain file (removed when the"
+                " devnet stops) unless --journal or $INTEROP_JOURNAL is set"
+                if journal
+                else ""
+            ),
         )
         sp.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -1356,7 +1361,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.set_defaults(afunc=_balances)
 
     sp = add("send", "send native ETH on one chain (key from an environment variable)")
-    common(sp)
+    common(sp, journal=True)
     sp.add_argument("--chain", required=True, help="chain name, id or alias")
     sp.add_argument("--to", required=True, metavar="ADDRESS", help="recipient")
     sp.add_argument(
@@ -1395,7 +1400,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.set_defaults(afunc=_send)
 
     def flowopts(sp: argparse.ArgumentParser, key: bool = True) -> None:
-        common(sp)
+        common(sp, journal=True)
         sp.add_argument(
             "--rpc", action="append", metavar="CHAIN=URL", help="RPC URL for a chain (repeatable)"
         )
