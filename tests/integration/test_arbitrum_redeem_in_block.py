@@ -253,7 +253,9 @@ async def test_redeem_while_the_relayer_holds_its_lock_past_the_client_timeout(
     """A relayer step longer than the client waits for an answer: the client gives up on the
     send (its attempts time out), looks the hash up and re-broadcasts the same bytes while the
     first copy still waits for the lock. Once the lock is free the redeem is mined once, its
-    retry runs once, and the receipt is served."""
+    retry runs once, and the receipt is served. The retry fails (the ticket stays live): before,
+    every queued copy was simulated as a new redeem and ran a retry of its own (6 settlements
+    for one redeem)."""
     l1, l2 = clients
     user, ticket, target, value = await _failed_ticket(devnet, arb, l1, l2, "lock", open_gate=False)
     relayer = arb.relayer
