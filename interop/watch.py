@@ -507,10 +507,15 @@ class Watcher:
 
     # ------------------------------------------------------------------ plumbing
     def _emit(self, event: WatchEvent) -> None:
+        """Log the event and hand it to `on_event`. With an `on_event` and no logging configured
+        the log call is left out: Python's last-resort handler would print WARNING events to
+        stderr a second time, beside the caller's own line (the CLI showed every "skipped"
+        twice). A program that configured logging gets both, as it asked."""
         level = logging.INFO if event.what in ("done", "step", "claimed") else logging.DEBUG
         if event.what in ("error", "gas", "manual", "lost-lease", "skipped"):
             level = logging.WARNING
-        log.log(level, "watch: %s %s %s", event.what, event.flow_id or "", event.detail)
+        if self.on_event is None or log.hasHandlers():
+            log.log(level, "watch: %s %s %s", event.what, event.flow_id or "", event.detail)
         if self.on_event is not None:
             try:
                 self.on_event(event)

@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -138,6 +139,29 @@ class _CountingSigner:
 
     def __reduce__(self) -> Any:
         raise TypeError("signers cannot be pickled or copied")
+
+
+_CLI_WORDING = (
+    # (the library's wording, what a CLI user types instead); longest first
+    (
+        "complete(send_abandoned=True) or resume(include_abandoned=True) sends it now",
+        "`interop resume --include-abandoned` sends it now",
+    ),
+    ("include_abandoned=True sends it", "`interop resume --include-abandoned` sends it"),
+    (
+        "call wait()/complete() again or `interop resume`",
+        "run `interop resume` (or `interop finalize ID` for this flow) to go on",
+    ),
+)
+
+
+def _for_cli(text: str) -> str:
+    """`text` (an error, hint or skip reason from the library) with its Python option names
+    replaced by the CLI's: a CLI user was told `include_abandoned=True` or "call
+    wait()/complete() again", which they cannot type. Library users keep the library wording."""
+    for lib, cli in _CLI_WORDING:
+        text = text.replace(lib, cli)
+    return text
 
 
 def _run_of(args: argparse.Namespace) -> _Run:
@@ -1173,7 +1197,10 @@ async def _watch(args: argparse.Namespace) -> int:
 
     console = make_console(json_output=args.json)
     board = None if console is None else WatchBoard(console)
-    show: Callable[[Any], None] = lines if board is None else board
+    draw: Callable[[Any], None] = lines if board is None else board
+
+    def show(ev: Any) -> None:
+        draw(dataclasses.replace(ev, detail=_for_cli(ev.detail)) if ev.detail else ev)
 
     async with _interop(args) as io:
         gas: dict[int, int] = {}
@@ -1224,8 +1251,8 @@ async def _resume(args: argparse.Namespace) -> int:
                         "flow_id": r.flow_id,
                         "ok": r.ok,
                         "status": None if r.state is None else r.state.status.value,
-                        "error": None if r.error is None else r.error.message,
-                        "skipped": r.skipped,
+                        "error": None if r.error is None else _for_cli(r.error.message),
+                        "skipped": None if r.skipped is None else _for_cli(r.skipped),
                     }
                     for r in results
                 ]
@@ -1242,7 +1269,7 @@ async def _resume(args: argparse.Namespace) -> int:
                 if r.error
                 else f"skipped: {r.skipped}"
             )
-            print(f"{r.flow_id}: {what}")
+            print(f"{r.flow_id}: {_for_cli(what)}")
     return 0 if all(r.ok or r.skipped for r in results) else 1
 
 
@@ -1767,7 +1794,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except InteropError as exc:
         code = _exit_for(run, exc)
-        print(f"error: {run.redact(str(exc))}", file=sys.stderr)
+        print(f"error: {_for_cli(run.redact(str(exc)))}", file=sys.stderr)
         action = getattr(exc, "action", None)
         if isinstance(action, str) and action:
             print(f"manual action needed: {run.redact(action)}", file=sys.stderr)

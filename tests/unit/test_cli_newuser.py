@@ -99,3 +99,52 @@ def test_progress_lines_name_their_flow(capsys: pytest.CaptureFixture[str]) -> N
     show(FlowEvent("sent", st, step="prove", tx_hash="0x" + "ab" * 32))  # type: ignore[arg-type]
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 2 and all(x.startswith("3f9c2a1b44d0e7a2 [hop 1/1] ") for x in lines)
+
+
+def test_watch_prints_a_skipped_flow_once_with_the_cli_option(devnet_file: Path) -> None:
+    """`interop watch` printed every WARNING event twice (its own line, and Python's last-resort
+    log handler), and the hint named the Python option `include_abandoned=True`. A separate
+    process: pytest's own log capture would hide the duplicate."""
+    import os
+    import subprocess
+    import sys
+
+    from interop.journal import Journal
+
+    j = Journal(str(devnet_file.parent / "j.db"))
+    me = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # DEVNET_KEY's address
+    fid = j.create_flow(kind="eth", source_chain=901, target_chain=900, value=1, recipient=me,
+                        sender=me, hops=[("opstack", "l2-to-l1", 901, 900)])  # fmt: skip
+    j.close()  # never signed: watch finds it abandoned and skips it
+    env = {**os.environ, "INTEROP_PRIVATE_KEY": DEVNET_KEY}
+    argv = ["watch", "--devnet", "--journal", "j.db", "--until-idle", "--timeout", "30"]
+    p = subprocess.run(
+        [sys.executable, "-m", "interop.cli", *argv],
+        cwd=devnet_file.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert p.returncode == 0, p.stderr
+    skipped = [x for x in p.stderr.splitlines() if "skipped" in x]
+    assert len(skipped) == 1 and fid in skipped[0], p.stderr
+    assert "`interop resume --include-abandoned`" in skipped[0], p.stderr
+    assert "include_abandoned=True" not in p.stderr, p.stderr
+
+
+def test_cli_wording_matches_the_library_text() -> None:
+    """The CLI replaces the library's Python option names in hints (`include_abandoned=True`,
+    "call wait()/complete() again") with what a CLI user types; each phrase it replaces must
+    still be the library's, or the replacement silently stops happening."""
+    import inspect
+
+    from interop import flows, resume
+    from interop.cli.main import _CLI_WORDING, _for_cli
+
+    lib = " ".join(" ".join(inspect.getsource(m).split()) for m in (flows, resume))
+    for phrase, cli in _CLI_WORDING:
+        assert phrase in lib.replace('" "', ""), phrase
+        assert _for_cli(f"x; {phrase}.") == f"x; {cli}."
+    assert "`interop resume`" in _for_cli("it continues on chain; call wait()/complete() again"
+                                          " or `interop resume`")  # fmt: skip
