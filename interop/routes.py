@@ -349,9 +349,14 @@ class RoutePlan:
         lines = [f"{self.source.name} -> {self.target.name}: {len(self.steps)} step(s)"]
         for s in self.steps:
             waits = ", ".join(
-                f"{a} after {'?' if w is None else _fmt_secs(w)}" for a, w in s.waits.items()
+                f"{a} {_UNESTIMATED.get(a, 'after a wait not estimated yet')}"
+                if w is None
+                else f"{a} after {_fmt_secs(w)}"
+                for a, w in s.waits.items()
             )
-            fee = "?" if s.fee is None else f"{s.fee.initiate_fee} wei"
+            fee = f"{s.fee.initiate_fee} wei" if s.fee is not None else "not estimated"
+            if s.fee is None and s.fee_error:
+                fee += f" ({s.fee_error})"
             others = ", ".join(
                 f"{p.action} by {p.actor.value}" for p in s.planned if p.actor is Actor.RELAYER
             )
@@ -362,6 +367,11 @@ class RoutePlan:
                 + (f"; {others}" if others else "")
             )
         return "\n".join(lines)
+
+
+_UNESTIMATED = {"prove": "once a proposal covers it (not estimated yet)"}
+"""What `describe()` says of a wait the chain gives no figure for yet ("prove after ?" read as
+a bug): an OP withdrawal can be proven once an output proposal (dispute game) covers it."""
 
 
 def _fmt_secs(s: int) -> str:
