@@ -51,16 +51,28 @@ def parse_units(value: str | int | Decimal, decimals: int) -> int:
     if len(digits) + shift > 78:
         raise InvalidAmountError(f"amount {shown(value)} does not fit in uint256")
     if -shift > len(digits):
-        raise InvalidAmountError(f"{shown(value)} has more than {decimals} decimal places")
+        raise InvalidAmountError(_too_precise(value, decimals))
     if shift >= 0:
         result = coefficient * int(10**shift)
     else:
         result, r = divmod(coefficient, int(10 ** (-shift)))
         if r:
-            raise InvalidAmountError(f"{shown(value)} has more than {decimals} decimal places")
+            raise InvalidAmountError(_too_precise(value, decimals))
     if result > MAX_UINT256:
         raise InvalidAmountError(f"amount {shown(value)} does not fit in uint256")
     return result
+
+
+def _too_precise(value: object, decimals: int, unit: str | None = None) -> str:
+    """The refusal of an amount finer than its unit allows, naming the unit when known ("'1.5'
+    has more than 0 decimal places" left a user of `1.5wei` guessing)."""
+    if unit is None:
+        if decimals == 0:
+            return f"{shown(value)} must be a whole number (no decimal places)"
+        return f"{shown(value)} has more than {decimals} decimal places"
+    if decimals == 0:
+        return f"{shown(value)}: {unit} takes no decimal places (it is the smallest unit)"
+    return f"{shown(value)}: {unit} takes at most {decimals} decimal places"
 
 
 def ether(value: str | int | Decimal) -> int:
@@ -85,7 +97,16 @@ def parse_amount(text: str, default_unit: str = "ether") -> int:
         raise InvalidAmountError(
             f"unknown unit {shown(unit)} in {shown(text)}", hint=f"use one of {', '.join(UNITS)}"
         )
-    return parse_units(number, UNITS[unit])
+    decimals = UNITS[unit]
+    if len(number.partition(".")[2].rstrip("0")) > decimals:
+        smaller = [u for u, d in UNITS.items() if d < decimals]
+        raise InvalidAmountError(
+            _too_precise(text.strip(), decimals, unit),
+            hint=f"write it in a smaller unit ({', '.join(smaller)})"
+            if smaller
+            else "write a whole number of wei",
+        )
+    return parse_units(number, decimals)
 
 
 def format_units(value: int, decimals: int) -> str:
