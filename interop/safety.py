@@ -234,17 +234,26 @@ async def check_funds(
 ) -> None:
     """Value plus the first transaction's fees must be on the source before the flow is
     journaled: a flow that cannot pay for its first step should leave no trace. A route with
-    no fee estimate is checked on its value alone."""
+    no fee estimate is checked on its value alone, and the message says the fees are not
+    estimated (it said "fees 0": the estimate itself usually fails for lack of funds, since a
+    node will not estimate a transaction whose value exceeds the balance)."""
     from interop.units import format_ether
+
+    def format_amount(wei: int) -> str:  # tiny amounts also in wei: 0.000000000001 ETH is unread
+        return f"{format_ether(wei)} ETH" + (f" ({wei} wei)" if 0 < wei < 10**9 else "")
 
     balance = await client.get_balance(sender)
     cost = fee.initiate_fee if fee is not None else 0
     if balance < amount + cost:
+        fees = (
+            f" + first-transaction fees {format_amount(cost)}"
+            if fee is not None
+            else "; fees not estimated, they come on top"
+        )
         raise InsufficientFundsError(
-            f"{sender} has {format_ether(balance)} ETH on {client.chain.name} but the transfer "
-            f"needs {format_ether(amount + cost)} (value {format_ether(amount)} + fees "
-            f"{format_ether(cost)})",
+            f"{sender} has {format_amount(balance)} on {client.chain.name} but the transfer "
+            f"needs {format_amount(amount + cost)} (value {format_amount(amount)}{fees})",
             balance=balance,
             required=amount + cost,
-            hint="nothing was signed or sent",
+            hint="nothing was signed or sent; fund the account or send less",
         )

@@ -148,3 +148,71 @@ def test_cli_wording_matches_the_library_text() -> None:
         assert _for_cli(f"x; {phrase}.") == f"x; {cli}."
     assert "`interop resume`" in _for_cli("it continues on chain; call wait()/complete() again"
                                           " or `interop resume`")  # fmt: skip
+
+
+def test_a_plan_says_a_wait_is_not_estimated_instead_of_a_question_mark() -> None:
+    """`bridge --plan` printed "prove after ?" and "first tx fee ?": say what is unknown."""
+    from interop.adapters.base import Actor, Direction, FlowKind, PlannedStep
+    from interop.routes import RoutePlan, RouteStep, derive_actions_and_waits
+
+    reg = default_registry()
+    op, l1 = reg.get("devnet-op"), reg.get("devnet-l1")
+    planned = (
+        PlannedStep("initiate", Actor.CALLER, 0),
+        PlannedStep("prove", Actor.CALLER, None),
+        PlannedStep("finalize", Actor.CALLER, 12),
+    )
+    actions, waits = derive_actions_and_waits(planned)
+    step = RouteStep(0, "opstack", Direction.L2_TO_L1, op, l1, actions, waits,
+                     fee_error="insufficient funds", planned=planned)  # fmt: skip
+    text = RoutePlan(op, l1, FlowKind.ETH, 1, None, (step,)).describe()
+    assert "?" not in text, text
+    assert "prove once a proposal covers it (not estimated yet)" in text, text
+    assert "finalize after 12s" in text, text
+    assert "first tx fee not estimated (insufficient funds)" in text, text
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [("1.5wei", "'1.5wei': wei takes no decimal places"),
+     ("1.0000000001gwei", "'1.0000000001gwei': gwei takes at most 9 decimal places"),
+     ("0.0000000000000000001 ether", "ether takes at most 18 decimal places")],
+)  # fmt: skip
+def test_too_many_decimals_names_the_unit(
+    text: str, says: str, devnet_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--value 1.5wei` said "'1.5' has more than 0 decimal places": name the unit."""
+    argv = ["bridge", "--devnet", "--from", "devnet-op", "--to", "devnet-l1", "--value", text]
+    assert main([*argv, "--journal", ":memory:"]) == 2
+    err = capsys.readouterr().err
+    assert says in err, err
+
+
+def test_insufficient_funds_shows_units_and_unestimated_fees() -> None:
+    """The bridge refusal read "needs 1000000 (value 1000000 + fees 0)": no unit, and fees 0
+    where the fee estimate had failed (a node does not estimate a transaction whose value
+    exceeds the balance). Amounts now carry their unit; an unknown fee is said to be unknown."""
+    import asyncio
+
+    from interop.adapters.base import FeeEstimate
+    from interop.errors import InsufficientFundsError
+    from interop.safety import check_funds
+
+    class Broke:  # the one read check_funds makes: a balance of 5 wei
+        chain = default_registry().get("devnet-l1")
+
+        async def get_balance(self, address: str) -> int:
+            return 5
+
+    me = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+    with pytest.raises(InsufficientFundsError) as info:
+        asyncio.run(check_funds(Broke(), me, 10**6, None))  # type: ignore[arg-type]
+    msg = info.value.message
+    assert "has 0.000000000000000005 ETH (5 wei)" in msg, msg
+    assert "needs 0.000000000001 ETH (1000000 wei)" in msg, msg
+    assert "fees not estimated" in msg and "fees 0" not in msg, msg
+    fee = FeeEstimate(initiate_gas=21000, max_fee_per_gas=10**9)
+    with pytest.raises(InsufficientFundsError) as info:
+        asyncio.run(check_funds(Broke(), me, 10**18, fee))  # type: ignore[arg-type]
+    msg = info.value.message
+    assert "needs 1.000021 ETH (value 1 ETH + first-transaction fees 0.000021 ETH)" in msg, msg
