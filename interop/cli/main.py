@@ -152,6 +152,7 @@ _CLI_WORDING = (
         "call wait()/complete() again or `interop resume`",
         "run `interop resume` (or `interop finalize ID` for this flow) to go on",
     ),
+    ("call complete() / `interop resume` again", "run `interop resume` again"),
 )
 
 
@@ -1333,6 +1334,7 @@ def _parser() -> argparse.ArgumentParser:
         " 3 something was signed and may have executed (do not retry: `interop status` /"
         " `interop resume`); 130 interrupted",
     )
+    p.add_argument("--version", action=_Version, help="print the version of interop and exit")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     shown = (
@@ -1643,6 +1645,25 @@ _JOURNAL_HELP = (
     " :memory: allowed) or a postgresql://user@host/db URL, which several `interop watch`"
     " workers can share"
 )
+
+
+class _Version(argparse.Action):
+    """`interop --version`: the installed distribution's version (package metadata), read only
+    when asked so `interop --help` stays fast; the source tree's `__version__` when interop is
+    not installed (run from a checkout)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kw: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kw)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            v = version("interop")
+        except PackageNotFoundError:
+            from interop import __version__ as v
+        print(f"interop {v}")
+        parser.exit(EXIT_OK)
 
 
 class _Parser(argparse.ArgumentParser):

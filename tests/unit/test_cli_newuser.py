@@ -216,3 +216,11 @@ def test_insufficient_funds_shows_units_and_unestimated_fees() -> None:
         asyncio.run(check_funds(Broke(), me, 10**18, fee))  # type: ignore[arg-type]
     msg = info.value.message
     assert "needs 1.000021 ETH (value 1 ETH + first-transaction fees 0.000021 ETH)" in msg, msg
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    """`interop --version` was missing: it prints the installed package's version, exit 0."""
+    from importlib.metadata import version
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"interop {version('interop')}"
