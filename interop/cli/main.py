@@ -1101,7 +1101,9 @@ async def _flow_by_ref(io: Any, args: argparse.Namespace, ref: str) -> Any:
                 "a transaction hash that is not in the journal needs --chain"
                 " (the chain it was sent on)"
             )
-        return await io.flow_from_tx(_chain_arg(_registry(args), "--chain", args.chain).id, ref)
+        return await io.flow_from_tx(
+            _reachable(args, _registry(args), "--chain", args.chain).id, ref
+        )
     return io.flow(_flow_id_arg(ref))
 
 
@@ -1110,8 +1112,13 @@ async def _scan(args: argparse.Namespace) -> int:
     from interop.scan import scan_address
 
     async with _interop(args, signer=False) as io:
+        reg = _registry(args) if args.chains else None
         chains = (
-            [io.chain(c.strip()) for c in args.chains.split(",") if c.strip()]
+            [
+                io.chain(_reachable(args, reg, "--chains", c.strip()).id)
+                for c in args.chains.split(",")
+                if c.strip()
+            ]
             if args.chains
             else io.chains
         )

@@ -81,6 +81,12 @@ def test_a_devnet_chain_without_rpc_says_how_to_reach_it(
     err = capsys.readouterr().err
     assert "Base (8453) is not a chain of the running devnet" in err, err
     assert "--rpc base=URL" in err, err
+    # scan --chains and status --chain name chains the same way
+    assert main(["scan", "0x" + "11" * 20, "--chains", "devnet-op", "--journal", ":memory:"]) == 2
+    assert "`interop devnet`" in capsys.readouterr().err
+    tx = "0x" + "22" * 32
+    assert main(["status", tx, "--chain", "devnet-op", "--journal", ":memory:"]) == 2
+    assert "`interop devnet`" in capsys.readouterr().err
 
 
 def test_progress_lines_name_their_flow(capsys: pytest.CaptureFixture[str]) -> None:
