@@ -20,8 +20,9 @@ then times in the same run:
   ~1,000 calls per aggregate3; sums checked against interop's.
 
 Usage: `.venv/bin/python benchmarks/balances.py [--json] [--runs N] [--skip-web3]
-[--skip-strategies] [--skip-tokens] [--skip-viem] [--node-logs] [--out FILE.json]` (`--out` also writes the
-JSON, which `benchmarks/chart.py` turns into a PNG next to it).
+[--skip-strategies] [--strategy NAME] [--skip-tokens] [--skip-viem] [--node-logs] [--out FILE.json]`
+(`--out` also writes the JSON, which `benchmarks/chart.py` turns into a PNG next to it;
+`--strategy multicall3 --skip-web3 --skip-tokens --skip-viem` times one forced strategy alone).
 """
 
 from __future__ import annotations
@@ -124,13 +125,17 @@ async def web3_timings(
     return res
 
 
+FORCED = ("override", "multicall3", "deployless", "batch")
+
+
 async def strategy_timings(
-    clients: dict[int, ChainClient], addrs: list[str], runs: int
+    clients: dict[int, ChainClient], addrs: list[str], runs: int, only: list[str] | None = None
 ) -> dict[str, dict[str, float]]:
-    """Each strategy forced on every chain: median wall ms and client CPU µs per balance."""
+    """Each strategy forced on every chain (or those in `only`): median wall ms and client CPU
+    µs per balance."""
     total = len(addrs) * len(clients)
     res: dict[str, dict[str, float]] = {}
-    for strategy in ("override", "multicall3", "deployless", "batch"):
+    for strategy in only or FORCED:
 
         async def run(strategy: str = strategy) -> None:
             t = await bal.get_balances_multichain(clients, addrs, strategy=strategy)  # type: ignore[arg-type]
@@ -241,6 +246,7 @@ async def main(
     skip_tokens: bool = False,
     skip_viem: bool = False,
     node_logs: bool = False,
+    only_strategies: list[str] | None = None,
 ) -> dict[str, Any]:
     specs = [
         DevnetChainSpec(DEVNET_L1),
@@ -347,7 +353,9 @@ async def main(
             out["node_s"] = med("n", 0)
 
             if not skip_strategies:
-                out["strategies_forced"] = await strategy_timings(clients, addrs, runs)
+                out["strategies_forced"] = await strategy_timings(
+                    clients, addrs, runs, only_strategies
+                )
             if not skip_tokens:
                 out["tokens"] = await token_timings(dn, clients, addrs, runs)
             if not skip_viem:
@@ -462,6 +470,12 @@ if __name__ == "__main__":
         help="leave anvil's per-call logging on (its lines then pass through this process and "
         "count as client CPU, as in runs before 2026-12-01 evening)",
     )
+    ap.add_argument(
+        "--strategy",
+        action="append",
+        choices=FORCED,
+        help="force only this strategy (repeatable; default: each of them)",
+    )
     ap.add_argument("--out", type=Path, help="also write the JSON here (for benchmarks/chart.py)")
     args = ap.parse_args()
     result = asyncio.run(
@@ -473,6 +487,7 @@ if __name__ == "__main__":
             args.skip_tokens,
             args.skip_viem,
             args.node_logs,
+            args.strategy,
         )
     )
     print(json.dumps(result) if args.json else report(result))

@@ -6,8 +6,11 @@ Why not one `eth_getBalance` per address: each is a round trip plus JSON work on
 - ``"override"``: one `eth_call` that runs a 30-byte balance reader of ours, placed at a
   throwaway address by a state override (the third `eth_call` parameter). Calldata is the packed
   20-byte addresses, the answer is packed 32-byte balances, decoded with `int.from_bytes`.
-- ``"multicall3"``: `aggregate3` of `getEthBalance` on the chain's Multicall3 (from chain data,
+- ``"multicall3"``: `aggregate` of `getEthBalance` on the chain's Multicall3 (from chain data,
   `chain.multicall3`), for nodes that refuse state overrides. Encoded and decoded by hand.
+  `aggregate`, not `aggregate3`: `getEthBalance` cannot revert, so allowFailure buys nothing,
+  and `aggregate` is smaller (192 bytes out, 96 back per balance against 224 and 160) and
+  reports the block number it ran at, which replaces the pinning request (`_multicall3_chunks`).
 - ``"deployless"``: an `eth_call` without `to` whose constructor reads the balances and returns
   them as the "deployed code"; needs neither overrides nor Multicall3, but the answer is capped
   by the 24,576-byte code-size limit (767 balances per call).
@@ -23,7 +26,7 @@ Limits that set the chunk sizes (anvil 1.7.1; a cold BALANCE costs 2,600 gas): t
 out of gas near 9,000 addresses under a 30M gas cap, deployless answers hold 767 balances, and
 very large request bodies (~1.9 MB) are refused. Chunks of one chain run a few at a time, all
 at the same block: a moving tag (``"latest"``) is pinned to a number first when a chain needs
-more than one request.
+more than one request (Multicall3 instead checks the block number each chunk reports).
 """
 
 from __future__ import annotations
@@ -120,18 +123,25 @@ DEPLOYLESS_READER_CODE: Final = bytes.fromhex(
 BALANCE_READER_ADDRESS: Final = Address("0x3CA3d26b782bc4620f4da145669A1fE5Fe6484D0")
 
 _SEL_AGGREGATE3: Final = bytes.fromhex("82ad56cb")  # aggregate3((address,bool,bytes)[])
+_SEL_AGGREGATE: Final = bytes.fromhex("252dba42")  # aggregate((address,bytes)[])
 _SEL_GET_ETH_BALANCE: Final = bytes.fromhex("4d2301cc")  # getEthBalance(address)
 
 # (default, maximum) addresses per request
 _CHUNK: Final[dict[str, tuple[int, int]]] = {
     "override": (2_500, 8_000),
-    "multicall3": (1_000, 2_000),
+    "multicall3": (2_340, 2_340),  # see _MC3_CHUNK
     "deployless": (700, 767),
     "batch": (1_000, 1_000),
 }
+# Multicall3 native chunk: the largest whose request body stays under ~900 KB (bodies near
+# 1.9 MB are refused; 900 KB leaves room for proxies with a 1 MB limit). `aggregate` calldata
+# is 4 + 64 + 192 n bytes, sent as hex: 2 * 192 = 384 body bytes per address, plus ~200 of
+# selector, heads and JSON envelope, so (900_000 - 200) // 384 = 2,343; 2,340 rounds it down.
+# (aggregate3's 224 bytes a balance held the chunk at 2,000 = 896 KB.)
+_MC3_CHUNK: Final = 2_340
 # deployless before Multicall3: on the same nodes it costs ~1.3 µs of client CPU per balance
-# against ~4.5 (aggregate3's 192-byte elements are JSON-encoded and decoded as hex) and the
-# node runs it ~3x faster; a node that refuses it still falls through to Multicall3.
+# against ~2.5 (the `aggregate` elements are JSON-encoded and decoded as hex) and the node runs
+# it ~3x faster; a node that refuses it still falls through to Multicall3.
 _AUTO_ORDER: Final[tuple[str, ...]] = ("override", "deployless", "multicall3", "batch")
 _MAX_PARALLEL_CHUNKS: Final = 4
 DEFAULT_MULTICHAIN_DEADLINE: Final = 30.0
@@ -353,47 +363,65 @@ def decode_packed_balances(raw: bytes, count: int) -> list[int]:
 
 
 def encode_multicall3_balances(multicall3: Address | str, packed: bytes) -> bytes:
-    """Calldata of `aggregate3([(multicall3, true, getEthBalance(a)) for a in addresses])`.
+    """Calldata of `aggregate([(multicall3, getEthBalance(a)) for a in addresses])`.
 
     ABI layout written out by hand (eth-abi costs ~15x more here): head offset, array length,
-    one relative offset per element, then each 192-byte element (target, allowFailure, bytes
-    offset 0x60, length 36, selector + padded address + 28 bytes of padding). Every element is
-    the same 140 bytes around its address, so the elements are one `bytes.join` of the
-    addresses with that filler as separator (C speed; the per-element loop cost ~2 µs each).
+    one relative offset per element (32 n + 160 k), then each 160-byte element (target, bytes
+    offset 0x40, length 36, selector + padded address + 28 bytes of padding): 192 bytes a
+    balance with its offset. Every element is the same 140 bytes around its address, so the
+    elements are one `bytes.join` of the addresses with that filler as separator (C speed; the
+    per-element loop cost ~2 µs each).
     """
     n = len(packed) // 20
     if not n:
-        return _SEL_AGGREGATE3 + (0x20).to_bytes(32, "big") + bytes(32)
-    target = bytes(12) + bytes.fromhex(str(multicall3)[2:])
-    elem_prefix = target + (1).to_bytes(32, "big") + (0x60).to_bytes(32, "big")
-    elem_prefix += (36).to_bytes(32, "big") + _SEL_GET_ETH_BALANCE + bytes(12)
-    tail = bytes(28)
+        return _SEL_AGGREGATE + (0x20).to_bytes(32, "big") + bytes(32)
+    prefix = _mc3_elem_prefix(str(multicall3))
     return b"".join(
         (
-            _SEL_AGGREGATE3,
+            _SEL_AGGREGATE,
             (0x20).to_bytes(32, "big"),
-            _aggregate3_heads(n),
-            elem_prefix,
-            (tail + elem_prefix).join(_split20(packed, n)),
-            tail,
+            _array_heads(n, 160),
+            prefix,
+            (bytes(28) + prefix).join(_split20(packed, n)),
+            bytes(28),
         )
     )
 
 
-_HEADS: dict[int, bytes] = {}
+def _mc3_elem_prefix(multicall3: str) -> bytes:
+    """The 112 bytes of an `aggregate` element before the address: target (Multicall3 itself),
+    offset of its bytes (0x40), their length (36), `getEthBalance` and the address's padding."""
+    target = bytes(12) + bytes.fromhex(multicall3[2:])
+    return (
+        target
+        + (0x40).to_bytes(32, "big")
+        + (36).to_bytes(32, "big")
+        + _SEL_GET_ETH_BALANCE
+        + bytes(12)
+    )
+
+
+_ARRAY_HEADS: dict[tuple[int, int], bytes] = {}
+
+
+def _array_heads(n: int, size: int) -> bytes:
+    """Array length and the n relative offsets of `size`-byte elements (cached per n, size)."""
+    heads = _ARRAY_HEADS.get((n, size))
+    if heads is None:
+        heads = n.to_bytes(32, "big") + b"".join(
+            (32 * n + size * k).to_bytes(32, "big") for k in range(n)
+        )
+        if len(_ARRAY_HEADS) < 16:
+            _ARRAY_HEADS[(n, size)] = heads
+    return heads
+
+
 _SPLIT20: dict[int, struct.Struct] = {}
 
 
 def _aggregate3_heads(n: int) -> bytes:
-    """Array length and the n relative offsets of 192-byte elements (cached per n)."""
-    heads = _HEADS.get(n)
-    if heads is None:
-        heads = n.to_bytes(32, "big") + b"".join(
-            (32 * n + 192 * k).to_bytes(32, "big") for k in range(n)
-        )
-        if len(_HEADS) < 16:
-            _HEADS[n] = heads
-    return heads
+    """Array length and the n relative offsets of aggregate3's 192-byte elements."""
+    return _array_heads(n, 192)
 
 
 def _split20(packed: bytes, n: int) -> tuple[bytes, ...]:
@@ -434,33 +462,49 @@ def _compact_results(raw: bytes, count: int) -> tuple[bytes, ...] | None:
 
 
 def decode_multicall3_balances(raw: bytes, count: int) -> list[int]:
-    """Balances from an `aggregate3` answer `(bool success, bytes returnData)[]`.
+    """Balances from an `aggregate` answer `(uint256 blockNumber, bytes[] returnData)`."""
+    return _decode_aggregate(raw, count)[1]
 
-    Follows the offsets rather than assuming the compact layout, so any ABI-correct encoder on
-    the node side decodes; a failed or short sub-call means this strategy does not work here.
+
+_W32: Final = (32).to_bytes(32, "big")
+_AGG_RESULTS: dict[int, tuple[bytes, struct.Struct]] = {}
+
+
+def _decode_aggregate(raw: bytes, count: int) -> tuple[int, list[int]]:
+    """The block number and the balances of an `aggregate` answer.
+
+    Multicall3 encodes it compactly: block, 0x40, n, n offsets (32 n + 64 k), then per result
+    its length (32) and value, 96 bytes a balance; that layout is checked and read with one
+    `struct` unpack. Any other ABI-correct layout is read by following the offsets; a result
+    that is not one word means this strategy does not work here.
     """
-    compact = _compact_results(raw, count)
-    if compact is not None:
-        return list(map(int.from_bytes, compact))
-    try:
-        fb = int.from_bytes
-        base = fb(raw[0:32], "big")
-        n = fb(raw[base : base + 32], "big")
-        if n != count:
-            raise _Unsupported(f"aggregate3 returned {n} results for {count} calls")
-        heads = base + 32
-        out: list[int] = []
-        for k in range(n):
-            el = heads + fb(raw[heads + 32 * k : heads + 32 * k + 32], "big")
-            ok = fb(raw[el : el + 32], "big")
-            data = el + fb(raw[el + 32 : el + 64], "big")
-            length = fb(raw[data : data + 32], "big")
-            if ok != 1 or length != 32 or len(raw) < data + 64:
-                raise _Unsupported(f"getEthBalance sub-call {k} failed or returned {length} bytes")
-            out.append(fb(raw[data + 32 : data + 64], "big"))
-        return out
-    except (IndexError, ValueError) as exc:  # pragma: no cover - slices do not raise; defensive
-        raise _Unsupported(f"undecodable aggregate3 answer: {exc}") from exc
+    fb = int.from_bytes
+    entry = _AGG_RESULTS.get(count)
+    if entry is None:
+        head = (0x40).to_bytes(32, "big") + _array_heads(count, 64)
+        entry = (head, struct.Struct("32s32s" * count))
+        if len(_AGG_RESULTS) < 16:
+            _AGG_RESULTS[count] = entry
+    head, splitter = entry
+    if len(raw) == 32 + len(head) + 64 * count and raw.startswith(head, 32):
+        parts = splitter.unpack_from(raw, 32 + len(head))
+        if parts[0::2].count(_W32) == count:
+            return fb(raw[:32]), list(map(fb, parts[1::2]))
+    if len(raw) < 64:
+        raise _Unsupported(f"undecodable aggregate answer of {len(raw)} bytes")
+    base = fb(raw[32:64])
+    n = fb(raw[base : base + 32])
+    if n != count:
+        raise _Unsupported(f"aggregate returned {n} results for {count} calls")
+    heads = base + 32
+    out: list[int] = []
+    for k in range(n):
+        data = heads + fb(raw[heads + 32 * k : heads + 32 * k + 32])
+        length = fb(raw[data : data + 32])
+        if length != 32 or len(raw) < data + 64:
+            raise _Unsupported(f"getEthBalance sub-call {k} returned {length} bytes")
+        out.append(fb(raw[data + 32 : data + 64]))
+    return fb(raw[:32]), out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -508,17 +552,15 @@ _PAD28_HEX: Final = bytes(28).hex()
 
 def _multicall3_hex(multicall3: str, packed: bytes, n: int) -> HexStr:
     """`encode_multicall3_balances` as hex, written as hex: the fixed parts (selector, heads,
-    the 172 bytes around each address) are hex made once per (Multicall3, count), the addresses'
+    the 140 bytes around each address) are hex made once per (Multicall3, count), the addresses'
     hex is one `bytes.hex` of the packed list, and one join makes the payload. Building the
-    bytes and converting them (and the `0x` concatenation) cost ~2x more and ~3 x 450 KB of
+    bytes and converting them (and the `0x` concatenation) cost ~2x more and ~3 x 400 KB of
     short-lived buffers per 1,000 balances."""
     parts = _MC3_HEX.get((multicall3, n))
     if parts is None:
-        target = bytes(12) + bytes.fromhex(multicall3[2:])
-        elem_prefix = target + (1).to_bytes(32, "big") + (0x60).to_bytes(32, "big")
-        elem_prefix += (36).to_bytes(32, "big") + _SEL_GET_ETH_BALANCE + bytes(12)
-        head = _SEL_AGGREGATE3 + (0x20).to_bytes(32, "big") + _aggregate3_heads(n) + elem_prefix
-        parts = (head.hex(), (bytes(28) + elem_prefix).hex())
+        prefix = _mc3_elem_prefix(multicall3)
+        head = _SEL_AGGREGATE + (0x20).to_bytes(32, "big") + _array_heads(n, 160) + prefix
+        parts = (head.hex(), (bytes(28) + prefix).hex())
         if len(_MC3_HEX) >= 8:  # the full chunk and the last one, per Multicall3
             _MC3_HEX.clear()
         _MC3_HEX[(multicall3, n)] = parts
@@ -530,7 +572,10 @@ def _multicall3_hex(multicall3: str, packed: bytes, n: int) -> HexStr:
     return HexStr.join_hex(pieces)
 
 
-async def _via_multicall3(client: ChainClient, packed: bytes, n: int, block: BlockTag) -> list[int]:
+async def _multicall3_chunk(
+    client: ChainClient, packed: bytes, n: int, block: BlockTag
+) -> tuple[int, list[int]]:
+    """One `aggregate` request: the block number it ran at and the balances."""
     mc = client.chain.multicall3
     if mc is None:
         raise _Unsupported(f"chain {client.chain.name} has no Multicall3 in its chain data")
@@ -539,7 +584,11 @@ async def _via_multicall3(client: ChainClient, packed: bytes, n: int, block: Blo
     else:
         params: list[Any] = [{"to": mc, "data": _multicall3_hex(str(mc), packed, n)}, _tag(block)]
         raw = _data(await client.request("eth_call", params))
-    return decode_multicall3_balances(raw, n)
+    return _decode_aggregate(raw, n)
+
+
+async def _via_multicall3(client: ChainClient, packed: bytes, n: int, block: BlockTag) -> list[int]:
+    return (await _multicall3_chunk(client, packed, n, block))[1]
 
 
 async def _via_deployless(client: ChainClient, packed: bytes, n: int, block: BlockTag) -> list[int]:
@@ -1023,9 +1072,15 @@ def _token_tables(
 # one chain
 
 
+def _moves(block: BlockTag) -> bool:
+    """Whether `block` names a block that can change between requests and can be pinned: a tag
+    like "latest" or "safe" (not a number or hash, nor "pending", which has no number yet)."""
+    return not (isinstance(block, int) or block in ("pending", "earliest") or block[:2] == "0x")
+
+
 async def _pin_block(client: ChainClient, block: BlockTag) -> BlockTag:
     """Turn a moving tag into a number so that every chunk reads the same block."""
-    if isinstance(block, int) or block in ("pending", "earliest") or block.startswith("0x"):
+    if not _moves(block):
         return block
     if block == "latest":
         return await client.block_number()
@@ -1046,6 +1101,8 @@ async def _run_strategy(
     n = len(packed) // 20
     if n <= size:
         return await fn(client, packed, n, block)
+    if strategy == "multicall3" and _moves(block):
+        return await _multicall3_chunks(client, packed, n, size, block)
     block = await _pin_block(client, block)
     sem = asyncio.Semaphore(_MAX_PARALLEL_CHUNKS)
 
@@ -1056,6 +1113,40 @@ async def _run_strategy(
 
     parts = await asyncio.gather(*(one(s) for s in range(0, n, size)))
     return [b for part in parts for b in part]
+
+
+async def _multicall3_chunks(
+    client: ChainClient, packed: bytes, n: int, size: int, block: BlockTag
+) -> list[int]:
+    """Every chunk at the caller's moving tag, without a pinning request: `aggregate` reports
+    the block number it ran at. The first chunk's number is the answer's block; a chunk that
+    reports another (a block was mined between chunks) is read again at that number, a second
+    round that is rare. If a re-read does not report that number or is refused (a node whose
+    `block.number` in `eth_call` is not the block read, e.g. one ahead), every chunk is read
+    again at a pinned number, as the other strategies do."""
+    sem = asyncio.Semaphore(_MAX_PARALLEL_CHUNKS)
+    starts = range(0, n, size)
+
+    async def one(start: int, at: BlockTag) -> tuple[int, list[int]]:
+        stop = min(start + size, n)
+        async with sem:
+            return await _multicall3_chunk(client, packed[20 * start : 20 * stop], stop - start, at)
+
+    parts = list(await asyncio.gather(*(one(s, block) for s in starts)))
+    first = parts[0][0]
+    stale = [i for i, (number, _) in enumerate(parts) if number != first]
+    if stale:
+        try:
+            again = await asyncio.gather(*(one(starts[i], first) for i in stale))
+        except RpcResponseError:
+            again = []
+        if len(again) != len(stale) or any(number != first for number, _ in again):
+            pinned = await _pin_block(client, block)
+            parts = list(await asyncio.gather(*(one(s, pinned) for s in starts)))
+        else:
+            for i, part in zip(stale, again, strict=True):
+                parts[i] = part
+    return [b for _, values in parts for b in values]
 
 
 async def _balances_one_chain(

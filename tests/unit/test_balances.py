@@ -72,6 +72,7 @@ def test_reader_address_is_derived_from_its_label() -> None:
 
 def test_selectors() -> None:
     assert keccak(b"aggregate3((address,bool,bytes)[])")[:4] == bal._SEL_AGGREGATE3
+    assert keccak(b"aggregate((address,bytes)[])")[:4] == bal._SEL_AGGREGATE
     assert keccak(b"getEthBalance(address)")[:4] == bal._SEL_GET_ETH_BALANCE
 
 
@@ -88,37 +89,38 @@ def test_packed_balances_roundtrip_extremes() -> None:
         bal.decode_packed_balances(b"", 1)  # e.g. a node that ignored the override: "0x"
 
 
-@pytest.mark.parametrize("n", [1, 2, 7, 300])
-def test_aggregate3_encoding_matches_eth_abi(n: int) -> None:
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 300])
+def test_aggregate_encoding_matches_eth_abi(n: int) -> None:
     addrs = [addr(i) for i in range(n)]
     packed = b"".join(bytes.fromhex(a[2:]) for a in addrs)
     ours = bal.encode_multicall3_balances(MULTICALL3, packed)
-    calls = [
-        (MULTICALL3, True, bal._SEL_GET_ETH_BALANCE + abi_encode(["address"], [a])) for a in addrs
-    ]
-    reference = bal._SEL_AGGREGATE3 + abi_encode(["(address,bool,bytes)[]"], [calls])
+    calls = [(MULTICALL3, bal._SEL_GET_ETH_BALANCE + abi_encode(["address"], [a])) for a in addrs]
+    reference = bal._SEL_AGGREGATE + abi_encode(["(address,bytes)[]"], [calls])
     assert ours == reference
+    assert len(ours) == 4 + 64 + 192 * n  # the size the chunk limit is derived from
 
 
-def _aggregate3_answer(values: list[int], ok: list[bool] | None = None) -> bytes:
-    ok = ok or [True] * len(values)
-    results = [(s, v.to_bytes(32, "big")) for s, v in zip(ok, values, strict=True)]
-    return abi_encode(["(bool,bytes)[]"], [results])
+def _aggregate_answer(values: list[int], block: int = 0x10) -> bytes:
+    """Multicall3 `aggregate`'s answer as eth-abi encodes `(uint256, bytes[])`."""
+    return abi_encode(["uint256", "bytes[]"], [block, [v.to_bytes(32, "big") for v in values]])
 
 
-def test_aggregate3_decoding_of_eth_abi_output() -> None:
+def test_aggregate_decoding_of_eth_abi_output() -> None:
     values = [0, 5, 2**255, 2**256 - 1, 12345678901234567890]
-    assert bal.decode_multicall3_balances(_aggregate3_answer(values), len(values)) == values
+    raw = _aggregate_answer(values, block=12345)
+    assert len(raw) == 96 + 96 * len(values)  # 96 bytes back per balance
+    assert bal._decode_aggregate(raw, len(values)) == (12345, values)
+    assert bal.decode_multicall3_balances(raw, len(values)) == values
 
 
-def test_aggregate3_decoding_refuses_failed_or_short_results() -> None:
+def test_aggregate_decoding_refuses_short_or_miscounted_results() -> None:
     with pytest.raises(bal._Unsupported):
-        bal.decode_multicall3_balances(_aggregate3_answer([1, 2], [True, False]), 2)
-    with pytest.raises(bal._Unsupported):
-        bal.decode_multicall3_balances(_aggregate3_answer([1, 2]), 3)
-    short = abi_encode(["(bool,bytes)[]"], [[(True, b"")]])
+        bal.decode_multicall3_balances(_aggregate_answer([1, 2]), 3)
+    short = abi_encode(["uint256", "bytes[]"], [1, [b""]])
     with pytest.raises(bal._Unsupported):
         bal.decode_multicall3_balances(short, 1)
+    with pytest.raises(bal._Unsupported):
+        bal.decode_multicall3_balances(b"", 1)  # "0x": no code at the Multicall3 address
 
 
 # --- addresses -----------------------------------------------------------------------------
@@ -239,11 +241,21 @@ class FakeNode:
         self.deployless = deployless
         self.multicall = multicall
         self.block_number = 0x10
+        self.mine_after_calls: int | None = None  # mine a block after this many aggregate calls
+        self.drift = 0  # wei every balance gains per block after 0x10
+        self.number_ahead = 0  # a node whose `block.number` in eth_call is ahead of the block read
+        self.aggregate_calls = 0
+
+    def _block(self, tag: str) -> int:
+        return self.block_number if tag == "latest" else int(tag, 16)
 
     def _of(self, packed: bytes) -> list[int]:
         return [
             self.balances.get("0x" + packed[i : i + 20].hex(), 0) for i in range(0, len(packed), 20)
         ]
+
+    def _at(self, value: int, block: int) -> int:
+        return value + self.drift * (block - 0x10) if value else value
 
     def __call__(self, method: str, params: list[Any]) -> Any:
         if method == "eth_blockNumber":
@@ -267,10 +279,18 @@ class FakeNode:
             body = data[len(bal.DEPLOYLESS_READER_CODE) :]
             return "0x00" + b"".join(v.to_bytes(32, "big") for v in self._of(body)).hex()
         if tx["to"] == MULTICALL3 and self.multicall:
-            assert data[:4] == bal._SEL_AGGREGATE3
-            (calls,) = abi_decode(["(address,bool,bytes)[]"], data[4:])
-            vals = [self.balances.get("0x" + c[2][16:36].hex(), 0) for c in calls]
-            return "0x" + _aggregate3_answer(vals).hex()
+            assert data[:4] == bal._SEL_AGGREGATE
+            (calls,) = abi_decode(["(address,bytes)[]"], data[4:])
+            mc = MULTICALL3.lower()
+            assert all(c[0].lower() == mc and c[1][:4] == bal._SEL_GET_ETH_BALANCE for c in calls)
+            block = self._block(params[1])
+            if block > self.block_number:
+                raise RpcResponseError("eth_call: header not found", code=-32000)
+            vals = [self._at(self.balances.get("0x" + c[1][16:36].hex(), 0), block) for c in calls]
+            self.aggregate_calls += 1
+            if self.aggregate_calls == self.mine_after_calls:
+                self.block_number += 1
+            return "0x" + _aggregate_answer(vals, block + self.number_ahead).hex()
         return "0x"  # no code at `to`: an empty answer
 
 
@@ -288,7 +308,7 @@ async def test_override_strategy_is_one_request() -> None:
     assert c.transport.methods() == ["eth_call"]  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("strategy", ["override", "multicall3", "deployless", "batch"])
+@pytest.mark.parametrize("strategy", ["override", "deployless", "batch"])
 async def test_each_strategy_chunks_and_pins_latest(strategy: str) -> None:
     c = client_for(FakeNode(BALANCES))
     got = await bal.get_balances(c, list(BALANCES), strategy=strategy, chunk_size=4)  # type: ignore[arg-type]
@@ -299,6 +319,53 @@ async def test_each_strategy_chunks_and_pins_latest(strategy: str) -> None:
     assert tags == {"0x10"}
     if strategy != "batch":
         assert len(calls) == 1 + 7  # 26 addresses in chunks of 4
+
+
+async def test_multicall3_chunks_at_latest_without_a_pin_request() -> None:
+    # `aggregate` reports its block number, so no eth_blockNumber: 7 requests, not 1 + 7
+    c = client_for(FakeNode(BALANCES))
+    got = await bal.get_balances(c, list(BALANCES), strategy="multicall3", chunk_size=4)
+    assert got == {to_checksum_address(a): v for a, v in BALANCES.items()}
+    calls = c.transport.calls  # type: ignore[attr-defined]
+    assert [m for m, _ in calls] == ["eth_call"] * 7  # 26 addresses in chunks of 4
+    assert {p[1] for _, p in calls} == {"latest"}
+
+
+async def test_multicall3_rereads_a_chunk_that_saw_another_block() -> None:
+    # a block is mined after the first chunk and every non-zero balance then grows by 1 wei: the
+    # second chunk reports 0x11 and is read again at 0x10, so every value is from block 0x10
+    node = FakeNode(BALANCES)
+    node.mine_after_calls, node.drift = 1, 1
+    c = client_for(node)
+    addrs = list(BALANCES)
+    got = await bal.get_balances(c, addrs, strategy="multicall3", chunk_size=13)
+    assert got == {to_checksum_address(a): v for a, v in BALANCES.items()}
+    tags = [p[1] for _, p in c.transport.calls]  # type: ignore[attr-defined]
+    assert tags == ["latest", "latest", "0x10"]
+    assert c.transport.calls[2][1][0] == c.transport.calls[1][1][0]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("ahead", [1, 2])
+async def test_multicall3_pins_when_a_reread_reports_another_block(ahead: int) -> None:
+    # a node whose block.number in eth_call is ahead of the block it reads. ahead=1: chunks
+    # report 0x11 and 0x12, the re-read at 0x11 reports 0x12 again; ahead=2: the re-read at 0x12
+    # is refused (no such block yet). Either way the reported numbers cannot be trusted and
+    # every chunk is read again at a pinned number (values all from block 0x11)
+    node = FakeNode(BALANCES)
+    node.mine_after_calls, node.drift, node.number_ahead = 1, 1, ahead
+    c = client_for(node)
+    got = await bal.get_balances(c, list(BALANCES), strategy="multicall3", chunk_size=13)
+    want_at_0x11 = {to_checksum_address(a): v + 1 if v else 0 for a, v in BALANCES.items()}
+    assert got == want_at_0x11
+    calls = [(m, p[1] if m == "eth_call" else None) for m, p in c.transport.calls]  # type: ignore[attr-defined]
+    assert calls == [
+        ("eth_call", "latest"),
+        ("eth_call", "latest"),
+        ("eth_call", hex(0x10 + ahead)),
+        ("eth_blockNumber", None),
+        ("eth_call", "0x11"),
+        ("eth_call", "0x11"),
+    ]
 
 
 @pytest.mark.parametrize("strategy", ["override", "multicall3", "deployless", "batch"])
@@ -602,4 +669,20 @@ def test_aggregate3_decoder_follows_offsets_when_not_compact() -> None:
         + tail
     )
     assert bal._compact_results(raw, n) is None
-    assert bal.decode_multicall3_balances(raw, n) == vals
+    assert bal.decode_multicall3_records(raw, n) == vals
+
+
+def test_aggregate_decoder_follows_offsets_when_not_compact() -> None:
+    # returnData in reverse order in the tail: valid ABI, not Multicall3's compact layout
+    vals = [7, 2**256 - 1, 0]
+    n = len(vals)
+    elems = [(32).to_bytes(32, "big") + v.to_bytes(32, "big") for v in vals]
+    offsets = [32 * n + 64 * (n - 1 - k) for k in range(n)]
+    raw = (
+        (99).to_bytes(32, "big")
+        + (0x40).to_bytes(32, "big")
+        + n.to_bytes(32, "big")
+        + b"".join(o.to_bytes(32, "big") for o in offsets)
+        + b"".join(reversed(elems))
+    )
+    assert bal._decode_aggregate(raw, n) == (99, vals)

@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 import pytest
+from eth_abi.abi import encode as abi_encode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,6 +36,12 @@ def test_multicall3_hex_is_the_hex_of_the_abi_calldata(n: int) -> None:
     got = bal._multicall3_hex(MULTICALL3, packed, n)
     assert type(got) is HexStr
     assert got == HexStr(bal.encode_multicall3_balances(MULTICALL3, packed))
+    # and both are eth-abi's encoding of Multicall3 `aggregate((address,bytes)[])`
+    arg = [
+        (MULTICALL3, bal._SEL_GET_ETH_BALANCE + bytes(12) + packed[20 * k : 20 * k + 20])
+        for k in range(n)
+    ]
+    assert got == "0x" + (bal._SEL_AGGREGATE + abi_encode(["(address,bytes)[]"], [arg])).hex()
     # twice: the second call takes the cached pieces
     assert bal._multicall3_hex(MULTICALL3, packed, n) == got
 
