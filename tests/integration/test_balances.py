@@ -181,7 +181,7 @@ async def test_block_tag_is_honoured(devnet: Devnet, strategy: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("strategy", "n"), [("override", 8000), ("multicall3", 2000), ("deployless", 767)]
+    ("strategy", "n"), [("override", 8000), ("multicall3", 2340), ("deployless", 767)]
 )
 async def test_largest_chunk_fits_the_node_limits(devnet: Devnet, strategy: str, n: int) -> None:
     """The per-strategy maximum chunk fits anvil's gas cap and code-size limit in one call."""
