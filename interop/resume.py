@@ -80,7 +80,7 @@ def _skip_reason(
         host.journal.set_status(
             rec.id, ABANDONED, "not-started", done=True, error="nothing was signed before a crash"
         )
-        return "abandoned: nothing was ever signed for it (include_abandoned=True sends it)"
+        return "abandoned: nothing was ever signed for it (resume(include_abandoned=True) sends it)"
     return None
 
 

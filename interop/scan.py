@@ -91,8 +91,13 @@ async def scan_address(
                 out.append(res)
         return out
 
-    found = await asyncio.gather(*(one(c) for c in chains))
-    return [r for per_chain in found for r in per_chain]
+    # every chain's scan runs to its end before a failure is raised, so what the others
+    # imported is all in the journal when the caller hears of it (the CLI lists it)
+    found = await asyncio.gather(*(one(c) for c in chains), return_exceptions=True)
+    for res in found:
+        if isinstance(res, BaseException):
+            raise res
+    return [r for per_chain in found if not isinstance(per_chain, BaseException) for r in per_chain]
 
 
 async def _one_tx(

@@ -147,7 +147,7 @@ _CLI_WORDING = (
         "complete(send_abandoned=True) or resume(include_abandoned=True) sends it now",
         "`interop resume --include-abandoned` sends it now",
     ),
-    ("include_abandoned=True sends it", "`interop resume --include-abandoned` sends it"),
+    ("resume(include_abandoned=True) sends it", "`interop resume --include-abandoned` sends it"),
     (
         "call wait()/complete() again or `interop resume`",
         "run `interop resume` (or `interop finalize ID` for this flow) to go on",
