@@ -16,11 +16,14 @@ from typing import Any
 
 import pytest
 
-from interop.adapters.base import Direction, FlowKind, FlowRef
 from interop.errors import JournalError
 from interop.journal import SCHEMA_VERSION, Journal, RecordingSigner
 from interop.signer import account_from_key
 from interop.types import to_hash32
+from tests.helpers.journal_rows import KEY, SENDER, TX
+from tests.helpers.journal_rows import flow as _flow
+from tests.helpers.journal_rows import h as _h
+from tests.helpers.journal_rows import ref as _ref
 from tests.helpers.postgres import PgServer, find_bin, pg_server
 
 pytestmark = pytest.mark.skipif(
@@ -28,32 +31,11 @@ pytestmark = pytest.mark.skipif(
 )
 psycopg = pytest.importorskip("psycopg", reason="psycopg 3 (the postgres extra) is not installed")
 
-KEY = "0x" + "4c" * 32
-SENDER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
-TX = {"to": "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc", "value": 1, "gas": 21000,
-      "maxFeePerGas": 10**9, "maxPriorityFeePerGas": 1, "nonce": 0, "chainId": 900}  # fmt: skip
-
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[PgServer]:
     with pg_server() as s:
         yield s
-
-
-def _h(n: int) -> str:
-    return to_hash32(n.to_bytes(32, "big"))
-
-
-def _ref(tx: str, **data: Any) -> FlowRef:
-    return FlowRef("opstack", Direction.L2_TO_L1, FlowKind.ETH, 901, 900, to_hash32(tx), data)
-
-
-def _flow(j: Journal, flow_id: str | None = None) -> str:
-    return j.create_flow(
-        kind="eth", source_chain=901, target_chain=900, value=1, recipient=SENDER, sender=SENDER,
-        hops=[("opstack", "l2-to-l1", 901, 900), ("arbitrum", "l1-to-l2", 900, 903)],
-        flow_id=flow_id,
-    )  # fmt: skip
 
 
 def _sql(url: str, *statements: str) -> list[Any]:
