@@ -385,8 +385,11 @@ class Sequencer:
             return
         up_to = due[-1].number
         rcpt = await send_call(self.l1, self.operator, self.diamond, EXECUTE_BATCHES.encode(up_to))
+        # the time of the block that executed them (as the adoption above reads it back), not
+        # the `now` this step started at: a block mined in between makes them differ
+        ts = int((await self.l1.get_block(rcpt.block_number))["timestamp"], 16)
         for b in due:
-            b.executed, b.execute_tx, b.executed_at = True, rcpt.transaction_hash, now
+            b.executed, b.execute_tx, b.executed_at = True, rcpt.transaction_hash, ts
 
     # ---------------------------------------------------------------- lookups for the shim
 
