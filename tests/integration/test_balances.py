@@ -41,6 +41,11 @@ async def set_balances(devnet: Devnet, cid: int, values: dict[str, int]) -> None
         [("anvil_setBalance", [a, hex(v)]) for a, v in values.items()]
     )
     assert not [r for r in res if isinstance(r, BaseException)]
+    # into a mined block: anvil keeps a set balance in the state of the block it was set after
+    # only while that block is the latest, so a read pinned to that block's number (a chunk
+    # re-read at the first chunk's block, as the Multicall3 strategy does when a background
+    # relayer mines meanwhile) would see the old balance once the next block is mined
+    await devnet.transport(cid).request("evm_mine", [])
 
 
 async def truth(c: ChainClient, addrs: list[str], block: int | str = "latest") -> list[int]:

@@ -186,14 +186,17 @@ class InteropRelayer:
             del self.pending[h]
             return 0
         now = int((await dest.get_block("latest"))["timestamp"], 16)
-        if p.identifier.timestamp > now + 1:
+        # CrossL2Inbox reverts `InvalidTimestamp` for an identifier later than the executing
+        # block's time, and anvil may estimate (and so size the relay's gas) in a block at the
+        # latest one's time: the message's time must have been mined already, not merely be next
+        if p.identifier.timestamp > now:
             # A real destination produces a block every few seconds, so its clock catches up on
             # its own; an automining anvil with no traffic never moves, and a busy source anvil
             # runs ahead of wall time (each block at least a second after its parent). Mine one
             # block at the message's time, as the destination's sequencer would have by then.
             await dest.request("evm_mine", [p.identifier.timestamp])
             now = int((await dest.get_block("latest"))["timestamp"], 16)
-        if p.identifier.timestamp > now + 1:
+        if p.identifier.timestamp > now:
             return 0  # CrossL2Inbox refuses identifiers from the destination's future
         sender = self.senders[p.message.destination]
         gas = await relay_gas(dest, sender.address, p.identifier, p.payload, p.value)
