@@ -244,6 +244,24 @@ def _same_call(found: dict[str, Any], tx: dict[str, Any]) -> bool:
     )
 
 
+def _retry_call(t: _Ticket, gas: int, fee_cap: int) -> dict[str, Any]:
+    """The retry of ticket `t` as the devnet sends it: from the ticket's (aliased) sender, with
+    its value and calldata, `gas` and no tip (no `to` for a ticket that creates a contract).
+    One builder for both places a retry is sent: a scheduled redeem's and one built into a
+    user's redeem block."""
+    tx: dict[str, Any] = {
+        "from": t.frm,
+        "value": hex(t.value),
+        "data": "0x" + t.data.hex(),
+        "gas": hex(gas),
+        "maxFeePerGas": hex(fee_cap),
+        "maxPriorityFeePerGas": "0x0",
+    }
+    if int(t.to, 16) != 0:
+        tx["to"] = to_address(t.to)
+    return tx
+
+
 def min_tx_gas(data: bytes, *, creation: bool = False) -> int:
     """The least gas a tx with `data` may have (Prague): max(intrinsic gas, EIP-7623 floor).
     Intrinsic = 21000 + 4/16 per zero/non-zero byte (+ 32000 + 2 per initcode word to
@@ -643,16 +661,7 @@ class Relayer:
             await self._set_balance(frm, gas_money)
 
         await self._arbos_tx(a, "release", calldata("emuRelease(bytes32)", ticket), before=fund)
-        tx: dict[str, Any] = {
-            "from": frm,
-            "value": hex(t.value),
-            "data": "0x" + t.data.hex(),
-            "gas": hex(gas),
-            "maxFeePerGas": hex(fee_cap),
-            "maxPriorityFeePerGas": "0x0",
-        }
-        if int(t.to, 16) != 0:
-            tx["to"] = to_address(t.to)
+        tx = _retry_call(t, gas, fee_cap)
         h: str | None = None
         floor = min_tx_gas(t.data, creation=int(t.to, 16) == 0)
         if gas < floor:
@@ -806,16 +815,7 @@ class Relayer:
             "data": "0x" + calldata("emuRelease(bytes32)", ticket).hex(),
             "gas": hex(3_000_000),
         }
-        call: dict[str, Any] = {
-            "from": frm,
-            "value": hex(t.value),
-            "data": "0x" + t.data.hex(),
-            "gas": hex(gas),
-            "maxFeePerGas": hex(fee_cap),
-            "maxPriorityFeePerGas": "0x0",
-        }
-        if int(t.to, 16):
-            call["to"] = to_address(t.to)
+        call = _retry_call(t, gas, fee_cap)
         retry: dict[str, Any] | None = None  # below the intrinsic gas / calldata floor: none
         ok = False
         bal0 = await self._balance(frm)
