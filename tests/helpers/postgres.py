@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -142,3 +143,25 @@ def pg_server() -> Iterator[PgServer]:
                 proc.wait()
         log.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def open_together(url: str, n: int = 4) -> list[BaseException]:
+    """Open (and close) the journal at `url` from `n` threads at once, as workers of one
+    release starting together do; what any of them raised (the schema is created or migrated
+    under an advisory lock, so the answer should be nothing)."""
+    from interop.journal import Journal
+
+    errors: list[BaseException] = []
+
+    def open_one() -> None:
+        try:
+            Journal(url).close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_one) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors

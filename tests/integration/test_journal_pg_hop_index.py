@@ -10,7 +10,6 @@ newer schema is refused untouched.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,7 +23,7 @@ from tests.helpers.journal_rows import KEY, SENDER, TX
 from tests.helpers.journal_rows import flow as _flow
 from tests.helpers.journal_rows import h as _h
 from tests.helpers.journal_rows import ref as _ref
-from tests.helpers.postgres import PgServer, find_bin, pg_server
+from tests.helpers.postgres import PgServer, find_bin, open_together, pg_server
 
 pytestmark = pytest.mark.skipif(
     find_bin() is None, reason="PostgreSQL server binaries (initdb, postgres) are not installed"
@@ -166,20 +165,8 @@ def test_schema_3_journal_read_only_then_migrated_once(server: PgServer) -> None
         assert j.schema_version == 3 and _found(j) == WANT
     assert "hop_txs" not in _tables(url)
 
-    errors: list[BaseException] = []
-
-    def open_one() -> None:  # several workers of the new release start together
-        try:
-            Journal(url).close()
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=open_one) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    # several workers of the new release start together
+    assert open_together(url) == []
     rows = _sql(url, "SELECT flow_id, idx, tx_hash FROM hop_txs ORDER BY 1, 3")
     assert sorted(rows) == sorted(
         [("f_old", 0, _h(11)), ("f_old", 0, _h(12)), ("f_new", 0, _h(21)),
