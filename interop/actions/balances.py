@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import struct
 import weakref
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Sequence
@@ -343,7 +344,12 @@ async def _checksummed(lower: str) -> tuple[Address, ...]:
 # encoders / decoders (pure; unit-tested)
 
 
-_SPLITTERS: dict[int, struct.Struct] = {}
+@functools.lru_cache(maxsize=128)
+def _repeated(unit: str, count: int, order: str = "") -> struct.Struct:
+    """A `struct` of `unit` repeated `count` times (e.g. "32s": cut `count` words in one C call),
+    cached: a reader sees the same few chunk sizes again and again, and compiling a format of
+    thousands of fields costs more than the unpack it serves."""
+    return struct.Struct(order + unit * count)
 
 
 def decode_packed_balances(raw: bytes, count: int) -> list[int]:
@@ -354,12 +360,7 @@ def decode_packed_balances(raw: bytes, count: int) -> list[int]:
     """
     if len(raw) != 32 * count:
         raise _Unsupported(f"expected {32 * count} bytes of balances, got {len(raw)}")
-    splitter = _SPLITTERS.get(count)
-    if splitter is None:
-        splitter = struct.Struct("32s" * count)
-        if len(_SPLITTERS) < 64:
-            _SPLITTERS[count] = splitter
-    return list(map(int.from_bytes, splitter.unpack(raw)))
+    return list(map(int.from_bytes, _repeated("32s", count).unpack(raw)))
 
 
 def encode_multicall3_balances(multicall3: Address | str, packed: bytes) -> bytes:
@@ -416,21 +417,8 @@ def _array_heads(n: int, size: int) -> bytes:
     return heads
 
 
-_SPLIT20: dict[int, struct.Struct] = {}
-
-
-def _aggregate3_heads(n: int) -> bytes:
-    """Array length and the n relative offsets of aggregate3's 192-byte elements."""
-    return _array_heads(n, 192)
-
-
 def _split20(packed: bytes, n: int) -> tuple[bytes, ...]:
-    splitter = _SPLIT20.get(n)
-    if splitter is None:
-        splitter = struct.Struct("20s" * n)
-        if len(_SPLIT20) < 16:
-            _SPLIT20[n] = splitter
-    return cast(tuple[bytes, ...], splitter.unpack(packed))
+    return cast(tuple[bytes, ...], _repeated("20s", n).unpack(packed))
 
 
 # aggregate3's answer when every sub-call returned one word, as Multicall3 encodes it: offset
@@ -736,7 +724,6 @@ _RECORD_CHUNK: Final[dict[str, tuple[int, int]]] = {
 }
 _RECORD_AUTO_ORDER: Final[tuple[str, ...]] = ("override", "deployless", "multicall3", "batch")
 _learned_records: weakref.WeakKeyDictionary[ChainClient, str] = weakref.WeakKeyDictionary()
-_RECORD_SPLITTERS: dict[int, struct.Struct] = {}
 
 
 def encode_records(targets: Sequence[bytes], packed: bytes) -> bytes:
@@ -751,12 +738,7 @@ def decode_records(raw: bytes, count: int) -> list[int | None]:
     """The record reader's answer: `count` times (status byte, 32-byte value)."""
     if len(raw) != 33 * count:
         raise _Unsupported(f"expected {33 * count} bytes of records, got {len(raw)}")
-    splitter = _RECORD_SPLITTERS.get(count)
-    if splitter is None:
-        splitter = struct.Struct(">" + "B32s" * count)
-        if len(_RECORD_SPLITTERS) < 64:
-            _RECORD_SPLITTERS[count] = splitter
-    parts = splitter.unpack(raw)
+    parts = _repeated("B32s", count, ">").unpack(raw)
     values: list[int | None] = list(map(int.from_bytes, parts[1::2]))
     if 0 in parts[0::2]:
         for k, ok in enumerate(parts[0::2]):
@@ -793,7 +775,7 @@ def encode_multicall3_records(multicall3: Address | str, records: bytes) -> byte
         (
             _SEL_AGGREGATE3,
             (0x20).to_bytes(32, "big"),
-            _aggregate3_heads(n),
+            _array_heads(n, 192),  # aggregate3's elements are 192 bytes
             bytes(28).join(pieces),
             bytes(28),
         )
@@ -877,7 +859,7 @@ def _token_words(results: list[Any]) -> list[int | None]:
             except ValueError:
                 raw = b""
             if len(raw) == 32 * m:  # fromhex skips whitespace; an inner "0x" shortens it
-                return list(map(int.from_bytes, _words(m).unpack(raw)))
+                return list(map(int.from_bytes, _repeated("32s", m).unpack(raw)))
     out: list[int | None] = []
     for r in results:
         if isinstance(r, RpcResponseError):
@@ -888,16 +870,6 @@ def _token_words(results: list[Any]) -> list[int | None]:
             raw = hex_to_bytes(r)
             out.append(int.from_bytes(raw[:32], "big") if len(raw) >= 32 else None)
     return out
-
-
-def _words(count: int) -> struct.Struct:
-    """A `struct` that cuts `count` 32-byte words (cached, as for `decode_packed_balances`)."""
-    splitter = _SPLITTERS.get(count)
-    if splitter is None:
-        splitter = struct.Struct("32s" * count)
-        if len(_SPLITTERS) < 64:
-            _SPLITTERS[count] = splitter
-    return splitter
 
 
 async def _rec_deployless(client: ChainClient, records: bytes, block: BlockTag) -> list[int | None]:
