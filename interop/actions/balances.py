@@ -36,11 +36,20 @@ import dataclasses
 import functools
 import struct
 import weakref
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from itertools import repeat
 from types import MappingProxyType
-from typing import Any, Final, Literal, TypeAlias, cast, get_args
+from typing import Any, Final, Literal, TypeAlias, TypeVar, cast, get_args
 
 from interop.client import BlockTag, ChainClient
 from interop.errors import (
@@ -1076,15 +1085,32 @@ async def _run_strategy(
     if strategy == "multicall3" and _moves(block):
         return await _multicall3_chunks(client, packed, n, size, block)
     block = await _pin_block(client, block)
+    parts = await _in_chunks(client, fn, packed, n, size, block, range(0, n, size))
+    return [b for part in parts for b in part]
+
+
+_R = TypeVar("_R")
+
+
+async def _in_chunks(
+    client: ChainClient,
+    fn: Callable[[ChainClient, bytes, int, BlockTag], Awaitable[_R]],
+    packed: bytes,
+    n: int,
+    size: int,
+    block: BlockTag,
+    starts: Sequence[int],
+) -> list[_R]:
+    """`fn` on the chunks of `size` addresses that begin at `starts`, all at `block`, at most
+    `_MAX_PARALLEL_CHUNKS` at a time (memory stays flat for long address lists)."""
     sem = asyncio.Semaphore(_MAX_PARALLEL_CHUNKS)
 
-    async def one(start: int) -> list[int]:
+    async def one(start: int) -> _R:
         stop = min(start + size, n)
         async with sem:
             return await fn(client, packed[20 * start : 20 * stop], stop - start, block)
 
-    parts = await asyncio.gather(*(one(s) for s in range(0, n, size)))
-    return [b for part in parts for b in part]
+    return list(await asyncio.gather(*(one(s) for s in starts)))
 
 
 async def _multicall3_chunks(
@@ -1096,25 +1122,21 @@ async def _multicall3_chunks(
     round that is rare. If a re-read does not report that number or is refused (a node whose
     `block.number` in `eth_call` is not the block read, e.g. one ahead), every chunk is read
     again at a pinned number, as the other strategies do."""
-    sem = asyncio.Semaphore(_MAX_PARALLEL_CHUNKS)
     starts = range(0, n, size)
-
-    async def one(start: int, at: BlockTag) -> tuple[int, list[int]]:
-        stop = min(start + size, n)
-        async with sem:
-            return await _multicall3_chunk(client, packed[20 * start : 20 * stop], stop - start, at)
-
-    parts = list(await asyncio.gather(*(one(s, block) for s in starts)))
+    read = _multicall3_chunk
+    parts = await _in_chunks(client, read, packed, n, size, block, starts)
     first = parts[0][0]
     stale = [i for i, (number, _) in enumerate(parts) if number != first]
     if stale:
         try:
-            again = await asyncio.gather(*(one(starts[i], first) for i in stale))
+            again = await _in_chunks(
+                client, read, packed, n, size, first, [starts[i] for i in stale]
+            )
         except RpcResponseError:
             again = []
         if len(again) != len(stale) or any(number != first for number, _ in again):
             pinned = await _pin_block(client, block)
-            parts = list(await asyncio.gather(*(one(s, pinned) for s in starts)))
+            parts = await _in_chunks(client, read, packed, n, size, pinned, starts)
         else:
             for i, part in zip(stale, again, strict=True):
                 parts[i] = part
