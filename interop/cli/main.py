@@ -76,6 +76,7 @@ class _Run:
         self.started = time.time()
         self.signed: list[tuple[int, str]] = []
         self.journal: Any = None
+        self.chains: list[Any] | None = None  # `_flow_chains`, read once per command
         self.sender: str | None = None
         self.key_env = "INTEROP_PRIVATE_KEY"
         self.secrets = {m.group(0).lower() for a in argv for m in _KEY_SHAPED.finditer(a)}
@@ -660,6 +661,15 @@ async def _devnet(args: argparse.Namespace) -> int:
 
 
 def _flow_chains(args: argparse.Namespace) -> list[Any]:
+    """`_load_flow_chains`, once per command: `_reachable` asks for every chain argument and
+    `_interop` again, and each load reads the chain files."""
+    run = _run_of(args)
+    if run.chains is None:
+        run.chains = _load_flow_chains(args)
+    return run.chains
+
+
+def _load_flow_chains(args: argparse.Namespace) -> list[Any]:
     """Every chain with an RPC URL (built-ins, --chains-file, --devnet), RPC overrides applied.
 
     With `--devnet`, only the devnet's chains and those the user named (`--chains-file`,
@@ -1151,46 +1161,45 @@ async def _scan(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_FAILED
-    rows = [r.__dict__ for r in found]
-    if args.json:
-        print(json.dumps(rows))
-    else:
-        if not found:
-            print("no flows found")
-        for r in found:
-            what = "imported" if r.imported else r.error or "already in the journal"
-            if args.dry_run and not r.error:
-                what = "found"
-            print(f"{r.chain_id} -> {r.target_chain} {r.tx_hash} {r.flow_id or ''} {what}")
+    _print_scan(args, found)
     return 1 if any(r.error for r in found) else 0
+
+
+def _print_scan(args: argparse.Namespace, found: Sequence[Any]) -> None:
+    """`scan`'s results on stdout: a JSON list of `ScanResult`s, or a line each."""
+    if args.json:
+        print(json.dumps([r.__dict__ for r in found]))
+        return
+    if not found:
+        print("no flows found")
+    for r in found:
+        what = "imported" if r.imported else r.error or "already in the journal"
+        if args.dry_run and not r.error:
+            what = "found"
+        print(f"{r.chain_id} -> {r.target_chain} {r.tx_hash} {r.flow_id or ''} {what}")
 
 
 def _scan_imported(args: argparse.Namespace, io: Any) -> bool:
     """Print the flows this scan journaled (to stdout, as a full scan would); True if any."""
+    from interop.scan import ScanResult
+
     started = _run_of(args).started
     recs = [r for r in io.journal.flows() if r.options.get("scanned") and r.created >= started - 1]
-    rows = []
-    for r in recs:
-        tx = next((d for _, w, d in io.journal.events(r.id) if w == "imported by scan"), "")
-        rows.append(
-            {
-                "chain_id": r.source_chain,
-                "tx_hash": tx,
-                "flow_id": r.id,
-                "imported": True,
-                "target_chain": r.target_chain,
-                "error": None,
-            }
+    found = [
+        ScanResult(
+            chain_id=r.source_chain,
+            tx_hash=next((d for _, w, d in io.journal.events(r.id) if w == "imported by scan"), ""),
+            flow_id=r.id,
+            imported=True,
+            target_chain=r.target_chain,
         )
-    if args.json:
-        print(json.dumps(rows))
-    for row in [] if args.json else rows:
-        print(
-            f"{row['chain_id']} -> {row['target_chain']} {row['tx_hash']} {row['flow_id']} imported"
-        )
-    if rows:
-        print(f"journaled {len(rows)} flow(s) before the error", file=sys.stderr)
-    return bool(rows)
+        for r in recs
+    ]
+    if found or args.json:
+        _print_scan(args, found)
+    if found:
+        print(f"journaled {len(found)} flow(s) before the error", file=sys.stderr)
+    return bool(found)
 
 
 async def _watch(args: argparse.Namespace) -> int:
