@@ -186,9 +186,11 @@ async def test_relayer_relays_when_the_destination_mined_nothing_for_a_while(env
     its latest block stays older than the message. Regression: the relayer waited for the
     destination's clock forever (status "waiting-for-destination-time" with a constant ETA);
     a real destination produces blocks on its own, so the devnet relayer mines one."""
-    # time passes on every node with no block mined (what wall-clock time does to idle anvils)
+    # time passes on every node with no block mined (what wall-clock time does to idle anvils);
+    # the source's clock moves further, so its block is later than any block the destination
+    # may mine meanwhile (the background relayers can: seen when this test ran early in a run)
     for cid in env.devnet.nodes:
-        await env.devnet.transport(cid).request("evm_increaseTime", [30])
+        await env.devnet.transport(cid).request("evm_increaseTime", [60 if cid == OP_A else 30])
     stale = int((await env.c[OP_B].get_block("latest"))["timestamp"], 16)
     to = _fresh()
     ref = await env.adapter.initiate(

@@ -380,7 +380,7 @@ class SuperchainAdapter:
                 Status.NEEDS_MANUAL_ACTION, "relay-failed", "relay", None, details, Actor.CALLER
             )
         now = int((await ctx.target.get_block("latest"))["timestamp"], 16)
-        if data.identifier.timestamp > now + 1:
+        if data.identifier.timestamp > now:
             wait = data.identifier.timestamp - now
             return FlowStatus(
                 Status.PENDING,
