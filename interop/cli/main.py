@@ -46,7 +46,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Final
 from urllib.parse import urlsplit
 
 from interop.errors import InputError, InteropError
@@ -775,8 +775,18 @@ def _print_state(args: argparse.Namespace, flow: Any, st: Any) -> None:
     )
     if getattr(st, "action", None):
         print(f"  manual action needed: {st.action}")
+    if st.native in _SIGNED_NO_RECEIPT:
+        # the chain acts if the node has the transaction; if its answer was lost before it got
+        # there, only a re-send helps: say which command does it without risking a second one
+        print(
+            "  a signed transaction has no receipt yet; if it does not appear, `interop resume`"
+            " re-sends the same signed bytes (never a new transaction)"
+        )
     if flow.tx_hash:
         print(f"  first tx: {flow.tx_hash}")
+
+
+_SIGNED_NO_RECEIPT: Final = frozenset({"sent", "initiate-sent"})
 
 
 def _report(args: argparse.Namespace, flow: Any, st: Any) -> int:

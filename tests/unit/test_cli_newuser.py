@@ -230,3 +230,27 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"interop {version('interop')}"
+
+
+def test_status_of_a_signed_transaction_without_receipt_says_how_to_resend(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Tried by hand: a send whose every broadcast was lost exits 3, and `interop status` then
+    showed "pending (sent) ... who acts: nobody" with no word on what finishes it."""
+    import argparse
+    from types import SimpleNamespace
+
+    from interop.adapters.base import Actor, Status
+    from interop.cli.main import _print_state
+    from interop.flows import FlowState
+
+    tx = "0x" + "ab" * 32
+    flow = SimpleNamespace(id="61d3ae253519498f", source=901, target=901, value=1, tx_hash=tx)
+    pending = FlowState("61d3ae253519498f", Status.PENDING, "sent", None, None, 0, (), Actor.NOBODY)
+    _print_state(argparse.Namespace(json=False), flow, pending)
+    out = capsys.readouterr().out
+    assert "`interop resume` re-sends the same signed bytes" in out
+    assert f"first tx: {tx}" in out
+    mined = FlowState("61d3ae253519498f", Status.FINALIZED, "mined", None, None, 0, ())
+    _print_state(argparse.Namespace(json=False), flow, mined)
+    assert "re-sends" not in capsys.readouterr().out
