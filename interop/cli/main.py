@@ -845,6 +845,12 @@ async def _drive(args: argparse.Namespace, flow: Any, io: Any) -> Any:
         )
 
 
+def _signs(args: argparse.Namespace) -> bool:
+    """Whether the command needs its key: a `--plan` sends nothing, so it plans without one
+    (from the key's account when one is set: fees and the default recipient are then its)."""
+    return not args.plan or bool(os.environ.get(args.key_env))
+
+
 def _waivers(args: argparse.Namespace) -> set[str]:
     """The refusal codes this command waives: each `--waive CODE`, and `zero-recipient` for
     `--allow-zero-address` (the library's own zero-address refusal)."""
@@ -869,7 +875,7 @@ async def _bridge(args: argparse.Namespace) -> int:
             allow_zero=args.allow_zero_address,
             waiver="--allow-zero-address",
         )
-    async with _interop(args) as io:
+    async with _interop(args, signer=_signs(args)) as io:
         if args.plan:
             plan = await io.plan(value, src.id, dst.id, recipient)
             print(json.dumps(plan.to_dict(), indent=2) if args.json else plan.describe())
@@ -898,7 +904,7 @@ async def _message(args: argparse.Namespace) -> int:
         waiver="--allow-zero-address",
     )
     data = calldata_bytes(args.data)
-    async with _interop(args) as io:
+    async with _interop(args, signer=_signs(args)) as io:
         if args.plan:
             plan = await io.plan(value, src.id, dst.id, target, data=data, message=True)
             print(json.dumps(plan.to_dict(), indent=2) if args.json else plan.describe())

@@ -74,6 +74,11 @@ async def test_cli_bridge_status_finalize_resume(devnet: Devnet, tmp_path: Path)
         ("opstack", 901, 900),
         ("arbitrum", 900, 903),
     ]
+    # a plan sends nothing, so it needs no key (it used to refuse without one)
+    keyless = await run("bridge", *base, "--from", "devnet-op", "--to", "devnet-arb",
+                        "--value", "0.01ether", "--plan", env={"INTEROP_PRIVATE_KEY": ""})  # fmt: skip
+    assert keyless.returncode == 0, keyless.stderr
+    assert [s["adapter"] for s in json.loads(keyless.stdout)["steps"]] == ["opstack", "arbitrum"]
 
     # L1 -> OP deposit to self (backs the portal), completed by the CLI itself
     value = ether("0.0135") + 7
