@@ -56,9 +56,19 @@ async def test_scan_imports_flows_started_elsewhere_and_watch_finishes_them(
     dry = await run("scan", me, *base, *since, "--dry-run", env={})
     assert dry.returncode == 0, dry.stderr
     assert len(json.loads(dry.stdout)) == started - 1
+    # one chain unreachable: the flows found on the others are journaled and listed, the exit
+    # code says the scan failed, and the words say nothing was sent and to run it again
+    dead = ["--rpc", f"{ARB}=http://127.0.0.1:1"]
+    partial = await run("scan", me, *base, *since, *dead, env={})
+    assert partial.returncode == 1, partial.stderr
+    assert "the scan did not read every chain; nothing was signed or sent" in partial.stderr
+    first = json.loads(partial.stdout)
+    assert first and all(r["imported"] and r["chain_id"] != ARB for r in first), first
+    assert f"journaled {len(first)} flow(s) before the error" in partial.stderr
     real = await run("scan", me, *base, *since, env={})
     assert real.returncode == 0, real.stderr
-    assert sum(r["imported"] for r in json.loads(real.stdout)) == started - 1
+    # the rest now; those of the failed run are known and not imported twice
+    assert sum(r["imported"] for r in json.loads(real.stdout)) == started - 1 - len(first)
     listed = await run("status", *base, "--all", env={})
     assert len(json.loads(listed.stdout)) == started - 1, listed.stdout
 
