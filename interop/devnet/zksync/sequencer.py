@@ -113,9 +113,11 @@ class Sequencer:
         self.batches: list[Batch] = []
         self.batch_of: dict[str, int] = {}
         self.priority_ops = 0
-        self._unsure: tuple[str, int, str] | None = None
-        """(canonical hash, sender's balance, nonce) of a priority operation a step began to
-        execute and did not count: it may be on L2 (see `_executed`)."""
+        self._unsure: dict[str, tuple[int, str, int, str | None]] = {}
+        """Canonical hash -> (sender's balance, nonce, L2 head before the send, the L2 hash when
+        the node answered the send) of each priority operation a step began to execute and did
+        not count: it may be on L2 (see `_executed`). Keyed, so that no other operation's
+        attempt can erase what is known of this one."""
         self._op_block = first_l2_block
         """The L2 block of the last priority operation counted."""
 
@@ -162,14 +164,16 @@ class Sequencer:
         gas = min(t.gas_limit, 30_000_000)
         await l2.request("anvil_impersonateAccount", [frm])
         try:
-            unsure = self._unsure if self._unsure and self._unsure[0] == canonical else None
-            h = await self._executed(t, gas, unsure[2]) if unsure else None
+            unsure = self._unsure.get(canonical)
+            h = await self._executed(t, gas, unsure) if unsure else None
             if unsure is not None:  # a step began it: the balance and nonce it saw before
-                _, bal0, nonce0 = unsure
+                bal0, nonce0, head0, _ = unsure
             else:
                 bal0 = await l2.get_balance(frm)
                 nonce0 = await l2.request("eth_getTransactionCount", [frm, "latest"])
-                self._unsure = (canonical, bal0, nonce0)  # from here on, it may be executed
+                head0 = await l2.block_number()
+                # from here on, it may be executed
+                self._unsure[canonical] = (bal0, nonce0, head0, None)
             if h is None:
                 await l2.request("anvil_setBalance", [frm, hex(bal0 + t.mint)])
                 block = await l2.get_block("latest")
@@ -188,6 +192,7 @@ class Sequencer:
                         }
                     ],
                 )
+                self._unsure[canonical] = (bal0, nonce0, head0, str(h))
             rcpt = None
             for _ in range(200):
                 rcpt = await l2.request("eth_getTransactionReceipt", [h])
@@ -212,20 +217,27 @@ class Sequencer:
         self.by_canonical[canonical] = em
         self.canonical_of[em.anvil_hash] = canonical
         self.priority_ops += 1
-        self._unsure = None
+        self._unsure.pop(canonical, None)
         self._op_block = int(rcpt["blockNumber"], 16)
         log.info("priority op %s -> L2 %s status %d", canonical, h, status)
 
-    async def _executed(self, t: CanonicalTx, gas: int, nonce: str) -> str | None:
+    async def _executed(
+        self, t: CanonicalTx, gas: int, unsure: tuple[int, str, int, str | None]
+    ) -> str | None:
         """The L2 transaction of priority operation `t` if a step that failed after sending it
         (an RPC fault, a lost receipt) left it uncounted; else None.
 
-        The L2 is the record: operations run in queue order, so it is the transaction after the
-        last counted operation's block that the step sent as `t` would be sent (its sender at
-        the nonce the step saw, its target, value, calldata and gas, no tip). Before, the next
-        step executed the operation again: a deposit was minted twice."""
+        The L2 is the record. When the node answered the send, its hash is looked up. Else it
+        is the transaction, in a block after the one the step saw before sending (and after the
+        last counted operation's), that the step sent as `t` would be sent (its sender at the
+        nonce the step saw, its target, value, calldata and gas, no tip). Before, the next step
+        executed the operation again: a deposit was minted twice."""
+        _, nonce, head0, sent = unsure
+        if sent is not None and await self.l2.request("eth_getTransactionReceipt", [sent]):
+            log.info("zksync sequencer: priority op was executed in %s", sent)
+            return sent
         head = await self.l2.block_number()
-        for n in range(self._op_block + 1, head + 1):
+        for n in range(min(head0, self._op_block) + 1, head + 1):
             for tx in (await self.l2.get_block(n, full=True)).get("transactions", []):
                 if (
                     str(tx.get("from", "")).lower() == t.sender.lower()
