@@ -108,6 +108,18 @@ async def _step_with(
     assert fault.lost, "the fault was never hit"
 
 
+async def _mined_balance(client: ChainClient, address: str) -> int:
+    """`address`'s balance once the node has mined what the faulted step sent: anvil answers a
+    send before its block is mined, and the step's own wait was cut short by the fault (two
+    random-order runs read 0 right after the step)."""
+    for _ in range(100):
+        balance = await client.get_balance(address)
+        if balance:
+            return balance
+        await asyncio.sleep(0.05)
+    return balance
+
+
 async def _chained(l1: ChainClient, relayer: ScrollRelayer, first: int) -> None:
     """Every batch of ours from `first` on is committed as we recorded it, on its parent."""
     batches = relayer.batches[first - 1 :]
@@ -178,7 +190,7 @@ async def test_scroll_l1_message_included_but_not_counted_is_neither_lost_nor_re
         async with relayer.lock:  # the background loop must not include it first
             await scroll_adapter().initiate(ctx, BridgeRequest(FlowKind.ETH, 10**15 + 1, to1))
             await _step_with(relayer, "l2", included)
-        assert await l2.get_balance(to1) == 10**15 + 1  # included, not counted
+        assert await _mined_balance(l2, to1) == 10**15 + 1  # included, not counted
         await scroll_adapter().initiate(ctx, BridgeRequest(FlowKind.ETH, 10**15 + 2, to2))
         await comp.sync()
         assert await l2.get_balance(to2) == 10**15 + 2  # the next one is not held up
@@ -268,14 +280,7 @@ async def test_zksync_priority_op_executed_but_not_counted_is_not_executed_again
                 AdapterContext(l1, l2, me), BridgeRequest(FlowKind.ETH, 10**15 + 3, to)
             )
             await _step_with(seq, "l2", lost)
-        # executed, not counted. anvil answers a send before it has mined the transaction (the
-        # step polls for the receipt, and that answer was lost), so give the node a moment
-        # (a random-order run read the balance before the block was mined)
-        for _ in range(100):
-            if await l2.get_balance(to):
-                break
-            await asyncio.sleep(0.05)
-        assert await l2.get_balance(to) == 10**15 + 3
+        assert await _mined_balance(l2, to) == 10**15 + 3  # executed, not counted
         assert seq.priority_ops == ops
         await comp.sync()
         assert seq.priority_ops == ops + 1
