@@ -289,6 +289,40 @@ async def test_zksync_priority_op_executed_but_not_counted_is_not_executed_again
         assert await l2.get_nonce(me.address, "latest") == 0  # a priority op uses no nonce
 
 
+async def test_zksync_priority_op_still_in_the_pool_is_not_sent_again(devnet: Devnet) -> None:
+    """anvil answers a send before mining it. Before the fix, a step that ran while the lost
+    step's transaction was still in the pool found nothing mined and sent the operation again
+    (seen once in a random-order run: the deposit minted twice)."""
+    comp = devnet.component("zksync")
+    assert isinstance(comp, ZkSyncDevnet) and comp.sequencer is not None
+    seq = comp.sequencer
+    node = devnet.transport(ZKSYNC)
+    me = account_from_key(os.urandom(32))
+    await fund(devnet, me.address)
+    to = fresh_address()
+    async with ChainClient(devnet.chain(L1)) as l1, ChainClient(devnet.chain(ZKSYNC)) as l2:
+        await comp.sync()
+        lost = AnswerLost(
+            seq.l2.transport,
+            after=lambda m, p: m == "eth_sendTransaction",
+            lose="eth_getTransactionReceipt",
+        )
+        async with seq.lock:
+            await zksync_adapter().initiate(
+                AdapterContext(l1, l2, me), BridgeRequest(FlowKind.ETH, 10**15 + 7, to)
+            )
+            await node.request("evm_setAutomine", [False])  # the send stays in the pool
+            try:
+                await _step_with(seq, "l2", lost)
+                with pytest.raises(RuntimeError, match="not mined"):
+                    await seq.step()  # the next step, while the first send is still pooled
+            finally:
+                await node.request("evm_setAutomine", [True])
+                await node.request("evm_mine", [])
+        await comp.sync()
+        assert await l2.get_balance(to) == 10**15 + 7  # once
+
+
 async def test_arbitrum_deposit_minted_but_not_recorded_is_minted_once(devnet: Devnet) -> None:
     """Before the fix the next step minted the deposit again (the relayer added the value to the
     recipient's balance at every attempt)."""

@@ -227,15 +227,23 @@ class Sequencer:
         """The L2 transaction of priority operation `t` if a step that failed after sending it
         (an RPC fault, a lost receipt) left it uncounted; else None.
 
-        The L2 is the record. When the node answered the send, its hash is looked up. Else it
-        is the transaction, in a block after the one the step saw before sending (and after the
-        last counted operation's), that the step sent as `t` would be sent (its sender at the
-        nonce the step saw, its target, value, calldata and gas, no tip). Before, the next step
-        executed the operation again: a deposit was minted twice."""
+        The L2 is the record, and anvil answers a send before it mines it: a transaction can
+        still be in the pool. When the node answered the send, that hash is looked up (mined or
+        pooled, it is the operation's: the caller waits for its receipt). Else, once the pool
+        holds nothing more of the sender's, it is the transaction, in a block after the one the
+        step saw before sending (and after the last counted operation's), that the step sent as
+        `t` would be sent (its sender at the nonce the step saw, its target, value, calldata
+        and gas, no tip). Before, the next step executed the operation again: a deposit was
+        minted twice (once when the retry ran while the first send was still in the pool)."""
         _, nonce, head0, sent = unsure
-        if sent is not None and await self.l2.request("eth_getTransactionReceipt", [sent]):
-            log.info("zksync sequencer: priority op was executed in %s", sent)
+        if sent is not None and await self.l2.request("eth_getTransactionByHash", [sent]):
+            log.info("zksync sequencer: priority op was sent as %s", sent)
             return sent
+        for _ in range(200):
+            pending = await self.l2.request("eth_getTransactionCount", [t.sender, "pending"])
+            if pending == await self.l2.request("eth_getTransactionCount", [t.sender, "latest"]):
+                break
+            await asyncio.sleep(0.02)
         head = await self.l2.block_number()
         for n in range(min(head0, self._op_block) + 1, head + 1):
             for tx in (await self.l2.get_block(n, full=True)).get("transactions", []):
