@@ -197,6 +197,51 @@ async def test_scroll_l1_message_included_but_not_counted_is_neither_lost_nor_re
         assert await l2.get_balance(to1) == 10**15 + 1  # and the first one ran once
 
 
+async def test_scroll_l1_message_still_in_the_pool_is_not_included_again(devnet: Devnet) -> None:
+    """anvil answers a send before mining it. Before the fix, a step that ran while the lost
+    step's transaction was still in the pool found nothing mined and included the message
+    again: here the pool is held for half a second while the next step runs."""
+    comp = devnet.component("scroll")
+    assert isinstance(comp, ScrollDevnet)
+    relayer = comp.relayer
+    assert isinstance(relayer, ScrollRelayer)
+    node = devnet.transport(SCROLL)
+    me = account_from_key(os.urandom(32))
+    await fund(devnet, me.address)
+    to = fresh_address()
+
+    async def release_the_pool() -> None:
+        await asyncio.sleep(0.5)
+        await node.request("evm_setAutomine", [True])
+        await node.request("evm_mine", [])
+
+    async with ChainClient(devnet.chain(L1)) as l1, ChainClient(devnet.chain(SCROLL)) as l2:
+        included = AnswerLost(
+            relayer.l2.transport,
+            after=lambda m, p: m == "eth_sendTransaction",
+            lose="anvil_stopImpersonatingAccount",
+        )
+        async with relayer.lock:
+            await scroll_adapter().initiate(
+                AdapterContext(l1, l2, me), BridgeRequest(FlowKind.ETH, 10**15 + 8, to)
+            )
+            await node.request("evm_setAutomine", [False])  # the send stays in the pool
+            try:
+                await _step_with(relayer, "l2", included)
+                release = asyncio.create_task(release_the_pool())
+                await relayer.step()  # the next step, while the first send is still pooled
+                await release
+            finally:
+                await node.request("evm_setAutomine", [True])
+            recorded = relayer.relayed[-1]
+        await comp.sync()
+        assert await l2.get_balance(to) == 10**15 + 8  # once
+        # and the inclusion on record is the one that ran (a second copy would revert in
+        # L2ScrollMessenger as already executed, and the deposit would read as failed)
+        rcpt = await l2.get_receipt(recorded)
+        assert rcpt is not None and rcpt.succeeded
+
+
 async def test_zksync_commit_and_execution_sent_but_not_recorded_are_adopted(
     devnet: Devnet,
 ) -> None:

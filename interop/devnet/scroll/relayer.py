@@ -184,9 +184,18 @@ class ScrollRelayer:
         from the message's sender to its target with its data after the block of the last
         counted message is this one (identical messages cannot be mistaken: the one before was
         counted). Before, the failed step had taken the message off the queue without counting
-        it, and no later L1 message was ever included."""
+        it, and no later L1 message was ever included.
+
+        anvil answers a send before it mines it, so the step's transaction may still be in the
+        pool: the sender's pooled transactions are let through first (else a step running in
+        between would find nothing mined and include the message twice)."""
         if self._unsure != index:
             return None
+        for _ in range(200):
+            pending = await self.l2.request("eth_getTransactionCount", [sender, "pending"])
+            if pending == await self.l2.request("eth_getTransactionCount", [sender, "latest"]):
+                break
+            await asyncio.sleep(0.02)
         head = await self.l2.block_number()
         for n in range(self._message_block + 1, head + 1):
             for tx in (await self.l2.get_block(n, full=True)).get("transactions", []):
