@@ -14,11 +14,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from interop.errors import DevnetError
 
-__all__ = ["MAX_FAILURES", "RelayerCrashedError", "Steppable", "locked_step", "run_relayer"]
+if TYPE_CHECKING:
+    from interop.client import ChainClient
+
+__all__ = [
+    "MAX_FAILURES",
+    "RelayerCrashedError",
+    "Steppable",
+    "locked_step",
+    "pool_drained",
+    "run_relayer",
+]
 
 MAX_FAILURES = 20
 """Failed steps in a row after which a relayer is declared crashed (~2-4 s at the default poll
@@ -35,6 +45,25 @@ class Steppable(Protocol):
     last_error: BaseException | None
 
     async def step(self) -> None: ...
+
+
+async def pool_drained(
+    client: ChainClient, sender: str, *, tries: int = 200, pause: float = 0.02
+) -> bool:
+    """Wait until the node's pool holds no transaction of `sender` (its pending nonce equals its
+    latest), at most `tries` x `pause` seconds; True if it did.
+
+    Why: anvil answers a send before it mines the transaction. A relayer step that failed after
+    sending (an RPC fault, a lost receipt) must look for its transaction on chain before doing
+    the work again, and a transaction still in the pool is not there yet: without this wait a
+    step running in between did the work twice (a deposit minted twice, an L1 message included
+    twice). Giving up after the bound is safe: the caller then scans what was mined."""
+    for _ in range(tries):
+        pending = await client.request("eth_getTransactionCount", [sender, "pending"])
+        if pending == await client.request("eth_getTransactionCount", [sender, "latest"]):
+            return True
+        await asyncio.sleep(pause)
+    return False
 
 
 async def locked_step(relayer: Steppable) -> None:

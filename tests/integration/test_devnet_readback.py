@@ -14,9 +14,10 @@ twice. They run on the session devnet: every relayer recovers, so the others nev
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import pytest
@@ -197,6 +198,19 @@ async def test_scroll_l1_message_included_but_not_counted_is_neither_lost_nor_re
         assert await l2.get_balance(to1) == 10**15 + 1  # and the first one ran once
 
 
+@contextlib.asynccontextmanager
+async def _pool_held(node: Transport) -> AsyncIterator[None]:
+    """Automine off inside the block: anvil answers a send and keeps the transaction in its
+    pool, as a node does before the next block. On the way out automine is back on and one block
+    is mined, so nothing is left pooled for the next test."""
+    await node.request("evm_setAutomine", [False])
+    try:
+        yield
+    finally:
+        await node.request("evm_setAutomine", [True])
+        await node.request("evm_mine", [])
+
+
 async def test_scroll_l1_message_still_in_the_pool_is_not_included_again(devnet: Devnet) -> None:
     """anvil answers a send before mining it. Before the fix, a step that ran while the lost
     step's transaction was still in the pool found nothing mined and included the message
@@ -225,14 +239,11 @@ async def test_scroll_l1_message_still_in_the_pool_is_not_included_again(devnet:
             await scroll_adapter().initiate(
                 AdapterContext(l1, l2, me), BridgeRequest(FlowKind.ETH, 10**15 + 8, to)
             )
-            await node.request("evm_setAutomine", [False])  # the send stays in the pool
-            try:
+            async with _pool_held(node):  # the send stays in the pool
                 await _step_with(relayer, "l2", included)
                 release = asyncio.create_task(release_the_pool())
                 await relayer.step()  # the next step, while the first send is still pooled
                 await release
-            finally:
-                await node.request("evm_setAutomine", [True])
             recorded = relayer.relayed[-1]
         await comp.sync()
         assert await l2.get_balance(to) == 10**15 + 8  # once
@@ -356,14 +367,10 @@ async def test_zksync_priority_op_still_in_the_pool_is_not_sent_again(devnet: De
             await zksync_adapter().initiate(
                 AdapterContext(l1, l2, me), BridgeRequest(FlowKind.ETH, 10**15 + 7, to)
             )
-            await node.request("evm_setAutomine", [False])  # the send stays in the pool
-            try:
+            async with _pool_held(node):  # the send stays in the pool
                 await _step_with(seq, "l2", lost)
                 with pytest.raises(RuntimeError, match="not mined"):
                     await seq.step()  # the next step, while the first send is still pooled
-            finally:
-                await node.request("evm_setAutomine", [True])
-                await node.request("evm_mine", [])
         await comp.sync()
         assert await l2.get_balance(to) == 10**15 + 7  # once
 

@@ -39,6 +39,7 @@ from interop.abi import Fn
 from interop.actions.contract import call_one
 from interop.actions.tx import send_transaction, wait_for_receipt
 from interop.client import ChainClient
+from interop.devnet.relayloop import pool_drained
 from interop.errors import DevnetError, RpcTimeoutError
 from interop.signer import SafeSigner
 from interop.spec.scroll import abis
@@ -191,11 +192,7 @@ class ScrollRelayer:
         between would find nothing mined and include the message twice)."""
         if self._unsure != index:
             return None
-        for _ in range(200):
-            pending = await self.l2.request("eth_getTransactionCount", [sender, "pending"])
-            if pending == await self.l2.request("eth_getTransactionCount", [sender, "latest"]):
-                break
-            await asyncio.sleep(0.02)
+        await pool_drained(self.l2, sender)
         head = await self.l2.block_number()
         for n in range(self._message_block + 1, head + 1):
             for tx in (await self.l2.get_block(n, full=True)).get("transactions", []):

@@ -37,7 +37,7 @@ from eth_abi.abi import decode as abi_decode
 from interop.abi import Fn, event_topic
 from interop.actions.contract import call_one, send_call
 from interop.client import ChainClient
-from interop.devnet.relayloop import locked_step
+from interop.devnet.relayloop import locked_step, pool_drained
 from interop.errors import DevnetError
 from interop.rpc.models import Log
 from interop.signer import Signer
@@ -239,11 +239,7 @@ class Sequencer:
         if sent is not None and await self.l2.request("eth_getTransactionByHash", [sent]):
             log.info("zksync sequencer: priority op was sent as %s", sent)
             return sent
-        for _ in range(200):
-            pending = await self.l2.request("eth_getTransactionCount", [t.sender, "pending"])
-            if pending == await self.l2.request("eth_getTransactionCount", [t.sender, "latest"]):
-                break
-            await asyncio.sleep(0.02)
+        await pool_drained(self.l2, t.sender)
         head = await self.l2.block_number()
         for n in range(min(head0, self._op_block) + 1, head + 1):
             for tx in (await self.l2.get_block(n, full=True)).get("transactions", []):
