@@ -1,14 +1,17 @@
-"""EIP-55 checksumming has two keccak paths (`interop.types._make_hash_prefixes`): one reaching
-into pycryptodome's private keccak state (3x faster in bulk), one through the public API. The
-fast one is used only when pycryptodome is what it was checked against; these tests hand the
-selector pycryptodome modules that differ the ways a future release could (no such function,
-another pointer type, another state layout, another answer) and check that each selects the
-portable path and that both paths give eth-utils' checksums."""
+"""EIP-55 checksumming has three keccak paths (`interop.types._select_hash_prefixes`): interop's
+optional C module (`interop/_keccak.c`, built at install), one reaching into pycryptodome's
+private keccak state (3x faster in bulk than the public API), and one through the public API.
+Each fast one is used only when it checks out at import; these tests hand the selectors modules
+that differ the ways a broken build or a future release could (no such function, another pointer
+type, another state layout, another answer) and check that each selects a slower path and that
+every path gives eth-utils' checksums. The C module's digests are checked against published
+keccak-256 values and, over every length up to three blocks, against pycryptodome's."""
 
 from __future__ import annotations
 
 import ctypes
 import os
+import random
 import types
 from typing import Any
 
@@ -35,12 +38,82 @@ def _checksums(prefixes: Any, lower: list[str], bodies: bytes) -> list[str]:
 
 
 def test_the_fast_path_is_used_and_agrees_with_eth_utils() -> None:
-    assert T.hash_prefixes_path() == "pycryptodome-state"  # pycryptodome 3 is a dependency
+    # `make setup` builds the C module (hatch_build.py); INTEROP_NO_NATIVE=1 opts out
+    want_path = "pycryptodome-state" if os.environ.get("INTEROP_NO_NATIVE") else "native"
+    assert T.hash_prefixes_path() == want_path
     lower, bodies = _bodies(500)
     want = [to_checksum_address("0x" + b) for b in lower]
     assert _checksums(T._hash_prefixes, lower, bodies) == want
+    assert _checksums(T._make_hash_prefixes(), lower, bodies) == want  # pycryptodome's state
     assert _checksums(T._portable_prefixes, lower, bodies) == want
     assert [T.to_address("0x" + b) for b in lower] == want
+
+
+# Published keccak-256 digests (the empty string and "abc" from the Keccak team's test vectors
+# as Ethereum uses them; the pangram's is the one quoted across Ethereum's documentation).
+PUBLISHED = [
+    (b"", "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"),
+    (b"abc", "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45"),
+    (
+        b"The quick brown fox jumps over the lazy dog",
+        "4d741b6f1eb29cb2a9b9911c82f56fa8d73b04959d3d9d222895df6c0b28aa15",
+    ),
+]
+
+
+@pytest.mark.skipif(T._native_keccak is None, reason="the optional C module is not built")
+def test_the_c_module_gives_published_digests_and_pycryptodomes_at_every_length() -> None:
+    native = T._native_keccak
+    for data, digest in PUBLISHED:
+        assert native.digest(data).hex() == digest
+        assert T.keccak256(data).hex() == digest
+    rng = random.Random(55)
+    for n in range(0, 3 * 136 + 2):  # 0, 1, ..., across the 136-byte block edges
+        data = rng.randbytes(n)
+        assert native.digest(data) == real.new(digest_bits=256, data=data).digest(), n
+    for width, keep in ((40, 20), (1, 32), (136, 0), (137, 7), (64, 32)):
+        run = rng.randbytes(width * 9)
+        want = b"".join(
+            real.new(digest_bits=256, data=run[i : i + width]).digest()[:keep]
+            for i in range(0, len(run), width)
+        )
+        assert native.prefixes(run, width, keep) == want
+    for bad in ((b"x" * 41, 40, 20), (b"x" * 40, 0, 20), (b"x" * 40, 40, 33), (b"", 40, -1)):
+        with pytest.raises(ValueError):
+            native.prefixes(*bad)
+    with pytest.raises(TypeError):
+        native.digest("text")  # type: ignore[arg-type]
+
+
+def _native_like(digest: Any = None, prefixes: Any = None) -> types.SimpleNamespace:
+    module = T._native_keccak or types.SimpleNamespace(
+        digest=lambda d: real.new(digest_bits=256, data=d).digest(),
+        prefixes=lambda d, w, k: T._portable_prefixes(d),
+    )
+    return types.SimpleNamespace(
+        digest=digest or module.digest, prefixes=prefixes or module.prefixes
+    )
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        pytest.param(types.SimpleNamespace(), id="no-functions"),
+        pytest.param(_native_like(digest=lambda d: bytes(32)), id="wrong-digest"),
+        pytest.param(
+            _native_like(digest=lambda d: real.new(digest_bits=256, data=d[:136]).digest()),
+            id="first-block-only",
+        ),
+        pytest.param(_native_like(prefixes=lambda d, w, k: bytes(len(d) // 2)), id="wrong-run"),
+        pytest.param(_native_like(prefixes=lambda d, w, k: 1 / 0), id="raising"),
+    ],
+)
+def test_a_c_module_that_does_not_check_out_is_not_used(module: Any) -> None:
+    assert T._native_module(module) is None
+    chosen = T._select_hash_prefixes(module)
+    assert not hasattr(chosen, "_native")
+    lower, bodies = _bodies(50)
+    assert _checksums(chosen, lower, bodies) == [to_checksum_address("0x" + b) for b in lower]
 
 
 class _Holder:
