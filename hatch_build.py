@@ -35,7 +35,7 @@ class NativeKeccakHook(BuildHookInterface):  # type: ignore[type-arg]
         out = root / "interop" / f"_keccak{suffix}"
         cc = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
         include = sysconfig.get_paths()["include"]
-        cmd = [*cc, "-O3", "-shared", "-fPIC", f"-I{include}", str(src), "-o", str(out)]
+        cmd = [*cc, "-O2", "-shared", "-fPIC", f"-I{include}", str(src), "-o", str(out)]
         try:
             subprocess.run(cmd, check=True, capture_output=True, timeout=300)
         except (OSError, subprocess.SubprocessError) as exc:
