@@ -64,14 +64,18 @@ unit: setup
 demo: setup
 	$(PY) examples/demo.py
 
-# Benchmarks (not pass/fail; see benchmarks/README.md): balances side by side (interop, each
-# strategy forced, web3.py, viem, the node alone) with a chart next to its JSON in build/bench/,
+# Benchmarks (not pass/fail; see benchmarks/README.md): 8,000 and 100,000 balances side by side
+# (interop, each strategy forced, web3.py, viem, the node alone) with a chart next to each JSON in
+# build/bench/,
 # streaming memory at 10k and 100k addresses (peak RSS ratio), and the status sweep.
 BENCH_OUT := build/bench
 bench: setup
 	$(PY) -m pip install -q -e ".[bench]"
 	$(PY) benchmarks/balances.py --out $(BENCH_OUT)/balances.json
 	$(PY) benchmarks/chart.py $(BENCH_OUT)/balances.json
+	$(PY) benchmarks/balances.py --addresses 25000 --runs 3 --viem-batch-sizes 36000 \
+	  --out $(BENCH_OUT)/balances_100k.json
+	$(PY) benchmarks/chart.py $(BENCH_OUT)/balances_100k.json
 	$(PY) benchmarks/stream_memory.py --sizes 10000,100000 --out $(BENCH_OUT)/stream_memory.json
 	$(PY) benchmarks/status_sweep.py
 

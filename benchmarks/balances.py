@@ -1,4 +1,4 @@
-"""Benchmark: 2,000 addresses x 4 chains = 8,000 native balances.
+"""Benchmark: 2,000 addresses x 4 chains = 8,000 native balances (`--addresses 25000`: 100,000).
 
 Starts its own 4-chain devnet (plain anvil nodes, chain ids 900-903, Multicall3 installed), gives
 a third of the addresses non-zero balances, checks that interop's answer equals eth_getBalance,
@@ -7,9 +7,13 @@ then times in the same run:
 - interop: `get_balances_multichain` (auto strategy), warm (address cache filled, the usual case
   when polling) and cold (address cache cleared before every run);
 - web3.py naive: AsyncWeb3 + AsyncHTTPProvider, one awaited `eth_getBalance` at a time;
-- web3.py gather: the same calls with asyncio.gather, at most 64 in flight;
-- node: the fastest raw request for the same data (the reader's eth_call body prebuilt as bytes,
-  posted to the 4 nodes concurrently with aiohttp, nothing decoded) — the floor;
+- web3.py gather: the same calls with asyncio.gather, at most 64 in flight (both measured on a
+  subset and extrapolated when the whole would take over ~20 s; the output says so);
+- web3.py batch (its best): `w3.batch_requests()` of 1,000 `eth_getBalance` each, 4 batches in
+  flight per chain, all chains concurrently;
+- node: the fastest raw request for the same data (the reader's eth_call bodies, chunked as
+  interop chunks them, prebuilt as bytes, posted concurrently with aiohttp, nothing decoded) —
+  the floor;
 - each strategy forced (override, multicall3, deployless, batch): wall time and client CPU per
   balance, as when a provider refuses state overrides and `auto` falls back;
 - ERC-20: an OpenZeppelin ERC20 deployed on every chain, native + token balances of the same
@@ -17,10 +21,18 @@ then times in the same run:
 
 - viem (Node, from the npm cache): `multicall` of Multicall3 `getEthBalance` and ERC-20
   `balanceOf` (its documented way), all chains concurrently, at its default `batchSize` and at
-  ~1,000 calls per aggregate3; sums checked against interop's.
+  ~1,000 calls per aggregate3 (`--viem-batch-sizes`); sums checked against interop's.
 
-Usage: `.venv/bin/python benchmarks/balances.py [--json] [--runs N] [--skip-web3]
-[--skip-strategies] [--strategy NAME] [--skip-tokens] [--skip-viem] [--node-logs] [--out FILE.json]`
+Besides time and client CPU, for the main contestants: HTTP requests per call (counted by a
+transparent proxy in front of each node, in separate untimed calls; viem counts its own) and the
+peak memory of one call, each contestant in a fresh process (`benchmarks/peak_memory.py`, viem's
+own process): the growth of peak resident memory over the memory before the call, and the peak
+of the heap the call allocated (Python: `tracemalloc`, the call made again; viem: V8's used heap
+sampled every 2 ms, over its value before).
+
+Usage: `.venv/bin/python benchmarks/balances.py [--json] [--runs N] [--addresses N] [--skip-web3]
+[--skip-strategies] [--strategy NAME] [--skip-tokens] [--skip-viem] [--viem-batch-sizes A,B]
+[--skip-extras] [--node-logs] [--out FILE.json]`
 (`--out` also writes the JSON, which `benchmarks/chart.py` turns into a PNG next to it;
 `--strategy multicall3 --skip-web3 --skip-tokens --skip-viem` times one forced strategy alone).
 """
@@ -52,11 +64,30 @@ from interop.rpc.http import HttpTransport
 
 N_ADDRESSES = 2_000
 NAIVE_BUDGET_S = 20.0
+WEB3_BATCH = 1_000
+WEB3_BATCHES_IN_FLIGHT = 4
 
 
-def addresses() -> list[str]:
+def addresses(n: int = N_ADDRESSES) -> list[str]:
     """Deterministic, all-lower-case (unchecksummed) addresses, as a user might hold them."""
-    return ["0x" + keccak(f"interop-bench-{i}".encode())[12:].hex() for i in range(N_ADDRESSES)]
+    return ["0x" + keccak(f"interop-bench-{i}".encode())[12:].hex() for i in range(n)]
+
+
+async def web3_batch_read(w3: Any, checksummed: list[str]) -> list[int]:
+    """web3.py's best way: JSON-RPC batches (`w3.batch_requests()`) of `WEB3_BATCH`
+    `eth_getBalance` calls, `WEB3_BATCHES_IN_FLIGHT` at a time (each batch in its own task: the
+    batching context is a context variable)."""
+    sem = asyncio.Semaphore(WEB3_BATCHES_IN_FLIGHT)
+
+    async def one(chunk: list[str]) -> list[int]:
+        async with sem, w3.batch_requests() as batch:
+            for a in chunk:
+                batch.add(w3.eth.get_balance(a))
+            return [int(x) for x in await batch.async_execute()]
+
+    chunks = [checksummed[i : i + WEB3_BATCH] for i in range(0, len(checksummed), WEB3_BATCH)]
+    parts = await asyncio.gather(*(one(c) for c in chunks))
+    return [v for part in parts for v in part]
 
 
 async def timed(fn: Callable[[], Awaitable[Any]], runs: int) -> tuple[list[float], list[float]]:
@@ -72,12 +103,13 @@ async def timed(fn: Callable[[], Awaitable[Any]], runs: int) -> tuple[list[float
 
 
 async def web3_timings(
-    urls: dict[int, str], addrs: list[str], first_balance: int, runs: int
+    urls: dict[int, str], addrs: list[str], first_balance: int, native_sum: int, runs: int
 ) -> dict[str, Any]:
-    """web3.py's naive loop and its gather on the same nodes (the slow baselines)."""
+    """web3.py's naive loop, its gather and its batch requests on the same nodes."""
     from web3 import AsyncHTTPProvider, AsyncWeb3
 
-    total = N_ADDRESSES * len(urls)
+    n_addr = len(addrs)
+    total = n_addr * len(urls)
     res: dict[str, Any] = {}
     w3s = {cid: AsyncWeb3(AsyncHTTPProvider(u)) for cid, u in urls.items()}
     checksummed = [AsyncWeb3.to_checksum_address(a) for a in addrs]
@@ -92,10 +124,9 @@ async def web3_timings(
             await w3s[900].eth.get_balance(a)
         estimate = (time.perf_counter() - t0) / probe * total
         if estimate <= NAIVE_BUDGET_S:
-            subset = N_ADDRESSES
-
+            subset = n_addr
         else:
-            subset = max(probe, int(N_ADDRESSES * NAIVE_BUDGET_S / estimate))
+            subset = max(probe, int(n_addr * NAIVE_BUDGET_S / estimate))
 
         async def naive_run() -> None:
             for cid in urls:
@@ -104,9 +135,9 @@ async def web3_timings(
                     await w3.eth.get_balance(a)
 
         walls, _ = await timed(naive_run, 1)
-        res["web3_naive_s"] = walls[0] * N_ADDRESSES / subset
+        res["web3_naive_s"] = walls[0] * n_addr / subset
         res["web3_naive_measured_balances"] = subset * len(urls)
-        res["web3_naive_extrapolated"] = subset < N_ADDRESSES
+        res["web3_naive_extrapolated"] = subset < n_addr
 
         sem = asyncio.Semaphore(64)
 
@@ -114,11 +145,33 @@ async def web3_timings(
             async with sem:
                 return int(await w3s[cid].eth.get_balance(a))  # type: ignore[arg-type]
 
-        async def gather_run() -> None:
-            await asyncio.gather(*(one(cid, a) for cid in urls for a in checksummed))
+        async def gather_some(k: int) -> None:
+            await asyncio.gather(*(one(cid, a) for cid in urls for a in checksummed[:k]))
 
-        walls, _ = await timed(gather_run, max(1, min(runs, 3)))
-        res["web3_gather_s"] = statistics.median(walls)
+        t0 = time.perf_counter()
+        await gather_some(min(n_addr, 500))
+        estimate = (time.perf_counter() - t0) / min(n_addr, 500) * n_addr
+        g_subset = (
+            n_addr
+            if estimate <= NAIVE_BUDGET_S
+            else max(500, int(n_addr * NAIVE_BUDGET_S / estimate))
+        )
+        walls, _ = await timed(lambda: gather_some(g_subset), max(1, min(runs, 3)))
+        res["web3_gather_s"] = statistics.median(walls) * n_addr / g_subset
+        res["web3_gather_measured_balances"] = g_subset * len(urls)
+        res["web3_gather_extrapolated"] = g_subset < n_addr
+
+        async def batch_run() -> list[list[int]]:
+            return list(
+                await asyncio.gather(*(web3_batch_read(w3s[cid], checksummed) for cid in urls))
+            )
+
+        got = await batch_run()
+        if sum(map(sum, got)) != native_sum:
+            raise SystemExit("web3.py's batch requests disagree with interop's balances")
+        walls, cpus = await timed(batch_run, max(3, runs // 2))
+        res["web3_batch_s"] = statistics.median(walls)
+        res["web3_batch_cpu_us_per_balance"] = statistics.median(cpus) / total * 1e6
     finally:
         for w3 in w3s.values():
             await w3.provider.disconnect()
@@ -207,7 +260,11 @@ VIEM_BATCH_SIZES = (1024, 36_000)
 
 
 async def viem_timings(
-    urls: dict[int, str], addrs: list[str], tokens: dict[str, Any] | None, runs: int
+    urls: dict[int, str],
+    addrs: list[str],
+    tokens: dict[str, Any] | None,
+    runs: int,
+    batch_sizes: tuple[int, ...] = VIEM_BATCH_SIZES,
 ) -> dict[str, Any]:
     """viem (Node) on the same nodes: `multicall` of getEthBalance (+ balanceOf)."""
     import shutil
@@ -224,7 +281,7 @@ async def viem_timings(
         "addresses": addrs,
         "tokens": tokens["token_of_chain"] if tokens else None,
         "runs": max(3, runs // 2),
-        "batchSizes": list(VIEM_BATCH_SIZES),
+        "batchSizes": list(batch_sizes),
     }
     proc = await asyncio.create_subprocess_exec(
         node,
@@ -238,6 +295,122 @@ async def viem_timings(
     return dict(json.loads(stdout))
 
 
+def node_bodies(addrs: list[str]) -> list[bytes]:
+    """The node floor's requests: the reader's `eth_call` bodies, chunked as interop's
+    `override` strategy chunks them (a larger body runs out of gas), prebuilt as bytes."""
+    size = bal._CHUNK["override"][0]
+    out = []
+    for i in range(0, len(addrs), size):
+        body = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "eth_call",
+            "params": [
+                {
+                    "to": bal.BALANCE_READER_ADDRESS,
+                    "data": "0x" + "".join(a[2:] for a in addrs[i : i + size]),
+                },
+                "latest",
+                {bal.BALANCE_READER_ADDRESS: {"code": "0x" + bal.BALANCE_READER_CODE.hex()}},
+            ],
+        }
+        out.append(json.dumps(body).encode())
+    return out
+
+
+async def node_read(
+    session: aiohttp.ClientSession, urls: dict[int, str], bodies: list[bytes]
+) -> None:
+    """The floor: every body to every node, at most 4 in flight per node (as interop's chunks)."""
+    hdrs = {"Content-Type": "application/json"}
+
+    async def post(url: str, body: bytes, sem: asyncio.Semaphore) -> bytes:
+        async with sem, session.post(url, data=body, headers=hdrs) as r:
+            return await r.read()
+
+    sems = {cid: asyncio.Semaphore(4) for cid in urls}
+    answers = await asyncio.gather(
+        *(post(u, b, sems[cid]) for cid, u in urls.items() for b in bodies)
+    )
+    if any(b'"error"' in a for a in answers):
+        raise SystemExit("the raw node request failed")
+
+
+async def request_counts(
+    dn: Devnet, urls: dict[int, str], addrs: list[str], strategies: bool, web3: bool
+) -> dict[str, int]:
+    """HTTP requests of one call of each contestant, counted by a transparent proxy in front of
+    each node (`tests/helpers/faultproxy.py` with no faults), in untimed calls after a warm-up
+    (so the one-time chain-id checks are not counted)."""
+    import contextlib
+
+    from tests.helpers.faultproxy import FaultProxy
+
+    out: dict[str, int] = {}
+    async with contextlib.AsyncExitStack() as stack:
+        proxies = {
+            cid: await stack.enter_async_context(FaultProxy(u, rate=0.0)) for cid, u in urls.items()
+        }
+
+        def counted() -> int:
+            n = sum(p.counts["requests"] for p in proxies.values())
+            for p in proxies.values():
+                p.counts.clear()
+            return n
+
+        clients = {
+            cid: ChainClient(
+                dn.chain(cid).with_rpc(p.url), HttpTransport(p.url), owns_transport=True
+            )
+            for cid, p in proxies.items()
+        }
+        try:
+            for strategy in ("auto", *(FORCED if strategies else ())):
+                await bal.get_balances_multichain(clients, addrs, strategy=strategy)  # type: ignore[arg-type]
+                counted()
+                t = await bal.get_balances_multichain(clients, addrs, strategy=strategy)  # type: ignore[arg-type]
+                t.raise_for_errors()
+                out["interop" if strategy == "auto" else f"interop_{strategy}"] = counted()
+        finally:
+            for c in clients.values():
+                await c.aclose()
+        async with aiohttp.ClientSession() as session:
+            await node_read(session, {cid: p.url for cid, p in proxies.items()}, node_bodies(addrs))
+            out["node"] = counted()
+        if web3:
+            from web3 import AsyncHTTPProvider, AsyncWeb3
+
+            w3s = [AsyncWeb3(AsyncHTTPProvider(p.url)) for p in proxies.values()]
+            checksummed = [AsyncWeb3.to_checksum_address(a) for a in addrs]
+            try:
+                await asyncio.gather(*(web3_batch_read(w3, checksummed[:10]) for w3 in w3s))
+                counted()
+                await asyncio.gather(*(web3_batch_read(w3, checksummed) for w3 in w3s))
+                out["web3_batch"] = counted()
+            finally:
+                for w3 in w3s:
+                    await w3.provider.disconnect()
+            out["web3_naive"] = out["web3_gather"] = len(addrs) * len(urls)  # one call each
+    return out
+
+
+async def peak_memory(urls: dict[int, str], n: int, who: str) -> dict[str, int]:
+    """`benchmarks/peak_memory.py` for one contestant, in a fresh process."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(Path(__file__).with_name("peak_memory.py")),
+        who,
+        json.dumps({str(k): v for k, v in urls.items()}),
+        str(n),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    stdout, _ = await proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"the peak-memory run of {who} failed")
+    got = json.loads(stdout)
+    return {**got, "growth_kb": got["maxrss_kb"] - got["rss_before_kb"]}
+
+
 async def main(
     runs: int,
     as_json: bool,
@@ -247,6 +420,9 @@ async def main(
     skip_viem: bool = False,
     node_logs: bool = False,
     only_strategies: list[str] | None = None,
+    n_addresses: int = N_ADDRESSES,
+    viem_batch_sizes: tuple[int, ...] = VIEM_BATCH_SIZES,
+    skip_extras: bool = False,
 ) -> dict[str, Any]:
     specs = [
         DevnetChainSpec(DEVNET_L1),
@@ -254,12 +430,12 @@ async def main(
         DevnetChainSpec(DEVNET_OP2, OP_ANVIL_ARGS),
         DevnetChainSpec(DEVNET_ARB),
     ]
-    addrs = addresses()
-    total = N_ADDRESSES * len(specs)
+    addrs = addresses(n_addresses)
+    total = n_addresses * len(specs)
     out: dict[str, Any] = {
         "balances": total,
         "chains": len(specs),
-        "addresses": N_ADDRESSES,
+        "addresses": n_addresses,
         "node_logs": node_logs,
     }
     async with Devnet(DevnetConfig(chains=specs)) as dn:
@@ -269,9 +445,10 @@ async def main(
                 for i, a in enumerate(addrs)
                 if i % 3 == 0
             ]
-            for res in await dn.transport(cid).batch(calls):
-                if isinstance(res, BaseException):
-                    raise res
+            for i in range(0, len(calls), 1_000):
+                for res in await dn.transport(cid).batch(calls[i : i + 1_000]):
+                    if isinstance(res, BaseException):
+                        raise res
         if not node_logs:
             # anvil prints one line per JSON-RPC call (8,000 per batch-strategy run), which the
             # devnet pumps through this very process into its log file: ~0.8 µs of "client CPU"
@@ -306,32 +483,12 @@ async def main(
                 await interop_run()
 
             # the node's floor: prebuilt request bodies, raw bytes back, nothing decoded
-            body_template = {
-                "jsonrpc": "2.0",
-                "id": 1,
-                "method": "eth_call",
-                "params": [
-                    {
-                        "to": bal.BALANCE_READER_ADDRESS,
-                        "data": "0x" + "".join(a[2:] for a in addrs),
-                    },
-                    "latest",
-                    {bal.BALANCE_READER_ADDRESS: {"code": "0x" + bal.BALANCE_READER_CODE.hex()}},
-                ],
-            }
-            body = json.dumps(body_template).encode()
+            bodies = node_bodies(addrs)
             urls = {cid: c.rpc_urls[0] for cid, c in dn.chains.items()}
             async with aiohttp.ClientSession() as session:
-                hdrs = {"Content-Type": "application/json"}
-
-                async def post(cid: int) -> bytes:
-                    async with session.post(urls[cid], data=body, headers=hdrs) as r:
-                        return await r.read()
 
                 async def node_run() -> None:
-                    answers = await asyncio.gather(*(post(cid) for cid in urls))
-                    if any(b'"error"' in a for a in answers):
-                        raise SystemExit("the raw node request failed")
+                    await node_read(session, urls, bodies)
 
                 # warm both connection pools, then interleave the three measurements run by
                 # run, so that load from other processes affects them alike
@@ -358,9 +515,12 @@ async def main(
                 )
             if not skip_tokens:
                 out["tokens"] = await token_timings(dn, clients, addrs, runs)
+            native_sum = sum(sum(e.balances.values()) for e in table)
             if not skip_viem:
-                out["viem"] = await viem_timings(urls, addrs, out.get("tokens"), runs)
-                native_sum = sum(sum(e.balances.values()) for e in table)
+                out["viem"] = await viem_timings(
+                    urls, addrs, out.get("tokens"), runs, viem_batch_sizes
+                )
+                out["viem_peak"] = out["viem"].pop("peak")
                 for key, row in out["viem"].items():
                     want = (
                         str(native_sum) if key.startswith("native_batch") else out["tokens"]["sum"]
@@ -370,7 +530,24 @@ async def main(
                             f"viem's {key} sum {row['sum']} differs from interop's {want}"
                         )
             if not skip_web3:
-                out.update(await web3_timings(urls, addrs, table.balance(900, addrs[0]), runs))
+                out.update(
+                    await web3_timings(urls, addrs, table.balance(900, addrs[0]), native_sum, runs)
+                )
+            if not skip_extras:
+                out["requests"] = await request_counts(
+                    dn, urls, addrs, not skip_strategies, not skip_web3
+                )
+                out["peak_kb"] = {"interop": await peak_memory(urls, n_addresses, "interop")}
+                if not skip_web3:
+                    out["peak_kb"]["web3_batch"] = await peak_memory(
+                        urls, n_addresses, "web3-batch"
+                    )
+                if "viem_peak" in out:
+                    vp = out["viem_peak"]
+                    out["peak_kb"]["viem"] = {
+                        **vp,
+                        "growth_kb": vp["maxrss_kb"] - vp["rss_before_kb"],
+                    }
         finally:
             for c in clients.values():
                 await c.aclose()
@@ -379,6 +556,7 @@ async def main(
     if not skip_web3:
         out["x_vs_naive"] = out["web3_naive_s"] / out["interop_s"]
         out["x_vs_gather"] = out["web3_gather_s"] / out["interop_s"]
+        out["x_vs_web3_batch"] = out["web3_batch_s"] / out["interop_s"]
     out["x_of_node"] = out["interop_s"] / out["node_s"]
     out["cold_x_of_node"] = out["interop_cold_s"] / out["node_s"]
     return out
@@ -401,11 +579,19 @@ def report(r: dict[str, Any]) -> str:
             if r["web3_naive_extrapolated"]
             else " (measured in full, 1 run)"
         )
+        gather_note = (
+            f" (extrapolated from {r['web3_gather_measured_balances']:,} measured)"
+            if r.get("web3_gather_extrapolated")
+            else ""
+        )
         lines += [
-            f"  web3.py gather (64)          {r['web3_gather_s'] * 1e3:9.2f} ms",
+            f"  web3.py batch requests       {r['web3_batch_s'] * 1e3:9.2f} ms   "
+            f"CPU {r['web3_batch_cpu_us_per_balance']:.2f} us/balance",
+            f"  web3.py gather (64)          {r['web3_gather_s'] * 1e3:9.2f} ms{gather_note}",
             f"  web3.py naive                {r['web3_naive_s'] * 1e3:9.2f} ms{naive_note}",
             f"  interop vs naive web3.py: {r['x_vs_naive']:.0f}x faster (target >= 300x)",
             f"  interop vs web3.py gather: {r['x_vs_gather']:.0f}x faster",
+            f"  interop vs web3.py batch requests (its best): {r['x_vs_web3_batch']:.0f}x faster",
         ]
     else:
         lines.append("  web3.py: skipped (--skip-web3)")
@@ -445,6 +631,26 @@ def report(r: dict[str, Any]) -> str:
             lines.append(
                 f"  interop forced multicall3 vs viem's best, native+ERC-20: {min(tok_rows) / ours_mc:.1f}x"
             )
+    req = r.get("requests")
+    if req:
+        lines.append(
+            "  HTTP requests per call: "
+            + ", ".join(f"{k} {v:,}" for k, v in req.items())
+            + (
+                ", viem " + ", ".join(f"{k} {v['requests']:,}" for k, v in r["viem"].items())
+                if "viem" in r
+                else ""
+            )
+        )
+    peak = r.get("peak_kb")
+    if peak:
+        lines.append(
+            "  peak memory of one call (fresh process; growth of peak RSS / heap peak): "
+            + ", ".join(
+                f"{k} {v['growth_kb'] / 1024:.1f} / {v['heap_peak_kb'] / 1024:.1f} MB"
+                for k, v in peak.items()
+            )
+        )
     tok = r.get("tokens")
     if tok:
         for name in ("override", "deployless", "multicall3", "batch"):
@@ -476,6 +682,20 @@ if __name__ == "__main__":
         choices=FORCED,
         help="force only this strategy (repeatable; default: each of them)",
     )
+    ap.add_argument(
+        "--addresses",
+        type=int,
+        default=N_ADDRESSES,
+        help="addresses per chain (4 chains; 25000 gives 100,000 balances)",
+    )
+    ap.add_argument(
+        "--viem-batch-sizes",
+        default=",".join(map(str, VIEM_BATCH_SIZES)),
+        help="viem multicall batchSize values, comma-separated (the first is also its peak-memory call)",
+    )
+    ap.add_argument(
+        "--skip-extras", action="store_true", help="skip the request counts and peak memory"
+    )
     ap.add_argument("--out", type=Path, help="also write the JSON here (for benchmarks/chart.py)")
     args = ap.parse_args()
     result = asyncio.run(
@@ -488,6 +708,9 @@ if __name__ == "__main__":
             args.skip_viem,
             args.node_logs,
             args.strategy,
+            args.addresses,
+            tuple(int(x) for x in args.viem_batch_sizes.split(",")),
+            args.skip_extras,
         )
     )
     print(json.dumps(result) if args.json else report(result))

@@ -1,7 +1,7 @@
 """Chart of a `benchmarks/balances.py --out FILE.json` run: writes FILE.png next to the JSON.
 
 Two panels from the same run on the same nodes, both log scale (web3.py's naive loop is ~1,000x
-interop, viem's CPU ~50x): wall time of each way to read the 8,000 balances, and the client CPU
+interop, viem's CPU ~50x): wall time of each way to read the same balances, and the client CPU
 each spends per balance, with the 2 µs target line. Needs matplotlib (`pip install -e ".[bench]"`, which `make bench` does).
 
 Usage: `.venv/bin/python benchmarks/chart.py build/bench/balances.json [--out chart.png]`.
@@ -38,6 +38,9 @@ def rows(r: dict[str, Any]) -> tuple[list[tuple[str, float, str]], list[tuple[st
         size = key.removeprefix("native_batch")
         times.append((f"viem multicall, batchSize {int(size):,}", row["ms"], OTHERS))
         cpu.append((f"viem multicall, batchSize {int(size):,}", row["cpu_us_per_balance"], OTHERS))
+    if "web3_batch_s" in r:
+        times.append(("web3.py batch requests (1,000)", r["web3_batch_s"] * 1e3, OTHERS))
+        cpu.append(("web3.py batch requests (1,000)", r["web3_batch_cpu_us_per_balance"], OTHERS))
     if "web3_gather_s" in r:
         times.append(("web3.py gather (64 in flight)", r["web3_gather_s"] * 1e3, OTHERS))
         times.append(("web3.py naive loop", r["web3_naive_s"] * 1e3, OTHERS))
