@@ -10,7 +10,7 @@ export INTEROP_CACHE_DIR ?= $(HOME)/.cache/interop
 
 .PHONY: docs setup npm postgres test lint typecheck unit integration demo bench devnet clean reliability
 
-$(STAMP): pyproject.toml hatch_build.py interop/_keccak.c
+$(STAMP): pyproject.toml hatch_build.py interop/_speedups.c
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[dev]"

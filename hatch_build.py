@@ -1,4 +1,4 @@
-"""Build hook: compiles the optional C keccak (interop/_keccak.c) into interop/ when a C
+"""Build hook: compiles the optional C keccak (interop/_speedups.c) into interop/ when a C
 compiler and Python's headers are there.
 
 Why optional: it only makes bulk EIP-55 checksumming cheaper (one call for thousands of
@@ -30,9 +30,9 @@ class NativeKeccakHook(BuildHookInterface):  # type: ignore[type-arg]
         if self.target_name != "wheel" or os.environ.get("INTEROP_NO_NATIVE"):
             return
         root = Path(self.root)
-        src = root / "interop" / "_keccak.c"
+        src = root / "interop" / "_speedups.c"
         suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
-        out = root / "interop" / f"_keccak{suffix}"
+        out = root / "interop" / f"_speedups{suffix}"
         cc = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
         include = sysconfig.get_paths()["include"]
         cmd = [*cc, "-O2", "-shared", "-fPIC", f"-I{include}", str(src), "-o", str(out)]

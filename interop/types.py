@@ -13,6 +13,7 @@ from typing import Any, NewType
 
 from eth_utils.crypto import keccak
 
+from interop import speedups
 from interop.errors import InputError, InvalidAddressError, InvalidAmountError, shown
 
 __all__ = [
@@ -115,32 +116,11 @@ def _make_hash_prefixes(module: Any = None) -> Callable[[bytes], bytes]:
     return _portable_prefixes
 
 
-def _native_module(module: Any = None) -> Any:
-    """interop's optional C keccak (`interop/_keccak.c`, compiled at install when a compiler is
-    there), or None when it is missing or any of its answers differs from eth-utils' keccak on
-    probes (multi-block inputs included): the other paths are then used, never a wrong one.
-
-    Why it exists: the pycryptodome path below still makes one foreign call per address, and
-    that call's overhead (~1.5 us here) was most of a cold balance read's client CPU; the C
-    module hashes a whole run of addresses in one call (~0.7 us an address)."""
-    try:
-        if module is None:
-            import interop._keccak as module
-        probes = [bytes(range(n % 256)) * (1 + n // 256) for n in (0, 1, 40, 135, 136, 137, 300)]
-        if any(module.digest(p) != keccak(p) for p in probes):
-            return None
-        run = b"".join(bytes([i]) * 40 for i in range(7)) + bytes(range(40))
-        if module.prefixes(run, 40, 20) != _portable_prefixes(run) or module.prefixes(b"", 40, 20):
-            return None
-        return module
-    except Exception:  # missing, or anything at all going wrong on a probe: not used
-        return None
-
-
-def _select_hash_prefixes(native: Any = None) -> Callable[[bytes], bytes]:
-    """The fastest keccak-prefix path that checks out: the C module, else pycryptodome's state,
-    else the portable one."""
-    module = _native_module(native)
+def _select_hash_prefixes(module: Any = speedups.native) -> Callable[[bytes], bytes]:
+    """The fastest keccak-prefix path that checks out: interop's C module (`interop.speedups`,
+    checked at import; one call hashes a whole run of addresses, ~0.6 us an address, where the
+    pycryptodome path's per-address foreign call costs ~2), else pycryptodome's state, else the
+    portable one."""
     if module is None:
         return _make_hash_prefixes()
     prefixes = module.prefixes
@@ -153,13 +133,13 @@ def _select_hash_prefixes(native: Any = None) -> Callable[[bytes], bytes]:
 
 
 _hash_prefixes = _select_hash_prefixes()
-_native_keccak = getattr(_hash_prefixes, "_native", None)
+_native = getattr(_hash_prefixes, "_native", None)
 
 
 def hash_prefixes_path() -> str:
     """Which keccak path EIP-55 checksumming uses, chosen at import: "native" (interop's C
     module), "pycryptodome-state" or "portable"."""
-    if _native_keccak is not None:
+    if _native is not None:
         return "native"
     return "portable" if _hash_prefixes is _portable_prefixes else "pycryptodome-state"
 
@@ -261,6 +241,6 @@ def to_wei_int(value: object) -> int:
 def keccak256(data: bytes) -> bytes:
     """keccak-256 (Ethereum's, not NIST SHA3): interop's C module when it checked out at
     import (~8x cheaper a call), else eth-utils'."""
-    if _native_keccak is not None:
-        return bytes(_native_keccak.digest(bytes(data)))
+    if _native is not None:
+        return bytes(_native.digest(bytes(data)))
     return keccak(data)

@@ -51,6 +51,7 @@ from itertools import repeat
 from types import MappingProxyType
 from typing import Any, Final, Literal, TypeAlias, TypeVar, cast, get_args
 
+from interop import speedups
 from interop.client import BlockTag, ChainClient
 from interop.errors import (
     InputError,
@@ -538,9 +539,35 @@ async def _eth_call(
     return _data(await client.request("eth_call", params))
 
 
+def _hex_balances(value: Any, start: int, n: int) -> list[int] | None:
+    """A reader's answer read straight from its hex by the C module (`interop.speedups`): one
+    pass, no intermediate bytes or 32-byte pieces (~3x cheaper than `fromhex`, `struct` and
+    `int.from_bytes`). None when the module is absent or the answer is not exactly `0x`, the
+    prefix `start` covers, and `n` words of hex: the Python path then decodes or words the
+    error."""
+    native = speedups.native
+    if native is None or type(value) is not str or value[:2] != "0x":
+        return None
+    try:
+        return list(native.hex_words(value, start, n))
+    except ValueError:
+        return None
+
+
+_OVERRIDE_CODE_HEX: Final = HexStr(BALANCE_READER_CODE)
+
+
 async def _via_override(client: ChainClient, packed: bytes, n: int, block: BlockTag) -> list[int]:
-    raw = await _eth_call(client, BALANCE_READER_ADDRESS, packed, block, BALANCE_READER_CODE)
-    return decode_packed_balances(raw, n)
+    params: list[Any] = [
+        {"to": BALANCE_READER_ADDRESS, "data": HexStr(packed)},
+        _tag(block),
+        {BALANCE_READER_ADDRESS: {"code": _OVERRIDE_CODE_HEX}},
+    ]
+    value = await client.request("eth_call", params)
+    fast = _hex_balances(value, 2, n)
+    if fast is not None:
+        return fast
+    return decode_packed_balances(_data(value), n)
 
 
 _MC3_HEX: dict[tuple[str, int], tuple[str, str]] = {}
@@ -590,7 +617,12 @@ async def _via_multicall3(client: ChainClient, packed: bytes, n: int, block: Blo
 
 async def _via_deployless(client: ChainClient, packed: bytes, n: int, block: BlockTag) -> list[int]:
     tx = {"data": HexStr(DEPLOYLESS_READER_CODE + packed)}
-    raw = _data(await client.request("eth_call", [tx, _tag(block)]))
+    value = await client.request("eth_call", [tx, _tag(block)])
+    if type(value) is str and value[2:4] == "00":
+        fast = _hex_balances(value, 4, n)
+        if fast is not None:
+            return fast
+    raw = _data(value)
     if raw[:1] != b"\x00":
         raise _Unsupported("deployless call did not return the reader's output")
     return decode_packed_balances(raw[1:], n)

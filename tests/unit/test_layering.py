@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2] / "interop"
 
 def _modules() -> dict[str, Path]:
     out: dict[str, Path] = {}
-    # a compiled module (interop/_keccak.c) is known by its stub; it imports nothing
+    # a compiled module (interop/_speedups.c) is known by its stub; it imports nothing
     for p in [*ROOT.rglob("*.py"), *ROOT.rglob("*.pyi")]:
         if p.suffix == ".pyi" and p.with_suffix(".py").exists():
             continue

@@ -1,16 +1,19 @@
-/* interop._keccak: keccak-256 (Ethereum's: Keccak padding 0x01, not NIST SHA-3's 0x06) for
- * many short inputs in one call.
+/* interop._speedups: keccak-256 (Ethereum's: Keccak padding 0x01, not NIST SHA-3's 0x06) for
+ * many short inputs in one call, and hex ABI words to ints in one pass.
  *
  * Why it exists: EIP-55 checksums cost one keccak-256 per address, and a cold balance read of
  * thousands of addresses spent most of its client CPU on them. The permutation itself is cheap;
  * what cost was one foreign call per address from Python (~1.5 us each on our CI machine, about
  * three times the permutation). `prefixes` hashes a whole run of fixed-width inputs in one call.
+ * `hex_words` turns a balance reader's answer (64 hex digits a balance) into ints without the
+ * intermediate bytes, 32-byte pieces and per-piece calls of `fromhex` + `struct` +
+ * `int.from_bytes`.
  *
  * Optional: the build hook (hatch_build.py) compiles it when a C compiler is available;
- * interop.types checks its answers against the public keccak at import and otherwise uses the
- * portable path. Written from the Keccak specification (FIPS 202, section 3; the round
+ * interop.speedups checks its answers against Python references at import and otherwise the
+ * Python paths are used. Written from the Keccak specification (FIPS 202, section 3; the round
  * constants and rotation offsets are the specification's, tested against published digests in
- * tests/unit/test_keccak_native.py). Portable C99: lanes are assembled little-endian byte by
+ * tests/unit/test_speedups.py). Portable C99: lanes are assembled little-endian byte by
  * byte, so the host's byte order does not matter.
  */
 #define PY_SSIZE_T_CLEAN
@@ -228,18 +231,90 @@ static PyObject *prefixes(PyObject *self, PyObject *args) {
     return result;
 }
 
+/* hex digit values, -1 for anything else (filled at module init) */
+static int8_t HEXVAL[256];
+
+static void init_hexval(void) {
+    memset(HEXVAL, -1, sizeof HEXVAL);
+    for (int c = '0'; c <= '9'; c++)
+        HEXVAL[c] = (int8_t)(c - '0');
+    for (int c = 'a'; c <= 'f'; c++) {
+        HEXVAL[c] = (int8_t)(c - 'a' + 10);
+        HEXVAL[c - 'a' + 'A'] = (int8_t)(c - 'a' + 10);
+    }
+}
+
+/* 32 bytes big-endian as a Python int (unsigned) */
+static PyObject *uint256_from_be(const uint8_t *be) {
+#if PY_VERSION_HEX >= 0x030D0000
+    return PyLong_FromUnsignedNativeBytes(be, 32, Py_ASNATIVEBYTES_BIG_ENDIAN);
+#else
+    return _PyLong_FromByteArray(be, 32, 0, 0);
+#endif
+}
+
+PyDoc_STRVAR(hex_words_doc,
+             "hex_words(text: str, start: int, count: int) -> list[int]\n\n"
+             "text[start:] is exactly count 64-digit hex words (either case): each as an\n"
+             "unsigned int (a uint256 ABI word). Anything else raises ValueError.");
+
+static PyObject *hex_words(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *text;
+    Py_ssize_t start, count;
+    if (!PyArg_ParseTuple(args, "Unn", &text, &start, &count))
+        return NULL;
+    if (!PyUnicode_IS_ASCII(text) || start < 0 || count < 0 ||
+        PyUnicode_GET_LENGTH(text) - start != 64 * count) {
+        PyErr_SetString(PyExc_ValueError, "hex_words: not count hex words after start");
+        return NULL;
+    }
+    const uint8_t *p = PyUnicode_1BYTE_DATA(text) + start;
+    PyObject *list = PyList_New(count);
+    if (list == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < count; i++, p += 64) {
+        uint8_t be[32];
+        int bad = 0;
+        for (int k = 0; k < 32; k++) {
+            int hi = HEXVAL[p[2 * k]], lo = HEXVAL[p[2 * k + 1]];
+            bad |= hi | lo; /* negative if either is not a digit */
+            be[k] = (uint8_t)((hi << 4) | (lo & 0x0f));
+        }
+        if (bad < 0) {
+            Py_DECREF(list);
+            PyErr_SetString(PyExc_ValueError, "hex_words: not a hex digit");
+            return NULL;
+        }
+        uint64_t high = 0, low = 0;
+        for (int k = 0; k < 24; k++)
+            high |= be[k];
+        for (int k = 24; k < 32; k++)
+            low = (low << 8) | be[k];
+        PyObject *v = high ? uint256_from_be(be) : PyLong_FromUnsignedLongLong(low);
+        if (v == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, v);
+    }
+    return list;
+}
+
 static PyMethodDef methods[] = {
+    {"hex_words", hex_words, METH_VARARGS, hex_words_doc},
     {"digest", digest, METH_O, digest_doc},
     {"prefixes", prefixes, METH_VARARGS, prefixes_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "interop._keccak",
-    "keccak-256 in C for many short inputs in one call (optional; see interop.types).", -1,
+    PyModuleDef_HEAD_INIT, "interop._speedups",
+    "keccak-256 and hex words in C, many at a time (optional; see interop.speedups).", -1,
     methods,
 };
 
-PyMODINIT_FUNC PyInit__keccak(void) {
+PyMODINIT_FUNC PyInit__speedups(void) {
+    init_hexval();
     return PyModule_Create(&module);
 }

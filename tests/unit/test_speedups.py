@@ -1,11 +1,15 @@
-"""EIP-55 checksumming has three keccak paths (`interop.types._select_hash_prefixes`): interop's
-optional C module (`interop/_keccak.c`, built at install), one reaching into pycryptodome's
+"""interop's optional C module (`interop/_speedups.c`, loaded and checked by `interop.speedups`)
+and the paths that stand in for it.
+
+EIP-55 checksumming has three keccak paths (`interop.types._select_hash_prefixes`): the C
+module, one reaching into pycryptodome's
 private keccak state (3x faster in bulk than the public API), and one through the public API.
 Each fast one is used only when it checks out at import; these tests hand the selectors modules
 that differ the ways a broken build or a future release could (no such function, another pointer
 type, another state layout, another answer) and check that each selects a slower path and that
 every path gives eth-utils' checksums. The C module's digests are checked against published
-keccak-256 values and, over every length up to three blocks, against pycryptodome's."""
+keccak-256 values and, over every length up to three blocks, against pycryptodome's; its hex
+words against `int(word, 16)`."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import pytest
 from Crypto.Hash import keccak as real
 from eth_utils import to_checksum_address
 
+from interop import speedups
 from interop import types as T
 
 
@@ -61,9 +66,9 @@ PUBLISHED = [
 ]
 
 
-@pytest.mark.skipif(T._native_keccak is None, reason="the optional C module is not built")
+@pytest.mark.skipif(speedups.native is None, reason="the optional C module is not built")
 def test_the_c_module_gives_published_digests_and_pycryptodomes_at_every_length() -> None:
-    native = T._native_keccak
+    native = speedups.native
     for data, digest in PUBLISHED:
         assert native.digest(data).hex() == digest
         assert T.keccak256(data).hex() == digest
@@ -85,14 +90,30 @@ def test_the_c_module_gives_published_digests_and_pycryptodomes_at_every_length(
         native.digest("text")  # type: ignore[arg-type]
 
 
-def _native_like(digest: Any = None, prefixes: Any = None) -> types.SimpleNamespace:
-    module = T._native_keccak or types.SimpleNamespace(
+def _words(text: str, start: int, count: int) -> list[int]:
+    body = text[start:]
+    if len(body) != 64 * count or not set(body) <= set("0123456789abcdefABCDEF"):
+        raise ValueError("not hex words")
+    return [int(body[i : i + 64], 16) for i in range(0, len(body), 64)]
+
+
+def _native_like(
+    digest: Any = None, prefixes: Any = None, hex_words: Any = None
+) -> types.SimpleNamespace:
+    module = speedups.native or types.SimpleNamespace(
         digest=lambda d: real.new(digest_bits=256, data=d).digest(),
         prefixes=lambda d, w, k: T._portable_prefixes(d),
+        hex_words=_words,
     )
     return types.SimpleNamespace(
-        digest=digest or module.digest, prefixes=prefixes or module.prefixes
+        digest=digest or module.digest,
+        prefixes=prefixes or module.prefixes,
+        hex_words=hex_words or module.hex_words,
     )
+
+
+def test_a_module_like_the_real_one_passes_the_checks() -> None:
+    assert speedups.load(_native_like()) is not None
 
 
 @pytest.mark.parametrize(
@@ -106,11 +127,25 @@ def _native_like(digest: Any = None, prefixes: Any = None) -> types.SimpleNamesp
         ),
         pytest.param(_native_like(prefixes=lambda d, w, k: bytes(len(d) // 2)), id="wrong-run"),
         pytest.param(_native_like(prefixes=lambda d, w, k: 1 / 0), id="raising"),
+        pytest.param(
+            _native_like(hex_words=lambda t, s, c: [v % 2**64 for v in _words(t, s, c)]),
+            id="words-cut-to-64-bits",
+        ),
+        pytest.param(
+            _native_like(hex_words=lambda t, s, c: [*_words(t.lower(), s, c)[:-1], 0]),
+            id="last-word-lost",
+        ),
+        pytest.param(
+            # right on good input, but pads a short word instead of refusing it
+            _native_like(hex_words=lambda t, s, c: _words(t.ljust(s + 64 * c, "0"), s, c)),
+            id="pads-short-input",
+        ),
+        pytest.param(types.SimpleNamespace(digest=real.new), id="no-hex-words"),
     ],
 )
 def test_a_c_module_that_does_not_check_out_is_not_used(module: Any) -> None:
-    assert T._native_module(module) is None
-    chosen = T._select_hash_prefixes(module)
+    assert speedups.load(module) is None
+    chosen = T._select_hash_prefixes(speedups.load(module))
     assert not hasattr(chosen, "_native")
     lower, bodies = _bodies(50)
     assert _checksums(chosen, lower, bodies) == [to_checksum_address("0x" + b) for b in lower]
@@ -168,3 +203,36 @@ def test_anything_unexpected_selects_the_portable_path(module: Any) -> None:
 
 def test_the_real_module_passes_the_checks() -> None:
     assert T._make_hash_prefixes(real) is not T._portable_prefixes
+
+
+@pytest.mark.skipif(speedups.native is None, reason="the optional C module is not built")
+def test_the_c_module_reads_hex_words_as_int_does_and_refuses_anything_else() -> None:
+    native = speedups.native
+    rng = random.Random(64)
+    for _ in range(200):
+        count = rng.randrange(0, 12)
+        words = [
+            rng.choice([0, 1, rng.getrandbits(64), rng.getrandbits(65), rng.getrandbits(256)])
+            for _ in range(count)
+        ]
+        text = "0x" + "".join(f"{w:064x}" for w in words)
+        if rng.random() < 0.3:
+            text = text.upper().replace("0X", "0x")
+        assert native.hex_words(text, 2, count) == words
+        assert native.hex_words("0x00" + text[2:], 4, count) == words
+    good = "0x" + "0" * 63 + "1"
+    for text, start, count in [
+        (good, 2, 2),  # too short for count
+        (good + "0", 2, 1),  # too long
+        (good, 3, 1),  # misaligned
+        ("0x" + "0" * 63 + "g", 2, 1),
+        ("0x" + "0" * 63 + ":", 2, 1),  # the character after "9"
+        ("0x" + "0" * 63 + "`", 2, 1),  # the character before "a"
+        ("0x" + "0" * 62 + "é1", 2, 1),  # not ASCII
+        (good, -1, 1),
+        (good, 2, -1),
+    ]:
+        with pytest.raises(ValueError):
+            native.hex_words(text, start, count)
+    with pytest.raises(TypeError):
+        native.hex_words(b"0x00", 2, 0)  # type: ignore[arg-type]

@@ -1,0 +1,64 @@
+"""interop's optional C speedups (`interop/_speedups.c`), loaded once and checked.
+
+Why optional: the module is compiled at install when a C compiler is there (`hatch_build.py`;
+`INTEROP_NO_NATIVE=1` skips it), so a machine without one installs and runs the same code, a
+little slower on bulk balance reads. Why checked: a stale or miscompiled module must never give
+a wrong checksum or balance. Each function is compared with a plain Python reference at import,
+on probes chosen for the edges (keccak inputs across the 136-byte block boundary, words that are
+zero, small, full-width and upper-case hex, malformed input that must be refused); if the module
+is missing or any answer differs, `native` is None and every caller takes its Python path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_utils.crypto import keccak
+
+__all__ = ["load", "native"]
+
+
+def _reference_words(text: str, start: int, count: int) -> list[int]:
+    body = text[start:]
+    if len(body) != 64 * count:
+        raise ValueError("not count words")
+    return [int.from_bytes(bytes.fromhex(body[i : i + 64]), "big") for i in range(0, len(body), 64)]
+
+
+def _refuses(fn: Any, *args: Any) -> bool:
+    try:
+        fn(*args)
+    except ValueError:
+        return True
+    return False
+
+
+def load(module: Any = None) -> Any:
+    """The checked C module (`module`, default `interop._speedups`), or None."""
+    try:
+        if module is None:
+            import interop._speedups as module
+        probes = [bytes(range(n % 256)) * (1 + n // 256) for n in (0, 1, 40, 135, 136, 137, 300)]
+        if any(module.digest(p) != keccak(p) for p in probes):
+            return None
+        run = b"".join(bytes([i]) * 40 for i in range(7)) + bytes(range(40))
+        want = b"".join(keccak(run[i : i + 40])[:20] for i in range(0, len(run), 40))
+        if module.prefixes(run, 40, 20) != want or module.prefixes(b"", 40, 20):
+            return None
+        words = [0, 1, 255, 2**64 - 1, 2**64, 10**20 + 7, 2**255 + 3, 2**256 - 1]
+        text = "0x00" + "".join(f"{w:064x}" for w in words)
+        for t in (text, text.upper().replace("0X", "0x")):
+            if module.hex_words(t, 4, len(words)) != _reference_words(t, 4, len(words)):
+                return None
+        if module.hex_words("0x", 2, 0) != []:
+            return None
+        bad = ("0x" + "g" * 64, "0x" + "0" * 63, "0x" + "0" * 63 + "\u00e9", "0x" + " " * 64)
+        if not all(_refuses(module.hex_words, b, 2, 1) for b in bad):
+            return None
+        return module
+    except Exception:  # missing, or anything at all going wrong on a probe: not used
+        return None
+
+
+native: Any = load()
+"""The checked `interop._speedups` module, or None (then the Python paths are used)."""
