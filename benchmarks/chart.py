@@ -47,6 +47,46 @@ def rows(r: dict[str, Any]) -> tuple[list[tuple[str, float, str]], list[tuple[st
     return times, cpu
 
 
+Row = tuple[str, float, str]
+
+
+def extras(r: dict[str, Any]) -> tuple[list[Row], list[Row]]:
+    """(label, requests, colour) and (label, MB, colour): HTTP requests of one call and the peak
+    heap one call allocated (`--skip-extras` leaves both empty)."""
+    req: list[Row] = []
+    mem: list[Row] = []
+    counts = r.get("requests", {})
+    names = {
+        "node": ("node alone", FLOOR),
+        "interop": ("interop auto", OURS),
+        "interop_multicall3": ("interop multicall3 (forced)", OURS),
+        "interop_batch": ("interop batch (forced)", OURS),
+        "web3_batch": ("web3.py batch requests", OTHERS),
+        "web3_naive": ("web3.py naive / gather", OTHERS),
+    }
+    for key, (label, colour) in names.items():
+        if key in counts:
+            req.append((label, counts[key], colour))
+    for key, row in sorted(r.get("viem", {}).items()):
+        if key.startswith("native_batch") and "requests" in row:
+            req.append(
+                (
+                    f"viem, batchSize {int(key.removeprefix('native_batch')):,}",
+                    row["requests"],
+                    OTHERS,
+                )
+            )
+    for key, label, colour in (
+        ("interop", "interop auto", OURS),
+        ("web3_batch", "web3.py batch requests", OTHERS),
+        ("viem", "viem multicall", OTHERS),
+    ):
+        row = r.get("peak_kb", {}).get(key)
+        if row is not None:
+            mem.append((label, row["heap_peak_kb"] / 1024, colour))
+    return req, mem
+
+
 def draw(r: dict[str, Any], out: Path) -> Path:
     import matplotlib
 
@@ -54,12 +94,30 @@ def draw(r: dict[str, Any], out: Path) -> Path:
     import matplotlib.pyplot as plt
 
     times, cpu = rows(r)
+    req, mem = extras(r)
     height = 0.45 * max(len(times), len(cpu)) + 1.6
-    fig, (ax_t, ax_c) = plt.subplots(1, 2, figsize=(13, height), width_ratios=(1.25, 1))
-    for ax, data, unit, log in (
-        (ax_t, times, "ms", True),
-        (ax_c, cpu, "µs per balance (log scale)", True),
-    ):
+    panels = 2 if not (req or mem) else 4
+    if panels == 2:
+        fig, (ax_t, ax_c) = plt.subplots(1, 2, figsize=(13, height), width_ratios=(1.25, 1))
+        layout = [(ax_t, times, "ms", True), (ax_c, cpu, "µs per balance (log scale)", True)]
+    else:
+        fig, axes = plt.subplots(
+            2,
+            2,
+            figsize=(13, height + 0.45 * max(len(req), len(mem)) + 1.6),
+            width_ratios=(1.25, 1),
+            height_ratios=(max(len(times), len(cpu)), max(len(req), len(mem), 1)),
+        )
+        (ax_t, ax_c), (ax_r, ax_m) = axes
+        layout = [
+            (ax_t, times, "ms", True),
+            (ax_c, cpu, "µs per balance (log scale)", True),
+            (ax_r, req, "HTTP requests of one call (log scale)", True),
+            (ax_m, mem, "MB", False),
+        ]
+        ax_r.set_title("HTTP requests of one call")
+        ax_m.set_title("Peak heap one call allocated (fresh process)")
+    for ax, data, unit, log in layout:
         labels = [d[0] for d in data][::-1]
         values = [d[1] for d in data][::-1]
         colours = [d[2] for d in data][::-1]
@@ -68,7 +126,15 @@ def draw(r: dict[str, Any], out: Path) -> Path:
             ax.set_xscale("log")
         ax.set_xlabel(unit)
         for bar, v in zip(bars, values, strict=True):
-            text = f"{v:,.0f}" if v >= 100 else f"{v:.2f}" if v < 10 else f"{v:.1f}"
+            text = (
+                f"{v:,}"
+                if isinstance(v, int)
+                else f"{v:,.0f}"
+                if v >= 100
+                else f"{v:.2f}"
+                if v < 10
+                else f"{v:.1f}"
+            )
             ax.annotate(
                 f" {text}",
                 (bar.get_width(), bar.get_y() + bar.get_height() / 2),

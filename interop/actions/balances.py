@@ -179,9 +179,13 @@ _HEXCHARS = frozenset("0123456789abcdefABCDEF")
 _CACHE: dict[str, Address] = {}
 _CACHE_MAX: Final = 1 << 16
 # whole address lists (their concatenated lower-case bodies) -> keys: a poller's next call
+# skips splitting and looking up every address (~0.6 µs each). Bounded in lists and in
+# addresses held by all of them together (~18 MB at most: the keys and the bodies' string), so a
+# portfolio of 100,000 addresses polled again is remembered, and _CACHE's 65,536 entries are not
+# what it depends on.
 _LISTS: dict[str, tuple[Address, ...]] = {}
 _LISTS_MAX: Final = 4
-_LISTS_MAX_ADDRESSES: Final = 1 << 14
+_LISTS_MAX_ADDRESSES: Final = 1 << 17
 
 
 def clear_address_cache() -> None:
@@ -344,8 +348,9 @@ async def _checksummed(lower: str) -> tuple[Address, ...]:
         out.extend(_keys_now(lower[i : i + step]))
     keys = tuple(out)
     if len(keys) <= _LISTS_MAX_ADDRESSES:
-        if len(_LISTS) >= _LISTS_MAX:
-            del _LISTS[next(iter(_LISTS))]
+        held = sum(map(len, _LISTS.values()))
+        while _LISTS and (len(_LISTS) >= _LISTS_MAX or held + len(keys) > _LISTS_MAX_ADDRESSES):
+            held -= len(_LISTS.pop(next(iter(_LISTS))))  # the oldest first
         _LISTS[lower] = keys
     return keys
 
@@ -945,7 +950,10 @@ async def _run_records(
             return await fn(client, records[start : start + size], block)
 
     parts = await asyncio.gather(*(one(s) for s in range(0, len(records), size)))
-    return [v for part in parts for v in part]
+    out: list[int | None] = []
+    for part in parts:
+        out += part
+    return out
 
 
 async def _records_one_chain(
@@ -1118,7 +1126,10 @@ async def _run_strategy(
         return await _multicall3_chunks(client, packed, n, size, block)
     block = await _pin_block(client, block)
     parts = await _in_chunks(client, fn, packed, n, size, block, range(0, n, size))
-    return [b for part in parts for b in part]
+    out: list[int] = []
+    for part in parts:
+        out += part  # extends in C; a comprehension cost ~30 ns a balance
+    return out
 
 
 _R = TypeVar("_R")

@@ -686,3 +686,26 @@ def test_aggregate_decoder_follows_offsets_when_not_compact() -> None:
         + b"".join(reversed(elems))
     )
     assert bal._decode_aggregate(raw, n) == (99, vals)
+
+
+async def test_a_polled_list_of_100k_addresses_is_remembered_within_the_budget() -> None:
+    """A portfolio polled again skips splitting and looking up every address; what the list
+    cache holds stays within its address budget, the oldest lists going first."""
+    bal.clear_address_cache()
+    try:
+        bodies = [os.urandom(20).hex() for _ in range(100_000)]
+        big = "".join(bodies)
+        first = await bal._checksummed(big)
+        assert [first[0], first[-1]] == [
+            _eth_utils_checksum("0x" + bodies[0]),
+            _eth_utils_checksum("0x" + bodies[-1]),
+        ]
+        assert await bal._checksummed(big) is first  # remembered, not computed again
+        others = ["".join(os.urandom(20).hex() for _ in range(20_000)) for _ in range(2)]
+        for other in others:
+            await bal._checksummed(other)
+        assert sum(map(len, bal._LISTS.values())) <= bal._LISTS_MAX_ADDRESSES
+        assert big not in bal._LISTS  # 100,000 + 40,000 > the budget: the oldest went
+        assert all(other in bal._LISTS for other in others)
+    finally:
+        bal.clear_address_cache()
