@@ -5,7 +5,7 @@
 // median wall ms and client CPU µs per balance, HTTP requests per call (counted by viem's
 // `onFetchRequest` hook in the first, untimed call), plus the balances' sums for a correctness
 // check; and `peak`: this fresh process's resident memory before its first full call (after a
-// 10-address warm-up call) and its peak (maxRSS) after it: the first native read at the first
+// 10-address warm-up call) and its peak (VmHWM, reset just before) after it: the first native read at the first
 // batch size; and the growth of V8's used heap over the call, sampled every 2 ms.
 const fs = require('fs');
 const input = JSON.parse(fs.readFileSync(0, 'utf8'));
@@ -15,6 +15,14 @@ const mc3Abi = viem.parseAbi(['function getEthBalance(address) view returns (uin
 const erc20Abi = viem.parseAbi(['function balanceOf(address) view returns (uint256)']);
 
 let requests = 0;
+
+// Peak resident memory from the kernel (VmHWM), reset before the measured call: ru_maxrss
+// (process.resourceUsage().maxRSS) is carried over from the parent across fork and exec.
+function resetPeak() { fs.writeFileSync('/proc/self/clear_refs', '5'); }
+function peakKb() {
+  const m = /VmHWM:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+  return Number(m[1]);
+}
 
 function clientFor(id, url) {
   const chain = viem.defineChain({
@@ -50,6 +58,7 @@ async function once(clients, addrs, tokens, withTokens, batchSize) {
     for (const withTokens of [false, true]) {
       if (withTokens && !input.tokens) continue;
       const key = `${withTokens ? 'native_token' : 'native'}_batch${bs}`;
+      if (peak === null) resetPeak();
       const mem0 = process.memoryUsage();
       let heapMax = mem0.heapUsed;
       const sampler = setInterval(() => { heapMax = Math.max(heapMax, process.memoryUsage().heapUsed); }, 2);
@@ -59,7 +68,7 @@ async function once(clients, addrs, tokens, withTokens, batchSize) {
       const callRequests = requests;
       if (peak === null) {
         peak = {key: `native_batch${bs}`, rss_before_kb: Math.round(mem0.rss / 1024),
-                maxrss_kb: process.resourceUsage().maxRSS,
+                maxrss_kb: peakKb(),
                 heap_peak_kb: Math.round((heapMax - mem0.heapUsed) / 1024)};
       }
       const walls = [], cpus = [];

@@ -554,9 +554,10 @@ def _hex_balances(value: Any, start: int, n: int) -> list[int] | None:
     if native is None or type(value) is not str or value[:2] != "0x":
         return None
     try:
-        return list(native.hex_words(value, start, n))
+        words: list[int] = native.hex_words(value, start, n)
     except ValueError:
         return None
+    return words
 
 
 _OVERRIDE_CODE_HEX: Final = HexStr(BALANCE_READER_CODE)
