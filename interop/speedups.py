@@ -5,7 +5,8 @@ Why optional: the module is compiled at install when a C compiler is there (`hat
 little slower on bulk balance reads. Why checked: a stale or miscompiled module must never give
 a wrong checksum or balance. Each function is compared with a plain Python reference at import,
 on probes chosen for the edges (keccak inputs across the 136-byte block boundary, words that are
-zero, small, full-width and upper-case hex, malformed input that must be refused); if the module
+zero, small, full-width and upper-case hex, malformed input that must be refused; runs of
+addresses long enough for the four-at-a-time keccak and its remainder); if the module
 is missing or any answer differs, `native` is None and every caller takes its Python path.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 __all__ = ["load", "native"]
@@ -44,6 +46,37 @@ def load(module: Any = None) -> Any:
         run = b"".join(bytes([i]) * 40 for i in range(7)) + bytes(range(40))
         want = b"".join(keccak(run[i : i + 40])[:20] for i in range(0, len(run), 40))
         if module.prefixes(run, 40, 20) != want or module.prefixes(b"", 40, 20):
+            return None
+        # checksum_keys: 9 addresses (two groups of four and one alone where the CPU hashes four
+        # at a time), upper-case letters in every position class; refusals
+        bodies = [keccak(bytes([i]))[12:].hex() for i in range(9)]
+        if module.checksum_keys("".join(bodies).encode()) != [
+            to_checksum_address(b) for b in bodies
+        ]:
+            return None
+        if module.checksum_keys(b"") != [] or not all(
+            _refuses(module.checksum_keys, b) for b in (b"A" * 40, b"0" * 39, b"g" * 40)
+        ):
+            return None
+        # address_bodies: lower, packed, any upper case; None for anything unusual
+        items = ["0x" + b for b in bodies[:4]] + ["0x" + bodies[4].upper()]
+        want = ("".join(bodies[:5]), bytes.fromhex("".join(bodies[:5])), True)
+        if module.address_bodies(items) != want or module.address_bodies(items[:4]) != (
+            want[0][:160],
+            want[1][:80],
+            False,
+        ):
+            return None
+        odd = (
+            "0x" + "0" * 39,
+            "0X" + "0" * 40,
+            "0x" + "g" * 40,
+            "0x" + "0" * 39 + "\u00e9",
+            b"0x" + b"0" * 40,
+        )
+        if module.address_bodies([]) != ("", b"", False) or any(
+            module.address_bodies([items[0], o]) is not None for o in odd
+        ):
             return None
         words = [0, 1, 255, 2**64 - 1, 2**64, 10**20 + 7, 2**255 + 3, 2**256 - 1]
         text = "0x00" + "".join(f"{w:064x}" for w in words)

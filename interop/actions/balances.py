@@ -65,7 +65,7 @@ from interop.rpc.base import EthCallBatch, UniformBatch
 from interop.rpc.models import HexStr, decode_data, decode_quantity
 from interop.rpc.retry import check_seconds, deadline_scope
 from interop.tokens import Token, TokenError, fetch_token_info, resolve_token
-from interop.types import Address, checksum_bodies, hex_to_bytes, to_address
+from interop.types import Address, checksum_keys, hex_to_bytes, to_address
 
 __all__ = [
     "BALANCE_READER_ADDRESS",
@@ -160,6 +160,7 @@ DEFAULT_MULTICHAIN_DEADLINE: Final = 30.0
 _BACKSTOP_GRACE: Final = 0.1
 _YIELDS_BEFORE_WORK: Final = 3
 _KEYS_SLICE: Final = 512  # addresses checksummed between two looks at the sockets
+_KEYS_SLICE_NATIVE: Final = 2048  # the same in C (~0.8 ms of work)
 
 # per client: the strategy that last worked under "auto"
 _learned: weakref.WeakKeyDictionary[ChainClient, str] = weakref.WeakKeyDictionary()
@@ -179,7 +180,7 @@ _HEXCHARS = frozenset("0123456789abcdefABCDEF")
 _CACHE: dict[str, Address] = {}
 _CACHE_MAX: Final = 1 << 16
 # whole address lists (their concatenated lower-case bodies) -> keys: a poller's next call
-# skips splitting and looking up every address (~0.6 µs each). Bounded in lists and in
+# skips checksumming every address (~0.4 µs each in C) or splitting and looking up each one. Bounded in lists and in
 # addresses held by all of them together (~18 MB at most: the keys and the bodies' string), so a
 # portfolio of 100,000 addresses polled again is remembered, and _CACHE's 65,536 entries are not
 # what it depends on.
@@ -215,7 +216,7 @@ def _checked(value: str) -> Address:
         return to_address(value)
     body = value[2:]
     lower = body.lower()
-    checksummed = "0x" + checksum_bodies(lower.encode("ascii"))
+    checksummed = checksum_keys(lower.encode("ascii"))[0]
     if body != lower and body != body.upper() and value != checksummed:
         return to_address(value)  # raises InvalidAddressError with the usual hint
     result = Address(checksummed)
@@ -264,6 +265,16 @@ def _prepare_bulk(items: Sequence[str | bytes]) -> tuple[str, bytes] | None:
     the error).
     """
     n = len(items)
+    native = speedups.native
+    if native is not None and isinstance(items, list | tuple):
+        # one pass in C: ~0.03 µs an address against ~0.3 for the string operations below
+        got = native.address_bodies(items)
+        if got is None:
+            return None
+        lower, packed, upper = got
+        if upper:
+            _verify_mixed(items)
+        return lower, packed
     if not n or set(map(len, items)) != {42}:
         return None
     try:
@@ -283,13 +294,18 @@ def _prepare_bulk(items: Sequence[str | bytes]) -> tuple[str, bytes] | None:
     if len(packed) != 20 * n:  # fromhex skips whitespace
         return None
     if bodies != lower:
-        # some upper case: verify (and cache) the mixed-case ones; all-upper ones are valid
-        for a in items:
-            if a not in _CACHE:
-                body = a[2:]
-                if body != body.lower() and body != body.upper():  # type: ignore[union-attr]
-                    _checked(a)  # type: ignore[arg-type]
+        _verify_mixed(items)
     return lower, packed
+
+
+def _verify_mixed(items: Sequence[str | bytes]) -> None:
+    """Some address has upper case: verify (and cache) the mixed-case ones' EIP-55 checksums;
+    all-upper ones are valid as they are."""
+    for a in items:
+        if a not in _CACHE:
+            body = a[2:]
+            if body != body.lower() and body != body.upper():  # type: ignore[union-attr]
+                _checked(a)  # type: ignore[arg-type]
 
 
 def validate_addresses(addresses: Iterable[str | bytes]) -> list[Address]:
@@ -312,20 +328,16 @@ def _keys_now(lower: str) -> list[Address]:
     if not misses:
         return found  # type: ignore[return-value]  # no None left
     if misses == len(keys):  # the usual cold case: no index bookkeeping
-        fresh = _split_bodies(checksum_bodies(lower.encode("ascii")))
+        fresh = checksum_keys(lower.encode("ascii"))
         _remember(keys, fresh)
         return fresh
     missing = [i for i, hit in enumerate(found) if hit is None]
     todo = [keys[i] for i in missing]
-    fresh = _split_bodies(checksum_bodies("".join([k[2:] for k in todo]).encode("ascii")))
+    fresh = checksum_keys("".join([k[2:] for k in todo]).encode("ascii"))
     _remember(todo, fresh)
     for i, a in zip(missing, fresh, strict=True):
         found[i] = a
     return found  # type: ignore[return-value]
-
-
-def _split_bodies(done: str) -> list[Address]:
-    return cast(list[Address], ["0x" + done[o : o + 40] for o in range(0, len(done), 40)])
 
 
 async def _checksummed(lower: str) -> tuple[Address, ...]:
@@ -341,11 +353,22 @@ async def _checksummed(lower: str) -> tuple[Address, ...]:
     for _ in range(_YIELDS_BEFORE_WORK):
         await asyncio.sleep(0)
     out: list[Address] = []
-    step = 40 * _KEYS_SLICE
-    for i in range(0, len(lower), step):
-        if i:
-            await asyncio.sleep(0)
-        out.extend(_keys_now(lower[i : i + step]))
+    if speedups.native is not None and len(lower) > 40 * _KEYS_SLICE:
+        # a long list in C without the per-address cache: computing a checksum there (~0.4 µs)
+        # costs less than cutting the list into keys, looking each up and caching the misses
+        # (~0.6 µs), and a list polled again is found whole in _LISTS above
+        raw = lower.encode("ascii")
+        step = 40 * _KEYS_SLICE_NATIVE
+        for i in range(0, len(raw), step):
+            if i:
+                await asyncio.sleep(0)
+            out.extend(checksum_keys(raw[i : i + step]))
+    else:
+        step = 40 * _KEYS_SLICE
+        for i in range(0, len(lower), step):
+            if i:
+                await asyncio.sleep(0)
+            out.extend(_keys_now(lower[i : i + step]))
     keys = tuple(out)
     if len(keys) <= _LISTS_MAX_ADDRESSES:
         held = sum(map(len, _LISTS.values()))
@@ -1645,7 +1668,7 @@ async def iter_balances(
             lower, packed = _prepare(items)
             # checksummed without the address cache: a stream of 10^5 distinct addresses would
             # fill it (64k entries, ~15 MB) for nothing, and memory must not grow with the count
-            keys = tuple(_split_bodies(checksum_bodies(lower.encode("ascii"))))
+            keys = tuple(checksum_keys(lower.encode("ascii")))
             for cid in pinned:
                 pending.add(asyncio.ensure_future(one(cid, offset, packed, keys)))
             offset += len(items)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -211,6 +212,26 @@ def test_bulk_path_checks_mixed_case_checksums() -> None:
     with pytest.raises(InvalidAddressError):
         bal.validate_addresses([*good, EIP55[5], wrong])
     assert bal.validate_addresses([*good, EIP55[5], EIP55[0]])[-2:] == [EIP55[5], EIP55[0]]
+
+
+@pytest.mark.parametrize("with_c", [True, False], ids=["c-module", "python"])
+def test_address_lists_read_the_same_with_and_without_the_c_module(
+    with_c: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not with_c:
+        monkeypatch.setattr(bal.speedups, "native", None)
+    rng = random.Random(7)
+    pool = [addr(i) for i in range(40)] + EIP55
+    for _ in range(100):
+        items = rng.sample(pool, rng.randrange(1, 30))
+        items = [a.upper().replace("0X", "0x") if rng.random() < 0.1 else a for a in items]
+        lower = "".join(a[2:].lower() for a in items)
+        assert bal._prepare(items) == (lower, bytes.fromhex(lower))
+        assert bal._prepare(tuple(items)) == (lower, bytes.fromhex(lower))
+    for bad in (EIP55[4][:-1] + "D", "0x" + "ab" * 19 + " a", "0X" + "a" * 39, "0x" + "a" * 39):
+        with pytest.raises(InvalidAddressError):
+            bal._prepare([*pool[:5], bad])
+    assert bal._prepare([]) == ("", b"")
 
 
 def test_validate_dedupes_and_refuses_a_lone_string() -> None:
@@ -500,6 +521,11 @@ async def test_whole_list_cache_gives_the_same_keys_and_is_cleared() -> None:
     bal.clear_address_cache()
     again = await bal._checksummed(lower)
     assert again == first and again is not first
+    # a list longer than one slice (in C without the per-address cache, where it is built)
+    long = ["0x" + os.urandom(20).hex() for _ in range(3 * bal._KEYS_SLICE + 7)]
+    keys = await bal._checksummed("".join(a[2:] for a in long))
+    assert list(keys) == [to_checksum_address(a) for a in long]
+    assert [bal._checked(a) for a in long[:50]] == list(keys[:50])
 
 
 # --- ERC-20 records, tokens, blocks ---------------------------------------------------------

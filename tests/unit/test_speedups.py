@@ -97,19 +97,36 @@ def _words(text: str, start: int, count: int) -> list[int]:
     return [int(body[i : i + 64], 16) for i in range(0, len(body), 64)]
 
 
-def _native_like(
-    digest: Any = None, prefixes: Any = None, hex_words: Any = None
-) -> types.SimpleNamespace:
+_LOWER_HEX = frozenset(b"0123456789abcdef")
+
+
+def _checksum_keys(bodies: bytes) -> list[str]:
+    """What `checksum_keys` must answer, from eth-utils."""
+    if len(bodies) % 40 or not set(bodies) <= _LOWER_HEX:
+        raise ValueError("not lower-case bodies")
+    return [to_checksum_address(bodies[i : i + 40].decode()) for i in range(0, len(bodies), 40)]
+
+
+def _address_bodies(items: Any) -> tuple[str, bytes, bool] | None:
+    """What `address_bodies` must answer."""
+    hexchars = set("0123456789abcdefABCDEF")
+    for a in items:
+        if type(a) is not str or len(a) != 42 or a[:2] != "0x" or not set(a[2:]) <= hexchars:
+            return None
+    lower = "".join(a[2:].lower() for a in items)
+    return lower, bytes.fromhex(lower), any(a[2:] != a[2:].lower() for a in items)
+
+
+def _native_like(**replace: Any) -> types.SimpleNamespace:
     module = speedups.native or types.SimpleNamespace(
         digest=lambda d: real.new(digest_bits=256, data=d).digest(),
         prefixes=lambda d, w, k: T._portable_prefixes(d),
         hex_words=_words,
+        checksum_keys=_checksum_keys,
+        address_bodies=_address_bodies,
     )
-    return types.SimpleNamespace(
-        digest=digest or module.digest,
-        prefixes=prefixes or module.prefixes,
-        hex_words=hex_words or module.hex_words,
-    )
+    names = ("digest", "prefixes", "hex_words", "checksum_keys", "address_bodies")
+    return types.SimpleNamespace(**{n: replace.get(n) or getattr(module, n) for n in names})
 
 
 def test_a_module_like_the_real_one_passes_the_checks() -> None:
@@ -141,6 +158,35 @@ def test_a_module_like_the_real_one_passes_the_checks() -> None:
             id="pads-short-input",
         ),
         pytest.param(types.SimpleNamespace(digest=real.new), id="no-hex-words"),
+        pytest.param(
+            _native_like(checksum_keys=lambda b: ["0x" + k[2:].lower() for k in _checksum_keys(b)]),
+            id="keys-not-checksummed",
+        ),
+        pytest.param(
+            # right for a group of four, wrong for the rest (a four-way path's remainder)
+            _native_like(checksum_keys=lambda b: _checksum_keys(b[:160]) + _checksum_keys(b[:40])),
+            id="keys-remainder-wrong",
+        ),
+        pytest.param(
+            _native_like(checksum_keys=lambda b: _checksum_keys(b.lower())),
+            id="keys-accept-upper-case",
+        ),
+        pytest.param(
+            _native_like(address_bodies=lambda items: _address_bodies(items[:1])),
+            id="bodies-of-the-first-only",
+        ),
+        pytest.param(
+            _native_like(
+                address_bodies=lambda items: _address_bodies(
+                    [a.decode() if isinstance(a, bytes) else a for a in items]
+                )
+            ),
+            id="bodies-accept-bytes",
+        ),
+        pytest.param(
+            _native_like(address_bodies=lambda items: (*_address_bodies(items)[:2], False)),  # type: ignore[index]
+            id="bodies-miss-upper-case",
+        ),
     ],
 )
 def test_a_c_module_that_does_not_check_out_is_not_used(module: Any) -> None:
@@ -236,3 +282,61 @@ def test_the_c_module_reads_hex_words_as_int_does_and_refuses_anything_else() ->
             native.hex_words(text, start, count)
     with pytest.raises(TypeError):
         native.hex_words(b"0x00", 2, 0)  # type: ignore[arg-type]
+
+
+@pytest.mark.skipif(speedups.native is None, reason="the optional C module is not built")
+def test_the_c_module_checksums_runs_of_addresses_as_eth_utils_does() -> None:
+    # counts around the groups of four the AVX2 path hashes together, and its remainders
+    native = speedups.native
+    for n in (*range(0, 10), 63, 64, 65, 1001):
+        lower, bodies = _bodies(n)
+        assert native.checksum_keys(bodies) == _checksum_keys(bodies), n
+        assert T.checksum_keys(bodies) == [to_checksum_address("0x" + b) for b in lower]
+    good = b"ab" * 20
+    for bad in (good[:-1], good + b"a", b"A" * 40, b"g" * 40, b"0x" + good[2:], b"\xe9" * 40):
+        with pytest.raises(ValueError):
+            native.checksum_keys(bad)
+        with pytest.raises(ValueError):
+            native.checksum_keys(good * 5 + bad)  # refused wherever it is in the run
+    with pytest.raises(TypeError):
+        native.checksum_keys("ab" * 20)  # type: ignore[arg-type]
+
+
+def test_checksum_keys_without_the_c_module_gives_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(T, "_native", None)
+    lower, bodies = _bodies(9)
+    assert T.checksum_keys(bodies) == [to_checksum_address("0x" + b) for b in lower]
+
+
+@pytest.mark.skipif(speedups.native is None, reason="the optional C module is not built")
+def test_the_c_module_reads_address_lists_or_declines_anything_unusual() -> None:
+    native = speedups.native
+    rng = random.Random(42)
+    lower, _ = _bodies(30)
+    for _ in range(50):
+        items = [
+            "0x" + (b.upper() if rng.random() < 0.1 else to_checksum_address("0x" + b)[2:])
+            if rng.random() < 0.3
+            else "0x" + b
+            for b in rng.sample(lower, rng.randrange(0, 30))
+        ]
+        assert native.address_bodies(items) == _address_bodies(items)
+        assert native.address_bodies(tuple(items)) == _address_bodies(items)
+    ok = "0x" + lower[0]
+    unusual: list[Any] = [
+        "0x" + lower[0][:-1],
+        ok + "0",
+        "0X" + lower[0],
+        " " + ok[:-1],
+        "0x" + lower[0][:-1] + "g",
+        "0x" + lower[0][:-1] + "é",
+        ok.encode(),
+        bytearray(20),
+        None,
+        type("Str", (str,), {})(ok),  # a str subclass: the Python path decides
+    ]
+    for odd in unusual:
+        assert native.address_bodies([ok, odd]) is None, odd
+        assert native.address_bodies([odd]) is None, odd
+    with pytest.raises(TypeError):
+        native.address_bodies(iter([ok]))  # type: ignore[arg-type]
