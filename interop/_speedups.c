@@ -406,6 +406,8 @@ static PyObject *uint256_from_be(const uint8_t *be) {
 #endif
 }
 
+static const char ZEROS48[48] = "000000000000000000000000000000000000000000000000";
+
 PyDoc_STRVAR(hex_words_doc,
              "hex_words(text: str, start: int, count: int) -> list[int]\n\n"
              "text[start:] is exactly count 64-digit hex words (either case): each as an\n"
@@ -427,6 +429,25 @@ static PyObject *hex_words(PyObject *self, PyObject *args) {
     if (list == NULL)
         return NULL;
     for (Py_ssize_t i = 0; i < count; i++, p += 64) {
+        /* most balances are below 2^64 wei (18.4 ETH): 48 zero digits, then 16 to read */
+        if (memcmp(p, ZEROS48, 48) == 0) {
+            uint64_t v = 0;
+            int bad = 0;
+            for (int k = 48; k < 64; k++) {
+                int d = HEXVAL[p[k]];
+                bad |= d;
+                v = (v << 4) | (uint64_t)(d & 0x0f);
+            }
+            if (bad >= 0) {
+                PyObject *small = PyLong_FromUnsignedLongLong(v);
+                if (small == NULL) {
+                    Py_DECREF(list);
+                    return NULL;
+                }
+                PyList_SET_ITEM(list, i, small);
+                continue;
+            } /* else the general path below refuses it */
+        }
         uint8_t be[32];
         int bad = 0;
         for (int k = 0; k < 32; k++) {

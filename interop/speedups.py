@@ -60,11 +60,9 @@ def load(module: Any = None) -> Any:
             return None
         # address_bodies: lower, packed, any upper case; None for anything unusual
         items = ["0x" + b for b in bodies[:4]] + ["0x" + bodies[4].upper()]
-        want = ("".join(bodies[:5]), bytes.fromhex("".join(bodies[:5])), True)
-        if module.address_bodies(items) != want or module.address_bodies(items[:4]) != (
-            want[0][:160],
-            want[1][:80],
-            False,
+        lows = "".join(bodies[:5])
+        if module.address_bodies(items) != (lows, bytes.fromhex(lows), True) or (
+            module.address_bodies(items[:4]) != (lows[:160], bytes.fromhex(lows[:160]), False)
         ):
             return None
         odd = (

@@ -488,6 +488,47 @@ async def test_duplicates_collapse() -> None:
     assert table.addresses == (to_checksum_address(a), to_checksum_address(addr(5)))
 
 
+async def test_a_multichain_answer_reads_as_the_dict_of_its_addresses() -> None:
+    # duplicates in every case form; the same mapping a dict of the pairs would be
+    c = client_for(FakeNode(BALANCES))
+    a, b = addr(4), addr(5)
+    asked = [a, b, a, to_checksum_address(a), addr(6)]
+    got = (await bal.get_balances_multichain({CHAIN.id: c}, asked))[CHAIN.id].balances
+    want = {to_checksum_address(x): BALANCES.get(x.lower(), 0) for x in asked}
+    assert got == want and want == got and dict(got) == want
+    assert list(got) == list(want) and len(got) == 3
+    assert list(got.items()) == list(want.items()) and list(got.values()) == list(want.values())
+    assert list(got.keys()) == list(want.keys())
+    assert to_checksum_address(b) in got and a not in got  # keys are checksummed, as in a dict
+    assert got.get(to_checksum_address(b)) == BALANCES.get(b, 0) and got.get(a) is None
+    with pytest.raises(KeyError):
+        got[to_checksum_address(addr(7))]  # type: ignore[index]
+    assert repr(got) == f"BalanceMap({want!r})"
+    # no duplicates: the values in order
+    rng = random.Random(3)
+    keys = tuple(to_checksum_address(addr(i)) for i in range(50))
+    values = [rng.getrandbits(70) for _ in keys]
+    plain = bal.BalanceMap(dict(zip(keys, range(50), strict=True)), values)
+    assert list(plain.values()) == values and dict(plain) == dict(zip(keys, values, strict=True))
+    # duplicates: the last position's value, first-seen order, as dict(zip(...)) keeps them
+    doubled = keys[:10] + keys[:5]
+    more = [*values[:10], *[v + 1 for v in values[:5]]]
+    index = bal._index_of("not-a-cached-list", doubled)
+    assert dict(bal.BalanceMap(index, more).items()) == dict(zip(doubled, more, strict=True))
+    assert list(bal.BalanceMap(index, more)) == list(keys[:10])
+
+
+async def test_a_polled_list_keeps_its_index_only_while_the_list_is_cached() -> None:
+    bal.clear_address_cache()
+    lower = "".join(addr(i)[2:] for i in range(20))
+    keys = await bal._checksummed(lower)
+    first = bal._index_of(lower, keys)
+    assert bal._index_of(lower, keys) is first  # the next poll reuses it
+    assert bal._index_of(lower, tuple(list(keys))) is not first  # other keys: not the cached one
+    bal.clear_address_cache()
+    assert bal._INDEXES == {} and bal._index_of(lower, keys) is not first
+
+
 async def test_empty_address_list_sends_nothing() -> None:
     c = client_for(FakeNode(BALANCES))
     assert await bal.get_balances(c, []) == {}
