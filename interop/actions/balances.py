@@ -658,8 +658,42 @@ async def _multicall3_chunk(
         raw = await _eth_call(client, mc, encode_multicall3_balances(mc, packed), block)
     else:
         params: list[Any] = [{"to": mc, "data": _multicall3_hex(str(mc), packed, n)}, _tag(block)]
-        raw = _data(await client.request("eth_call", params))
+        value = await client.request("eth_call", params)
+        fast = _hex_aggregate(value, n)
+        if fast is not None:
+            return fast
+        raw = _data(value)
     return _decode_aggregate(raw, n)
+
+
+_AGG_HEADS_HEX: dict[int, str] = {}
+
+
+def _hex_aggregate(value: Any, count: int) -> tuple[int, list[int]] | None:
+    """`_decode_aggregate`'s compact layout read straight from the answer's hex by the C module:
+    the heads compared as text, then every word after them in one `hex_words` pass (each
+    result's length, which must be 32, and its value). ~0.15 µs a balance against ~0.45 for
+    `fromhex` and the `struct` path. None when the module is absent or the answer is anything
+    else (another layout, upper-case hex, a bad digit): `_decode_aggregate` decides."""
+    native = speedups.native
+    if native is None or type(value) is not str or value[:2] != "0x":
+        return None
+    heads = _AGG_HEADS_HEX.get(count)
+    if heads is None:
+        heads = ((0x40).to_bytes(32, "big") + _array_heads(count, 64)).hex()
+        if len(_AGG_HEADS_HEX) < 16:
+            _AGG_HEADS_HEX[count] = heads
+    start = 66 + len(heads)
+    if len(value) != start + 128 * count or not value.startswith(heads, 66):
+        return None
+    try:
+        block = native.hex_words(value[:66], 2, 1)[0]
+        words = native.hex_words(value, start, 2 * count)
+    except ValueError:
+        return None
+    if words[0::2].count(32) != count:
+        return None
+    return block, words[1::2]
 
 
 async def _via_multicall3(client: ChainClient, packed: bytes, n: int, block: BlockTag) -> list[int]:

@@ -739,6 +739,30 @@ def test_aggregate3_decoder_follows_offsets_when_not_compact() -> None:
     assert bal.decode_multicall3_records(raw, n) == vals
 
 
+@pytest.mark.skipif(bal.speedups.native is None, reason="the optional C module is not built")
+def test_the_hex_aggregate_reader_agrees_with_eth_abi_or_declines() -> None:
+    values = [0, 5, 2**64 - 1, 2**64, 2**255, 2**256 - 1, 12345678901234567890]
+    answer = "0x" + _aggregate_answer(values, block=2**70 + 3).hex()
+    assert bal._hex_aggregate(answer, len(values)) == (2**70 + 3, values)
+    one = "0x" + _aggregate_answer([9]).hex()
+    assert bal._hex_aggregate(one, 1) == bal._decode_aggregate(bytes.fromhex(one[2:]), 1)
+    short = "0x" + abi_encode(["uint256", "bytes[]"], [1, [b"", b""]]).hex()
+    wrong_length = answer[:-128] + f"{31:064x}" + answer[-64:]  # a 31-byte result
+    for declined, count in [
+        (answer, len(values) - 1),  # another count
+        (answer.upper().replace("0X", "0x"), len(values)),  # the heads differ as text
+        (answer[:-1] + "g", len(values)),  # a bad digit
+        (answer[:40] + "g" + answer[41:], len(values)),  # a bad digit in the block number
+        (short, 2),
+        (wrong_length, len(values)),
+        ("0x", 1),
+        (None, 1),
+    ]:
+        assert bal._hex_aggregate(declined, count) is None
+    with pytest.raises(bal._Unsupported):  # and the slow path words the refusal
+        bal._decode_aggregate(bytes.fromhex(wrong_length[2:]), len(values))
+
+
 def test_aggregate_decoder_follows_offsets_when_not_compact() -> None:
     # returnData in reverse order in the tail: valid ABI, not Multicall3's compact layout
     vals = [7, 2**256 - 1, 0]
