@@ -475,12 +475,128 @@ static PyObject *hex_words(PyObject *self, PyObject *args) {
     return list;
 }
 
+PyDoc_STRVAR(quantities_doc,
+             "quantities(items: list) -> list[int] | None\n\n"
+             "Each item a str '0x' (or '0X') + 1 to 64 hex digits (either case): the ints.\n"
+             "None if any item is anything else (the caller's own path decides and words it).");
+
+static PyObject *quantities(PyObject *self, PyObject *arg) {
+    (void)self;
+    if (!PyList_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "quantities takes a list");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(arg);
+    PyObject *out = PyList_New(n);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(arg, i);
+        Py_ssize_t len;
+        if (!PyUnicode_CheckExact(item) || !PyUnicode_IS_ASCII(item) ||
+            (len = PyUnicode_GET_LENGTH(item)) < 3 || len > 66) {
+            Py_DECREF(out);
+            Py_RETURN_NONE;
+        }
+        const uint8_t *p = PyUnicode_1BYTE_DATA(item);
+        if (p[0] != '0' || (p[1] != 'x' && p[1] != 'X')) {
+            Py_DECREF(out);
+            Py_RETURN_NONE;
+        }
+        uint8_t be[32] = {0}; /* the digits right-aligned, big-endian */
+        int bad = 0;
+        Py_ssize_t digits = len - 2;
+        for (Py_ssize_t k = 0; k < digits; k++) {
+            int d = HEXVAL[p[len - 1 - k]];
+            bad |= d;
+            be[31 - k / 2] |= (uint8_t)((d & 0x0f) << (4 * (k & 1)));
+        }
+        if (bad < 0) {
+            Py_DECREF(out);
+            Py_RETURN_NONE;
+        }
+        uint64_t high = 0, low = 0;
+        for (int k = 0; k < 24; k++)
+            high |= be[k];
+        for (int k = 24; k < 32; k++)
+            low = (low << 8) | be[k];
+        PyObject *v = high ? uint256_from_be(be) : PyLong_FromUnsignedLongLong(low);
+        if (v == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, v);
+    }
+    return out;
+}
+
+PyDoc_STRVAR(batch_strings_doc,
+             "batch_strings(raw: bytes, lo: int, hi: int) -> list[str] | None\n\n"
+             "raw is exactly '[' + the objects {\"jsonrpc\":\"2.0\",\"id\":k,\"result\":\"s\"} for\n"
+             "k = lo .. hi-1 in order, separated by ',' + ']' and optional JSON whitespace, each s\n"
+             "printable ASCII without a quote or a backslash (so JSON would decode it as it is):\n"
+             "the strings s. None for anything else.");
+
+static int starts(const uint8_t **p, const uint8_t *end, const char *lit, size_t len) {
+    if ((size_t)(end - *p) < len || memcmp(*p, lit, len) != 0)
+        return 0;
+    *p += len;
+    return 1;
+}
+
+static PyObject *batch_strings(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *raw;
+    long long lo, hi;
+    if (!PyArg_ParseTuple(args, "SLL", &raw, &lo, &hi))
+        return NULL;
+    if (lo < 0 || hi < lo)
+        Py_RETURN_NONE;
+    const uint8_t *p = (const uint8_t *)PyBytes_AS_STRING(raw);
+    const uint8_t *end = p + PyBytes_GET_SIZE(raw);
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+        end--;
+    PyObject *out = PyList_New((Py_ssize_t)(hi - lo));
+    if (out == NULL)
+        return NULL;
+    static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":", mid[] = ",\"result\":\"";
+    int ok = starts(&p, end, "[", 1);
+    for (long long k = lo; ok && k < hi; k++) {
+        char id[24];
+        int idlen = snprintf(id, sizeof id, "%lld", k);
+        ok = (k == lo || starts(&p, end, ",", 1)) && starts(&p, end, head, sizeof head - 1) &&
+             starts(&p, end, id, (size_t)idlen) && starts(&p, end, mid, sizeof mid - 1);
+        if (!ok)
+            break;
+        const uint8_t *s = p;
+        while (p < end && *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+            p++;
+        ok = starts(&p, end, "\"}", 2);
+        if (!ok)
+            break;
+        PyObject *value = PyUnicode_New(p - 2 - s, 127);
+        if (value == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        memcpy(PyUnicode_1BYTE_DATA(value), s, (size_t)(p - 2 - s));
+        PyList_SET_ITEM(out, (Py_ssize_t)(k - lo), value);
+    }
+    if (!ok || !starts(&p, end, "]", 1) || p != end) {
+        Py_DECREF(out);
+        Py_RETURN_NONE;
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"hex_words", hex_words, METH_VARARGS, hex_words_doc},
     {"digest", digest, METH_O, digest_doc},
     {"prefixes", prefixes, METH_VARARGS, prefixes_doc},
     {"checksum_keys", checksum_keys, METH_O, checksum_keys_doc},
     {"address_bodies", address_bodies, METH_O, address_bodies_doc},
+    {"quantities", quantities, METH_O, quantities_doc},
+    {"batch_strings", batch_strings, METH_VARARGS, batch_strings_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -76,6 +76,30 @@ def load(module: Any = None) -> Any:
             module.address_bodies([items[0], o]) is not None for o in odd
         ):
             return None
+        # quantities: 1 to 64 digits either case, else None
+        qs = ["0x0", "0x1f", "0XfF", "0x" + "f" * 64, "0x" + "0" * 63 + "1", "0x10000000000000000"]
+        if module.quantities(qs) != [int(q, 16) for q in qs] or module.quantities([]) != []:
+            return None
+        odd_q = ("0x", "1", "0x1g", "0x" + "1" * 65, 1, "0x1 ", "0x1_0", " 0x1", "0x\u0661")
+        if any(module.quantities(["0x1", q]) is not None for q in odd_q):
+            return None
+        # batch_strings: a batch answer's result strings, only in exactly the usual shape
+        objs = [f'{{"jsonrpc":"2.0","id":{k},"result":"{v}"}}' for k, v in ((7, "0x1"), (8, ""))]
+        body = ("[" + ",".join(objs) + "]").encode()
+        if module.batch_strings(body + b"\n", 7, 9) != ["0x1", ""]:
+            return None
+        for other, lo, hi in (
+            (body, 6, 8),  # other ids
+            (body, 7, 8),  # an object too many
+            (body.replace(b"0x1", b"0x\\u0031"), 7, 9),  # an escape: JSON's to decode
+            (body.replace(b'"id":8', b'"id": 8'), 7, 9),
+            (body.replace(b"0x1", b"0x\x01"), 7, 9),  # a control character
+            (body.replace(b"0x1", b"0x\xc3\xa9"), 7, 9),  # not ASCII
+            (body[:-1], 7, 9),
+            (body + b"x", 7, 9),
+        ):
+            if module.batch_strings(other, lo, hi) is not None:
+                return None
         words = [0, 1, 255, 2**64 - 1, 2**64, 10**20 + 7, 2**255 + 3, 2**256 - 1]
         text = "0x00" + "".join(f"{w:064x}" for w in words)
         for t in (text, text.upper().replace("0X", "0x")):

@@ -695,7 +695,16 @@ def test_block_argument_accepts_the_same_forms_everywhere() -> None:
         bal._check_block(ok)
 
 
-def test_fast_answer_decoders_are_as_strict_as_the_slow_ones() -> None:
+@pytest.mark.parametrize("with_c", [True, False], ids=["c-module", "python"])
+def test_fast_answer_decoders_are_as_strict_as_the_slow_ones(
+    with_c: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not with_c:
+        monkeypatch.setattr(bal.speedups, "native", None)
+    assert bal._quantities(["0x" + "f" * 64, "0X" + "1" * 65], "m") == [
+        16**64 - 1,
+        int("1" * 65, 16),
+    ]
     assert bal._data("0x") == b"" and bal._data("0x00ff") == b"\x00\xff"
     assert bal._data("0x0") == b"\x00"  # odd length: tolerated, as by decode_data
     for bad in ("0x00 ff", "0x 00ff", "00ff", "0x0g", None, 5):

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from interop import speedups
 from interop.errors import RpcResponseError
 from interop.rpc import HexStr, MockTransport, UniformBatch
 from interop.rpc.http import (
@@ -228,6 +229,26 @@ def test_quick_and_plain_results_agree_with_the_full_check(
     if quick is not None:
         assert quick.values == want
         assert quick.values == [d["result"] for d in json.loads(raw)]
+
+
+@pytest.mark.skipif(speedups.native is None, reason="the optional C module is not built")
+@settings(max_examples=150, deadline=None)
+@given(answers(), st.sampled_from(["compact", "spaced", "newline"]))
+def test_quick_results_in_c_take_exactly_what_the_python_path_takes(
+    case: tuple[Any, int, int], layout: str
+) -> None:
+    data, lo, hi = case
+    raw = json.dumps(data, separators=(",", ":") if layout != "spaced" else None).encode()
+    raw += b"\n" if layout == "newline" else b""
+    with_c = _quick_results(raw, lo, hi)
+    saved, speedups.native = speedups.native, None
+    try:
+        without = _quick_results(raw, lo, hi)
+    finally:
+        speedups.native = saved
+    assert (with_c is None) == (without is None)
+    if with_c is not None and without is not None:
+        assert with_c.values == without.values
 
 
 def test_quick_results_reads_the_usual_answer_and_refuses_the_rest() -> None:

@@ -14,6 +14,7 @@ words against `int(word, 16)`."""
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import random
 import types
@@ -117,6 +118,39 @@ def _address_bodies(items: Any) -> tuple[str, bytes, bool] | None:
     return lower, bytes.fromhex(lower), any(a[2:] != a[2:].lower() for a in items)
 
 
+def _quantities(items: list[Any]) -> list[int] | None:
+    """What `quantities` must answer."""
+    ok = all(
+        type(q) is str and q[:2] in ("0x", "0X") and 0 < len(q) - 2 <= 64 and set(q[2:]) <= _HEX
+        for q in items
+    )
+    return [int(q, 16) for q in items] if ok else None
+
+
+_HEX = set("0123456789abcdefABCDEF")
+
+
+def _batch_strings(raw: bytes, lo: int, hi: int) -> list[str] | None:
+    """What `batch_strings` must answer: the results when the body is exactly the usual shape
+    (what `json.loads` reads as these strings, written back the same way), else None."""
+    try:
+        data = json.loads(raw)
+        values = [item["result"] for item in data]
+    except (ValueError, TypeError, KeyError):
+        return None
+    same = [
+        {"jsonrpc": "2.0", "id": k, "result": v}
+        for k, v in zip(range(lo, hi), values, strict=False)
+    ]
+    if len(values) != hi - lo or json.dumps(same, separators=(",", ":")).encode() != raw.rstrip(
+        b" \t\n\r"
+    ):
+        return None
+    if not all(v.isascii() and v.isprintable() and not set(v) & {'"', "\\"} for v in values):
+        return None  # JSON decoded an escape: not the body as it is
+    return values
+
+
 def _native_like(**replace: Any) -> types.SimpleNamespace:
     module = speedups.native or types.SimpleNamespace(
         digest=lambda d: real.new(digest_bits=256, data=d).digest(),
@@ -124,8 +158,18 @@ def _native_like(**replace: Any) -> types.SimpleNamespace:
         hex_words=_words,
         checksum_keys=_checksum_keys,
         address_bodies=_address_bodies,
+        quantities=_quantities,
+        batch_strings=_batch_strings,
     )
-    names = ("digest", "prefixes", "hex_words", "checksum_keys", "address_bodies")
+    names = (
+        "digest",
+        "prefixes",
+        "hex_words",
+        "checksum_keys",
+        "address_bodies",
+        "quantities",
+        "batch_strings",
+    )
     return types.SimpleNamespace(**{n: replace.get(n) or getattr(module, n) for n in names})
 
 
@@ -158,6 +202,26 @@ def test_a_module_like_the_real_one_passes_the_checks() -> None:
             id="pads-short-input",
         ),
         pytest.param(types.SimpleNamespace(digest=real.new), id="no-hex-words"),
+        pytest.param(
+            _native_like(quantities=lambda q: [v % 2**64 for v in _quantities(q) or []]),
+            id="quantities-cut-to-64-bits",
+        ),
+        pytest.param(
+            _native_like(quantities=lambda q: _quantities([x.strip() for x in q])),
+            id="quantities-strip-spaces",
+        ),
+        pytest.param(
+            _native_like(batch_strings=lambda raw, lo, hi: _batch_strings(raw, lo, hi - 1)),
+            id="batch-last-string-lost",
+        ),
+        pytest.param(
+            _native_like(
+                batch_strings=lambda raw, lo, hi: [
+                    item["result"] for item in json.loads(raw[: raw.rfind(b"]") + 1])
+                ]
+            ),
+            id="batch-any-json",
+        ),
         pytest.param(
             _native_like(checksum_keys=lambda b: ["0x" + k[2:].lower() for k in _checksum_keys(b)]),
             id="keys-not-checksummed",
@@ -340,3 +404,66 @@ def test_the_c_module_reads_address_lists_or_declines_anything_unusual() -> None
         assert native.address_bodies([odd]) is None, odd
     with pytest.raises(TypeError):
         native.address_bodies(iter([ok]))  # type: ignore[arg-type]
+
+
+@pytest.mark.skipif(speedups.native is None, reason="the optional C module is not built")
+def test_the_c_module_reads_quantities_as_int_does_or_declines() -> None:
+    native = speedups.native
+    rng = random.Random(16)
+    for _ in range(200):
+        values = [rng.choice([0, 1, rng.getrandbits(64), rng.getrandbits(256)]) for _ in range(9)]
+        texts = [(f"{v:#x}" if rng.random() < 0.7 else f"0X{v:X}") for v in values]
+        assert native.quantities(texts) == values
+    padded = "0x" + "0" * 63 + "7"  # 64 digits: the most it reads
+    assert native.quantities([padded]) == [7]
+    for odd in ("0x", "x1", "0x" + "1" * 65, "0x1g", "0x 1", "0x1\n", "0x1_0", "0x\u0661", 1, None):
+        assert native.quantities(["0x1", odd]) is None, odd
+    with pytest.raises(TypeError):
+        native.quantities(("0x1",))  # type: ignore[arg-type]
+
+
+def _batch_body(lo: int, values: list[str]) -> bytes:
+    items = [{"jsonrpc": "2.0", "id": lo + k, "result": v} for k, v in enumerate(values)]
+    return json.dumps(items, separators=(",", ":")).encode()
+
+
+@pytest.mark.skipif(speedups.native is None, reason="the optional C module is not built")
+def test_the_c_module_reads_the_usual_batch_answer_as_json_does_or_declines() -> None:
+    native = speedups.native
+    rng = random.Random(17)
+    for _ in range(100):
+        lo = rng.randrange(0, 10**6)
+        values = [
+            f"{rng.getrandbits(rng.choice([8, 64, 256])):#x}" for _ in range(rng.randrange(1, 30))
+        ]
+        body = _batch_body(lo, values) + rng.choice([b"", b"\n", b" \r\n"])
+        assert native.batch_strings(body, lo, lo + len(values)) == values
+        assert native.batch_strings(body, lo, lo + len(values)) == _batch_strings(
+            body, lo, lo + len(values)
+        )
+    good = _batch_body(5, ["0x1", "0x2"])
+    assert native.batch_strings(_batch_body(5, ["", "text, with: ok {}[]"]), 5, 7) == [
+        "",
+        "text, with: ok {}[]",
+    ]
+    for odd, lo, hi in [
+        (good, 5, 6),
+        (good, 4, 6),
+        (good, 6, 8),
+        (_batch_body(5, ["0x1", 'a"b']), 5, 7),  # an escaped quote
+        (_batch_body(5, ["0x1", "é"]), 5, 7),  # an escape (json.dumps writes \u00e9)
+        (good.replace(b'"0x2"', b'"0x\x7f"'), 5, 7),
+        (good.replace(b'"0x2"', b'"0x\t"'), 5, 7),
+        (good.replace(b",", b", ", 1), 5, 7),
+        (good.replace(b'"id":6', b'"id":6.0'), 5, 7),
+        (good.replace(b'"id":6', b'"id":"6"'), 5, 7),
+        (good.replace(b'"result"', b'"error"'), 5, 7),
+        (b" " + good, 5, 7),
+        (good + b",", 5, 7),
+        (good[:-1], 5, 7),
+        (b"[]", 5, 7),
+        (good, -1, 1),
+        (good, 7, 5),
+    ]:
+        assert native.batch_strings(odd, lo, hi) is None, odd
+        assert _batch_strings(odd, lo, hi) is None or lo > hi or lo < 0, odd
