@@ -1,5 +1,6 @@
 from interop.actions.balances import (
     BalanceChunk,
+    BalanceMap,
     BalanceTable,
     ChainBalances,
     get_balances,
@@ -9,6 +10,7 @@ from interop.actions.balances import (
 
 __all__ = [
     "BalanceChunk",
+    "BalanceMap",
     "BalanceTable",
     "ChainBalances",
     "get_balances",

@@ -78,6 +78,7 @@ __all__ = [
     "RECORD_READER_CODE",
     "STRATEGIES",
     "BalanceChunk",
+    "BalanceMap",
     "BalanceTable",
     "ChainBalances",
     "Strategy",
