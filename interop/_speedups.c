@@ -408,6 +408,16 @@ static PyObject *uint256_from_be(const uint8_t *be) {
 
 static const char ZEROS48[48] = "000000000000000000000000000000000000000000000000";
 
+/* 32 bytes big-endian as a Python int, through a machine word when it fits in one */
+static PyObject *int_from_be32(const uint8_t be[32]) {
+    uint64_t high = 0, low = 0;
+    for (int k = 0; k < 24; k++)
+        high |= be[k];
+    for (int k = 24; k < 32; k++)
+        low = (low << 8) | be[k];
+    return high ? uint256_from_be(be) : PyLong_FromUnsignedLongLong(low);
+}
+
 PyDoc_STRVAR(hex_words_doc,
              "hex_words(text: str, start: int, count: int) -> list[int]\n\n"
              "text[start:] is exactly count 64-digit hex words (either case): each as an\n"
@@ -460,12 +470,7 @@ static PyObject *hex_words(PyObject *self, PyObject *args) {
             PyErr_SetString(PyExc_ValueError, "hex_words: not a hex digit");
             return NULL;
         }
-        uint64_t high = 0, low = 0;
-        for (int k = 0; k < 24; k++)
-            high |= be[k];
-        for (int k = 24; k < 32; k++)
-            low = (low << 8) | be[k];
-        PyObject *v = high ? uint256_from_be(be) : PyLong_FromUnsignedLongLong(low);
+        PyObject *v = int_from_be32(be);
         if (v == NULL) {
             Py_DECREF(list);
             return NULL;
@@ -515,12 +520,7 @@ static PyObject *quantities(PyObject *self, PyObject *arg) {
             Py_DECREF(out);
             Py_RETURN_NONE;
         }
-        uint64_t high = 0, low = 0;
-        for (int k = 0; k < 24; k++)
-            high |= be[k];
-        for (int k = 24; k < 32; k++)
-            low = (low << 8) | be[k];
-        PyObject *v = high ? uint256_from_be(be) : PyLong_FromUnsignedLongLong(low);
+        PyObject *v = int_from_be32(be);
         if (v == NULL) {
             Py_DECREF(out);
             return NULL;
