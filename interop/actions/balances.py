@@ -1393,6 +1393,16 @@ class BalanceMap(Mapping[Address, int]):
     def values(self) -> ValuesView[int]:
         return _Values(self)
 
+    def copy(self) -> dict[Address, int]:
+        """A dict of the pairs (as `MappingProxyType.copy()`, what this type replaced, gives)."""
+        return dict(self._pairs())
+
+    def __or__(self, other: Mapping[Address, int]) -> dict[Address, int]:
+        return {**self.copy(), **other}
+
+    def __ror__(self, other: Mapping[Address, int]) -> dict[Address, int]:
+        return {**other, **self.copy()}
+
     def __repr__(self) -> str:
         return f"BalanceMap({dict(self._pairs())!r})"
 

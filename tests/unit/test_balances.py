@@ -504,6 +504,9 @@ async def test_a_multichain_answer_reads_as_the_dict_of_its_addresses() -> None:
     with pytest.raises(KeyError):
         got[to_checksum_address(addr(7))]  # type: ignore[index]
     assert repr(got) == f"BalanceMap({want!r})"
+    assert got.copy() == want and type(got.copy()) is dict  # as the mappingproxy it replaced
+    extra = {to_checksum_address(addr(8)): 1}
+    assert got | extra == want | extra and extra | got == extra | want
     # no duplicates: the values in order
     rng = random.Random(3)
     keys = tuple(to_checksum_address(addr(i)) for i in range(50))
