@@ -67,6 +67,9 @@ N_ADDRESSES = 2_000
 NAIVE_BUDGET_S = 20.0
 WEB3_BATCH = 1_000
 WEB3_BATCHES_IN_FLIGHT = 4
+# web3.py's default 10 s per request: at 100,000 balances (and under tracemalloc, in the
+# peak-memory run) a queued batch of 1,000 can wait longer than that on a slow machine
+WEB3_REQUEST = {"timeout": aiohttp.ClientTimeout(total=600)}
 
 
 def addresses(n: int = N_ADDRESSES) -> list[str]:
@@ -112,7 +115,9 @@ async def web3_timings(
     n_addr = len(addrs)
     total = n_addr * len(urls)
     res: dict[str, Any] = {}
-    w3s = {cid: AsyncWeb3(AsyncHTTPProvider(u)) for cid, u in urls.items()}
+    w3s = {
+        cid: AsyncWeb3(AsyncHTTPProvider(u, request_kwargs=WEB3_REQUEST)) for cid, u in urls.items()
+    }
     checksummed = [AsyncWeb3.to_checksum_address(a) for a in addrs]
     try:
         sample = await w3s[900].eth.get_balance(checksummed[0])
@@ -404,7 +409,10 @@ async def request_counts(
         if web3:
             from web3 import AsyncHTTPProvider, AsyncWeb3
 
-            w3s = [AsyncWeb3(AsyncHTTPProvider(p.url)) for p in proxies.values()]
+            w3s = [
+                AsyncWeb3(AsyncHTTPProvider(p.url, request_kwargs=WEB3_REQUEST))
+                for p in proxies.values()
+            ]
             checksummed = [AsyncWeb3.to_checksum_address(a) for a in addrs]
             try:
                 await asyncio.gather(*(web3_batch_read(w3, checksummed[:10]) for w3 in w3s))

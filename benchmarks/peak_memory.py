@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from balances import addresses, web3_batch_read
+from balances import WEB3_REQUEST, addresses, web3_batch_read
 
 from interop.actions import balances as bal
 from interop.chains.data.devnet import DEVNET_ARB, DEVNET_L1, DEVNET_OP, DEVNET_OP2
@@ -86,7 +86,10 @@ async def main(who: str, urls: dict[int, str], n: int) -> dict[str, int]:
     elif who == "web3-batch":
         from web3 import AsyncHTTPProvider, AsyncWeb3
 
-        w3s = {cid: AsyncWeb3(AsyncHTTPProvider(u)) for cid, u in urls.items()}
+        w3s = {
+            cid: AsyncWeb3(AsyncHTTPProvider(u, request_kwargs=WEB3_REQUEST))
+            for cid, u in urls.items()
+        }
         checksummed = [AsyncWeb3.to_checksum_address(a) for a in addrs]
         # a small call first, as for interop
         await asyncio.gather(*(web3_batch_read(w3, checksummed[:10]) for w3 in w3s.values()))
