@@ -194,7 +194,7 @@ def to_address(value: str | bytes, *, strict: bool = True) -> Address:
     if isinstance(value, bytes | bytearray):
         if len(value) != 20:
             raise InvalidAddressError(f"address must be 20 bytes, got {len(value)}")
-        return Address("0x" + checksum_bodies(bytes(value).hex().encode("ascii")))
+        return checksum_keys(bytes(value).hex().encode("ascii"))[0]
     if not isinstance(value, str):
         raise InvalidAddressError(f"address must be a str, got {type(value).__name__}")
     s = value.strip()
@@ -206,7 +206,7 @@ def to_address(value: str | bytes, *, strict: bool = True) -> Address:
             f"address {shown(value)} is not 40 hex digits",
             hint="an address is 0x + 40 hex characters",
         )
-    checksummed = "0x" + checksum_bodies(body.lower().encode("ascii"))
+    checksummed = checksum_keys(body.lower().encode("ascii"))[0]
     if strict and body != body.lower() and body != body.upper() and "0x" + body != checksummed:
         raise InvalidAddressError(
             f"address {shown(value)} has an invalid EIP-55 checksum",

@@ -72,7 +72,8 @@ def test_reader_address_is_derived_from_its_label() -> None:
 
 
 def test_selectors() -> None:
-    assert keccak(b"aggregate3((address,bool,bytes)[])")[:4] == bal._SEL_AGGREGATE3
+    assert keccak(b"tryAggregate(bool,(address,bytes)[])")[:4] == bal._SEL_TRY_AGGREGATE
+    assert keccak(b"balanceOf(address)")[:4] == bal._SEL_BALANCE_OF
     assert keccak(b"aggregate((address,bytes)[])")[:4] == bal._SEL_AGGREGATE
     assert keccak(b"getEthBalance(address)")[:4] == bal._SEL_GET_ETH_BALANCE
 
@@ -615,6 +616,40 @@ def test_records_encoding_is_holder_major() -> None:
     )
 
 
+def test_records_encoding_matches_the_plain_loop_for_many_targets() -> None:
+    rng = random.Random(16)
+    for m in (1, 2, 3, 5):
+        targets = [bytes(20)] + [rng.randbytes(20) for _ in range(m - 1)]
+        packed = rng.randbytes(20 * 37)
+        holders = [packed[i : i + 20] for i in range(0, len(packed), 20)]
+        want = b"".join(t + h for h in holders for t in targets)
+        assert bal.encode_records(targets, packed) == want
+    assert bal.encode_records([bytes(20)], b"") == b"" == bal.encode_records([], packed)
+
+
+def _merge_plainly(first: list[bool], a: list[int], b: list[int | None]) -> list[int | None]:
+    ia, ib = iter(a), iter(b)
+    return [next(ia) if f else next(ib) for f in first]
+
+
+def test_merge_of_natives_and_tokens_follows_the_mask() -> None:
+    """`_merge` takes strided slices when the mask is periodic (records cut anywhere in a
+    holder's targets, one or several natives a period) and a plain pass otherwise."""
+    rng = random.Random(7)
+    masks: list[list[bool]] = [[], [True], [False], [True, False, True], [False, True, True]]
+    for m in range(1, 6):
+        for pattern in range(1, 2**m):
+            period = [bool(pattern >> j & 1) for j in range(m)]
+            for start in range(m):
+                for n in (1, m - 1, m, 3 * m + 1, 40):
+                    masks.append([period[(start + k) % m] for k in range(n)][:n] or [True])
+    masks += [[rng.random() < 0.4 for _ in range(rng.randrange(1, 60))] for _ in range(300)]
+    for first in masks:
+        a = [rng.randrange(10**6) for f in first if f]
+        b: list[int | None] = [rng.choice([None, rng.randrange(10**6)]) for f in first if not f]
+        assert bal._merge(first, a, b) == _merge_plainly(first, a, b), first
+
+
 def test_record_decoding_marks_failures() -> None:
     raw = b"\x01" + (2**256 - 1).to_bytes(32, "big") + b"\x00" + bytes(32) + b"\x01" + bytes(32)
     assert bal.decode_records(raw, 3) == [2**256 - 1, None, 0]
@@ -631,10 +666,17 @@ def test_multicall3_records_match_eth_abi() -> None:
     calls = []
     for h in holders:
         arg = abi_encode(["address"], [h])
-        calls.append((MULTICALL3, True, bytes.fromhex("4d2301cc") + arg))
-        calls.append((tok, True, bytes.fromhex("70a08231") + arg))
-    want = bytes.fromhex("82ad56cb") + abi_encode(["(address,bool,bytes)[]"], [calls])
+        calls.append((MULTICALL3, bytes.fromhex("4d2301cc") + arg))
+        calls.append((tok, bytes.fromhex("70a08231") + arg))
+    # tryAggregate(bool requireSuccess, (address target, bytes callData)[] calls)
+    selector = keccak(b"tryAggregate(bool,(address,bytes)[])")[:4]
+    want = selector + abi_encode(["bool", "(address,bytes)[]"], [False, calls])
     assert data == want
+    assert bal.encode_multicall3_records(MULTICALL3, b"") == selector + abi_encode(
+        ["bool", "(address,bytes)[]"], [False, []]
+    )
+    # the hex the transport sends is that calldata's
+    assert bal._multicall3_records_hex(MULTICALL3, rec, 6) == "0x" + want.hex()
     answer = abi_encode(
         ["(bool,bytes)[]"],
         [[(True, (5).to_bytes(32, "big")), (False, b"x"), (True, b""), (True, bytes(64))]],
@@ -773,6 +815,28 @@ def test_the_hex_aggregate_reader_agrees_with_eth_abi_or_declines() -> None:
         assert bal._hex_aggregate(declined, count) is None
     with pytest.raises(bal._Unsupported):  # and the slow path words the refusal
         bal._decode_aggregate(bytes.fromhex(wrong_length[2:]), len(values))
+
+
+@pytest.mark.skipif(bal.speedups.native is None, reason="the optional C module is not built")
+def test_the_hex_try_aggregate_reader_agrees_with_eth_abi_or_declines() -> None:
+    values = [0, 5, 2**64 - 1, 2**64, 2**255, 2**256 - 1, 12345678901234567890]
+    results = [(True, v.to_bytes(32, "big")) for v in values]
+    answer = "0x" + abi_encode(["(bool,bytes)[]"], [results]).hex()
+    assert bal._hex_try_aggregate(answer, len(values)) == values
+    failed = "0x" + abi_encode(["(bool,bytes)[]"], [[(False, bytes(32)), *results[1:]]]).hex()
+    short = "0x" + abi_encode(["(bool,bytes)[]"], [[(True, b""), *results[1:]]]).hex()
+    long = "0x" + abi_encode(["(bool,bytes)[]"], [[(True, bytes(64)), *results[1:]]]).hex()
+    for declined, count in [
+        (answer, len(values) - 1),  # another count
+        (answer[:-1] + "g", len(values)),  # a bad digit
+        (failed, len(values)),  # a sub-call failed: the general decoder marks it
+        (short, len(values)),
+        (long, len(values)),
+        ("0x", 1),
+        (None, 1),
+    ]:
+        assert bal._hex_try_aggregate(declined, count) is None
+    assert bal.decode_multicall3_records(bytes.fromhex(failed[2:]), len(values))[:2] == [None, 5]
 
 
 def test_aggregate_decoder_follows_offsets_when_not_compact() -> None:
