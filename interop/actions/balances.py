@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import operator
 import struct
 import weakref
 from collections.abc import (
@@ -1081,25 +1082,32 @@ def _merge(first: list[bool], a: list[int], b: list[int | None]) -> list[int | N
     return [next(ita) if f else next(itb) for f in first]
 
 
+_AFTER_0X: Final = operator.itemgetter(slice(2, None))
+
+
 def _token_words(results: list[Any]) -> list[int | None]:
     """`balanceOf` answers as ints; a reverted call (a JSON-RPC error) or an answer shorter than
     32 bytes is None, any other error is raised. The usual answer (each exactly one word of
-    hex) is decoded all at once: one `bytes.fromhex` and one `struct` unpack."""
+    hex) is decoded all at once: with the C module one `hex_words` pass, else one
+    `bytes.fromhex` and one `struct` unpack. The `0x` prefixes are cut off per answer:
+    `str.replace("0x", "")` over answers that are mostly zeros tries a match at every "0" and
+    cost ~0.35 µs an answer, 6x the slicing."""
     m = len(results)
-    if m and set(map(type, results)) == {str}:
+    if m and set(map(type, results)) == {str} and set(map(len, results)) == {66}:
         joined = "".join(results)
-        if len(joined) == 66 * m and joined[0::66] == "0" * m and joined[1::66] == "x" * m:
+        if joined[0::66] == "0" * m and joined[1::66] == "x" * m:
+            bodies = "".join(map(_AFTER_0X, results))
             native = speedups.native
             if native is not None:
                 try:  # straight from the hex in C, ~3x cheaper than fromhex + struct
-                    return cast(list[int | None], native.hex_words(joined.replace("0x", ""), 0, m))
+                    return cast(list[int | None], native.hex_words(bodies, 0, m))
                 except ValueError:
                     pass  # not all hex: worded per answer below
             try:
-                raw = bytes.fromhex(joined.replace("0x", ""))
+                raw = bytes.fromhex(bodies)
             except ValueError:
                 raw = b""
-            if len(raw) == 32 * m:  # fromhex skips whitespace; an inner "0x" shortens it
+            if len(raw) == 32 * m:  # fromhex skips whitespace
                 return list(map(int.from_bytes, _repeated("32s", m).unpack(raw)))
     out: list[int | None] = []
     for r in results:
@@ -1262,6 +1270,7 @@ async def _chain_tokens(
 
 def _token_tables(
     keys: Sequence[Address],
+    index: Mapping[Address, int],
     tokens: tuple[Address, ...],
     per_token: list[list[int | None]],
     info: Mapping[Address, Token | InteropError],
@@ -1270,17 +1279,23 @@ def _token_tables(
     balances: dict[Address, Mapping[Address, int]] = {}
     errors: dict[Address, InteropError] = {}
     for tok, vals in zip(tokens, per_token, strict=True):
+        if len(vals) != len(keys):  # the decoders count; this guards BalanceMap
+            raise RpcError(
+                f"chain {chain_id}: {len(vals)} balances of {tok} for {len(keys)} holders"
+            )
+        failed = vals.count(None)
+        if not failed:  # the usual case: the shared index, no dict per token (~0.1 µs an entry)
+            balances[tok] = BalanceMap(index, cast(list[int], vals))
+            continue
         ok = {k: v for k, v in zip(keys, vals, strict=True) if v is not None}
         balances[tok] = MappingProxyType(ok)
-        failed = sum(1 for v in vals if v is None)
-        if failed:
-            meta = info.get(tok)
-            why = f"; {meta.message}" if isinstance(meta, InteropError) else ""
-            errors[tok] = TokenError(
-                f"balanceOf failed on token {tok} (chain {chain_id}) for {failed} of "
-                f"{len(vals)} holders{why}",
-                hint="the token reverted, is not a contract, or answered no uint256",
-            )
+        meta = info.get(tok)
+        why = f"; {meta.message}" if isinstance(meta, InteropError) else ""
+        errors[tok] = TokenError(
+            f"balanceOf failed on token {tok} (chain {chain_id}) for {failed} of "
+            f"{len(vals)} holders{why}",
+            hint="the token reverted, is not a contract, or answered no uint256",
+        )
     return balances, errors
 
 
@@ -1725,7 +1740,7 @@ async def get_balances_multichain(
             extra = extras.get(entry.chain_id)
             if extra is not None:
                 toks, per_token, info = extra
-                tb, te = _token_tables(keys, toks, per_token, info, entry.chain_id)
+                tb, te = _token_tables(keys, index, toks, per_token, info, entry.chain_id)
                 changes["tokens"] = MappingProxyType(tb)
                 changes["token_errors"] = MappingProxyType(te)
                 changes["token_info"] = MappingProxyType(
