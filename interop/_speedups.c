@@ -20,6 +20,9 @@
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && !defined(INTEROP_NO_X4)
+#include <emmintrin.h>
+#endif
 
 #define RATE 136 /* bytes: 1600 - 2 * 256 bits of capacity */
 
@@ -544,6 +547,69 @@ static int starts(const uint8_t **p, const uint8_t *end, const char *lit, size_t
     return 1;
 }
 
+/* The end of the run at p of bytes a JSON string holds as they are: printable ASCII other
+ * than '"' and '\\'. 16 bytes a step with SSE2 (every x86-64): a large eth_call answer is
+ * hundreds of KB of hex, which the byte loop below reads at ~0.4 ns a byte. */
+static const uint8_t *plain_run(const uint8_t *p, const uint8_t *end) {
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && !defined(INTEROP_NO_X4)
+    const __m128i low = _mm_set1_epi8(0x1f), high = _mm_set1_epi8(0x7f);
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)p);
+        /* signed compares: bytes >= 0x80 are negative, so not > 0x1f */
+        __m128i ok = _mm_and_si128(_mm_cmpgt_epi8(v, low), _mm_cmplt_epi8(v, high));
+        __m128i stop = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash));
+        unsigned bad = ((unsigned)~_mm_movemask_epi8(ok) | (unsigned)_mm_movemask_epi8(stop)) & 0xffffu;
+        if (bad)
+            return p + __builtin_ctz(bad);
+        p += 16;
+    }
+#endif
+    while (p < end && *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+        p++;
+    return p;
+}
+
+static const uint8_t *json_end(const uint8_t *p, const uint8_t *end) {
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+        end--;
+    return end;
+}
+
+static const char answer_head[] = "{\"jsonrpc\":\"2.0\",\"id\":", answer_mid[] = ",\"result\":\"";
+
+PyDoc_STRVAR(single_string_doc,
+             "single_string(raw: bytes, rid: int) -> str | None\n\n"
+             "The result string of a JSON-RPC answer exactly of the shape\n"
+             "{\"jsonrpc\":\"2.0\",\"id\":<rid>,\"result\":\"<string>\"} (no spaces; JSON\n"
+             "whitespace after it), the string printable ASCII without quote or backslash,\n"
+             "so that it is what json.loads would give; None for anything else.");
+
+static PyObject *single_string(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *raw;
+    long long rid;
+    if (!PyArg_ParseTuple(args, "SL", &raw, &rid))
+        return NULL;
+    const uint8_t *p = (const uint8_t *)PyBytes_AS_STRING(raw);
+    const uint8_t *end = json_end(p, p + PyBytes_GET_SIZE(raw));
+    char id[24];
+    int idlen = snprintf(id, sizeof id, "%lld", rid);
+    if (!(starts(&p, end, answer_head, sizeof answer_head - 1) && starts(&p, end, id, (size_t)idlen) &&
+          starts(&p, end, answer_mid, sizeof answer_mid - 1)))
+        Py_RETURN_NONE;
+    const uint8_t *s = p;
+    p = plain_run(p, end);
+    const uint8_t *e = p;
+    if (!starts(&p, end, "\"}", 2) || p != end)
+        Py_RETURN_NONE;
+    PyObject *value = PyUnicode_New(e - s, 127);
+    if (value == NULL)
+        return NULL;
+    memcpy(PyUnicode_1BYTE_DATA(value), s, (size_t)(e - s));
+    return value;
+}
+
 static PyObject *batch_strings(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *raw;
@@ -553,24 +619,22 @@ static PyObject *batch_strings(PyObject *self, PyObject *args) {
     if (lo < 0 || hi < lo)
         Py_RETURN_NONE;
     const uint8_t *p = (const uint8_t *)PyBytes_AS_STRING(raw);
-    const uint8_t *end = p + PyBytes_GET_SIZE(raw);
-    while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
-        end--;
+    const uint8_t *end = json_end(p, p + PyBytes_GET_SIZE(raw));
     PyObject *out = PyList_New((Py_ssize_t)(hi - lo));
     if (out == NULL)
         return NULL;
-    static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":", mid[] = ",\"result\":\"";
+    const char *head = answer_head, *mid = answer_mid;
+    const size_t head_len = sizeof answer_head - 1, mid_len = sizeof answer_mid - 1;
     int ok = starts(&p, end, "[", 1);
     for (long long k = lo; ok && k < hi; k++) {
         char id[24];
         int idlen = snprintf(id, sizeof id, "%lld", k);
-        ok = (k == lo || starts(&p, end, ",", 1)) && starts(&p, end, head, sizeof head - 1) &&
-             starts(&p, end, id, (size_t)idlen) && starts(&p, end, mid, sizeof mid - 1);
+        ok = (k == lo || starts(&p, end, ",", 1)) && starts(&p, end, head, head_len) &&
+             starts(&p, end, id, (size_t)idlen) && starts(&p, end, mid, mid_len);
         if (!ok)
             break;
         const uint8_t *s = p;
-        while (p < end && *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
-            p++;
+        p = plain_run(p, end);
         ok = starts(&p, end, "\"}", 2);
         if (!ok)
             break;
@@ -597,6 +661,7 @@ static PyMethodDef methods[] = {
     {"address_bodies", address_bodies, METH_O, address_bodies_doc},
     {"quantities", quantities, METH_O, quantities_doc},
     {"batch_strings", batch_strings, METH_VARARGS, batch_strings_doc},
+    {"single_string", single_string, METH_VARARGS, single_string_doc},
     {NULL, NULL, 0, NULL},
 };
 

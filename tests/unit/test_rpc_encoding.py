@@ -232,6 +232,42 @@ def test_quick_and_plain_results_agree_with_the_full_check(
 
 
 @pytest.mark.skipif(speedups.native is None, reason="the optional C module is not built")
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=80),
+        st.text(alphabet="0123456789abcdef", min_size=0, max_size=300).map(lambda h: "0x" + h),
+        st.binary(max_size=60),
+    ),
+    st.integers(0, 12),
+    st.sampled_from([b"", b"\n", b" \r\n", b"\x0b", b" x"]),
+    st.booleans(),
+)
+def test_quick_single_in_c_takes_exactly_what_the_python_path_takes(
+    result: str | bytes, rid: int, trail: bytes, raw_bytes: bool
+) -> None:
+    """Strings of any characters (escaped by json.dumps or, with `raw_bytes`, written as they
+    are: control characters, quotes, bytes >= 0x80 inside the frame, where a 16-byte step of
+    the C scan may stop on any of its positions)."""
+    if isinstance(result, bytes):
+        raw = b'{"jsonrpc":"2.0","id":%d,"result":"%s"}' % (rid, result) + trail
+    elif raw_bytes:
+        raw = b'{"jsonrpc":"2.0","id":%d,"result":"%s"}' % (rid, result.encode()) + trail
+    else:
+        raw = json.dumps({"jsonrpc": "2.0", "id": rid, "result": result}).encode() + trail
+        raw = raw.replace(b", ", b",").replace(b": ", b":")
+    with_c = _quick_single(raw, rid)
+    saved, speedups.native = speedups.native, None
+    try:
+        without = _quick_single(raw, rid)
+    finally:
+        speedups.native = saved
+    assert with_c == without
+    if with_c is not None:
+        assert with_c == json.loads(raw)
+
+
+@pytest.mark.skipif(speedups.native is None, reason="the optional C module is not built")
 @settings(max_examples=150, deadline=None)
 @given(answers(), st.sampled_from(["compact", "spaced", "newline"]))
 def test_quick_results_in_c_take_exactly_what_the_python_path_takes(

@@ -151,6 +151,15 @@ def _batch_strings(raw: bytes, lo: int, hi: int) -> list[str] | None:
     return values
 
 
+def _single_string(raw: bytes, rid: int) -> str | None:
+    """What `single_string` must answer: `_batch_strings`'s rule for one answer."""
+    inner = raw.rstrip(b" \t\n\r")
+    if inner[:1] != b"{" or inner[-1:] != b"}":
+        return None
+    got = _batch_strings(b"[" + inner + b"]", rid, rid + 1)
+    return None if got is None else got[0]
+
+
 def _native_like(**replace: Any) -> types.SimpleNamespace:
     module = speedups.native or types.SimpleNamespace(
         digest=lambda d: real.new(digest_bits=256, data=d).digest(),
@@ -160,6 +169,7 @@ def _native_like(**replace: Any) -> types.SimpleNamespace:
         address_bodies=_address_bodies,
         quantities=_quantities,
         batch_strings=_batch_strings,
+        single_string=_single_string,
     )
     names = (
         "digest",
@@ -169,6 +179,7 @@ def _native_like(**replace: Any) -> types.SimpleNamespace:
         "address_bodies",
         "quantities",
         "batch_strings",
+        "single_string",
     )
     return types.SimpleNamespace(**{n: replace.get(n) or getattr(module, n) for n in names})
 
@@ -221,6 +232,27 @@ def test_a_module_like_the_real_one_passes_the_checks() -> None:
                 ]
             ),
             id="batch-any-json",
+        ),
+        pytest.param(
+            _native_like(single_string=lambda raw, rid: _single_string(raw, rid - 1)),
+            id="single-other-id",
+        ),
+        pytest.param(
+            _native_like(
+                single_string=lambda raw, rid: (
+                    json.loads(raw).get("result") if raw.startswith(b"{") else None
+                )
+            ),
+            id="single-any-json",
+        ),
+        pytest.param(
+            # right but for a stop in the last 8 bytes of a 16-byte step
+            _native_like(
+                single_string=lambda raw, rid: _single_string(
+                    raw[:43] + b"0" * len(raw[43:51]) + raw[51:] if len(raw) > 60 else raw, rid
+                )
+            ),
+            id="single-misses-a-stop",
         ),
         pytest.param(
             _native_like(checksum_keys=lambda b: ["0x" + k[2:].lower() for k in _checksum_keys(b)]),
@@ -425,6 +457,40 @@ def test_the_c_module_reads_quantities_as_int_does_or_declines() -> None:
 def _batch_body(lo: int, values: list[str]) -> bytes:
     items = [{"jsonrpc": "2.0", "id": lo + k, "result": v} for k, v in enumerate(values)]
     return json.dumps(items, separators=(",", ":")).encode()
+
+
+@pytest.mark.skipif(speedups.native is None, reason="the optional C module is not built")
+def test_the_c_module_reads_one_usual_answer_as_json_does_or_declines() -> None:
+    native = speedups.native
+    rng = random.Random(29)
+    for _ in range(200):
+        rid = rng.randrange(0, 10**9)
+        value = "0x" + rng.randbytes(rng.randrange(0, 300)).hex()
+        body = json.dumps({"jsonrpc": "2.0", "id": rid, "result": value}, separators=(",", ":"))
+        raw = body.encode() + rng.choice([b"", b"\n", b" \r\n"])
+        assert native.single_string(raw, rid) == value == _single_string(raw, rid)
+        # any character that JSON would not hold as it is, at any position of the string
+        k = rng.randrange(len(value) + 1)
+        for bad in ('"', "\\", "\x00", "\x1f", "\x7f", "é", "\u2028"):
+            odd = (body[: 35 + len(str(rid)) + k] + bad + body[35 + len(str(rid)) + k :]).encode()
+            assert native.single_string(odd, rid) is None, odd
+            assert _single_string(odd, rid) is None, odd
+    good = b'{"jsonrpc":"2.0","id":5,"result":"0x1"}'
+    assert native.single_string(good, 5) == "0x1"
+    for odd, rid in [
+        (good, 4),
+        (good, 50),
+        (good.replace(b'"id":5', b'"id": 5'), 5),
+        (good.replace(b'"result"', b'"error"'), 5),
+        (good.replace(b'"id":5,', b"") + b',"id":5}', 5),
+        (b" " + good, 5),
+        (good + b",", 5),
+        (good[:-1], 5),
+        (b"[" + good + b"]", 5),
+        (b"", 5),
+    ]:
+        assert native.single_string(odd, rid) is None, odd
+        assert _single_string(odd, rid) is None, odd
 
 
 @pytest.mark.skipif(speedups.native is None, reason="the optional C module is not built")
