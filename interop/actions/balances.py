@@ -482,8 +482,8 @@ def _split20(packed: bytes, n: int) -> tuple[bytes, ...]:
 
 
 # tryAggregate's (and aggregate3's) answer when every sub-call returned one word, as Multicall3
-# encodes it: offset
-# 0x20, n, n relative offsets (32 n + 128 k), then per result: success, 0x40, 32, value
+# encodes it: offset 0x20, n, n relative offsets (32 n + 128 k), then per result: success,
+# 0x40, 32, value
 _RESULT_PREFIX: Final = (
     (1).to_bytes(32, "big") + (0x40).to_bytes(32, "big") + (32).to_bytes(32, "big")
 )
