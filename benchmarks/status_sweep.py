@@ -133,22 +133,39 @@ async def start_withdrawals(
         if bad:
             raise bad[0]
         hashes += [str(a) for a in answers]
-        await _mined(l2, address, nonce + lo + len(chunk), txs, nonce)
+        await _mined(l2, address, nonce + lo + len(chunk), txs, nonce, hashes)
     await l2.request("anvil_stopImpersonatingAccount", [address])
     return await import_flows(io, hashes, l2_id, [io.client(l1_id).chain])
 
 
-async def _mined(l2: ChainClient, address: str, upto: int, txs: list[Any], first: int) -> None:
+async def _mined(
+    l2: ChainClient, address: str, upto: int, txs: list[Any], first: int, hashes: list[str]
+) -> None:
     """Mine until `address`'s nonce reaches `upto`. The node mines what fits in a block when a
-    transaction arrives and the rest waits for a next block that nothing else would trigger;
-    a transaction the node dropped from its pool (seen under load) is sent again, the same."""
-    for attempt in range(1000):
+    transaction arrives and the rest waits for a next block that nothing else would trigger.
+    Two faults of the node under load are worked around, on this devnet's own transactions
+    only: a transaction it dropped from its pool is sent again, the same, after 10 blocks
+    without progress; one it holds ("already imported") but does not mine for 30 blocks is
+    replaced by the same transaction at twice the fees (its new hash replaces the old one in
+    `hashes`, which `import_flows` reads)."""
+    got = last = -1
+    idle = 0
+    for _ in range(1000):
         got = await l2.get_nonce(address, "latest")
         if got >= upto:
             return
-        if attempt % 10 == 9:
+        idle = idle + 1 if got == last else 0
+        last = got
+        if idle and idle % 10 == 0:
+            k = got - first
+            if idle % 30 == 0:
+                tx = txs[k]
+                txs[k] = tx | {
+                    "maxFeePerGas": hex(2 * int(tx["maxFeePerGas"], 16)),
+                    "maxPriorityFeePerGas": hex(2 * int(tx["maxPriorityFeePerGas"], 16)),
+                }
             try:
-                await l2.request("eth_sendTransaction", [txs[got - first]])
+                hashes[k] = str(await l2.request("eth_sendTransaction", [txs[k]]))
             except RpcResponseError as exc:
                 print(f"  nonce {got}: sending it again: {exc.message}", file=sys.stderr)
         await l2.request("evm_mine", [])
